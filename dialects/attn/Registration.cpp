@@ -1,0 +1,13 @@
+//===- Registration.cpp - Register every Heed dialect ---------------------===//
+
+#include "heed/Registration.h"
+#include "attn/AttnDialect.h"
+#include "heed/HeedDialect.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/DialectRegistry.h"
+
+void heed::registerHeedDialects(mlir::DialectRegistry &registry) {
+  registry.insert<heed::HeedDialect, heed::attn::AttnDialect,
+                  mlir::func::FuncDialect>();
+}

@@ -1,0 +1,82 @@
+//===- Tensor.cpp - The reference interpreter's tensor --------------------===//
+
+#include "Tensor.h"
+
+#include <cmath>
+
+namespace heed::ref {
+
+int64_t numElements(const Shape &shape) {
+  int64_t n = 1;
+  for (int64_t d : shape)
+    n *= d;
+  return n;
+}
+
+Shape rowMajorStrides(const Shape &shape) {
+  Shape strides(shape.size(), 1);
+  for (int64_t i = (int64_t)shape.size() - 2; i >= 0; --i)
+    strides[i] = strides[i + 1] * shape[i + 1];
+  return strides;
+}
+
+std::string shapeToString(const Shape &shape) {
+  std::string s = "[";
+  for (size_t i = 0; i < shape.size(); ++i) {
+    if (i)
+      s += ", ";
+    s += std::to_string(shape[i]);
+  }
+  return s + "]";
+}
+
+double roundToDType(double v, DType t) {
+  switch (t) {
+  case DType::F32:
+    return (double)(float)v;
+  case DType::F16:
+    return (double)halfToFloat(floatToHalf((float)v));
+  case DType::BF16:
+    return (double)bf16ToFloat(floatToBf16((float)v));
+  case DType::I64:
+  case DType::I32:
+    return std::isfinite(v) ? std::trunc(v) : 0.0;
+  case DType::I1:
+    return v != 0.0 ? 1.0 : 0.0;
+  }
+  return v;
+}
+
+Tensor::Tensor(DType dtype, Shape shape)
+    : dtype(dtype), shape(std::move(shape)),
+      data((size_t)numElements(this->shape), 0.0) {}
+
+Tensor::Tensor(DType dtype, Shape shape, std::vector<double> data)
+    : dtype(dtype), shape(std::move(shape)), data(std::move(data)) {
+  roundInPlace();
+}
+
+static int64_t linearIndex(const Shape &shape,
+                           const std::vector<int64_t> &index) {
+  int64_t offset = 0;
+  for (size_t i = 0; i < shape.size(); ++i)
+    offset = offset * shape[i] + index[i];
+  return offset;
+}
+
+double Tensor::at(const std::vector<int64_t> &index) const {
+  return data[(size_t)linearIndex(shape, index)];
+}
+
+double &Tensor::at(const std::vector<int64_t> &index) {
+  return data[(size_t)linearIndex(shape, index)];
+}
+
+void Tensor::roundInPlace() {
+  if (dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16 ||
+      dtype == DType::I1 || dtype == DType::I32 || dtype == DType::I64)
+    for (double &v : data)
+      v = roundToDType(v, dtype);
+}
+
+} // namespace heed::ref
