@@ -60,6 +60,8 @@ def Attn_TopKAttr : Attn_Attr<"TopK", "topk"> {
   let genVerifyDecl = 1;
 }
 
-def Attn_StructureAttr : AnyAttrOf<[Attn_CausalAttr, Attn_WindowAttr, Attn_BlocksAttr]>;
+def Attn_StructureAttr
+    : AnyAttrOf<[Attn_CausalAttr, Attn_WindowAttr, Attn_BlocksAttr],
+                "#attn.causal, #attn.window or #attn.blocks">;
 
 #endif // ATTN_ATTRS_TD

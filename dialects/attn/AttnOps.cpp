@@ -44,7 +44,7 @@ static LogicalResult checkAttention(const ShapeChecker &check, Value query,
     return check.fail("value " + formatType(v) + " must be [" + Twine(b) +
                       ", " + Twine(hkv) + ", " + Twine(lk) +
                       ", Dv] to match key " + formatType(k));
-  if (hq % hkv)
+  if (hkv < 1 || hq % hkv)
     return check.fail("query heads (" + Twine(hq) +
                       ") must be a multiple of key/value heads (" +
                       Twine(hkv) + ")");
@@ -121,10 +121,13 @@ LogicalResult AdditiveAttentionOp::inferReturnTypes(MLIRContext *, Loc loc,
     return check.fail("states " + formatType(s) + " must be [" + Twine(b) +
                       ", T, " + Twine(d) + "] to match hidden " +
                       formatType(h));
-  if (failed(check.requireShape(adaptor.getWeight(), {1, 2 * d}, "weight")))
+  if (failed(check.requireSameElementType(hidden, adaptor.getWeight(), "hidden",
+                                          "weight")) ||
+      failed(check.requireShape(adaptor.getWeight(), {1, 2 * d}, "weight")))
     return failure();
   if (Value bias = adaptor.getBias())
-    if (failed(check.requireShape(bias, {1}, "bias")))
+    if (failed(check.requireSameElementType(hidden, bias, "hidden", "bias")) ||
+        failed(check.requireShape(bias, {1}, "bias")))
       return failure();
   results.push_back(h);
   results.push_back(

@@ -94,10 +94,10 @@ static LogicalResult inferPool(const ShapeChecker &check, Value input,
     if (kernel[i] < 1 || stride[i] < 1 || padding[i] < 0 || dilation[i] < 1)
       return check.fail("kernel, stride and dilation must be >= 1 and padding "
                         ">= 0");
-    int64_t extent = type.getDimSize(2 + i) + 2 * padding[i] -
-                     dilation[i] * (kernel[i] - 1) - 1;
+    int64_t window = dilation[i] * (kernel[i] - 1) + 1;
+    int64_t extent = type.getDimSize(2 + i) + 2 * padding[i] - window;
     if (extent < 0)
-      return check.fail("window of " + Twine(kernel[i]) +
+      return check.fail("window of " + Twine(window) +
                         " does not fit the input extent " +
                         Twine(type.getDimSize(2 + i)) + " (padding " +
                         Twine(padding[i]) + ")");
@@ -143,8 +143,10 @@ LogicalResult IotaOp::inferReturnTypes(MLIRContext *, Loc loc,
     if (d < 1)
       return check.fail("extents must be positive, got " + formatShape(shape));
   Type dtype = adaptor.getDtype();
-  if (!dtype.isInteger(64) && !dtype.isInteger(32) && !isa<FloatType>(dtype))
-    return check.fail("dtype must be i64, i32 or a float type");
+  if (!dtype.isInteger(64) && !dtype.isInteger(32) && !dtype.isF32() &&
+      !dtype.isF16() && !dtype.isBF16())
+    return check.fail("dtype must be i64, i32, f32, f16 or bf16, got " +
+                      formatElementType(dtype));
   results.push_back(tensorOf(shape, dtype));
   return success();
 }
@@ -186,8 +188,6 @@ HEED_BINARY(DivOp, "div", Type())
 HEED_BINARY(MaximumOp, "maximum", Type())
 HEED_BINARY(MinimumOp, "minimum", Type())
 HEED_BINARY(PowOp, "pow", Type())
-HEED_BINARY(AndOp, "and", Type())
-HEED_BINARY(OrOp, "or", Type())
 HEED_BINARY(EqOp, "eq", IntegerType::get(ctx, 1))
 HEED_BINARY(NeOp, "ne", IntegerType::get(ctx, 1))
 HEED_BINARY(LtOp, "lt", IntegerType::get(ctx, 1))
@@ -195,6 +195,29 @@ HEED_BINARY(LeOp, "le", IntegerType::get(ctx, 1))
 HEED_BINARY(GtOp, "gt", IntegerType::get(ctx, 1))
 HEED_BINARY(GeOp, "ge", IntegerType::get(ctx, 1))
 #undef HEED_BINARY
+
+/// `and` and `or` take i1 operands only.
+static LogicalResult inferLogical(const ShapeChecker &check, Value lhs,
+                                  Value rhs, Types &results) {
+  if (!typeOf(lhs).getElementType().isInteger(1) ||
+      !typeOf(rhs).getElementType().isInteger(1))
+    return check.fail("operands must be i1 tensors, got " +
+                      formatType(lhs.getType()) + " and " +
+                      formatType(rhs.getType()));
+  return inferBroadcast(check, lhs, rhs, Type(), results);
+}
+
+LogicalResult AndOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                      Types &results) {
+  return inferLogical(ShapeChecker(loc, "and"), adaptor.getLhs(),
+                      adaptor.getRhs(), results);
+}
+
+LogicalResult OrOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                     Types &results) {
+  return inferLogical(ShapeChecker(loc, "or"), adaptor.getLhs(),
+                      adaptor.getRhs(), results);
+}
 
 LogicalResult WhereOp::inferReturnTypes(MLIRContext *, Loc loc,
                                         Adaptor adaptor, Types &results) {
@@ -276,6 +299,10 @@ LogicalResult BroadcastToOp::inferReturnTypes(MLIRContext *, Loc loc,
                                               Adaptor adaptor, Types &results) {
   ShapeChecker check(loc, "broadcast_to");
   RankedTensorType type = typeOf(adaptor.getInput());
+  for (int64_t d : adaptor.getShape())
+    if (d < 1)
+      return check.fail("extents must be positive, got " +
+                        formatShape(adaptor.getShape()));
   auto shape = broadcastShapes(type.getShape(), adaptor.getShape());
   if (failed(shape) || ArrayRef<int64_t>(*shape) != adaptor.getShape())
     return check.fail("cannot broadcast " + formatType(type) + " to " +
@@ -610,7 +637,9 @@ static LogicalResult inferRecurrent(const ShapeChecker &check, int64_t gates,
   int64_t batch = x.getDimSize(0), time = x.getDimSize(1);
   int64_t dirs = bidirectional ? 2 : 1;
   for (Value state : states)
-    if (failed(check.requireShape(state, {layers * dirs, batch, hidden},
+    if (failed(check.requireSameElementType(input, state, "input",
+                                            "initial state")) ||
+        failed(check.requireShape(state, {layers * dirs, batch, hidden},
                                   "initial state")))
       return failure();
   int64_t perDirection = hasBias ? 4 : 2;
@@ -686,7 +715,8 @@ LogicalResult Conv2dOp::inferReturnTypes(MLIRContext *, Loc loc,
                       " input channels, input " + formatType(x) + " has " +
                       Twine(channels));
   if (Value bias = adaptor.getBias())
-    if (failed(check.requireShape(bias, {out}, "bias")))
+    if (failed(check.requireSameElementType(input, bias, "input", "bias")) ||
+        failed(check.requireShape(bias, {out}, "bias")))
       return failure();
   int64_t kernel[2] = {w.getDimSize(2), w.getDimSize(3)};
   return inferPool(check, input, kernel, adaptor.getStride(),

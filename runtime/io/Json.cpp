@@ -374,8 +374,8 @@ private:
         break;
       }
       default:
-        return failAt(escape, "invalid escape sequence '\\" +
-                                  std::string(1, e) + "'");
+        return failAt(escape,
+                      "invalid escape sequence '\\" + std::string(1, e) + "'");
       }
     }
   }

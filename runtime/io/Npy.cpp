@@ -11,8 +11,9 @@
 
 #include "heed/io/Npy.h"
 
+#include "FileUtil.h"
+
 #include <algorithm>
-#include <atomic>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -47,8 +48,7 @@ constexpr DescrEntry kDescrs[] = {{"<f4", DType::F32},
 
 /// The three keys a header holds.
 enum HeaderKey { KeyDescr, KeyFortranOrder, KeyShape, NumKeys };
-constexpr const char *kKeyNames[NumKeys] = {"descr", "fortran_order",
-                                            "shape"};
+constexpr const char *kKeyNames[NumKeys] = {"descr", "fortran_order", "shape"};
 
 /// The parsed header dict.
 struct NpyHeader {
@@ -266,59 +266,6 @@ bool descrToDType(const std::string &descr, DType &dtype, std::string &error) {
   error = "unsupported dtype '" + descr +
           "' (supported: '<f4', '<f2', '<i8', '<i4', '|b1')";
   return false;
-}
-
-/// Writes \p pieces to a fresh temporary file next to \p path, then renames
-/// it over \p path. Nothing is left behind on failure.
-bool writeFileAtomically(
-    const std::string &path,
-    const std::vector<std::pair<const void *, size_t>> &pieces,
-    std::string &error) {
-  static std::atomic<unsigned> counter{0};
-  std::string tmp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-          std::to_string(counter++);
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
-      break;
-  }
-  if (fd < 0) {
-    error = path + ": cannot create temporary file '" + tmp +
-            "': " + std::strerror(errno);
-    return false;
-  }
-  auto failWith = [&](const std::string &what) {
-    error = path + ": " + what + ": " + std::strerror(errno);
-    if (fd >= 0)
-      ::close(fd);
-    ::unlink(tmp.c_str());
-    return false;
-  };
-  for (const auto &piece : pieces) {
-    const char *p = static_cast<const char *>(piece.first);
-    size_t left = piece.second;
-    while (left > 0) {
-      ssize_t n = ::write(fd, p, left);
-      if (n < 0) {
-        if (errno == EINTR)
-          continue;
-        return failWith("cannot write '" + tmp + "'");
-      }
-      p += n;
-      left -= (size_t)n;
-    }
-  }
-  if (::fsync(fd) != 0)
-    return failWith("cannot flush '" + tmp + "'");
-  int rc = ::close(fd);
-  fd = -1;
-  if (rc != 0)
-    return failWith("cannot close '" + tmp + "'");
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    return failWith("cannot rename '" + tmp + "' to '" + path + "'");
-  return true;
 }
 
 } // namespace

@@ -8,7 +8,8 @@
 #include "heed/io/Safetensors.h"
 #include "heed/io/Json.h"
 
-#include <atomic>
+#include "FileUtil.h"
+
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
@@ -121,59 +122,6 @@ bool parseEntry(const std::string &name, const JsonValue &info,
   return true;
 }
 
-/// Writes \p pieces to a fresh temporary file next to \p path, then renames
-/// it over \p path. Nothing is left behind on failure.
-bool writeFileAtomically(
-    const std::string &path,
-    const std::vector<std::pair<const void *, size_t>> &pieces,
-    std::string &error) {
-  static std::atomic<unsigned> counter{0};
-  std::string tmp;
-  int fd = -1;
-  for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
-    tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
-          std::to_string(counter++);
-    fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-    if (fd < 0 && errno != EEXIST)
-      break;
-  }
-  if (fd < 0) {
-    error = path + ": cannot create temporary file '" + tmp +
-            "': " + std::strerror(errno);
-    return false;
-  }
-  auto failWith = [&](const std::string &what) {
-    error = path + ": " + what + ": " + std::strerror(errno);
-    if (fd >= 0)
-      ::close(fd);
-    ::unlink(tmp.c_str());
-    return false;
-  };
-  for (const auto &piece : pieces) {
-    const char *p = static_cast<const char *>(piece.first);
-    size_t left = piece.second;
-    while (left > 0) {
-      ssize_t n = ::write(fd, p, left);
-      if (n < 0) {
-        if (errno == EINTR)
-          continue;
-        return failWith("cannot write '" + tmp + "'");
-      }
-      p += n;
-      left -= (size_t)n;
-    }
-  }
-  if (::fsync(fd) != 0)
-    return failWith("cannot flush '" + tmp + "'");
-  int rc = ::close(fd);
-  fd = -1;
-  if (rc != 0)
-    return failWith("cannot close '" + tmp + "'");
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    return failWith("cannot rename '" + tmp + "' to '" + path + "'");
-  return true;
-}
-
 } // namespace
 
 HostTensor heed::io::copyToHost(const TensorView &view) {
@@ -184,8 +132,8 @@ HostTensor heed::io::copyToHost(const TensorView &view) {
   return t;
 }
 
-std::unique_ptr<SafetensorsFile>
-SafetensorsFile::open(const std::string &path, std::string &error) {
+std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
+                                                       std::string &error) {
   auto fail = [&](const std::string &what) {
     error = path + ": " + what;
     return nullptr;

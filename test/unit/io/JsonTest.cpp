@@ -17,8 +17,7 @@ namespace {
 JsonValue parseOk(std::string_view text) {
   JsonValue v;
   std::string error;
-  EXPECT_TRUE(parseJson(text, v, error)) << "input: " << text << "\n"
-                                         << error;
+  EXPECT_TRUE(parseJson(text, v, error)) << "input: " << text << "\n" << error;
   return v;
 }
 
@@ -91,7 +90,8 @@ TEST(JsonTest, Strings) {
 }
 
 TEST(JsonTest, ArraysAndObjects) {
-  JsonValue v = parseOk(R"( { "b" : [1, 2.5, "x", [], {}], "a": {"n": null} } )");
+  JsonValue v =
+      parseOk(R"( { "b" : [1, 2.5, "x", [], {}], "a": {"n": null} } )");
   ASSERT_TRUE(v.isObject());
   ASSERT_EQ(v.object.size(), 2u);
   // Members keep their order in the text.
@@ -129,7 +129,8 @@ TEST(JsonTest, ErrorsNameTheByteOffset) {
             "byte 7: expected a string as object key");
   EXPECT_EQ(parseError("[1 2]"), "byte 3: expected ',' or ']' in array");
   EXPECT_EQ(parseError("{} x"), "byte 3: unexpected text after the JSON value");
-  EXPECT_EQ(parseError(""), "byte 0: unexpected end of input; expected a value");
+  EXPECT_EQ(parseError(""),
+            "byte 0: unexpected end of input; expected a value");
   EXPECT_EQ(parseError("   "),
             "byte 3: unexpected end of input; expected a value");
   EXPECT_EQ(parseError("[1,"),

@@ -10,101 +10,22 @@
 
 #include "heed/io/Npy.h"
 
+#include "TestUtil.h"
+
 #include <gtest/gtest.h>
 
-#include <algorithm>
 #include <cstdlib>
-#include <cstring>
-#include <filesystem>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <sys/stat.h>
+#include <unistd.h>
 #include <vector>
 
 using namespace heed;
 using namespace heed::io;
+using namespace heed::io::testutil;
 
 namespace {
-
-/// A fresh directory under $TMPDIR (or /tmp), removed with its contents when
-/// the test ends.
-class TempDir {
-public:
-  TempDir() {
-    const char *base = std::getenv("TMPDIR");
-    std::string pattern =
-        std::string(base && *base ? base : "/tmp") + "/heed-io-test-XXXXXX";
-    std::vector<char> buf(pattern.begin(), pattern.end());
-    buf.push_back('\0');
-    if (::mkdtemp(buf.data()))
-      dir = buf.data();
-    EXPECT_FALSE(dir.empty()) << "mkdtemp failed for " << pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    if (!dir.empty())
-      std::filesystem::remove_all(dir, ec);
-  }
-
-  /// Returns the path of \p name inside the directory.
-  std::string path(const std::string &name) const { return dir + "/" + name; }
-
-  /// Returns the names of the entries in the directory, sorted.
-  std::vector<std::string> list() const {
-    std::vector<std::string> names;
-    for (const auto &entry : std::filesystem::directory_iterator(dir))
-      names.push_back(entry.path().filename().string());
-    std::sort(names.begin(), names.end());
-    return names;
-  }
-
-  std::string dir;
-};
-
-/// Turns a string literal that may hold NUL bytes into a std::string.
-template <size_t N> std::string bytesOf(const char (&literal)[N]) {
-  return std::string(literal, N - 1);
-}
-
-/// Writes \p bytes to \p path.
-inline void writeFile(const std::string &path, const std::string &bytes) {
-  std::ofstream out(path, std::ios::binary);
-  out.write(bytes.data(), (std::streamsize)bytes.size());
-  ASSERT_TRUE(out.good()) << "cannot write " << path;
-}
-
-/// Returns the contents of \p path.
-inline std::string readFile(const std::string &path) {
-  std::ifstream in(path, std::ios::binary);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-/// Builds a tensor from the raw bytes of \p values.
-template <typename T>
-HostTensor makeTensor(DType dtype, std::vector<int64_t> shape,
-                      const std::vector<T> &values) {
-  HostTensor t;
-  t.dtype = dtype;
-  t.shape = std::move(shape);
-  t.data.resize(values.size() * sizeof(T));
-  if (!values.empty())
-    std::memcpy(t.data.data(), values.data(), t.data.size());
-  return t;
-}
-
-/// Reinterprets the data of \p t as elements of type T.
-template <typename T> std::vector<T> valuesOf(const HostTensor &t) {
-  std::vector<T> values(t.data.size() / sizeof(T));
-  if (!values.empty())
-    std::memcpy(values.data(), t.data.data(), values.size() * sizeof(T));
-  return values;
-}
-
-/// Returns true when \p haystack contains \p needle.
-inline bool contains(const std::string &haystack, const std::string &needle) {
-  return haystack.find(needle) != std::string::npos;
-}
 
 /// Parses \p bytes, expecting success.
 HostTensor parseOk(const std::string &bytes) {
@@ -199,8 +120,7 @@ const std::string kNumpyEmpty0x3 =
 const std::string kNumpyV2I32_1x2 =
     bytesOf("\x93NUMPY\x02\x00\x74\x00\x00\x00") +
     "{'descr': '<i4', 'fortran_order': False, 'shape': (1, 2), }" +
-    std::string(56, ' ') + "\n" +
-    bytesOf("\x07\x00\x00\x00\x08\x00\x00\x00");
+    std::string(56, ' ') + "\n" + bytesOf("\x07\x00\x00\x00\x08\x00\x00\x00");
 
 // np.lib.format.write_array(f, np.array([1.5], dtype='<f4'), version=(3, 0))
 const std::string kNumpyV3F32_1 =
@@ -307,13 +227,15 @@ TEST(NpyTest, HandBuiltVersion1) {
 }
 
 TEST(NpyTest, HandBuiltVersion2) {
-  // Version 2.0 stores the header length in 4 bytes: 56 = 0x38, so the data
-  // starts at 12 + 56 = 68.
-  std::string dict = "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }";
-  std::string header = dict + std::string(56 - dict.size() - 1, ' ') + "\n";
-  ASSERT_EQ(header.size(), 56u);
+  // Version 2.0 stores the header length in 4 bytes. The dict is 57
+  // characters; with 6 spaces and '\n' the header is 64 = 0x40 bytes, so the
+  // data starts at 12 + 64 = 76.
+  std::string dict =
+      "{'descr': '<i4', 'fortran_order': False, 'shape': (3,), }";
+  std::string header = dict + std::string(6, ' ') + "\n";
+  ASSERT_EQ(header.size(), 64u);
   std::string bytes =
-      bytesOf("\x93NUMPY\x02\x00\x38\x00\x00\x00") + header +
+      bytesOf("\x93NUMPY\x02\x00\x40\x00\x00\x00") + header +
       // -1 = FF FF FF FF, 256 = 00 01 00 00, 65537 = 0x00010001.
       bytesOf("\xFF\xFF\xFF\xFF\x00\x01\x00\x00\x01\x00\x01\x00");
   HostTensor t = parseOk(bytes);
@@ -323,7 +245,8 @@ TEST(NpyTest, HandBuiltVersion2) {
 }
 
 TEST(NpyTest, HandBuiltVersion3) {
-  std::string header = "{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }\n";
+  std::string header =
+      "{'descr': '|b1', 'fortran_order': False, 'shape': (2,), }\n";
   std::string bytes = bytesOf("\x93NUMPY\x03\x00") +
                       std::string(1, (char)header.size()) +
                       std::string(3, '\0') + header + bytesOf("\x00\x01");
@@ -341,17 +264,17 @@ TEST(NpyTest, HeaderSyntaxVariants) {
               "\xFF")));
   EXPECT_EQ(t.shape, (std::vector<int64_t>{2}));
   EXPECT_EQ(valuesOf<int64_t>(t), (std::vector<int64_t>{5, -5}));
-  HostTensor u = parseOk(npyV1(
-      "{ 'shape' : ( 1 , 2 ) ,'fortran_order':False,'descr':'|b1'}",
-      bytesOf("\x01\x00")));
+  HostTensor u = parseOk(
+      npyV1("{ 'shape' : ( 1 , 2 ) ,'fortran_order':False,'descr':'|b1'}",
+            bytesOf("\x01\x00")));
   EXPECT_EQ(u.dtype, DType::I1);
   EXPECT_EQ(u.shape, (std::vector<int64_t>{1, 2}));
 }
 
 TEST(NpyTest, BoolBytesAreNormalised) {
-  HostTensor t = parseOk(npyV1(
-      "{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
-      bytesOf("\x00\x02\xFF")));
+  HostTensor t =
+      parseOk(npyV1("{'descr': '|b1', 'fortran_order': False, 'shape': (3,), }",
+                    bytesOf("\x00\x02\xFF")));
   EXPECT_EQ(t.data, (std::vector<uint8_t>{0, 1, 1}));
 }
 
@@ -577,9 +500,9 @@ TEST(NpyTest, TruncatedAndOversizedData) {
 }
 
 TEST(NpyTest, BigEndian) {
-  std::string bytes = npyV1(
-      "{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
-      bytesOf("\x3F\x80\x00\x00"));
+  std::string bytes =
+      npyV1("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }",
+            bytesOf("\x3F\x80\x00\x00"));
   EXPECT_EQ(parseError(bytes),
             "test.npy: big-endian dtype '>f4' is not supported; convert with "
             "array.astype('<f4')");
@@ -690,8 +613,8 @@ TEST(NpyTest, EveryTruncationFailsCleanly) {
     for (size_t n = 0; n < file->size(); ++n) {
       HostTensor t;
       std::string error;
-      EXPECT_FALSE(parseNpy(reinterpret_cast<const uint8_t *>(file->data()),
-                            n, t, error, "x.npy"))
+      EXPECT_FALSE(parseNpy(reinterpret_cast<const uint8_t *>(file->data()), n,
+                            t, error, "x.npy"))
           << "prefix of " << n << " bytes";
       EXPECT_FALSE(error.empty());
     }

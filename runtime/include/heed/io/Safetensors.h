@@ -40,6 +40,7 @@ HostTensor copyToHost(const TensorView &view);
 
 /// A .safetensors file mapped read-only into memory. Every tensor entry is
 /// validated by open(), so the views it hands out always lie inside the file.
+/// As with any mapping, the file must not be truncated while it is open.
 class SafetensorsFile {
 public:
   /// Maps the file at \p path and validates its header. On failure returns

@@ -1,0 +1,99 @@
+//===- AST.h - Syntax tree of the .heed language ----------------*- C++ -*-===//
+//
+// The parser's output: declarations of dimensions, subgraphs (`def`) and
+// graphs (`graph`), whose bodies are assignments and a `return`. Every node
+// keeps the source location of its first character for diagnostics.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_FRONTEND_AST_H
+#define HEED_FRONTEND_AST_H
+
+#include "llvm/Support/SMLoc.h"
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace heed::ast {
+
+struct Expr;
+using ExprPtr = std::unique_ptr<Expr>;
+
+/// `name = value` inside a call's argument list.
+struct KeywordArg {
+  std::string name;
+  llvm::SMLoc loc;
+  ExprPtr value;
+};
+
+/// An expression. One struct for all kinds keeps the tree simple to walk.
+struct Expr {
+  enum class Kind { Ident, Int, Float, String, List, Call, Neg, Binary };
+  Kind kind;
+  llvm::SMLoc loc;
+  std::string text;          ///< Ident: the name; Call: the callee; String
+  int64_t intValue = 0;      ///< Int
+  double floatValue = 0;     ///< Float
+  char op = 0;               ///< Binary: one of + - * /
+  std::vector<ExprPtr> args; ///< List items; Call positional args; operands
+  std::vector<KeywordArg> keywords; ///< Call keyword args
+  std::optional<std::string> path;  ///< Call: the `[path]` parameter prefix
+  llvm::SMLoc pathLoc;
+
+  Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
+};
+
+/// `f32[B, L, 64]`.
+struct TensorTypeSpec {
+  std::string dtype;
+  llvm::SMLoc loc;
+  std::vector<ExprPtr> dims;
+};
+
+struct Name {
+  std::string name;
+  llvm::SMLoc loc;
+};
+
+/// `a, b = expr` or `return a, b = expr, ...`.
+struct Stmt {
+  enum class Kind { Assign, Return };
+  Kind kind;
+  llvm::SMLoc loc;
+  std::vector<Name> targets; ///< Assign: the names bound
+  ExprPtr value;             ///< Assign: the value
+  /// Return: each output's name and its value (an Ident of the same name when
+  /// written `return x`).
+  std::vector<std::pair<Name, ExprPtr>> outputs;
+};
+
+/// A graph input (`x: f32[B, L]`) or a subgraph parameter (`x`, untyped).
+struct Input {
+  Name name;
+  std::optional<TensorTypeSpec> type;
+};
+
+/// `graph NAME(inputs) { body }` or `def NAME(params) { body }`.
+struct GraphDecl {
+  bool isSubgraph = false;
+  Name name;
+  std::vector<Input> inputs;
+  std::vector<Stmt> body;
+};
+
+/// `dim NAME [= value]`.
+struct DimDecl {
+  Name name;
+  ExprPtr value; ///< null when the dimension must come from --dim
+};
+
+struct Module {
+  std::vector<DimDecl> dims;
+  std::vector<GraphDecl> graphs;
+};
+
+} // namespace heed::ast
+
+#endif // HEED_FRONTEND_AST_H

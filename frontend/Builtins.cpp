@@ -1,0 +1,948 @@
+//===- Builtins.cpp - The builtin ops of the .heed language ---------------===//
+//
+// One entry per op of docs/language.md: its parameter names in positional
+// order and the code that builds heed/attn ops for it. Shape and dtype
+// checking is left to the ops' own type inference wherever possible.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Emitter.h"
+
+#include "attn/AttnOps.h"
+#include "heed/HeedOps.h"
+#include "heed/ShapeUtils.h"
+
+#include <cmath>
+
+using namespace mlir;
+using namespace heed;
+
+using Results = FailureOr<SmallVector<Value>>;
+
+namespace {
+
+RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
+
+NamedAttribute attr(Call &c, StringRef name, Attribute value) {
+  return NamedAttribute(StringAttr::get(&c.em.ctx, name), value);
+}
+NamedAttribute i64Attr(Call &c, StringRef name, int64_t v) {
+  return attr(c, name, c.em.builder.getI64IntegerAttr(v));
+}
+NamedAttribute arrayAttr(Call &c, StringRef name, ArrayRef<int64_t> v) {
+  return attr(c, name, c.em.builder.getDenseI64ArrayAttr(v));
+}
+
+Results single(FailureOr<Value> v) {
+  if (failed(v))
+    return failure();
+  return SmallVector<Value>{*v};
+}
+
+/// Tensor argument, or a number converted to a constant like \p like.
+FailureOr<Value> tensorOrScalar(Call &c, StringRef param, Type like) {
+  return c.em.asTensor(c.arg(param), like, c.scope);
+}
+
+//===--- Elementwise ------------------------------------------------------===//
+
+Builtin unary(StringRef op, StringRef summary) {
+  std::string name = ("heed." + op).str();
+  return {{"x"},
+          [name](Call &c) -> Results {
+            auto x = c.tensor("x");
+            if (failed(x))
+              return failure();
+            return single(c.create1(name, {*x}));
+          },
+          summary.str()};
+}
+
+Builtin binary(StringRef op, StringRef summary) {
+  std::string name = ("heed." + op).str();
+  return {{"a", "b"},
+          [name](Call &c) -> Results {
+            const Val &a = c.arg("a"), &b = c.arg("b");
+            Type like = a.kind == Val::Kind::Tensor   ? a.tensor.getType()
+                        : b.kind == Val::Kind::Tensor ? b.tensor.getType()
+                                                      : Type();
+            auto lhs = tensorOrScalar(c, "a", like);
+            if (failed(lhs))
+              return failure();
+            auto rhs = tensorOrScalar(c, "b", like);
+            if (failed(rhs))
+              return failure();
+            return single(c.create1(name, {*lhs, *rhs}));
+          },
+          summary.str()};
+}
+
+Results buildWhere(Call &c) {
+  auto cond = c.em.asTensor(c.arg("cond"), Type(), c.scope);
+  if (failed(cond))
+    return failure();
+  const Val &a = c.arg("a"), &b = c.arg("b");
+  Type like = a.kind == Val::Kind::Tensor   ? a.tensor.getType()
+              : b.kind == Val::Kind::Tensor ? b.tensor.getType()
+                                            : Type();
+  auto lhs = tensorOrScalar(c, "a", like);
+  if (failed(lhs))
+    return failure();
+  auto rhs = tensorOrScalar(c, "b", like);
+  if (failed(rhs))
+    return failure();
+  return single(c.create1("heed.where", {*cond, *lhs, *rhs}));
+}
+
+Results buildCast(Call &c) {
+  auto x = c.tensor("x");
+  auto dtype = c.dtype("dtype", std::nullopt);
+  if (failed(x) || failed(dtype))
+    return failure();
+  return single(
+      c.create1("heed.cast", {*x}, {attr(c, "dtype", TypeAttr::get(*dtype))}));
+}
+
+Results buildIdentity(Call &c) {
+  auto x = c.tensor("x");
+  auto p = c.number("p", 0.5);
+  if (failed(x) || failed(p))
+    return failure();
+  if (*p < 0 || *p >= 1)
+    return c.error("p must be in [0, 1)");
+  return SmallVector<Value>{*x};
+}
+
+//===--- Constants --------------------------------------------------------===//
+
+Results buildFull(Call &c, std::optional<double> fixed) {
+  auto shape = c.intList("shape");
+  auto dtype = c.dtype("dtype", StringRef("f32"));
+  if (failed(shape) || failed(dtype))
+    return failure();
+  for (int64_t d : *shape)
+    if (d < 1)
+      return c.errorAt(c.arg("shape"), "extents must be positive");
+  double value = 0;
+  if (fixed) {
+    value = *fixed;
+  } else {
+    auto v = c.number("value");
+    if (failed(v))
+      return failure();
+    value = *v;
+  }
+  return SmallVector<Value>{c.em.constant(value, *dtype, c.loc(), *shape)};
+}
+
+Results buildIota(Call &c) {
+  auto shape = c.intList("shape");
+  auto dtype = c.dtype("dtype", StringRef("i64"));
+  if (failed(shape) || failed(dtype))
+    return failure();
+  auto axis = c.axis("axis", shape->size(), 0);
+  if (failed(axis))
+    return failure();
+  return single(c.create1("heed.iota", {},
+                          {arrayAttr(c, "shape", *shape),
+                           i64Attr(c, "axis", *axis),
+                           attr(c, "dtype", TypeAttr::get(*dtype))}));
+}
+
+Results buildTriangle(Call &c, StringRef op) {
+  auto x = c.tensor("x");
+  auto k = c.integer("k", 0);
+  if (failed(x) || failed(k))
+    return failure();
+  return single(c.create1(op, {*x}, {i64Attr(c, "k", *k)}));
+}
+
+//===--- Shapes -----------------------------------------------------------===//
+
+FailureOr<Value> transposeValue(Call &c, Value x, ArrayRef<int64_t> perm) {
+  return c.create1("heed.transpose", {x}, {arrayAttr(c, "perm", perm)});
+}
+
+FailureOr<Value> reshapeValue(Call &c, Value x, ArrayRef<int64_t> shape) {
+  return c.create1("heed.reshape", {x}, {arrayAttr(c, "shape", shape)});
+}
+
+Results buildTranspose(Call &c) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  int64_t rank = typeOf(*x).getRank();
+  if (rank < 2)
+    return c.error("needs a tensor of rank >= 2");
+  auto a = c.axis("dim0", rank, -2);
+  auto b = c.axis("dim1", rank, -1);
+  if (failed(a) || failed(b))
+    return failure();
+  SmallVector<int64_t> perm(rank);
+  for (int64_t i = 0; i < rank; ++i)
+    perm[i] = i;
+  std::swap(perm[*a], perm[*b]);
+  return single(transposeValue(c, *x, perm));
+}
+
+Results buildPermute(Call &c) {
+  auto x = c.tensor("x");
+  auto perm = c.intList("perm");
+  if (failed(x) || failed(perm))
+    return failure();
+  int64_t rank = typeOf(*x).getRank();
+  for (int64_t &p : *perm)
+    if (p < 0)
+      p += rank;
+  return single(transposeValue(c, *x, *perm));
+}
+
+Results buildReshape(Call &c) {
+  auto x = c.tensor("x");
+  auto shape = c.intList("shape");
+  if (failed(x) || failed(shape))
+    return failure();
+  int64_t known = 1, inferred = -1;
+  for (size_t i = 0; i < shape->size(); ++i) {
+    if ((*shape)[i] == -1) {
+      if (inferred >= 0)
+        return c.errorAt(c.arg("shape"), "only one extent may be -1");
+      inferred = i;
+    } else if ((*shape)[i] < 1) {
+      return c.errorAt(c.arg("shape"), "extents must be positive or -1, got " +
+                                           formatShape(*shape));
+    } else {
+      known *= (*shape)[i];
+    }
+  }
+  int64_t n = typeOf(*x).getNumElements();
+  if (inferred >= 0) {
+    if (n % known)
+      return c.error("cannot reshape " + formatType(typeOf(*x)) + " to " +
+                     formatShape(*shape) + ": " + Twine(n) +
+                     " elements do not divide by " + Twine(known));
+    (*shape)[inferred] = n / known;
+  }
+  return single(reshapeValue(c, *x, *shape));
+}
+
+Results buildFlatten(Call &c) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  int64_t rank = std::max<int64_t>(t.getRank(), 1);
+  auto start = c.axis("start", rank, 1);
+  auto end = c.axis("end", rank, -1);
+  if (failed(start) || failed(end))
+    return failure();
+  if (*start > *end)
+    return c.error("start must not come after end");
+  SmallVector<int64_t> shape;
+  for (int64_t i = 0; i < t.getRank(); ++i) {
+    if (i > *start && i <= *end)
+      shape.back() *= t.getDimSize(i);
+    else
+      shape.push_back(t.getDimSize(i));
+  }
+  return single(reshapeValue(c, *x, shape));
+}
+
+Results buildUnsqueeze(Call &c) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  auto axis = c.axis("axis", t.getRank() + 1);
+  if (failed(axis))
+    return failure();
+  SmallVector<int64_t> shape(t.getShape());
+  shape.insert(shape.begin() + *axis, 1);
+  return single(reshapeValue(c, *x, shape));
+}
+
+Results buildSqueeze(Call &c) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  auto axis = c.axis("axis", t.getRank());
+  if (failed(axis))
+    return failure();
+  if (t.getDimSize(*axis) != 1)
+    return c.error("axis " + Twine(*axis) + " of " + formatType(t) +
+                   " has extent " + Twine(t.getDimSize(*axis)) + ", not 1");
+  SmallVector<int64_t> shape(t.getShape());
+  shape.erase(shape.begin() + *axis);
+  return single(reshapeValue(c, *x, shape));
+}
+
+/// [B, L, H*D] -> [B, H, L, D].
+FailureOr<Value> splitHeads(Call &c, Value x, int64_t heads) {
+  RankedTensorType t = typeOf(x);
+  if (t.getRank() != 3)
+    return c.error("expected [batch, length, heads * head_dim], got " +
+                   formatType(t));
+  int64_t e = t.getDimSize(2);
+  if (heads < 1 || e % heads)
+    return c.error(Twine(heads) + " heads do not divide the feature size " +
+                   Twine(e) + " of " + formatType(t));
+  auto r = reshapeValue(c, x, {t.getDimSize(0), t.getDimSize(1), heads,
+                               e / heads});
+  if (failed(r))
+    return failure();
+  return transposeValue(c, *r, {0, 2, 1, 3});
+}
+
+/// [B, H, L, D] -> [B, L, H*D].
+FailureOr<Value> mergeHeads(Call &c, Value x) {
+  RankedTensorType t = typeOf(x);
+  if (t.getRank() != 4)
+    return c.error("expected [batch, heads, length, head_dim], got " +
+                   formatType(t));
+  auto tr = transposeValue(c, x, {0, 2, 1, 3});
+  if (failed(tr))
+    return failure();
+  return reshapeValue(c, *tr,
+                      {t.getDimSize(0), t.getDimSize(2),
+                       t.getDimSize(1) * t.getDimSize(3)});
+}
+
+Results buildSplitHeads(Call &c) {
+  auto x = c.tensor("x");
+  auto heads = c.integer("heads");
+  if (failed(x) || failed(heads))
+    return failure();
+  return single(splitHeads(c, *x, *heads));
+}
+
+Results buildMergeHeads(Call &c) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  return single(mergeHeads(c, *x));
+}
+
+Results buildBroadcastTo(Call &c) {
+  auto x = c.tensor("x");
+  auto shape = c.intList("shape");
+  if (failed(x) || failed(shape))
+    return failure();
+  return single(c.create1("heed.broadcast_to", {*x},
+                          {arrayAttr(c, "shape", *shape)}));
+}
+
+Results buildConcat(Call &c) {
+  SmallVector<Value> inputs;
+  for (const Val &v : c.variadic) {
+    if (v.kind != Val::Kind::Tensor)
+      return c.errorAt(v, "inputs must be tensors, got " + v.describe());
+    inputs.push_back(v.tensor);
+  }
+  auto axis = c.axis("axis", typeOf(inputs[0]).getRank(), -1);
+  if (failed(axis))
+    return failure();
+  return single(c.create1("heed.concat", inputs, {i64Attr(c, "axis", *axis)}));
+}
+
+Results buildSplit(Call &c) {
+  auto x = c.tensor("x");
+  auto sizes = c.intList("sizes");
+  if (failed(x) || failed(sizes))
+    return failure();
+  auto axis = c.axis("axis", typeOf(*x).getRank(), -1);
+  if (failed(axis))
+    return failure();
+  return c.create("heed.split", {*x},
+                  {arrayAttr(c, "sizes", *sizes), i64Attr(c, "axis", *axis)});
+}
+
+Results buildSlice(Call &c) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  auto axis = c.axis("axis", t.getRank());
+  if (failed(axis))
+    return failure();
+  int64_t extent = t.getDimSize(*axis);
+  auto start = c.integer("start", 0);
+  auto end = c.integer("end", extent);
+  auto step = c.integer("step", 1);
+  if (failed(start) || failed(end) || failed(step))
+    return failure();
+  // Python-style negative bounds count from the end.
+  int64_t s = *start < 0 ? *start + extent : *start;
+  int64_t e = *end < 0 ? *end + extent : *end;
+  return single(c.create1("heed.slice", {*x},
+                          {i64Attr(c, "axis", *axis), i64Attr(c, "start", s),
+                           i64Attr(c, "end", e), i64Attr(c, "step", *step)}));
+}
+
+Results buildGather(Call &c) {
+  auto x = c.tensor("x");
+  auto idx = c.tensor("indices");
+  if (failed(x) || failed(idx))
+    return failure();
+  auto axis = c.axis("axis", typeOf(*x).getRank(), 0);
+  if (failed(axis))
+    return failure();
+  return single(
+      c.create1("heed.gather", {*x, *idx}, {i64Attr(c, "axis", *axis)}));
+}
+
+//===--- Linear algebra and parametric layers -----------------------------===//
+
+Results buildMatmul(Call &c) {
+  auto a = c.tensor("a");
+  auto b = c.tensor("b");
+  if (failed(a) || failed(b))
+    return failure();
+  return single(c.create1("heed.matmul", {*a, *b}));
+}
+
+FailureOr<Value> linearValue(Call &c, Value x, int64_t out, bool bias,
+                             StringRef prefix = "") {
+  RankedTensorType t = typeOf(x);
+  if (t.getRank() < 1)
+    return c.error("input must have rank >= 1");
+  if (out < 1)
+    return c.error("out must be positive");
+  int64_t in = t.getDimSize(t.getRank() - 1);
+  std::string p = prefix.empty() ? "" : (prefix + ".").str();
+  auto w = c.param(p + "weight", {out, in}, t.getElementType(), in);
+  if (failed(w))
+    return failure();
+  SmallVector<Value> operands = {x, *w};
+  if (bias) {
+    auto b = c.param(p + "bias", {out}, t.getElementType(), in);
+    if (failed(b))
+      return failure();
+    operands.push_back(*b);
+  }
+  return c.create1("heed.linear", operands);
+}
+
+Results buildLinear(Call &c) {
+  auto x = c.tensor("x");
+  auto out = c.integer("out");
+  auto bias = c.boolean("bias", true);
+  if (failed(x) || failed(out) || failed(bias))
+    return failure();
+  return single(linearValue(c, *x, *out, *bias));
+}
+
+Results buildEmbedding(Call &c) {
+  auto ids = c.tensor("ids");
+  auto num = c.integer("num");
+  auto dim = c.integer("dim");
+  if (failed(ids) || failed(num) || failed(dim))
+    return failure();
+  if (*num < 1 || *dim < 1)
+    return c.error("num and dim must be positive");
+  auto w = c.param("weight", {*num, *dim}, c.em.builder.getF32Type(), 1);
+  if (failed(w))
+    return failure();
+  return single(c.create1("heed.embedding", {*ids, *w}));
+}
+
+Results buildSoftmax(Call &c, StringRef op) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  auto axis = c.axis("axis", typeOf(*x).getRank(), -1);
+  if (failed(axis))
+    return failure();
+  return single(c.create1(op, {*x}, {i64Attr(c, "axis", *axis)}));
+}
+
+/// Per-feature parameters for norms over the feature size \p features.
+FailureOr<SmallVector<Value>> normParams(Call &c, Value x, int64_t features,
+                                         ArrayRef<StringRef> names,
+                                         ArrayRef<StringRef> inits) {
+  SmallVector<Value> out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    auto p = c.param(names[i], {features}, typeOf(x).getElementType(),
+                     features, inits[i]);
+    if (failed(p))
+      return failure();
+    out.push_back(*p);
+  }
+  return out;
+}
+
+Results buildLastDimNorm(Call &c, StringRef op, double defaultEps,
+                         ArrayRef<StringRef> names,
+                         ArrayRef<StringRef> inits) {
+  auto x = c.tensor("x");
+  auto eps = c.number("eps", defaultEps);
+  if (failed(x) || failed(eps))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  if (t.getRank() < 1)
+    return c.error("input must have rank >= 1");
+  auto params = normParams(c, *x, t.getDimSize(t.getRank() - 1), names, inits);
+  if (failed(params))
+    return failure();
+  SmallVector<Value> operands = {*x};
+  operands.append(params->begin(), params->end());
+  return single(
+      c.create1(op, operands, {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
+}
+
+Results buildBatchNorm(Call &c) {
+  auto x = c.tensor("x");
+  auto eps = c.number("eps", 1e-5);
+  if (failed(x) || failed(eps))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  if (t.getRank() < 2)
+    return c.error("input must be [N, C, ...], got " + formatType(t));
+  auto params = normParams(c, *x, t.getDimSize(1),
+                           {"weight", "bias", "running_mean", "running_var"},
+                           {"one_plus", "uniform", "uniform", "one_plus"});
+  if (failed(params))
+    return failure();
+  SmallVector<Value> operands = {*x};
+  operands.append(params->begin(), params->end());
+  return single(c.create1("heed.batch_norm", operands,
+                          {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
+}
+
+Results buildReduce(Call &c, StringRef op) {
+  auto x = c.tensor("x");
+  auto keep = c.boolean("keepdim", false);
+  if (failed(x) || failed(keep))
+    return failure();
+  int64_t rank = typeOf(*x).getRank();
+  SmallVector<int64_t> axes;
+  if (c.has("axis")) {
+    auto list = c.intList("axis");
+    if (failed(list))
+      return failure();
+    for (int64_t a : *list) {
+      if (a < -rank || a >= rank)
+        return c.errorAt(c.arg("axis"), "axis " + Twine(a) +
+                                            " is out of range for rank " +
+                                            Twine(rank));
+      axes.push_back(a < 0 ? a + rank : a);
+    }
+  } else {
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  return single(c.create1(op, {*x},
+                          {arrayAttr(c, "axes", axes),
+                           attr(c, "keepdim", c.em.builder.getBoolAttr(*keep))}));
+}
+
+Results buildTopK(Call &c) {
+  auto x = c.tensor("x");
+  auto k = c.integer("k");
+  if (failed(x) || failed(k))
+    return failure();
+  auto axis = c.axis("axis", typeOf(*x).getRank(), -1);
+  if (failed(axis))
+    return failure();
+  return c.create("heed.top_k", {*x},
+                  {i64Attr(c, "k", *k), i64Attr(c, "axis", *axis)});
+}
+
+//===--- Recurrent layers -------------------------------------------------===//
+
+Results buildRecurrent(Call &c, bool isLstm) {
+  auto x = c.tensor("x");
+  auto h0 = c.optionalTensor("h0");
+  auto hidden = c.integer("hidden");
+  auto layers = c.integer("layers", 1);
+  auto bidirectional = c.boolean("bidirectional", false);
+  auto bias = c.boolean("bias", true);
+  if (failed(x) || failed(h0) || failed(hidden) || failed(layers) ||
+      failed(bidirectional) || failed(bias))
+    return failure();
+  FailureOr<Value> c0 = Value();
+  if (isLstm)
+    c0 = c.optionalTensor("c0");
+  if (failed(c0))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  if (t.getRank() != 3)
+    return c.error("input must be [batch, time, features], got " +
+                   formatType(t));
+  if (*hidden < 1 || *layers < 1)
+    return c.error("hidden and layers must be positive");
+  int64_t dirs = *bidirectional ? 2 : 1, gates = isLstm ? 4 : 3;
+  Type et = t.getElementType();
+  SmallVector<int64_t> stateShape = {*layers * dirs, t.getDimSize(0), *hidden};
+  SmallVector<Value> operands = {*x};
+  Value h = *h0 ? *h0 : c.em.constant(0, et, c.loc(), stateShape);
+  operands.push_back(h);
+  if (isLstm)
+    operands.push_back(*c0 ? *c0 : c.em.constant(0, et, c.loc(), stateShape));
+  for (int64_t l = 0; l < *layers; ++l) {
+    int64_t in = l == 0 ? t.getDimSize(2) : dirs * *hidden;
+    for (int64_t d = 0; d < dirs; ++d) {
+      std::string suffix = "_l" + std::to_string(l) + (d ? "_reverse" : "");
+      SmallVector<std::pair<std::string, SmallVector<int64_t>>> ws = {
+          {"weight_ih" + suffix, {gates * *hidden, in}},
+          {"weight_hh" + suffix, {gates * *hidden, *hidden}}};
+      if (*bias) {
+        ws.push_back({"bias_ih" + suffix, {gates * *hidden}});
+        ws.push_back({"bias_hh" + suffix, {gates * *hidden}});
+      }
+      for (auto &[name, shape] : ws) {
+        auto p = c.param(name, shape, et, *hidden);
+        if (failed(p))
+          return failure();
+        operands.push_back(*p);
+      }
+    }
+  }
+  return c.create(isLstm ? "heed.lstm" : "heed.gru", operands,
+                  {i64Attr(c, "hidden_size", *hidden),
+                   i64Attr(c, "num_layers", *layers),
+                   attr(c, "bidirectional",
+                        c.em.builder.getBoolAttr(*bidirectional)),
+                   attr(c, "has_bias", c.em.builder.getBoolAttr(*bias))});
+}
+
+//===--- Convolution and pooling ------------------------------------------===//
+
+Results buildConv2d(Call &c) {
+  auto x = c.tensor("x");
+  auto out = c.integer("out");
+  auto kernel = c.pair("kernel", std::nullopt);
+  auto stride = c.pair("stride", 1);
+  auto padding = c.pair("padding", 0);
+  auto dilation = c.pair("dilation", 1);
+  auto groups = c.integer("groups", 1);
+  auto bias = c.boolean("bias", true);
+  if (failed(x) || failed(out) || failed(kernel) || failed(stride) ||
+      failed(padding) || failed(dilation) || failed(groups) || failed(bias))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  if (t.getRank() != 4)
+    return c.error("input must be [N, C, H, W], got " + formatType(t));
+  if (*groups < 1 || t.getDimSize(1) % *groups || *out % *groups)
+    return c.error("groups = " + Twine(*groups) +
+                   " must divide the input channels " +
+                   Twine(t.getDimSize(1)) + " and out = " + Twine(*out));
+  if ((*kernel)[0] < 1 || (*kernel)[1] < 1 || *out < 1)
+    return c.error("kernel and out must be positive");
+  int64_t cin = t.getDimSize(1) / *groups;
+  int64_t fanIn = cin * (*kernel)[0] * (*kernel)[1];
+  auto w = c.param("weight", {*out, cin, (*kernel)[0], (*kernel)[1]},
+                   t.getElementType(), fanIn);
+  if (failed(w))
+    return failure();
+  SmallVector<Value> operands = {*x, *w};
+  if (*bias) {
+    auto b = c.param("bias", {*out}, t.getElementType(), fanIn);
+    if (failed(b))
+      return failure();
+    operands.push_back(*b);
+  }
+  return single(c.create1("heed.conv2d", operands,
+                          {arrayAttr(c, "stride", *stride),
+                           arrayAttr(c, "padding", *padding),
+                           arrayAttr(c, "dilation", *dilation),
+                           i64Attr(c, "groups", *groups)}));
+}
+
+Results buildPool(Call &c, StringRef op) {
+  auto x = c.tensor("x");
+  auto kernel = c.pair("kernel", std::nullopt);
+  if (failed(x) || failed(kernel))
+    return failure();
+  auto stride = c.has("stride") ? c.pair("stride", std::nullopt)
+                                : FailureOr<SmallVector<int64_t>>(*kernel);
+  auto padding = c.pair("padding", 0);
+  if (failed(stride) || failed(padding))
+    return failure();
+  return single(c.create1(op, {*x},
+                          {arrayAttr(c, "kernel", *kernel),
+                           arrayAttr(c, "stride", *stride),
+                           arrayAttr(c, "padding", *padding)}));
+}
+
+//===--- Attention --------------------------------------------------------===//
+
+/// Reads `mask=` and `sparsity=` into the attention op's operands/attributes.
+LogicalResult attentionOptions(Call &c, Value &mask,
+                               SmallVectorImpl<NamedAttribute> &attrs) {
+  MLIRContext *ctx = &c.em.ctx;
+  if (c.has("mask")) {
+    const Val &m = c.arg("mask");
+    if (m.kind == Val::Kind::Tensor) {
+      mask = m.tensor;
+    } else if (m.kind == Val::Kind::Symbol && m.s == "causal") {
+      attrs.push_back(attr(c, "structure", attn::CausalAttr::get(ctx)));
+    } else if (m.kind == Val::Kind::Struct && m.s == "window") {
+      if (m.items.size() != 2 || m.items[0].kind != Val::Kind::Int ||
+          m.items[1].kind != Val::Kind::Int || m.items[0].i < 0 ||
+          m.items[1].i < 0)
+        return c.errorAt(m, "window(left, right) takes two non-negative "
+                            "integers");
+      attrs.push_back(attr(
+          c, "structure", attn::WindowAttr::get(ctx, m.items[0].i, m.items[1].i)));
+    } else if (!(m.kind == Val::Kind::Symbol && m.s == "none")) {
+      return c.errorAt(m, "mask must be none, causal, window(left, right) or "
+                          "a tensor, got " + m.describe());
+    }
+  }
+  if (c.has("sparsity")) {
+    const Val &s = c.arg("sparsity");
+    if (s.kind == Val::Kind::Struct && s.s == "topk") {
+      if (s.items.size() != 1 || !s.items[0].isNumber() ||
+          !(s.items[0].number() > 0 && s.items[0].number() <= 1))
+        return c.errorAt(s, "topk(ratio) takes one number in (0, 1]");
+      attrs.push_back(
+          attr(c, "topk", attn::TopKAttr::get(ctx, APFloat(s.items[0].number()))));
+    } else if (!(s.kind == Val::Kind::Symbol && s.s == "none")) {
+      return c.errorAt(s, "sparsity must be none or topk(ratio), got " +
+                              s.describe());
+    }
+  }
+  return success();
+}
+
+/// Shared by attention and gated_attention: brings q, k, v to [B, H, L, D]
+/// (splitting heads of 3-D inputs), builds the op, merges heads back.
+Results buildAttentionCommon(Call &c, bool gated) {
+  auto q = c.tensor("q");
+  auto k = c.tensor("k");
+  auto v = c.tensor("v");
+  if (failed(q) || failed(k) || failed(v))
+    return failure();
+  int64_t rank = typeOf(*q).getRank();
+  if (rank != 3 && rank != 4)
+    return c.error("q must be [B, L, heads * D] or [B, heads, L, D], got " +
+                   formatType(typeOf(*q)));
+  if (typeOf(*k).getRank() != rank || typeOf(*v).getRank() != rank)
+    return c.error("q, k and v must have the same rank");
+  Value qh = *q, kh = *k, vh = *v;
+  if (rank == 3) {
+    auto heads = c.integer("heads", 1);
+    if (failed(heads))
+      return failure();
+    auto kvHeads = c.integer("kv_heads", *heads);
+    if (failed(kvHeads))
+      return failure();
+    auto qs = splitHeads(c, *q, *heads);
+    if (failed(qs))
+      return failure();
+    auto ks = splitHeads(c, *k, *kvHeads);
+    if (failed(ks))
+      return failure();
+    auto vs = splitHeads(c, *v, *kvHeads);
+    if (failed(vs))
+      return failure();
+    qh = *qs, kh = *ks, vh = *vs;
+  } else {
+    for (auto [param, value] : {std::pair<StringRef, Value>{"heads", *q},
+                                {"kv_heads", *k}}) {
+      if (!c.has(param))
+        continue;
+      auto n = c.integer(param);
+      if (failed(n))
+        return failure();
+      if (*n != typeOf(value).getDimSize(1))
+        return c.errorAt(c.arg(param),
+                         param + " = " + Twine(*n) + " but the tensor " +
+                             formatType(typeOf(value)) + " has " +
+                             Twine(typeOf(value).getDimSize(1)) + " heads");
+    }
+  }
+  int64_t headDim = typeOf(qh).getDimSize(3);
+  auto scale = c.number("scale", 1.0 / std::sqrt((double)headDim));
+  auto probs = gated ? FailureOr<bool>(false) : c.boolean("probs", false);
+  if (failed(scale) || failed(probs))
+    return failure();
+  Value mask;
+  SmallVector<NamedAttribute> attrs = {
+      attr(c, "scale", c.em.builder.getF64FloatAttr(*scale))};
+  if (failed(attentionOptions(c, mask, attrs)))
+    return failure();
+  SmallVector<Value> operands = {qh, kh, vh};
+  if (gated) {
+    auto x = c.tensor("x");
+    if (failed(x))
+      return failure();
+    int64_t hq = typeOf(qh).getDimSize(1), dv = typeOf(vh).getDimSize(3);
+    auto gate = linearValue(c, *x, hq * dv, /*bias=*/true, "gate");
+    if (failed(gate))
+      return failure();
+    auto gateHeads = splitHeads(c, *gate, hq);
+    if (failed(gateHeads))
+      return failure();
+    operands.push_back(*gateHeads);
+  }
+  if (mask)
+    operands.push_back(mask);
+  if (*probs)
+    attrs.push_back(attr(c, "return_probs", UnitAttr::get(&c.em.ctx)));
+  auto results = c.create(gated ? "attn.gated_attention" : "attn.attention",
+                          operands, attrs);
+  if (failed(results))
+    return failure();
+  if (rank == 3) {
+    auto merged = mergeHeads(c, (*results)[0]);
+    if (failed(merged))
+      return failure();
+    (*results)[0] = *merged;
+  }
+  return results;
+}
+
+Results buildAdditiveAttention(Call &c) {
+  auto h = c.tensor("hidden");
+  auto s = c.tensor("states");
+  auto bias = c.boolean("bias", true);
+  if (failed(h) || failed(s) || failed(bias))
+    return failure();
+  RankedTensorType ht = typeOf(*h);
+  if (ht.getRank() != 2)
+    return c.error("hidden must be [batch, features], got " + formatType(ht));
+  int64_t d = ht.getDimSize(1);
+  auto w = c.param("weight", {1, 2 * d}, ht.getElementType(), 2 * d);
+  if (failed(w))
+    return failure();
+  SmallVector<Value> operands = {*h, *s, *w};
+  if (*bias) {
+    auto b = c.param("bias", {1}, ht.getElementType(), 2 * d);
+    if (failed(b))
+      return failure();
+    operands.push_back(*b);
+  }
+  return c.create("attn.additive_attention", operands);
+}
+
+Results buildSubgraphLikeGlobalPool(Call &c) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  return single(c.create1("heed.global_avg_pool", {*x}));
+}
+
+llvm::StringMap<Builtin> makeBuiltins() {
+  llvm::StringMap<Builtin> b;
+  // Elementwise.
+  b["exp"] = unary("exp", "e^x");
+  b["log"] = unary("log", "natural logarithm");
+  b["sqrt"] = unary("sqrt", "square root");
+  b["rsqrt"] = unary("rsqrt", "1 / sqrt(x)");
+  b["neg"] = unary("neg", "-x");
+  b["abs"] = unary("abs", "|x|");
+  b["tanh"] = unary("tanh", "hyperbolic tangent");
+  b["sigmoid"] = unary("sigmoid", "1 / (1 + e^-x)");
+  b["relu"] = unary("relu", "max(x, 0)");
+  b["gelu"] = unary("gelu", "x * Phi(x) (exact erf form)");
+  b["silu"] = unary("silu", "x * sigmoid(x)");
+  b["not"] = unary("not", "logical not of an i1 tensor");
+  for (StringRef op : {"add", "sub", "mul", "div", "maximum", "minimum", "pow",
+                       "and", "or", "eq", "ne", "lt", "le", "gt", "ge"})
+    b[op] = binary(op, "broadcasting " + op.str());
+  b["where"] = {{"cond", "a", "b"}, buildWhere, "cond ? a : b"};
+  b["cast"] = {{"x", "dtype"}, buildCast, "dtype conversion"};
+  b["dropout"] = {{"x", "p?"}, buildIdentity, "identity at inference"};
+  // Constants.
+  b["full"] = {{"shape", "value", "dtype?"},
+               [](Call &c) { return buildFull(c, std::nullopt); },
+               "constant tensor"};
+  b["zeros"] = {{"shape", "dtype?"},
+                [](Call &c) { return buildFull(c, 0.0); }, "zeros"};
+  b["ones"] = {{"shape", "dtype?"},
+               [](Call &c) { return buildFull(c, 1.0); }, "ones"};
+  b["iota"] = {{"shape", "axis?", "dtype?"}, buildIota, "indices along axis"};
+  b["tril"] = {{"x", "k?"},
+               [](Call &c) { return buildTriangle(c, "heed.tril"); },
+               "lower triangle"};
+  b["triu"] = {{"x", "k?"},
+               [](Call &c) { return buildTriangle(c, "heed.triu"); },
+               "upper triangle"};
+  // Shapes.
+  b["transpose"] = {{"x", "dim0?", "dim1?"}, buildTranspose, "swap two axes"};
+  b["permute"] = {{"x", "perm"}, buildPermute, "permute axes"};
+  b["reshape"] = {{"x", "shape"}, buildReshape, "new shape, one -1 allowed"};
+  b["flatten"] = {{"x", "start?", "end?"}, buildFlatten, "merge axes"};
+  b["unsqueeze"] = {{"x", "axis"}, buildUnsqueeze, "insert an axis of 1"};
+  b["squeeze"] = {{"x", "axis"}, buildSqueeze, "drop an axis of 1"};
+  b["split_heads"] = {{"x", "heads"}, buildSplitHeads, "[B,L,H*D]->[B,H,L,D]"};
+  b["merge_heads"] = {{"x"}, buildMergeHeads, "[B,H,L,D]->[B,L,H*D]"};
+  b["broadcast_to"] = {{"x", "shape"}, buildBroadcastTo, "explicit broadcast"};
+  b["concat"] = {{"inputs...", "axis?"}, buildConcat, "join along axis"};
+  b["split"] = {{"x", "sizes", "axis?"}, buildSplit, "split along axis"};
+  b["slice"] = {{"x", "axis", "start?", "end?", "step?"}, buildSlice,
+                "strided slice"};
+  b["gather"] = {{"x", "indices", "axis?"}, buildGather, "numpy.take"};
+  // Linear algebra and layers.
+  b["matmul"] = {{"a", "b"}, buildMatmul, "batched matrix product"};
+  b["linear"] = {{"x", "out", "bias?"}, buildLinear, "nn.Linear"};
+  b["embedding"] = {{"ids", "num", "dim"}, buildEmbedding, "nn.Embedding"};
+  b["softmax"] = {{"x", "axis?"},
+                  [](Call &c) { return buildSoftmax(c, "heed.softmax"); },
+                  "softmax"};
+  b["log_softmax"] = {
+      {"x", "axis?"},
+      [](Call &c) { return buildSoftmax(c, "heed.log_softmax"); },
+      "log softmax"};
+  b["layer_norm"] = {{"x", "eps?"},
+                     [](Call &c) {
+                       return buildLastDimNorm(c, "heed.layer_norm", 1e-5,
+                                               {"weight", "bias"},
+                                               {"one_plus", "uniform"});
+                     },
+                     "nn.LayerNorm over the last axis"};
+  b["rms_norm"] = {{"x", "eps?"},
+                   [](Call &c) {
+                     return buildLastDimNorm(c, "heed.rms_norm", 1e-6,
+                                             {"weight"}, {"one_plus"});
+                   },
+                   "RMSNorm over the last axis"};
+  b["batch_norm"] = {{"x", "eps?"}, buildBatchNorm, "nn.BatchNorm (eval)"};
+  for (StringRef op : {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"}) {
+    std::string name = ("heed." + op).str();
+    b[op] = {{"x", "axis?", "keepdim?"},
+             [name](Call &c) { return buildReduce(c, name); },
+             op.str()};
+  }
+  b["top_k"] = {{"x", "k", "axis?"}, buildTopK, "k largest values, indices"};
+  b["lstm"] = {{"x", "h0?", "c0?", "hidden", "layers?", "bidirectional?",
+                "bias?"},
+               [](Call &c) { return buildRecurrent(c, true); },
+               "nn.LSTM(batch_first=True)"};
+  b["gru"] = {{"x", "h0?", "hidden", "layers?", "bidirectional?", "bias?"},
+              [](Call &c) { return buildRecurrent(c, false); },
+              "nn.GRU(batch_first=True)"};
+  b["conv2d"] = {{"x", "out", "kernel", "stride?", "padding?", "dilation?",
+                  "groups?", "bias?"},
+                 buildConv2d, "nn.Conv2d"};
+  b["max_pool2d"] = {{"x", "kernel", "stride?", "padding?"},
+                     [](Call &c) { return buildPool(c, "heed.max_pool2d"); },
+                     "max pooling"};
+  b["avg_pool2d"] = {{"x", "kernel", "stride?", "padding?"},
+                     [](Call &c) { return buildPool(c, "heed.avg_pool2d"); },
+                     "average pooling"};
+  b["global_avg_pool"] = {{"x"}, buildSubgraphLikeGlobalPool,
+                          "[N,C,H,W] -> [N,C,1,1]"};
+  // Attention.
+  b["attention"] = {{"q", "k", "v", "heads?", "kv_heads?", "scale?", "mask?",
+                     "sparsity?", "probs?"},
+                    [](Call &c) { return buildAttentionCommon(c, false); },
+                    "scaled dot-product attention"};
+  b["gated_attention"] = {{"q", "k", "v", "x", "heads?", "kv_heads?",
+                           "scale?", "mask?", "sparsity?"},
+                          [](Call &c) { return buildAttentionCommon(c, true); },
+                          "attention * sigmoid(gate(x))"};
+  b["additive_attention"] = {{"hidden", "states", "bias?"},
+                             buildAdditiveAttention,
+                             "Bahdanau attention (seed section 1)"};
+  return b;
+}
+
+} // namespace
+
+const llvm::StringMap<Builtin> &heed::getBuiltins() {
+  static const llvm::StringMap<Builtin> builtins = makeBuiltins();
+  return builtins;
+}

@@ -1,0 +1,208 @@
+//===- Emitter.h - Evaluation of .heed syntax into MLIR ---------*- C++ -*-===//
+//
+// Internal to the frontend. The Emitter walks the syntax tree of one graph,
+// inlining subgraph calls, and evaluates every expression to a Val: a tensor
+// (an MLIR value), several tensors (a multi-result op), or a compile-time
+// value (integer, float, bool, string, symbol, list, or a structure such as
+// `window(128, 0)`). Builtin ops (Builtins.cpp) receive their arguments bound
+// to parameter names in a Call and build heed/attn ops through createOp,
+// which asks each op for its result types, so shape errors come from the op
+// definitions themselves.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_FRONTEND_EMITTER_H
+#define HEED_FRONTEND_EMITTER_H
+
+#include "AST.h"
+#include "Frontend.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/StringMap.h"
+#include "llvm/Support/SourceMgr.h"
+
+namespace heed {
+
+/// The value of a .heed expression.
+struct Val {
+  enum class Kind { Tensor, Tuple, Int, Float, Bool, String, Symbol, List, Struct };
+  Kind kind = Kind::Int;
+  llvm::SMLoc loc;
+  mlir::Value tensor;                   ///< Tensor
+  llvm::SmallVector<mlir::Value> tuple; ///< Tuple
+  int64_t i = 0;                        ///< Int
+  double f = 0;                         ///< Float
+  bool b = false;                       ///< Bool
+  std::string s;        ///< String, Symbol, Struct (constructor name)
+  std::vector<Val> items; ///< List items, Struct arguments
+
+  bool isNumber() const { return kind == Kind::Int || kind == Kind::Float; }
+  double number() const { return kind == Kind::Int ? (double)i : f; }
+  /// "a tensor f32[2, 3]", "the integer 3", ... for error messages.
+  std::string describe() const;
+};
+
+/// Names visible while evaluating one graph or one inlined subgraph.
+struct Scope {
+  llvm::StringMap<Val> values;
+  llvm::StringMap<llvm::SMLoc> definedAt;
+  std::string paramPrefix;                  ///< "" or "encoder.layer.0"
+  std::optional<mlir::Location> callSite;   ///< set inside inlined subgraphs
+  const ast::GraphDecl *graph = nullptr;
+  /// The statement being evaluated, the name of the value it defines (the
+  /// first assigned name, or the output name in a return), and whether that
+  /// name already served as a default parameter prefix.
+  const ast::Stmt *stmt = nullptr;
+  std::string valueName;
+  bool defaultPrefixUsed = false;
+};
+
+class Emitter;
+
+/// One call of a builtin op, with its arguments bound to parameter names.
+class Call {
+public:
+  Call(Emitter &em, const ast::Expr &expr, Scope &scope)
+      : em(em), expr(expr), scope(scope) {}
+
+  Emitter &em;
+  const ast::Expr &expr;
+  Scope &scope;
+  llvm::StringMap<Val> args;
+  std::vector<Val> variadic; ///< ops whose first parameter is `inputs...`
+  mlir::Location loc() const;
+  llvm::StringRef name() const { return expr.text; }
+
+  mlir::LogicalResult error(const llvm::Twine &message) const;
+  mlir::LogicalResult errorAt(const Val &v, const llvm::Twine &message) const;
+
+  bool has(llvm::StringRef param) const { return args.count(param); }
+  /// The argument bound to \p param (must be present).
+  const Val &arg(llvm::StringRef param) const { return args.find(param)->second; }
+
+  mlir::FailureOr<mlir::Value> tensor(llvm::StringRef param) const;
+  /// An optional tensor argument: null Value when absent or `none`.
+  mlir::FailureOr<mlir::Value> optionalTensor(llvm::StringRef param) const;
+  mlir::FailureOr<int64_t> integer(llvm::StringRef param,
+                                   std::optional<int64_t> dflt = {}) const;
+  mlir::FailureOr<double> number(llvm::StringRef param,
+                                 std::optional<double> dflt = {}) const;
+  mlir::FailureOr<bool> boolean(llvm::StringRef param, bool dflt) const;
+  /// An integer list; a single integer is a list of one.
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  intList(llvm::StringRef param) const;
+  /// An axis normalised to [0, rank) (negative counts from the end).
+  mlir::FailureOr<int64_t> axis(llvm::StringRef param, int64_t rank,
+                                std::optional<int64_t> dflt = {}) const;
+  /// A dtype symbol such as f32.
+  mlir::FailureOr<mlir::Type> dtype(llvm::StringRef param,
+                                    std::optional<llvm::StringRef> dflt) const;
+  /// A pair for 2-D windows: an integer n means (n, n).
+  mlir::FailureOr<llvm::SmallVector<int64_t>>
+  pair(llvm::StringRef param, std::optional<int64_t> dflt) const;
+
+  /// The full name prefix of this call's parameters: the scope's prefix
+  /// joined with the `[path]` or, without one, the assigned name.
+  mlir::FailureOr<std::string> paramPrefix();
+  /// A `heed.param` named `<prefix>.<suffix>`; the same name twice with the
+  /// same type yields the same parameter (weight tying).
+  mlir::FailureOr<mlir::Value> param(llvm::StringRef suffix,
+                                     llvm::ArrayRef<int64_t> shape,
+                                     mlir::Type elementType, int64_t fanIn,
+                                     llvm::StringRef init = "uniform");
+
+  /// Builds op \p opName with inferred result types at this call's location.
+  mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+  create(llvm::StringRef opName, mlir::ValueRange operands,
+         llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
+  /// As create, for single-result ops.
+  mlir::FailureOr<mlir::Value>
+  create1(llvm::StringRef opName, mlir::ValueRange operands,
+          llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
+
+private:
+  std::optional<std::string> prefix;
+};
+
+/// A builtin op: its parameter names (in positional order) and the function
+/// that builds it. A parameter written `name?` is optional; `inputs...`
+/// (first only) takes every positional argument.
+struct Builtin {
+  std::vector<std::string> params;
+  std::function<mlir::FailureOr<llvm::SmallVector<mlir::Value>>(Call &)> build;
+  std::string summary;
+};
+
+/// The table of builtin ops (Builtins.cpp).
+const llvm::StringMap<Builtin> &getBuiltins();
+
+class Emitter {
+public:
+  Emitter(mlir::MLIRContext &ctx, llvm::SourceMgr &sourceMgr,
+          const ast::Module &module, const FrontendOptions &options);
+
+  mlir::OwningOpRef<mlir::ModuleOp> run();
+
+  mlir::MLIRContext &ctx;
+  mlir::OpBuilder builder;
+
+  /// File location of \p loc.
+  mlir::Location fileLoc(llvm::SMLoc loc);
+  /// Location of an op produced while evaluating in \p scope:
+  /// NameLoc(value name, file position [inside a CallSiteLoc]).
+  mlir::Location opLoc(llvm::SMLoc loc, const Scope &scope);
+  mlir::LogicalResult error(llvm::SMLoc loc, const Scope &scope,
+                            const llvm::Twine &message);
+
+  /// A rank-0 (or \p shape) constant of \p elementType filled with \p value.
+  mlir::Value constant(double value, mlir::Type elementType,
+                       mlir::Location loc, llvm::ArrayRef<int64_t> shape = {});
+
+  /// Converts \p v to a tensor; numbers become constants of \p likeType's
+  /// element type (f32 when null).
+  mlir::FailureOr<mlir::Value> asTensor(const Val &v, mlir::Type likeType,
+                                        const Scope &scope);
+
+  /// Builds op \p opName generically: the op's inferReturnTypes gives the
+  /// result types and reports shape errors at \p loc.
+  mlir::FailureOr<mlir::Operation *>
+  createOp(llvm::StringRef opName, mlir::Location loc,
+           mlir::ValueRange operands, llvm::ArrayRef<mlir::NamedAttribute> attrs);
+
+  /// Parameters created so far in the current graph, by full name.
+  llvm::StringMap<mlir::Value> params;
+
+private:
+  mlir::FailureOr<Val> eval(const ast::Expr &e, Scope &scope);
+  mlir::FailureOr<Val> evalIdent(const ast::Expr &e, Scope &scope);
+  mlir::FailureOr<Val> evalBinary(const ast::Expr &e, Scope &scope);
+  mlir::FailureOr<Val> evalNeg(const ast::Expr &e, Scope &scope);
+  mlir::FailureOr<Val> evalCall(const ast::Expr &e, Scope &scope);
+  mlir::FailureOr<Val> evalSubgraphCall(const ast::Expr &e,
+                                        const ast::GraphDecl &def,
+                                        Scope &scope);
+  /// Evaluates a graph or subgraph body; returns its outputs in order.
+  mlir::FailureOr<std::vector<std::pair<std::string, Val>>>
+  evalBody(const ast::GraphDecl &g, Scope &scope);
+  mlir::LogicalResult bind(const ast::Name &name, Val value, Scope &scope);
+
+  mlir::LogicalResult resolveDims();
+  mlir::FailureOr<int64_t> evalDimExpr(const ast::Expr &e);
+  mlir::FailureOr<mlir::RankedTensorType>
+  evalTensorType(const ast::TensorTypeSpec &spec, const Scope &scope);
+  mlir::LogicalResult emitGraph(const ast::GraphDecl &g);
+
+  llvm::SourceMgr &sourceMgr;
+  const ast::Module &module;
+  const FrontendOptions &options;
+  std::map<std::string, std::optional<int64_t>> dims;
+  std::map<std::string, const ast::DimDecl *> dimDecls;
+  llvm::StringMap<const ast::GraphDecl *> subgraphs;
+  llvm::SmallVector<std::string> activeCalls;
+  mlir::ModuleOp moduleOp;
+};
+
+} // namespace heed
+
+#endif // HEED_FRONTEND_EMITTER_H

@@ -1,0 +1,60 @@
+//===- Frontend.h - From .heed source to heed/attn MLIR ---------*- C++ -*-===//
+
+#ifndef HEED_FRONTEND_FRONTEND_H
+#define HEED_FRONTEND_FRONTEND_H
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+
+#include <map>
+#include <string>
+
+namespace llvm {
+class SourceMgr;
+} // namespace llvm
+
+namespace heed {
+
+/// Choices that come from the command line rather than the file.
+struct FrontendOptions {
+  /// `--dim NAME=VALUE`: overrides (or supplies) a dimension's value.
+  std::map<std::string, int64_t> dims;
+  /// `--entry NAME`: the graph to compile when the file declares several.
+  std::string entry;
+};
+
+/// Name of the module attribute holding the entry graph's symbol name.
+constexpr const char *kEntryAttrName = "heed.entry";
+/// Name of the argument/result attribute holding an input's/output's name.
+constexpr const char *kNameAttrName = "heed.name";
+
+/// Parses the .heed file in buffer \p bufferId of \p sourceMgr and emits one
+/// `func.func` per `graph` (subgraphs are inlined at their calls). Every op
+/// is located at its source: NameLoc(value name, file:line:col), with a
+/// CallSiteLoc for ops that come from an inlined subgraph. Errors are
+/// reported through the context's diagnostic engine; returns null then. The
+/// module is verified before it is returned.
+mlir::OwningOpRef<mlir::ModuleOp> emitHeedModule(llvm::SourceMgr &sourceMgr,
+                                                 unsigned bufferId,
+                                                 mlir::MLIRContext &context,
+                                                 const FrontendOptions &options);
+
+/// Reads \p path into \p sourceMgr and emits it with emitHeedModule. A file
+/// that cannot be read is reported as `<path>: error: ...`.
+mlir::OwningOpRef<mlir::ModuleOp> loadHeedFile(llvm::StringRef path,
+                                               llvm::SourceMgr &sourceMgr,
+                                               mlir::MLIRContext &context,
+                                               const FrontendOptions &options);
+
+/// Parses `--dim NAME=VALUE` flags into \p dims; reports malformed ones.
+mlir::LogicalResult parseDimFlags(llvm::ArrayRef<std::string> flags,
+                                  std::map<std::string, int64_t> &dims,
+                                  mlir::MLIRContext &context);
+
+/// The entry graph of a module produced by emitHeedModule.
+mlir::func::FuncOp getEntryGraph(mlir::ModuleOp module);
+
+} // namespace heed
+
+#endif // HEED_FRONTEND_FRONTEND_H

@@ -1,0 +1,68 @@
+//===- Lexer.h - Tokens of the .heed language -------------------*- C++ -*-===//
+
+#ifndef HEED_FRONTEND_LEXER_H
+#define HEED_FRONTEND_LEXER_H
+
+#include "llvm/ADT/StringRef.h"
+#include "llvm/Support/SMLoc.h"
+
+#include <string>
+
+namespace heed {
+
+struct Token {
+  enum Kind {
+    Eof,
+    Error, ///< text holds the message
+    Ident,
+    Int,
+    Float,
+    String,
+    LParen,
+    RParen,
+    LBracket,
+    RBracket,
+    LBrace,
+    RBrace,
+    Comma,
+    Colon,
+    Semicolon,
+    Equal,
+    Arrow,
+    Plus,
+    Minus,
+    Star,
+    Slash,
+  };
+  Kind kind = Eof;
+  llvm::StringRef spelling; ///< the source text of the token
+  std::string text;         ///< String: the unescaped value; Error: message
+  llvm::SMLoc loc() const { return llvm::SMLoc::getFromPointer(spelling.data()); }
+};
+
+/// Splits a .heed buffer into tokens. `#` starts a comment to the end of the
+/// line; whitespace and newlines separate tokens. Any byte outside printable
+/// ASCII is an error outside comments and strings, and the buffer must be
+/// valid UTF-8 (checked up front by the parser).
+class Lexer {
+public:
+  explicit Lexer(llvm::StringRef buffer) : buffer(buffer), pos(buffer.begin()) {}
+
+  Token next();
+  /// Lexes a parameter path such as `encoder.layer.0.attention` (letters,
+  /// digits, `_` and `.`) up to the closing `]`, which is left in place.
+  Token nextPath();
+  const char *position() const { return pos; }
+
+private:
+  Token make(Token::Kind kind, const char *start);
+  Token error(const char *at, std::string message);
+  void skipSpaceAndComments();
+
+  llvm::StringRef buffer;
+  const char *pos;
+};
+
+} // namespace heed
+
+#endif // HEED_FRONTEND_LEXER_H

@@ -1,0 +1,38 @@
+//===- Interpreter.h - Evaluate a heed/attn graph with plain loops -*- C++ -*-===//
+//
+// The reference interpreter: walks a `func.func` of heed and attn ops in
+// order and evaluates each with the reference kernels (Kernels.h). It is the
+// executable meaning of the language, against which every compiled pipeline
+// is tested.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_REFERENCE_INTERPRETER_H
+#define HEED_REFERENCE_INTERPRETER_H
+
+#include "Tensor.h"
+
+#include "heed/io/HostTensor.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
+#include "llvm/ADT/StringMap.h"
+
+namespace heed::ref {
+
+/// Evaluates \p graph on \p inputs (one per argument, in order) with the
+/// parameter values \p params (by heed.param name). An op that fails at run
+/// time (an index out of range) is reported as an error at its location.
+mlir::FailureOr<std::vector<Tensor>>
+interpret(mlir::func::FuncOp graph, llvm::ArrayRef<Tensor> inputs,
+          const llvm::StringMap<io::HostTensor> &params);
+
+/// Converts between the file representation and the interpreter's.
+Tensor fromHost(const io::HostTensor &t);
+io::HostTensor toHost(const Tensor &t);
+
+/// The DType of an MLIR element type (f32, f16, bf16, i64, i32, i1).
+std::optional<DType> dtypeOf(mlir::Type elementType);
+
+} // namespace heed::ref
+
+#endif // HEED_REFERENCE_INTERPRETER_H
