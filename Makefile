@@ -1,0 +1,66 @@
+# Heed: the two commands a newcomer needs are `make demo` and `make test`.
+# Both install missing Debian packages, configure and build first.
+
+SHELL := /bin/bash
+BUILD_DIR ?= build
+PRESET ?= default
+JOBS ?= $(shell nproc)
+
+# Pinned Debian 12 packages (DESIGN.md). OpenCL headers are needed only
+# because Debian's oneDNN CMake config looks for them.
+DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
+        libdnnl-dev libtbb-dev libgtest-dev libbenchmark-dev \
+        ocl-icd-opencl-dev opencl-headers \
+        cmake ninja-build ccache clang-format python3 python3-numpy python3-torch
+
+.PHONY: all deps configure build test check-lit check-unit demo format clean
+
+all: build
+
+deps:
+	@missing=""; \
+	for p in $(DEPS); do \
+	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then \
+	  echo "deps: all $(words $(DEPS)) pinned packages are installed"; \
+	else \
+	  echo "deps: installing$$missing"; \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD_DIR)/build.ninja: | deps
+	cmake --preset $(PRESET) -B $(BUILD_DIR)
+
+configure: deps $(BUILD_DIR)/build.ninja
+
+build: configure
+	cmake --build $(BUILD_DIR) -j $(JOBS)
+
+check-unit: build
+	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
+
+check-lit: build
+	/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv $(BUILD_DIR)/test
+
+# Runs both suites even if the first fails, prints both summaries, and fails
+# if either failed.
+test: build
+	@unit=0; lit=0; \
+	echo "== unit tests (ctest) =="; \
+	( cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) ) || unit=1; \
+	echo "== regression tests (lit) =="; \
+	/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv $(BUILD_DIR)/test || lit=1; \
+	echo "== summary: unit $$([ $$unit = 0 ] && echo passed || echo FAILED), lit $$([ $$lit = 0 ] && echo passed || echo FAILED) =="; \
+	[ $$unit = 0 ] && [ $$lit = 0 ]
+
+demo: build
+	@bash examples/demo.sh $(BUILD_DIR)
+
+format:
+	@git ls-files '*.cpp' '*.h' | xargs clang-format -i
+
+clean:
+	rm -rf $(BUILD_DIR)
