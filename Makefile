@@ -13,7 +13,7 @@ DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         ocl-icd-opencl-dev opencl-headers \
         cmake ninja-build ccache clang-format python3 python3-numpy python3-torch
 
-.PHONY: all deps configure build test check-lit check-unit demo format clean
+.PHONY: all deps configure build test check-lit check-unit demo docs format clean
 
 all: build
 
@@ -58,6 +58,9 @@ test: build
 
 demo: build
 	@bash examples/demo.sh $(BUILD_DIR)
+
+docs: build
+	cmake --build $(BUILD_DIR) --target heed-docs
 
 format:
 	@git ls-files '*.cpp' '*.h' | xargs clang-format -i

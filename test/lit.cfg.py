@@ -26,5 +26,6 @@ llvm_config.add_tool_substitutions(["FileCheck", "not", "count"],
 # Debian's Python with numpy (and torch when installed) for independent checks.
 config.substitutions.append(("%python", "/usr/bin/python3"))
 config.substitutions.append(("%heed_src", config.heed_src_root))
+config.substitutions.append(("%heed_obj", config.heed_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.heed_src_root,
                                                        "examples")))

@@ -34,8 +34,9 @@ class Heed_UnaryOp<string mnemonic, string what, string example,
                    Type operandType = Heed_FloatTensor>
     : Heed_Op<mnemonic> {
   let summary = "elementwise " # what;
-  let description = "Applies " # what # [{ to every element; the result has
-    the operand's shape and dtype.
+  let description = [{
+    Applies }] # what # [{ to every element; the result has the operand's
+    shape and dtype.
 
     ```mlir
     %y = heed.}] # mnemonic # [{ %x : (tensor<2x8xf32>) -> tensor<2x8xf32>
@@ -47,7 +48,8 @@ class Heed_UnaryOp<string mnemonic, string what, string example,
 
 class Heed_BinaryOp<string mnemonic, string what> : Heed_Op<mnemonic> {
   let summary = "elementwise " # what # " with broadcasting";
-  let description = "Computes " # what # [{ of two tensors of one dtype,
+  let description = [{
+    Computes }] # what # [{ of two tensors of one dtype,
     broadcast with NumPy rules (trailing dimensions align; an extent of 1
     stretches). A scalar is a rank-0 tensor.
 
@@ -61,7 +63,8 @@ class Heed_BinaryOp<string mnemonic, string what> : Heed_Op<mnemonic> {
 
 class Heed_CompareOp<string mnemonic, string what> : Heed_Op<mnemonic> {
   let summary = "elementwise comparison `" # what # "` with broadcasting";
-  let description = "True where `lhs " # what # [{ rhs`; operands share a
+  let description = [{
+    True where `lhs }] # what # [{ rhs`; operands share a
     dtype and broadcast with NumPy rules; the result is i1. Used to build
     masks in the graph from `heed.iota`.
 
@@ -75,7 +78,8 @@ class Heed_CompareOp<string mnemonic, string what> : Heed_Op<mnemonic> {
 
 class Heed_ReduceOp<string mnemonic, string what> : Heed_Op<mnemonic> {
   let summary = what # " over the given axes";
-  let description = "Reduces `axes` (distinct, non-negative) with " # what #
+  let description = [{
+    Reduces `axes` (distinct, non-negative) with }] # what #
     [{; with `keepdim` the reduced axes stay as extent 1.
 
     ```mlir
@@ -89,7 +93,8 @@ class Heed_ReduceOp<string mnemonic, string what> : Heed_Op<mnemonic> {
 
 class Heed_PoolOp<string mnemonic, string what> : Heed_Op<mnemonic> {
   let summary = what # " pooling over NCHW";
-  let description = what # [{ pooling of `[N, C, H, W]`; `kernel`, `stride`
+  let description = [{
+    }] # what # [{ pooling of `[N, C, H, W]`; `kernel`, `stride`
     and `padding` have two entries (height, width). Output extent:
     `floor((H + 2 p - k) / s) + 1`.
 

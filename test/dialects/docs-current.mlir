@@ -1,0 +1,5 @@
+// The dialect reference in docs/dialects/ is generated from the ODS files;
+// this fails when someone changes an op without running `make docs`.
+// RUN: diff -u %heed_src/docs/dialects/heed-ops.md %heed_obj/dialects/heed/HeedOps.md
+// RUN: diff -u %heed_src/docs/dialects/attn-ops.md %heed_obj/dialects/attn/AttnOps.md
+// RUN: diff -u %heed_src/docs/dialects/attn-attrs.md %heed_obj/dialects/attn/AttnAttrs.md
