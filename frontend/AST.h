@@ -41,6 +41,9 @@ struct Expr {
   std::vector<KeywordArg> keywords; ///< Call keyword args
   std::optional<std::string> path;  ///< Call: the `[path]` parameter prefix
   llvm::SMLoc pathLoc;
+  /// Levels of this subtree (1 for a leaf); the parser bounds it so that
+  /// walking the tree recursively cannot overflow the stack.
+  int height = 1;
 
   Expr(Kind kind, llvm::SMLoc loc) : kind(kind), loc(loc) {}
 };

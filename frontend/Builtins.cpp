@@ -131,6 +131,12 @@ Results buildFull(Call &c, std::optional<double> fixed) {
     if (failed(v))
       return failure();
     value = *v;
+    if (!isa<FloatType>(*dtype) &&
+        (!std::isfinite(value) || value != std::trunc(value)))
+      return c.errorAt(c.arg("value"),
+                       c.arg("value").describe() +
+                           " is not a whole number but dtype is " +
+                           formatElementType(*dtype));
   }
   return SmallVector<Value>{c.em.constant(value, *dtype, c.loc(), *shape)};
 }

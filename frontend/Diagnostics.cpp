@@ -4,6 +4,8 @@
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Location.h"
+#include "llvm/ADT/STLExtras.h"
+#include "llvm/Support/ConvertUTF.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -78,31 +80,60 @@ static std::optional<StringRef> sourceLine(llvm::SourceMgr &sm,
   return std::nullopt;
 }
 
+/// \p text made safe for a terminal: tabs become spaces, other control
+/// characters '?', and when \p text is not valid UTF-8 (a bad file, or a
+/// window that cuts a character) every non-ASCII byte becomes '?'.
+static std::string printable(StringRef text) {
+  const llvm::UTF8 *cursor = (const llvm::UTF8 *)text.begin();
+  bool utf8 =
+      llvm::isLegalUTF8String(&cursor, (const llvm::UTF8 *)text.end());
+  std::string out = text.str();
+  for (char &c : out) {
+    unsigned char u = c;
+    if (c == '\t')
+      c = ' ';
+    else if (u < 0x20 || u == 0x7f || (u >= 0x80 && !utf8))
+      c = '?';
+  }
+  return out;
+}
+
+/// Columns that \p text takes on a terminal (one per UTF-8 character).
+static size_t displayWidth(StringRef text) {
+  return llvm::count_if(text, [](char c) { return ((unsigned char)c & 0xC0) != 0x80; });
+}
+
 void HeedDiagnosticHandler::print(Location loc, DiagnosticSeverity severity,
                                   const Twine &message) {
+  // Messages quote names and strings from the file: keep a pathological one
+  // (a 10 MB name) from flooding the terminal.
+  std::string msg = message.str();
+  if (msg.size() > 1000)
+    msg = msg.substr(0, 600) + "...[" + std::to_string(msg.size() - 800) +
+          " characters cut]..." + msg.substr(msg.size() - 200);
+  msg = printable(msg);
   SmallVector<FileLineColLoc> callers;
   std::optional<FileLineColLoc> file = findFileLoc(loc, callers);
   if (!file) {
-    os << toolName << ": " << severityName(severity) << ": " << message
-       << "\n";
+    os << toolName << ": " << severityName(severity) << ": " << msg << "\n";
     return;
   }
   os << file->getFilename().getValue() << ":" << file->getLine() << ":"
-     << file->getColumn() << ": " << severityName(severity) << ": " << message
+     << file->getColumn() << ": " << severityName(severity) << ": " << msg
      << "\n";
   if (auto line = sourceLine(sourceMgr, file->getFilename(), file->getLine())) {
-    // Show at most 160 columns around the caret; tabs print as one space.
+    // Show at most 160 bytes around the caret. The caret counts characters,
+    // not bytes, so it stays under its token after UTF-8 text.
     size_t col = file->getColumn() ? file->getColumn() - 1 : 0;
     size_t begin = col > 80 ? col - 80 : 0;
-    StringRef shown = line->substr(begin, 160);
-    std::string text = shown.str();
-    for (char &c : text)
-      if (c == '\t')
-        c = ' ';
+    std::string text = printable(line->substr(begin, 160));
+    size_t before = col - begin;
+    size_t pad = before <= text.size()
+                     ? displayWidth(StringRef(text).take_front(before))
+                     : displayWidth(text) + (before - text.size());
     os << "  " << (begin ? "..." : "") << text
        << (begin + 160 < line->size() ? "..." : "") << "\n";
-    os << "  " << (begin ? "   " : "") << std::string(col - begin, ' ')
-       << "^\n";
+    os << "  " << (begin ? "   " : "") << std::string(pad, ' ') << "^\n";
   }
   for (FileLineColLoc caller : callers)
     print(caller, DiagnosticSeverity::Note, "called from here");

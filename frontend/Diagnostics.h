@@ -20,8 +20,10 @@ namespace heed {
 ///
 /// finding the file position inside NameLoc/CallSiteLoc/FusedLoc wrappers
 /// (an inlined subgraph adds "note: called from" with the call's line).
-/// Source lines longer than 160 columns are cut to a window around the caret,
-/// so a pathological input cannot flood the terminal. Diagnostics without a
+/// Source lines longer than 160 columns are cut to a window around the caret
+/// and messages longer than 1000 characters are cut in the middle, so a
+/// pathological input cannot flood the terminal; control characters and
+/// invalid UTF-8 print as '?'. Diagnostics without a
 /// file position print as `<tool>: error: message`.
 class HeedDiagnosticHandler : public mlir::ScopedDiagnosticHandler {
 public:

@@ -10,6 +10,7 @@
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/Verifier.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "llvm/Support/CheckedArithmetic.h"
 
 #include <cmath>
 
@@ -21,6 +22,30 @@ using llvm::SMLoc;
 // Val
 //===----------------------------------------------------------------------===//
 
+/// A float as a user wrote it: 0.5, 1e-10, inf.
+static std::string formatNumber(double f) {
+  char buf[32];
+  snprintf(buf, sizeof(buf), "%g", f);
+  return buf;
+}
+
+/// a op b on integers, or nullopt when the result does not fit in int64
+/// (for `/`, b must be non-zero).
+static std::optional<int64_t> checkedIntOp(char op, int64_t a, int64_t b) {
+  switch (op) {
+  case '+':
+    return llvm::checkedAdd(a, b);
+  case '-':
+    return llvm::checkedSub(a, b);
+  case '*':
+    return llvm::checkedMul(a, b);
+  default:
+    if (b == -1) // INT64_MIN / -1 overflows (and traps)
+      return llvm::checkedMul(a, int64_t(-1));
+    return a / b;
+  }
+}
+
 std::string Val::describe() const {
   switch (kind) {
   case Kind::Tensor:
@@ -29,12 +54,8 @@ std::string Val::describe() const {
     return std::to_string(tuple.size()) + " tensors";
   case Kind::Int:
     return "the integer " + std::to_string(i);
-  case Kind::Float: {
-    std::string s;
-    llvm::raw_string_ostream os(s);
-    os << "the number " << f;
-    return s;
-  }
+  case Kind::Float:
+    return "the number " + formatNumber(f);
   case Kind::Bool:
     return b ? "true" : "false";
   case Kind::String:
@@ -139,8 +160,8 @@ FailureOr<Value> Emitter::asTensor(const Val &v, Type likeType,
                                    v.describe());
   if (v.kind == Val::Kind::Float && !isa<FloatType>(et) && !std::isinf(v.f))
     return error(v.loc, scope,
-                 "cannot combine a " + formatElementType(et) +
-                     " tensor with the float " + std::to_string(v.f) +
+                 "cannot combine the float " + formatNumber(v.f) +
+                     " with a tensor of " + formatElementType(et) +
                      "; cast the tensor first");
   if (v.kind == Val::Kind::Float && !isa<FloatType>(et))
     return error(v.loc, scope,
@@ -172,7 +193,10 @@ FailureOr<int64_t> Emitter::evalDimExpr(const ast::Expr &e) {
     auto v = evalDimExpr(*e.args[0]);
     if (failed(v))
       return failure();
-    return -*v;
+    if (auto r = checkedIntOp('*', *v, -1))
+      return *r;
+    return error(e.loc, none, "integer overflow in -(" + std::to_string(*v) +
+                                  ")");
   }
   case ast::Expr::Kind::Binary: {
     auto a = evalDimExpr(*e.args[0]);
@@ -181,20 +205,15 @@ FailureOr<int64_t> Emitter::evalDimExpr(const ast::Expr &e) {
     auto b = evalDimExpr(*e.args[1]);
     if (failed(b))
       return failure();
-    switch (e.op) {
-    case '+':
-      return *a + *b;
-    case '-':
-      return *a - *b;
-    case '*':
-      return *a * *b;
-    default:
-      if (*b == 0 || *a % *b)
-        return error(e.loc, none,
-                     std::to_string(*a) + " / " + std::to_string(*b) +
-                         " is not a whole number");
-      return *a / *b;
-    }
+    if (e.op == '/' && (*b == 0 || (*b != -1 && *a % *b)))
+      return error(e.loc, none,
+                   std::to_string(*a) + " / " + std::to_string(*b) +
+                       " is not a whole number");
+    if (auto r = checkedIntOp(e.op, *a, *b))
+      return *r;
+    return error(e.loc, none,
+                 "integer overflow in " + std::to_string(*a) + " " + e.op +
+                     " " + std::to_string(*b));
   }
   default:
     return error(e.loc, none,
@@ -340,7 +359,11 @@ FailureOr<Val> Emitter::evalNeg(const ast::Expr &e, Scope &scope) {
   Val v = *operand;
   v.loc = e.loc;
   if (v.kind == Val::Kind::Int) {
-    v.i = -v.i;
+    auto r = checkedIntOp('*', v.i, -1);
+    if (!r)
+      return error(e.loc, scope,
+                   "integer overflow in -(" + std::to_string(v.i) + ")");
+    v.i = *r;
     return v;
   }
   if (v.kind == Val::Kind::Float) {
@@ -367,18 +390,21 @@ FailureOr<Val> Emitter::evalBinary(const ast::Expr &e, Scope &scope) {
   v.loc = e.loc;
   if (lhs->isNumber() && rhs->isNumber()) {
     bool ints = lhs->kind == Val::Kind::Int && rhs->kind == Val::Kind::Int;
-    if (ints && e.op == '/' && (rhs->i == 0 || lhs->i % rhs->i))
+    if (ints && e.op == '/' &&
+        (rhs->i == 0 || (rhs->i != -1 && lhs->i % rhs->i)))
       return error(e.loc, scope,
                    std::to_string(lhs->i) + " / " + std::to_string(rhs->i) +
                        " is not a whole number; write " +
                        std::to_string(lhs->i) + ".0 / " +
                        std::to_string(rhs->i) + " for a fraction");
     if (ints) {
+      auto r = checkedIntOp(e.op, lhs->i, rhs->i);
+      if (!r)
+        return error(e.loc, scope,
+                     "integer overflow in " + std::to_string(lhs->i) + " " +
+                         e.op + " " + std::to_string(rhs->i));
       v.kind = Val::Kind::Int;
-      v.i = e.op == '+'   ? lhs->i + rhs->i
-            : e.op == '-' ? lhs->i - rhs->i
-            : e.op == '*' ? lhs->i * rhs->i
-                          : lhs->i / rhs->i;
+      v.i = *r;
       return v;
     }
     double a = lhs->number(), b = rhs->number();
@@ -476,9 +502,8 @@ static LogicalResult bindArguments(Call &call, const Builtin &builtin,
     for (size_t i = first; i < params.size(); ++i)
       known |= plainName(params[i]) == kw->name;
     if (!known)
-      return call.errorAt(value, "'" + call.name() + "' has no argument '" +
-                                     kw->name + "'; the signature is " +
-                                     signature);
+      return call.errorAt(value, "no argument '" + kw->name +
+                                     "'; the signature is " + signature);
     if (call.args.count(kw->name))
       return call.errorAt(value, "argument '" + kw->name +
                                      "' is given twice (by position and by "
@@ -492,7 +517,8 @@ static LogicalResult bindArguments(Call &call, const Builtin &builtin,
                         signature);
   }
   if (first && call.variadic.empty())
-    return call.error("'" + call.name() + "' needs at least one input");
+    return call.error("needs at least one input; the signature is " +
+                      signature);
   return success();
 }
 
@@ -533,8 +559,16 @@ FailureOr<Val> Emitter::evalCall(const ast::Expr &e, Scope &scope) {
   const auto &builtins = getBuiltins();
   auto it = builtins.find(e.text);
   if (it == builtins.end()) {
+    for (const ast::GraphDecl &g : module.graphs)
+      if (!g.isSubgraph && g.name.name == e.text)
+        return error(e.loc, scope,
+                     "'" + e.text + "' is a graph and cannot be called; "
+                     "declare it with 'def' to use it as a subgraph");
+    // Suggest an op only when at most 2 edits and at most half the name
+    // differ (so `f` does not suggest `lt`).
     std::string best;
-    unsigned bestDistance = 3;
+    unsigned bestDistance =
+        std::min<unsigned>(3, (unsigned)e.text.size() / 2 + 1);
     for (const auto &entry : builtins) {
       unsigned d = StringRef(e.text).edit_distance(entry.getKey());
       if (d < bestDistance) {
@@ -575,22 +609,6 @@ FailureOr<Val> Emitter::evalSubgraphCall(const ast::Expr &e,
   Scope inner;
   inner.graph = &def;
   inner.callSite = opLoc(e.loc, scope);
-  std::string local;
-  if (e.path) {
-    local = *e.path;
-  } else if (!scope.valueName.empty()) {
-    if (scope.defaultPrefixUsed)
-      return error(e.loc, scope,
-                   "two calls in this statement would share the parameter "
-                   "prefix '" + scope.valueName +
-                       "'; give this one a name: " + e.text + "[NAME](...)");
-    scope.defaultPrefixUsed = true;
-    local = scope.valueName;
-  }
-  inner.paramPrefix = scope.paramPrefix.empty() ? local
-                      : local.empty()           ? scope.paramPrefix
-                                      : scope.paramPrefix + "." + local;
-
   // Bind the arguments to the subgraph's inputs by position, then by name.
   if (e.args.size() > def.inputs.size())
     return error(e.args[def.inputs.size()]->loc, scope,
@@ -640,15 +658,42 @@ FailureOr<Val> Emitter::evalSubgraphCall(const ast::Expr &e,
     inner.definedAt[in.name.name] = in.name.loc;
   }
 
+  // The parameter prefix, claimed after the arguments were evaluated (as for
+  // builtin ops) and given back when the body creates no parameter, so that
+  // `h = linear(swish(x), out=8)` with a parameter-free `swish` works.
+  std::string local;
+  bool claimedDefault = false;
+  if (e.path) {
+    local = *e.path;
+  } else if (!scope.valueName.empty()) {
+    if (scope.defaultPrefixUsed)
+      return error(e.loc, scope,
+                   "two calls in this statement would share the parameter "
+                   "prefix '" + scope.valueName +
+                       "'; give this one a name: " + e.text + "[NAME](...)");
+    scope.defaultPrefixUsed = claimedDefault = true;
+    local = scope.valueName;
+  }
+  inner.paramPrefix = scope.paramPrefix.empty() ? local
+                      : local.empty()           ? scope.paramPrefix
+                                      : scope.paramPrefix + "." + local;
+  size_t paramsBefore = params.size();
+
   activeCalls.push_back(def.name.name);
   auto outputs = evalBody(def, inner);
   activeCalls.pop_back();
   if (failed(outputs))
     return failure();
+  if (claimedDefault && params.size() == paramsBefore)
+    scope.defaultPrefixUsed = false;
   Val v;
   v.loc = e.loc;
-  if (outputs->size() == 1)
-    return (*outputs)[0].second;
+  if (outputs->size() == 1) {
+    // The value is located at the call, not at the subgraph's return.
+    Val out = std::move((*outputs)[0].second);
+    out.loc = e.loc;
+    return out;
+  }
   v.kind = Val::Kind::Tuple;
   for (auto &[name, out] : *outputs) {
     if (out.kind != Val::Kind::Tensor)
@@ -696,6 +741,19 @@ Emitter::evalBody(const ast::GraphDecl &g, Scope &scope) {
           if (prev.first == name.name)
             return error(name.loc, scope,
                          "output '" + name.name + "' is returned twice");
+        // `return y = EXPR` defines y; `return y` (or `y = y`) returns the
+        // existing y.
+        bool shortForm = expr->kind == ast::Expr::Kind::Ident &&
+                         expr->text == name.name;
+        auto prev = scope.definedAt.find(name.name);
+        if (!shortForm && prev != scope.definedAt.end()) {
+          unsigned line = sourceMgr.getLineAndColumn(prev->second).first;
+          return error(name.loc, scope,
+                       "'" + name.name + "' is already defined on line " +
+                           std::to_string(line) +
+                           "; name the output differently or write "
+                           "'return " + name.name + "'");
+        }
         scope.valueName = name.name;
         scope.defaultPrefixUsed = false;
         auto v = eval(*expr, scope);
@@ -820,6 +878,14 @@ OwningOpRef<ModuleOp> Emitter::run() {
     seen[g.name.name] = g.name.loc;
     if (g.isSubgraph)
       subgraphs[g.name.name] = &g;
+    for (size_t i = 0; i < g.inputs.size(); ++i)
+      for (size_t j = 0; j < i; ++j)
+        if (g.inputs[j].name.name == g.inputs[i].name.name) {
+          (void)error(g.inputs[i].name.loc, none,
+                      "input '" + g.inputs[i].name.name +
+                          "' is declared twice");
+          return nullptr;
+        }
   }
   std::vector<const ast::GraphDecl *> graphs;
   for (const ast::GraphDecl &g : module.graphs)

@@ -56,6 +56,7 @@ private:
   ExprPtr parseUnary();
   ExprPtr parsePrimary();
   bool parseCallArgs(Expr &call);
+  bool setHeight(Expr &e);
 
   Lexer lexer;
   const SyntaxErrorFn &onError;
@@ -87,6 +88,23 @@ bool Parser::failHere(const std::string &message) {
   if (is(Token::Error))
     return fail(tok.loc(), tok.text);
   return fail(tok.loc(), message + ", found " + describe(tok));
+}
+
+/// Computes the height of \p e from its children; an over-high tree is an
+/// error at \p e (for a chain, the operator that crosses the limit).
+bool Parser::setHeight(Expr &e) {
+  int h = 0;
+  for (const ExprPtr &a : e.args)
+    h = std::max(h, a->height);
+  for (const KeywordArg &k : e.keywords)
+    h = std::max(h, k.value->height);
+  e.height = h + 1;
+  if (e.height > kMaxExprHeight)
+    return fail(e.loc, "expression too large (more than " +
+                           std::to_string(kMaxExprHeight) +
+                           " nested operations); split it into several "
+                           "statements");
+  return true;
 }
 
 bool Parser::expect(Token::Kind k, const char *what) {
@@ -273,6 +291,8 @@ ExprPtr Parser::parseExpr() {
       return nullptr;
     bin->args.push_back(std::move(lhs));
     bin->args.push_back(std::move(rhs));
+    if (!setHeight(*bin))
+      return nullptr;
     lhs = std::move(bin);
   }
   --depth;
@@ -290,6 +310,8 @@ ExprPtr Parser::parseTerm() {
       return nullptr;
     bin->args.push_back(std::move(lhs));
     bin->args.push_back(std::move(rhs));
+    if (!setHeight(*bin))
+      return nullptr;
     lhs = std::move(bin);
   }
   return lhs;
@@ -309,6 +331,8 @@ ExprPtr Parser::parseUnary() {
     if (!operand)
       return nullptr;
     neg->args.push_back(std::move(operand));
+    if (!setHeight(*neg))
+      return nullptr;
     return neg;
   }
   return parsePrimary();
@@ -363,6 +387,8 @@ ExprPtr Parser::parsePrimary() {
       }
     }
     advance();
+    if (!setHeight(*list))
+      return nullptr;
     return list;
   }
   case Token::Ident: {
@@ -391,7 +417,7 @@ ExprPtr Parser::parsePrimary() {
         return nullptr;
       }
     }
-    if (!parseCallArgs(*call))
+    if (!parseCallArgs(*call) || !setHeight(*call))
       return nullptr;
     return call;
   }

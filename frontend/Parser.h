@@ -22,6 +22,11 @@ std::optional<ast::Module> parseHeed(llvm::StringRef buffer,
 /// than a stack overflow.
 constexpr int kMaxNestingDepth = 256;
 
+/// An expression tree may be at most this many levels high: a long chain such
+/// as `a + b + c + ...` builds one level per operator, and the emitter walks
+/// the tree recursively.
+constexpr int kMaxExprHeight = 1024;
+
 } // namespace heed
 
 #endif // HEED_FRONTEND_PARSER_H

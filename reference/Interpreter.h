@@ -10,6 +10,7 @@
 #ifndef HEED_REFERENCE_INTERPRETER_H
 #define HEED_REFERENCE_INTERPRETER_H
 
+#include "HostConversion.h"
 #include "Tensor.h"
 
 #include "heed/io/HostTensor.h"
@@ -25,10 +26,6 @@ namespace heed::ref {
 mlir::FailureOr<std::vector<Tensor>>
 interpret(mlir::func::FuncOp graph, llvm::ArrayRef<Tensor> inputs,
           const llvm::StringMap<io::HostTensor> &params);
-
-/// Converts between the file representation and the interpreter's.
-Tensor fromHost(const io::HostTensor &t);
-io::HostTensor toHost(const Tensor &t);
 
 /// The DType of an MLIR element type (f32, f16, bf16, i64, i32, i1).
 std::optional<DType> dtypeOf(mlir::Type elementType);

@@ -201,6 +201,8 @@ int main(int argc, char **argv) {
                               "heed-run: compile a .heed model in memory and "
                               "run it\n");
   MLIRContext context;
+  // Errors point at the source line; a dump of the generic op adds nothing.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heed-run",
                                     llvm::errs());

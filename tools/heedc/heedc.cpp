@@ -77,6 +77,8 @@ int main(int argc, char **argv) {
                               "heedc: compile .heed models\n\n"
                               "  heedc model.heed --emit=mlir [-o out.mlir]\n");
   MLIRContext context;
+  // Errors point at the source line; a dump of the generic op adds nothing.
+  context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heedc",
                                     llvm::errs());

@@ -1,0 +1,165 @@
+/*===- heed/runtime.h - The C API of libheedrt -------------------*- C -*-===*\
+ *
+ * libheedrt runs compiled Heed models. A model is a *plan*: buffers (dtype,
+ * shape, an offset into one arena), constants (weights, borrowed), named
+ * inputs and outputs, and kernel nodes that read and write buffers. Compiled
+ * code builds the plan through this API when the model loads; finalizing it
+ * creates the kernels (oneDNN primitives are made once here), allocates the
+ * 64-byte-aligned arena and builds the task graph, giving a *model* that can
+ * be run any number of times.
+ *
+ * Conventions:
+ *  - Every function that can fail returns a heed_status; on failure
+ *    heed_last_error() gives a message for the calling thread.
+ *  - The runtime never aborts, never prints, and never lets a C++ exception
+ *    cross this API.
+ *  - heed_model_run may be called repeatedly, and concurrently on distinct
+ *    models; one model runs one call at a time.
+ *  - Outputs are bitwise identical for any thread count.
+ *
+ * docs/runtime.md walks through a complete example.
+\*===----------------------------------------------------------------------===*/
+
+#ifndef HEED_RUNTIME_H
+#define HEED_RUNTIME_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Bumped whenever a change breaks code compiled against an older header. */
+#define HEED_RUNTIME_ABI_VERSION 1u
+
+/** Let the runtime place a buffer in the arena (no reuse). */
+#define HEED_AUTO_OFFSET (-1)
+
+typedef enum heed_status {
+  HEED_OK = 0,
+  HEED_ERROR_INVALID_ARGUMENT = 1, /**< null pointer, bad id, bad attribute */
+  HEED_ERROR_SHAPE = 2,            /**< shapes do not fit the kernel */
+  HEED_ERROR_DTYPE = 3,            /**< dtype not supported by the kernel */
+  HEED_ERROR_ABI = 4,              /**< compiled against another runtime */
+  HEED_ERROR_OUT_OF_MEMORY = 5,
+  HEED_ERROR_UNKNOWN_KERNEL = 6,
+  HEED_ERROR_STATE = 7, /**< e.g. adding to a finalized plan */
+  HEED_ERROR_INTERNAL = 8
+} heed_status;
+
+/** Element types; the numbering matches heed::DType. */
+typedef enum heed_dtype {
+  HEED_F32 = 0,
+  HEED_F16 = 1,
+  HEED_BF16 = 2,
+  HEED_I64 = 3,
+  HEED_I32 = 4,
+  HEED_I1 = 5 /**< one byte per element, 0 or 1 */
+} heed_dtype;
+
+typedef struct heed_plan heed_plan;
+typedef struct heed_model heed_model;
+typedef struct heed_tensor heed_tensor;
+
+/*===--- Errors and versions ----------------------------------------------===*/
+
+/** The ABI version this library implements. */
+uint32_t heed_abi_version(void);
+/** HEED_OK when code compiled against \p compiled_version can use this
+ *  library; HEED_ERROR_ABI with a message naming both versions otherwise. */
+heed_status heed_check_abi(uint32_t compiled_version);
+/** The message of the last failing call on this thread ("" if none). */
+const char *heed_last_error(void);
+/** "HEED_OK", "HEED_ERROR_SHAPE", ... */
+const char *heed_status_name(heed_status status);
+
+/*===--- Tensors ----------------------------------------------------------===*/
+
+/** A new zero-filled, 64-byte-aligned tensor that owns its data. */
+heed_status heed_tensor_create(heed_dtype dtype, int32_t rank,
+                               const int64_t *shape, heed_tensor **out);
+/** A tensor over caller-owned \p data (row-major), which must outlive it. */
+heed_status heed_tensor_wrap(heed_dtype dtype, int32_t rank,
+                             const int64_t *shape, void *data,
+                             heed_tensor **out);
+/** Frees the tensor (and its data if owned). Null is allowed. */
+void heed_tensor_free(heed_tensor *tensor);
+heed_dtype heed_tensor_dtype(const heed_tensor *tensor);
+int32_t heed_tensor_rank(const heed_tensor *tensor);
+const int64_t *heed_tensor_shape(const heed_tensor *tensor);
+void *heed_tensor_data(heed_tensor *tensor);
+size_t heed_tensor_nbytes(const heed_tensor *tensor);
+
+/*===--- Plans ------------------------------------------------------------===*/
+
+heed_status heed_plan_create(heed_plan **out);
+void heed_plan_free(heed_plan *plan);
+
+/** A buffer at \p offset bytes into the arena (64-byte aligned), or at a
+ *  runtime-chosen place with HEED_AUTO_OFFSET. Buffers may share arena bytes
+ *  (the compiler's liveness plan); the runtime orders nodes accordingly. */
+heed_status heed_plan_add_buffer(heed_plan *plan, heed_dtype dtype,
+                                 int32_t rank, const int64_t *shape,
+                                 int64_t offset, int32_t *buffer_id);
+/** A read-only buffer over \p data (borrowed; must outlive the model). */
+heed_status heed_plan_add_constant(heed_plan *plan, heed_dtype dtype,
+                                   int32_t rank, const int64_t *shape,
+                                   const void *data, int32_t *buffer_id);
+/** Marks a buffer as the next model input / output, with a name. */
+heed_status heed_plan_add_input(heed_plan *plan, const char *name,
+                                int32_t buffer_id);
+heed_status heed_plan_add_output(heed_plan *plan, const char *name,
+                                 int32_t buffer_id);
+
+/** Appends a node running \p kernel (e.g. "matmul", "softmax"; see
+ *  docs/runtime.md) on the given buffers. Nodes run as if in the order they
+ *  were added; independent nodes may run concurrently. */
+heed_status heed_plan_add_node(heed_plan *plan, const char *kernel,
+                               const int32_t *inputs, int32_t num_inputs,
+                               const int32_t *outputs, int32_t num_outputs,
+                               int32_t *node_id);
+/** Node attributes (each kernel documents the ones it reads). */
+heed_status heed_plan_set_int(heed_plan *plan, int32_t node_id,
+                              const char *name, int64_t value);
+heed_status heed_plan_set_ints(heed_plan *plan, int32_t node_id,
+                               const char *name, const int64_t *values,
+                               int32_t count);
+heed_status heed_plan_set_float(heed_plan *plan, int32_t node_id,
+                                const char *name, double value);
+
+/** Checks the plan, creates every kernel, allocates the arena and builds
+ *  the task graph. The plan may be freed afterwards. */
+heed_status heed_plan_finalize(const heed_plan *plan, heed_model **out);
+
+/*===--- Models -----------------------------------------------------------===*/
+
+void heed_model_free(heed_model *model);
+/** Worker threads for this model: \p n > 0, or 0 for $HEED_NUM_THREADS or
+ *  else all cores. */
+heed_status heed_model_set_threads(heed_model *model, int32_t n);
+int32_t heed_model_num_inputs(const heed_model *model);
+int32_t heed_model_num_outputs(const heed_model *model);
+/** Name, dtype and shape of input/output \p index (pointers stay valid for
+ *  the model's lifetime). */
+heed_status heed_model_input(const heed_model *model, int32_t index,
+                             const char **name, heed_dtype *dtype,
+                             int32_t *rank, const int64_t **shape);
+heed_status heed_model_output(const heed_model *model, int32_t index,
+                              const char **name, heed_dtype *dtype,
+                              int32_t *rank, const int64_t **shape);
+/** Bytes of the model's arena plus the kernels' scratch memory. */
+size_t heed_model_memory_bytes(const heed_model *model);
+
+/** Runs the model: copies \p inputs (in input order, matching dtype and
+ *  shape) into the arena, executes the task graph and copies the results
+ *  into \p outputs (in output order, matching dtype and shape). */
+heed_status heed_model_run(heed_model *model, heed_tensor *const *inputs,
+                           int32_t num_inputs, heed_tensor *const *outputs,
+                           int32_t num_outputs);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* HEED_RUNTIME_H */

@@ -1,0 +1,307 @@
+//===- Elementwise.cpp - Unary, binary, comparison and where kernels ------===//
+//
+// Kernels (inputs -> outputs; attributes none):
+//   exp log sqrt rsqrt neg abs tanh sigmoid relu gelu silu : x -> y (f32)
+//   neg abs : also i64, i32;   not : i1 -> i1
+//   add sub mul div maximum minimum pow : a, b -> c, NumPy broadcasting
+//     (f32, i64, i32; integer div truncates, division by zero gives 0)
+//   and or : i1, i1 -> i1
+//   eq ne lt le gt ge : a, b -> i1
+//   where : cond (i1), a, b -> c
+// Work is split into fixed chunks of the output (parallelChunks).
+//
+//===----------------------------------------------------------------------===//
+
+#include "Broadcast.h"
+#include "Error.h"
+#include "Parallel.h"
+
+#include <cmath>
+#include <cstring>
+
+namespace heed::rt {
+namespace {
+
+constexpr int64_t kGrain = 16384;
+
+template <typename T> using UnaryFn = T (*)(T);
+
+float gelu(float x) {
+  return 0.5f * x * (1.0f + std::erf(x * 0.70710678118654752f));
+}
+float sigmoid(float x) { return 1.0f / (1.0f + std::exp(-x)); }
+
+template <typename T> class UnaryKernel : public Kernel {
+public:
+  UnaryKernel(UnaryFn<T> fn, int64_t n) : fn(fn), n(n) {}
+  void run(const void *const *in, void *const *out) override {
+    const T *x = static_cast<const T *>(in[0]);
+    T *y = static_cast<T *>(out[0]);
+    parallelChunks(n, kGrain, [&](int64_t b, int64_t e) {
+      for (int64_t i = b; i < e; ++i)
+        y[i] = fn(x[i]);
+    });
+  }
+
+private:
+  UnaryFn<T> fn;
+  int64_t n;
+};
+
+void checkSameShape(const KernelSignature &sig) {
+  if (sig.inputs[0].shape != sig.outputs[0].shape)
+    sig.shapeError("input " + sig.inputs[0].str() + " and output " +
+                   sig.outputs[0].str() + " differ");
+}
+
+void registerUnary(const std::string &name, UnaryFn<float> f32,
+                   UnaryFn<int64_t> i64 = nullptr,
+                   UnaryFn<int32_t> i32 = nullptr) {
+  registerKernel(name, [=](const KernelSignature &sig)
+                           -> std::unique_ptr<Kernel> {
+    sig.expectArity(1, 1);
+    checkSameShape(sig);
+    heed_dtype t = sig.inputs[0].dtype;
+    sig.expectOutputDType(0, t);
+    int64_t n = sig.outputs[0].numel();
+    if (t == HEED_F32 && f32)
+      return std::make_unique<UnaryKernel<float>>(f32, n);
+    if (t == HEED_I64 && i64)
+      return std::make_unique<UnaryKernel<int64_t>>(i64, n);
+    if (t == HEED_I32 && i32)
+      return std::make_unique<UnaryKernel<int32_t>>(i32, n);
+    fail(HEED_ERROR_DTYPE, name + ": unsupported dtype " + sig.inputs[0].str());
+  });
+}
+
+/// Shared by binary ops, comparisons and where: up to three broadcast
+/// operands, one output.
+template <typename Out, typename Fn> class BroadcastKernel : public Kernel {
+public:
+  BroadcastKernel(const KernelSignature &sig, Fn fn) : fn(fn) {
+    shape = sig.outputs[0].shape;
+    n = sig.outputs[0].numel();
+    for (const TensorDesc &in : sig.inputs)
+      strides.push_back(broadcastStrides(sig, in, sig.outputs[0]));
+  }
+  void run(const void *const *in, void *const *out) override {
+    Out *y = static_cast<Out *>(out[0]);
+    parallelChunks(n, kGrain, [&](int64_t b, int64_t e) {
+      BroadcastCursor cursor(shape, strides, b);
+      for (int64_t i = b; i < e; ++i, cursor.next())
+        y[i] = fn(in, cursor);
+    });
+  }
+
+private:
+  Fn fn;
+  std::vector<int64_t> shape;
+  std::vector<std::vector<int64_t>> strides;
+  int64_t n;
+};
+
+template <typename Out, typename Fn>
+std::unique_ptr<Kernel> makeBroadcast(const KernelSignature &sig, Fn fn) {
+  return std::make_unique<BroadcastKernel<Out, Fn>>(sig, fn);
+}
+
+enum class Arith { Add, Sub, Mul, Div, Max, Min, Pow };
+
+template <typename T> T arith(Arith op, T a, T b) {
+  switch (op) {
+  case Arith::Add:
+    return a + b;
+  case Arith::Sub:
+    return a - b;
+  case Arith::Mul:
+    return a * b;
+  case Arith::Div:
+    if constexpr (std::is_integral_v<T>)
+      return b == 0 ? 0 : a / b;
+    else
+      return a / b;
+  case Arith::Max:
+    if constexpr (std::is_floating_point_v<T>)
+      if (std::isnan(a) || std::isnan(b))
+        return NAN;
+    return a > b ? a : b;
+  case Arith::Min:
+    if constexpr (std::is_floating_point_v<T>)
+      if (std::isnan(a) || std::isnan(b))
+        return NAN;
+    return a < b ? a : b;
+  case Arith::Pow:
+    return (T)std::pow((double)a, (double)b);
+  }
+  return a;
+}
+
+template <typename T>
+std::unique_ptr<Kernel> makeArith(const KernelSignature &sig, Arith op) {
+  return makeBroadcast<T>(sig, [op](const void *const *in,
+                                    const BroadcastCursor &c) {
+    return arith(op, static_cast<const T *>(in[0])[c.offset(0)],
+                 static_cast<const T *>(in[1])[c.offset(1)]);
+  });
+}
+
+void registerArith(const std::string &name, Arith op) {
+  registerKernel(name, [=](const KernelSignature &sig)
+                           -> std::unique_ptr<Kernel> {
+    sig.expectArity(2, 1);
+    heed_dtype t = sig.inputs[0].dtype;
+    sig.expectInputDType(1, t);
+    sig.expectOutputDType(0, t);
+    if (t == HEED_F32)
+      return makeArith<float>(sig, op);
+    if (t == HEED_I64)
+      return makeArith<int64_t>(sig, op);
+    if (t == HEED_I32)
+      return makeArith<int32_t>(sig, op);
+    fail(HEED_ERROR_DTYPE, name + ": unsupported dtype " + sig.inputs[0].str());
+  });
+}
+
+enum class Cmp { Eq, Ne, Lt, Le, Gt, Ge };
+
+template <typename T> bool compare(Cmp op, T a, T b) {
+  switch (op) {
+  case Cmp::Eq:
+    return a == b;
+  case Cmp::Ne:
+    return a != b;
+  case Cmp::Lt:
+    return a < b;
+  case Cmp::Le:
+    return a <= b;
+  case Cmp::Gt:
+    return a > b;
+  case Cmp::Ge:
+    return a >= b;
+  }
+  return false;
+}
+
+template <typename T>
+std::unique_ptr<Kernel> makeCompare(const KernelSignature &sig, Cmp op) {
+  return makeBroadcast<uint8_t>(
+      sig, [op](const void *const *in, const BroadcastCursor &c) {
+        return (uint8_t)compare(op, static_cast<const T *>(in[0])[c.offset(0)],
+                                static_cast<const T *>(in[1])[c.offset(1)]);
+      });
+}
+
+void registerCompare(const std::string &name, Cmp op) {
+  registerKernel(name, [=](const KernelSignature &sig)
+                           -> std::unique_ptr<Kernel> {
+    sig.expectArity(2, 1);
+    heed_dtype t = sig.inputs[0].dtype;
+    sig.expectInputDType(1, t);
+    sig.expectOutputDType(0, HEED_I1);
+    switch (t) {
+    case HEED_F32:
+      return makeCompare<float>(sig, op);
+    case HEED_I64:
+      return makeCompare<int64_t>(sig, op);
+    case HEED_I32:
+      return makeCompare<int32_t>(sig, op);
+    case HEED_I1:
+      return makeCompare<uint8_t>(sig, op);
+    default:
+      fail(HEED_ERROR_DTYPE,
+           name + ": unsupported dtype " + sig.inputs[0].str());
+    }
+  });
+}
+
+void registerLogical(const std::string &name, bool isAnd) {
+  registerKernel(name, [=](const KernelSignature &sig)
+                           -> std::unique_ptr<Kernel> {
+    sig.expectArity(2, 1);
+    sig.expectInputDType(0, HEED_I1);
+    sig.expectInputDType(1, HEED_I1);
+    sig.expectOutputDType(0, HEED_I1);
+    return makeBroadcast<uint8_t>(
+        sig, [isAnd](const void *const *in, const BroadcastCursor &c) {
+          bool a = static_cast<const uint8_t *>(in[0])[c.offset(0)];
+          bool b = static_cast<const uint8_t *>(in[1])[c.offset(1)];
+          return (uint8_t)(isAnd ? (a && b) : (a || b));
+        });
+  });
+}
+
+template <typename T>
+std::unique_ptr<Kernel> makeWhere(const KernelSignature &sig) {
+  return makeBroadcast<T>(sig, [](const void *const *in,
+                                  const BroadcastCursor &c) {
+    return static_cast<const uint8_t *>(in[0])[c.offset(0)]
+               ? static_cast<const T *>(in[1])[c.offset(1)]
+               : static_cast<const T *>(in[2])[c.offset(2)];
+  });
+}
+
+} // namespace
+
+void registerElementwiseKernels() {
+  registerUnary("exp", [](float x) { return std::exp(x); });
+  registerUnary("log", [](float x) { return std::log(x); });
+  registerUnary("sqrt", [](float x) { return std::sqrt(x); });
+  registerUnary("rsqrt", [](float x) { return 1.0f / std::sqrt(x); });
+  registerUnary(
+      "neg", [](float x) { return -x; }, [](int64_t x) { return -x; },
+      [](int32_t x) { return -x; });
+  registerUnary(
+      "abs", [](float x) { return std::fabs(x); },
+      [](int64_t x) { return x < 0 ? -x : x; },
+      [](int32_t x) { return x < 0 ? -x : x; });
+  registerUnary("tanh", [](float x) { return std::tanh(x); });
+  registerUnary("sigmoid", sigmoid);
+  registerUnary("relu", [](float x) { return x > 0 ? x : 0.0f; });
+  registerUnary("gelu", gelu);
+  registerUnary("silu", [](float x) { return x * sigmoid(x); });
+  registerKernel("not", [](const KernelSignature &sig)
+                            -> std::unique_ptr<Kernel> {
+    sig.expectArity(1, 1);
+    checkSameShape(sig);
+    sig.expectInputDType(0, HEED_I1);
+    sig.expectOutputDType(0, HEED_I1);
+    return std::make_unique<UnaryKernel<uint8_t>>(
+        [](uint8_t x) -> uint8_t { return !x; }, sig.outputs[0].numel());
+  });
+
+  registerArith("add", Arith::Add);
+  registerArith("sub", Arith::Sub);
+  registerArith("mul", Arith::Mul);
+  registerArith("div", Arith::Div);
+  registerArith("maximum", Arith::Max);
+  registerArith("minimum", Arith::Min);
+  registerArith("pow", Arith::Pow);
+  registerLogical("and", true);
+  registerLogical("or", false);
+  registerCompare("eq", Cmp::Eq);
+  registerCompare("ne", Cmp::Ne);
+  registerCompare("lt", Cmp::Lt);
+  registerCompare("le", Cmp::Le);
+  registerCompare("gt", Cmp::Gt);
+  registerCompare("ge", Cmp::Ge);
+  registerKernel("where", [](const KernelSignature &sig)
+                              -> std::unique_ptr<Kernel> {
+    sig.expectArity(3, 1);
+    sig.expectInputDType(0, HEED_I1);
+    heed_dtype t = sig.inputs[1].dtype;
+    sig.expectInputDType(2, t);
+    sig.expectOutputDType(0, t);
+    switch (dtypeBytes(t)) {
+    case 1:
+      return makeWhere<uint8_t>(sig);
+    case 2:
+      return makeWhere<uint16_t>(sig);
+    case 4:
+      return makeWhere<uint32_t>(sig);
+    default:
+      return makeWhere<uint64_t>(sig);
+    }
+  });
+}
+
+} // namespace heed::rt

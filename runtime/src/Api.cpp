@@ -1,0 +1,365 @@
+//===- Api.cpp - The C entry points of libheedrt --------------------------===//
+//
+// Each function validates its arguments, then runs its body under guard(),
+// so no exception crosses the C API and every failure leaves a message.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Error.h"
+#include "Executor.h"
+#include "Plan.h"
+#include "Tensor.h"
+
+#include <cstring>
+#include <limits>
+
+using namespace heed::rt;
+
+namespace heed::rt {
+std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan);
+void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
+              heed_tensor *const *outputs, int32_t numOutputs);
+} // namespace heed::rt
+
+namespace {
+
+thread_local std::string lastError;
+
+void require(bool ok, const char *message) {
+  if (!ok)
+    fail(HEED_ERROR_INVALID_ARGUMENT, message);
+}
+
+TensorDesc makeDesc(heed_dtype dtype, int32_t rank, const int64_t *shape) {
+  require((unsigned)dtype <= HEED_I1, "unknown dtype");
+  require(rank >= 0 && rank <= 16, "rank must be in [0, 16]");
+  require(rank == 0 || shape, "shape is null");
+  TensorDesc d;
+  d.dtype = dtype;
+  uint64_t n = dtypeBytes(dtype);
+  for (int32_t i = 0; i < rank; ++i) {
+    if (shape[i] < 0)
+      fail(HEED_ERROR_SHAPE, "negative extent in " +
+                                 describe(dtype, shape, rank));
+    if (shape[i] && n > (uint64_t)std::numeric_limits<int64_t>::max() /
+                              (uint64_t)shape[i])
+      fail(HEED_ERROR_SHAPE, "tensor " + describe(dtype, shape, rank) +
+                                 " is too large");
+    n *= shape[i];
+    d.shape.push_back(shape[i]);
+  }
+  return d;
+}
+
+void checkBuffer(const heed_plan *plan, int32_t id) {
+  if (id < 0 || id >= (int32_t)plan->buffers.size())
+    fail(HEED_ERROR_INVALID_ARGUMENT,
+         "buffer id " + std::to_string(id) + " is out of range");
+}
+
+heed::rt::PlanNode &node(heed_plan *plan, int32_t id, const char *name) {
+  require(plan && name, "null argument");
+  if (id < 0 || id >= (int32_t)plan->nodes.size())
+    fail(HEED_ERROR_INVALID_ARGUMENT,
+         "node id " + std::to_string(id) + " is out of range");
+  return plan->nodes[id];
+}
+
+} // namespace
+
+void heed::rt::setLastError(std::string message) {
+  lastError = std::move(message);
+}
+
+extern "C" {
+
+uint32_t heed_abi_version(void) { return HEED_RUNTIME_ABI_VERSION; }
+
+heed_status heed_check_abi(uint32_t compiled_version) {
+  return guard([&] {
+    if (compiled_version != HEED_RUNTIME_ABI_VERSION)
+      fail(HEED_ERROR_ABI,
+           "the model was compiled against runtime ABI version " +
+               std::to_string(compiled_version) + " but this libheedrt is " +
+               std::to_string(HEED_RUNTIME_ABI_VERSION) +
+               "; recompile the model with the matching heedc");
+  });
+}
+
+const char *heed_last_error(void) { return lastError.c_str(); }
+
+const char *heed_status_name(heed_status status) {
+  switch (status) {
+  case HEED_OK:
+    return "HEED_OK";
+  case HEED_ERROR_INVALID_ARGUMENT:
+    return "HEED_ERROR_INVALID_ARGUMENT";
+  case HEED_ERROR_SHAPE:
+    return "HEED_ERROR_SHAPE";
+  case HEED_ERROR_DTYPE:
+    return "HEED_ERROR_DTYPE";
+  case HEED_ERROR_ABI:
+    return "HEED_ERROR_ABI";
+  case HEED_ERROR_OUT_OF_MEMORY:
+    return "HEED_ERROR_OUT_OF_MEMORY";
+  case HEED_ERROR_UNKNOWN_KERNEL:
+    return "HEED_ERROR_UNKNOWN_KERNEL";
+  case HEED_ERROR_STATE:
+    return "HEED_ERROR_STATE";
+  case HEED_ERROR_INTERNAL:
+    return "HEED_ERROR_INTERNAL";
+  }
+  return "HEED_ERROR_UNKNOWN";
+}
+
+//===--- Tensors ----------------------------------------------------------===//
+
+heed_status heed_tensor_create(heed_dtype dtype, int32_t rank,
+                               const int64_t *shape, heed_tensor **out) {
+  return guard([&] {
+    require(out, "out is null");
+    *out = nullptr;
+    auto t = std::make_unique<heed_tensor>();
+    TensorDesc d = makeDesc(dtype, rank, shape);
+    t->dtype = dtype;
+    t->shape = d.shape;
+    size_t bytes = (t->nbytes() + 63) / 64 * 64;
+    t->data = std::aligned_alloc(64, bytes ? bytes : 64);
+    if (!t->data)
+      fail(HEED_ERROR_OUT_OF_MEMORY, "cannot allocate " +
+                                         std::to_string(bytes) + " bytes");
+    std::memset(t->data, 0, bytes);
+    t->owned = true;
+    *out = t.release();
+  });
+}
+
+heed_status heed_tensor_wrap(heed_dtype dtype, int32_t rank,
+                             const int64_t *shape, void *data,
+                             heed_tensor **out) {
+  return guard([&] {
+    require(out, "out is null");
+    *out = nullptr;
+    TensorDesc d = makeDesc(dtype, rank, shape);
+    require(data || d.nbytes() == 0, "data is null");
+    auto t = std::make_unique<heed_tensor>();
+    t->dtype = dtype;
+    t->shape = d.shape;
+    t->data = data;
+    *out = t.release();
+  });
+}
+
+void heed_tensor_free(heed_tensor *tensor) { delete tensor; }
+heed_dtype heed_tensor_dtype(const heed_tensor *t) {
+  return t ? t->dtype : HEED_F32;
+}
+int32_t heed_tensor_rank(const heed_tensor *t) {
+  return t ? (int32_t)t->shape.size() : 0;
+}
+const int64_t *heed_tensor_shape(const heed_tensor *t) {
+  return t ? t->shape.data() : nullptr;
+}
+void *heed_tensor_data(heed_tensor *t) { return t ? t->data : nullptr; }
+size_t heed_tensor_nbytes(const heed_tensor *t) { return t ? t->nbytes() : 0; }
+
+//===--- Plans ------------------------------------------------------------===//
+
+heed_status heed_plan_create(heed_plan **out) {
+  return guard([&] {
+    require(out, "out is null");
+    *out = new heed_plan();
+  });
+}
+
+void heed_plan_free(heed_plan *plan) { delete plan; }
+
+heed_status heed_plan_add_buffer(heed_plan *plan, heed_dtype dtype,
+                                 int32_t rank, const int64_t *shape,
+                                 int64_t offset, int32_t *buffer_id) {
+  return guard([&] {
+    require(plan && buffer_id, "null argument");
+    PlanBuffer b;
+    b.desc = makeDesc(dtype, rank, shape);
+    if (offset != HEED_AUTO_OFFSET && (offset < 0 || offset % 64))
+      fail(HEED_ERROR_INVALID_ARGUMENT,
+           "buffer offset " + std::to_string(offset) +
+               " must be a non-negative multiple of 64");
+    b.offset = offset;
+    plan->buffers.push_back(std::move(b));
+    *buffer_id = (int32_t)plan->buffers.size() - 1;
+  });
+}
+
+heed_status heed_plan_add_constant(heed_plan *plan, heed_dtype dtype,
+                                   int32_t rank, const int64_t *shape,
+                                   const void *data, int32_t *buffer_id) {
+  return guard([&] {
+    require(plan && buffer_id, "null argument");
+    PlanBuffer b;
+    b.desc = makeDesc(dtype, rank, shape);
+    require(data || b.desc.nbytes() == 0, "constant data is null");
+    static const uint8_t kEmpty[64] = {};
+    b.constant = data ? data : kEmpty; // marks the buffer as constant
+    plan->buffers.push_back(std::move(b));
+    *buffer_id = (int32_t)plan->buffers.size() - 1;
+  });
+}
+
+static heed_status addPort(heed_plan *plan, const char *name, int32_t id,
+                           bool input) {
+  return guard([&] {
+    require(plan && name, "null argument");
+    checkBuffer(plan, id);
+    auto &ports = input ? plan->inputs : plan->outputs;
+    for (const PlanPort &p : ports)
+      if (p.name == name)
+        fail(HEED_ERROR_INVALID_ARGUMENT,
+             std::string(input ? "input" : "output") + " '" + name +
+                 "' is declared twice");
+    ports.push_back({name, id});
+  });
+}
+
+heed_status heed_plan_add_input(heed_plan *plan, const char *name,
+                                int32_t buffer_id) {
+  return addPort(plan, name, buffer_id, true);
+}
+
+heed_status heed_plan_add_output(heed_plan *plan, const char *name,
+                                 int32_t buffer_id) {
+  return addPort(plan, name, buffer_id, false);
+}
+
+heed_status heed_plan_add_node(heed_plan *plan, const char *kernel,
+                               const int32_t *inputs, int32_t num_inputs,
+                               const int32_t *outputs, int32_t num_outputs,
+                               int32_t *node_id) {
+  return guard([&] {
+    require(plan && kernel && node_id, "null argument");
+    require(num_inputs >= 0 && num_outputs >= 0, "negative count");
+    require(!num_inputs || inputs, "inputs is null");
+    require(!num_outputs || outputs, "outputs is null");
+    PlanNode n;
+    n.kernel = kernel;
+    for (int32_t i = 0; i < num_inputs; ++i) {
+      checkBuffer(plan, inputs[i]);
+      n.inputs.push_back(inputs[i]);
+    }
+    for (int32_t i = 0; i < num_outputs; ++i) {
+      checkBuffer(plan, outputs[i]);
+      n.outputs.push_back(outputs[i]);
+    }
+    plan->nodes.push_back(std::move(n));
+    *node_id = (int32_t)plan->nodes.size() - 1;
+  });
+}
+
+heed_status heed_plan_set_int(heed_plan *plan, int32_t node_id,
+                              const char *name, int64_t value) {
+  return guard([&] { node(plan, node_id, name).attrs.setInt(name, value); });
+}
+
+heed_status heed_plan_set_ints(heed_plan *plan, int32_t node_id,
+                               const char *name, const int64_t *values,
+                               int32_t count) {
+  return guard([&] {
+    PlanNode &n = node(plan, node_id, name);
+    require(count >= 0 && (!count || values), "bad value array");
+    n.attrs.setInts(name, std::vector<int64_t>(values, values + count));
+  });
+}
+
+heed_status heed_plan_set_float(heed_plan *plan, int32_t node_id,
+                                const char *name, double value) {
+  return guard([&] { node(plan, node_id, name).attrs.setFloat(name, value); });
+}
+
+heed_status heed_plan_finalize(const heed_plan *plan, heed_model **out) {
+  return guard([&] {
+    require(plan && out, "null argument");
+    *out = nullptr;
+    *out = finalizePlan(*plan).release();
+  });
+}
+
+//===--- Models -----------------------------------------------------------===//
+
+void heed_model_free(heed_model *model) { delete model; }
+
+heed_status heed_model_set_threads(heed_model *model, int32_t n) {
+  return guard([&] {
+    require(model, "model is null");
+    require(n >= 0, "thread count must be >= 0");
+    std::lock_guard<std::mutex> lock(model->runMutex);
+    int threads = resolveThreadCount(n);
+    if (threads != model->threads) {
+      model->threads = threads;
+      model->executor.reset(); // rebuilt for the new arena on the next run
+    }
+  });
+}
+
+int32_t heed_model_num_inputs(const heed_model *model) {
+  return model ? (int32_t)model->inputs.size() : 0;
+}
+
+int32_t heed_model_num_outputs(const heed_model *model) {
+  return model ? (int32_t)model->outputs.size() : 0;
+}
+
+static heed_status describePort(const heed_model *model, int32_t index,
+                                bool input, const char **name,
+                                heed_dtype *dtype, int32_t *rank,
+                                const int64_t **shape) {
+  return guard([&] {
+    require(model, "model is null");
+    const auto &ports = input ? model->inputs : model->outputs;
+    if (index < 0 || index >= (int32_t)ports.size())
+      fail(HEED_ERROR_INVALID_ARGUMENT,
+           std::string(input ? "input" : "output") + " index " +
+               std::to_string(index) + " is out of range");
+    const PlanPort &p = ports[index];
+    const TensorDesc &d = model->buffers[p.buffer].desc;
+    if (name)
+      *name = p.name.c_str();
+    if (dtype)
+      *dtype = d.dtype;
+    if (rank)
+      *rank = (int32_t)d.shape.size();
+    if (shape)
+      *shape = d.shape.data();
+  });
+}
+
+heed_status heed_model_input(const heed_model *model, int32_t index,
+                             const char **name, heed_dtype *dtype,
+                             int32_t *rank, const int64_t **shape) {
+  return describePort(model, index, true, name, dtype, rank, shape);
+}
+
+heed_status heed_model_output(const heed_model *model, int32_t index,
+                              const char **name, heed_dtype *dtype,
+                              int32_t *rank, const int64_t **shape) {
+  return describePort(model, index, false, name, dtype, rank, shape);
+}
+
+size_t heed_model_memory_bytes(const heed_model *model) {
+  if (!model)
+    return 0;
+  size_t bytes = model->arenaBytes;
+  for (const auto &n : model->nodes)
+    bytes += n.kernel->scratchBytes();
+  return bytes;
+}
+
+heed_status heed_model_run(heed_model *model, heed_tensor *const *inputs,
+                           int32_t num_inputs, heed_tensor *const *outputs,
+                           int32_t num_outputs) {
+  return guard([&] {
+    require(model, "model is null");
+    runModel(*model, inputs, num_inputs, outputs, num_outputs);
+  });
+}
+
+} // extern "C"

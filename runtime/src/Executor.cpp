@@ -1,0 +1,104 @@
+//===- Executor.cpp - Running a model's nodes on TBB ----------------------===//
+
+#include "Executor.h"
+#include "Error.h"
+
+#include <oneapi/tbb/flow_graph.h>
+#include <oneapi/tbb/info.h>
+#include <oneapi/tbb/task_arena.h>
+#include <omp.h>
+
+#include <algorithm>
+#include <cstdlib>
+#include <mutex>
+
+namespace heed::rt {
+
+void pinOneDnnToOneThread() {
+  static thread_local bool pinned = false;
+  if (!pinned) {
+    omp_set_num_threads(1);
+    pinned = true;
+  }
+}
+
+int resolveThreadCount(int requested) {
+  if (requested > 0)
+    return requested;
+  if (const char *env = std::getenv("HEED_NUM_THREADS")) {
+    char *end = nullptr;
+    long n = std::strtol(env, &end, 10);
+    if (end && *end == '\0' && n > 0 && n <= 4096)
+      return (int)n;
+  }
+  return tbb::info::default_concurrency();
+}
+
+using tbb::flow::continue_msg;
+using FlowNode = tbb::flow::continue_node<continue_msg>;
+
+struct Executor::Impl {
+  heed_model &model;
+  tbb::task_arena arena;
+  tbb::flow::graph graph;
+  std::vector<std::unique_ptr<FlowNode>> nodes;
+  std::vector<FlowNode *> roots;
+  std::mutex errorMutex;
+  std::exception_ptr error;
+
+  Impl(heed_model &model, int threads) : model(model), arena(threads) {}
+
+  void runNode(size_t i) {
+    {
+      std::lock_guard<std::mutex> lock(errorMutex);
+      if (error)
+        return; // an earlier node failed; skip the rest
+    }
+    try {
+      pinOneDnnToOneThread();
+      heed_model::Node &n = model.nodes[i];
+      n.kernel->run(n.inputs.data(), n.outputs.data());
+    } catch (...) {
+      std::lock_guard<std::mutex> lock(errorMutex);
+      if (!error)
+        error = std::current_exception();
+    }
+  }
+};
+
+Executor::Executor(heed_model &model, int threads)
+    : impl(std::make_unique<Impl>(
+          // TBB never runs more threads than the machine has and warns on
+          // stderr when asked to; the runtime must not print, so ask for no
+          // more. Results do not depend on the count either way.
+          model, std::min(threads, tbb::info::default_concurrency()))) {
+  Impl &s = *impl;
+  // Build the graph inside the arena so that its tasks run there.
+  s.arena.execute([&] {
+    for (size_t i = 0; i < model.nodes.size(); ++i)
+      s.nodes.push_back(std::make_unique<FlowNode>(
+          s.graph, [&s, i](const continue_msg &) { s.runNode(i); }));
+    for (size_t i = 0; i < model.nodes.size(); ++i) {
+      for (int32_t succ : model.nodes[i].successors)
+        tbb::flow::make_edge(*s.nodes[i], *s.nodes[succ]);
+      if (model.nodes[i].numPredecessors == 0)
+        s.roots.push_back(s.nodes[i].get());
+    }
+  });
+}
+
+Executor::~Executor() = default;
+
+void Executor::run() {
+  Impl &s = *impl;
+  s.error = nullptr;
+  s.arena.execute([&] {
+    for (FlowNode *root : s.roots)
+      root->try_put(continue_msg());
+    s.graph.wait_for_all();
+  });
+  if (s.error)
+    std::rethrow_exception(s.error);
+}
+
+} // namespace heed::rt

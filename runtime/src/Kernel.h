@@ -1,0 +1,104 @@
+//===- Kernel.h - The interface every runtime kernel implements -*- C++ -*-===//
+
+#ifndef HEED_RUNTIME_KERNEL_H
+#define HEED_RUNTIME_KERNEL_H
+
+#include "heed/runtime.h"
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <optional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace heed::rt {
+
+/// dtype and shape of a buffer as a kernel sees it.
+struct TensorDesc {
+  heed_dtype dtype = HEED_F32;
+  std::vector<int64_t> shape;
+  int64_t numel() const;
+  size_t nbytes() const;
+  int64_t rank() const { return (int64_t)shape.size(); }
+  int64_t dim(int64_t d) const { return shape[d < 0 ? d + rank() : d]; }
+  std::string str() const; ///< "f32[2, 3]"
+};
+
+/// Size in bytes of one element.
+size_t dtypeBytes(heed_dtype dtype);
+
+/// A node's attributes, set with heed_plan_set_int/ints/float.
+class Attrs {
+public:
+  void setInt(const std::string &name, int64_t v) { ints[name] = {v}; }
+  void setInts(const std::string &name, std::vector<int64_t> v) {
+    ints[name] = std::move(v);
+  }
+  void setFloat(const std::string &name, double v) { floats[name] = v; }
+  bool has(const std::string &name) const {
+    return ints.count(name) || floats.count(name);
+  }
+  /// The integer attribute \p name; \p dflt when absent, or an error naming
+  /// the kernel when there is no default.
+  int64_t getInt(const std::string &name,
+                 std::optional<int64_t> dflt = std::nullopt) const;
+  std::vector<int64_t> getInts(const std::string &name,
+                               std::optional<std::vector<int64_t>> dflt =
+                                   std::nullopt) const;
+  double getFloat(const std::string &name,
+                  std::optional<double> dflt = std::nullopt) const;
+  std::string kernel; ///< for messages
+
+private:
+  std::map<std::string, std::vector<int64_t>> ints;
+  std::map<std::string, double> floats;
+};
+
+/// What a kernel factory sees when the plan is finalized.
+struct KernelSignature {
+  std::string kernel;
+  std::vector<TensorDesc> inputs;
+  std::vector<TensorDesc> outputs;
+  const Attrs &attrs;
+
+  /// Fails with HEED_ERROR_INVALID_ARGUMENT unless the node has \p nIn
+  /// inputs (or between \p nIn and \p maxIn) and \p nOut outputs.
+  void expectArity(size_t nIn, size_t nOut, size_t maxIn = 0) const;
+  /// Fails with HEED_ERROR_DTYPE unless input/output \p i has \p dtype.
+  void expectInputDType(size_t i, heed_dtype dtype) const;
+  void expectOutputDType(size_t i, heed_dtype dtype) const;
+  /// Fails with HEED_ERROR_SHAPE: "<kernel>: <message>".
+  [[noreturn]] void shapeError(const std::string &message) const;
+};
+
+/// A kernel instance for one node: created once at finalize (where it checks
+/// its signature and prepares primitives), run many times.
+class Kernel {
+public:
+  virtual ~Kernel() = default;
+  /// Computes outputs from inputs. Called inside the model's task arena, so
+  /// tbb::parallel_for inside uses the model's threads. Must split work on a
+  /// grid that does not depend on the thread count.
+  virtual void run(const void *const *inputs, void *const *outputs) = 0;
+  /// Scratch memory this kernel allocates per run, for memory accounting.
+  virtual size_t scratchBytes() const { return 0; }
+};
+
+using KernelFactory =
+    std::function<std::unique_ptr<Kernel>(const KernelSignature &)>;
+
+/// Creates the kernel named \p sig.kernel, or fails with
+/// HEED_ERROR_UNKNOWN_KERNEL.
+std::unique_ptr<Kernel> createKernel(const KernelSignature &sig);
+
+/// The names of all kernels, sorted (for messages and docs).
+std::vector<std::string> kernelNames();
+
+/// Registration, called once by the registry for each kernel family.
+void registerKernel(const std::string &name, KernelFactory factory);
+
+} // namespace heed::rt
+
+#endif // HEED_RUNTIME_KERNEL_H

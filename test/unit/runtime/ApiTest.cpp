@@ -1,0 +1,157 @@
+//===- ApiTest.cpp - Error paths of the libheedrt C API -------------------===//
+//
+// Every misuse returns a status and a message; nothing crashes or throws.
+//
+//===----------------------------------------------------------------------===//
+
+#include "heed/runtime.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+
+namespace {
+
+TEST(RuntimeApiTest, AbiVersion) {
+  EXPECT_EQ(heed_abi_version(), HEED_RUNTIME_ABI_VERSION);
+  EXPECT_EQ(heed_check_abi(HEED_RUNTIME_ABI_VERSION), HEED_OK);
+  EXPECT_EQ(heed_check_abi(HEED_RUNTIME_ABI_VERSION + 1), HEED_ERROR_ABI);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "the model was compiled against runtime ABI version 2 but this "
+            "libheedrt is 1; recompile the model with the matching heedc");
+  EXPECT_STREQ(heed_status_name(HEED_ERROR_ABI), "HEED_ERROR_ABI");
+}
+
+TEST(RuntimeApiTest, NullPointers) {
+  EXPECT_EQ(heed_plan_create(nullptr), HEED_ERROR_INVALID_ARGUMENT);
+  int64_t shape[] = {2};
+  EXPECT_EQ(heed_tensor_create(HEED_F32, 1, shape, nullptr),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(heed_tensor_create(HEED_F32, 1, nullptr, nullptr),
+            HEED_ERROR_INVALID_ARGUMENT);
+  heed_tensor *t = nullptr;
+  EXPECT_EQ(heed_tensor_wrap(HEED_F32, 1, shape, nullptr, &t),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(t, nullptr);
+  EXPECT_EQ(heed_plan_finalize(nullptr, nullptr), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(heed_model_run(nullptr, nullptr, 0, nullptr, 0),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(heed_model_set_threads(nullptr, 1), HEED_ERROR_INVALID_ARGUMENT);
+  heed_tensor_free(nullptr);
+  heed_plan_free(nullptr);
+  heed_model_free(nullptr);
+}
+
+TEST(RuntimeApiTest, BadTensors) {
+  heed_tensor *t = nullptr;
+  int64_t negative[] = {2, -1};
+  EXPECT_EQ(heed_tensor_create(HEED_F32, 2, negative, &t), HEED_ERROR_SHAPE);
+  EXPECT_EQ(std::string(heed_last_error()), "negative extent in f32[2, -1]");
+  int64_t huge[] = {int64_t(1) << 40, int64_t(1) << 40};
+  EXPECT_EQ(heed_tensor_create(HEED_F32, 2, huge, &t), HEED_ERROR_SHAPE);
+  int64_t shape[] = {3};
+  EXPECT_EQ(heed_tensor_create((heed_dtype)42, 1, shape, &t),
+            HEED_ERROR_INVALID_ARGUMENT);
+  ASSERT_EQ(heed_tensor_create(HEED_BF16, 1, shape, &t), HEED_OK);
+  EXPECT_EQ(heed_tensor_nbytes(t), 6u);
+  EXPECT_EQ(heed_tensor_shape(t)[0], 3);
+  heed_tensor_free(t);
+}
+
+class PlanTest : public ::testing::Test {
+protected:
+  void SetUp() override { ASSERT_EQ(heed_plan_create(&plan), HEED_OK); }
+  void TearDown() override {
+    heed_plan_free(plan);
+    heed_model_free(model);
+  }
+  int32_t buffer(int64_t n, int64_t offset = HEED_AUTO_OFFSET) {
+    int32_t id = -1;
+    int64_t shape[] = {n};
+    EXPECT_EQ(heed_plan_add_buffer(plan, HEED_F32, 1, shape, offset, &id),
+              HEED_OK);
+    return id;
+  }
+  heed_plan *plan = nullptr;
+  heed_model *model = nullptr;
+};
+
+TEST_F(PlanTest, BadIdsAndOffsets) {
+  int32_t id;
+  int64_t shape[] = {4};
+  EXPECT_EQ(heed_plan_add_buffer(plan, HEED_F32, 1, shape, 12, &id),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "buffer offset 12 must be a non-negative multiple of 64");
+  int32_t in[] = {7};
+  EXPECT_EQ(heed_plan_add_node(plan, "relu", in, 1, in, 1, &id),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()), "buffer id 7 is out of range");
+  EXPECT_EQ(heed_plan_set_int(plan, 3, "axis", 1), HEED_ERROR_INVALID_ARGUMENT);
+  int32_t b = buffer(4);
+  EXPECT_EQ(heed_plan_add_input(plan, "x", b), HEED_OK);
+  EXPECT_EQ(heed_plan_add_input(plan, "x", b), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()), "input 'x' is declared twice");
+}
+
+TEST_F(PlanTest, ConstantsAreReadOnly) {
+  float data[4] = {1, 2, 3, 4};
+  int64_t shape[] = {4};
+  int32_t c, node;
+  ASSERT_EQ(heed_plan_add_constant(plan, HEED_F32, 1, shape, data, &c),
+            HEED_OK);
+  int32_t x = buffer(4);
+  ASSERT_EQ(heed_plan_add_node(plan, "relu", &x, 1, &c, 1, &node), HEED_OK);
+  EXPECT_EQ(heed_plan_finalize(plan, &model), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "relu: output buffer 0 is a constant");
+  EXPECT_EQ(model, nullptr);
+}
+
+TEST_F(PlanTest, RunChecksTensors) {
+  int32_t x = buffer(4), y = buffer(4), node;
+  ASSERT_EQ(heed_plan_add_input(plan, "x", x), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", y), HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(plan, "relu", &x, 1, &y, 1, &node), HEED_OK);
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK);
+  EXPECT_EQ(heed_model_num_inputs(model), 1);
+  const char *name;
+  heed_dtype dtype;
+  int32_t rank;
+  const int64_t *shape;
+  ASSERT_EQ(heed_model_input(model, 0, &name, &dtype, &rank, &shape), HEED_OK);
+  EXPECT_STREQ(name, "x");
+  EXPECT_EQ(rank, 1);
+  EXPECT_EQ(shape[0], 4);
+  EXPECT_EQ(heed_model_input(model, 1, &name, &dtype, &rank, &shape),
+            HEED_ERROR_INVALID_ARGUMENT);
+
+  heed_tensor *good = nullptr, *bad = nullptr, *out = nullptr;
+  int64_t four[] = {4}, five[] = {5};
+  ASSERT_EQ(heed_tensor_create(HEED_F32, 1, four, &good), HEED_OK);
+  ASSERT_EQ(heed_tensor_create(HEED_F32, 1, five, &bad), HEED_OK);
+  ASSERT_EQ(heed_tensor_create(HEED_F32, 1, four, &out), HEED_OK);
+  EXPECT_EQ(heed_model_run(model, &bad, 1, &out, 1), HEED_ERROR_SHAPE);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "input 'x' is f32[5], the model needs f32[4]");
+  EXPECT_EQ(heed_model_run(model, &good, 1, &out, 0),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "the model has 1 inputs and 1 outputs, got 1 and 0");
+  heed_tensor *nullTensor = nullptr;
+  EXPECT_EQ(heed_model_run(model, &nullTensor, 1, &out, 1),
+            HEED_ERROR_INVALID_ARGUMENT);
+  static_cast<float *>(heed_tensor_data(good))[1] = 2.5f;
+  static_cast<float *>(heed_tensor_data(good))[2] = -1.0f;
+  EXPECT_EQ(heed_model_run(model, &good, 1, &out, 1), HEED_OK);
+  const float *y0 = static_cast<const float *>(heed_tensor_data(out));
+  EXPECT_EQ(y0[1], 2.5f); // relu(2.5)
+  EXPECT_EQ(y0[2], 0.0f); // relu(-1)
+  EXPECT_EQ(heed_model_memory_bytes(model), 128u); // two 16-byte buffers,
+                                                   // 64-byte aligned
+  heed_tensor_free(good);
+  heed_tensor_free(bad);
+  heed_tensor_free(out);
+}
+
+} // namespace

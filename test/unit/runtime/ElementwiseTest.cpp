@@ -1,0 +1,119 @@
+//===- ElementwiseTest.cpp - libheedrt elementwise kernels vs reference ---===//
+//
+// Expected values come from the reference kernels (reference/Kernels.h),
+// themselves checked by hand in test/unit/reference.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "RuntimeTestUtil.h"
+
+using namespace heed;
+using namespace heed::test;
+
+namespace {
+
+const ref::Shape kAwkward = {7, 33, 3};
+
+TEST(RuntimeElementwiseTest, UnaryMatchesReference) {
+  ref::Tensor x = randomTensor(DType::F32, kAwkward, 1);
+  ref::Tensor positive = ref::unary(ref::UnaryKind::Abs, x);
+  struct Case {
+    const char *kernel;
+    ref::UnaryKind kind;
+    bool positiveInput;
+  } cases[] = {{"exp", ref::UnaryKind::Exp, false},
+               {"log", ref::UnaryKind::Log, true},
+               {"sqrt", ref::UnaryKind::Sqrt, true},
+               {"rsqrt", ref::UnaryKind::Rsqrt, true},
+               {"neg", ref::UnaryKind::Neg, false},
+               {"abs", ref::UnaryKind::Abs, false},
+               {"tanh", ref::UnaryKind::Tanh, false},
+               {"sigmoid", ref::UnaryKind::Sigmoid, false},
+               {"relu", ref::UnaryKind::Relu, false},
+               {"gelu", ref::UnaryKind::Gelu, false},
+               {"silu", ref::UnaryKind::Silu, false}};
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.kernel);
+    const ref::Tensor &in = c.positiveInput ? positive : x;
+    auto out = runKernel(c.kernel, {in}, {{DType::F32, kAwkward}});
+    ASSERT_EQ(out.size(), 1u);
+    // f32 evaluation of one elementary function: a few ulps.
+    EXPECT_TENSOR_NEAR(out[0], ref::unary(c.kind, in), 1e-6);
+  }
+}
+
+TEST(RuntimeElementwiseTest, BinaryBroadcastMatchesReference) {
+  ref::Tensor a = randomTensor(DType::F32, {7, 1, 3}, 2);
+  ref::Tensor b = randomTensor(DType::F32, {33, 1}, 3);
+  ref::Shape outShape = {7, 33, 3};
+  struct Case {
+    const char *kernel;
+    ref::BinaryKind kind;
+  } cases[] = {{"add", ref::BinaryKind::Add}, {"sub", ref::BinaryKind::Sub},
+               {"mul", ref::BinaryKind::Mul}, {"div", ref::BinaryKind::Div},
+               {"maximum", ref::BinaryKind::Max},
+               {"minimum", ref::BinaryKind::Min}};
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.kernel);
+    auto out = runKernel(c.kernel, {a, b}, {{DType::F32, outShape}});
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TENSOR_NEAR(out[0], ref::binary(c.kind, a, b), 1e-6);
+  }
+}
+
+TEST(RuntimeElementwiseTest, IntegerAndScalarOperands) {
+  // [0, 1, ..., 5] // 2 with a rank-0 divisor = [0, 0, 1, 1, 2, 2] by hand.
+  ref::Tensor x(DType::I64, {6}, {0, 1, 2, 3, 4, 5});
+  ref::Tensor two(DType::I64, {}, {2});
+  auto out = runKernel("div", {x, two}, {{DType::I64, {6}}});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, (std::vector<double>{0, 0, 1, 1, 2, 2}));
+}
+
+TEST(RuntimeElementwiseTest, CompareAndWhereBuildACausalMask) {
+  // i >= j over [4, 1] x [1, 4] is the lower triangle (hand-checked).
+  ref::Tensor i(DType::I64, {4, 1}, {0, 1, 2, 3});
+  ref::Tensor j(DType::I64, {1, 4}, {0, 1, 2, 3});
+  auto mask = runKernel("ge", {i, j}, {{DType::I1, {4, 4}}});
+  ASSERT_EQ(mask.size(), 1u);
+  EXPECT_EQ(mask[0].data, (std::vector<double>{1, 0, 0, 0, 1, 1, 0, 0, 1, 1,
+                                               1, 0, 1, 1, 1, 1}));
+  ref::Tensor s = randomTensor(DType::F32, {2, 4, 4}, 4);
+  ref::Tensor ninf(DType::F32, {}, {-INFINITY});
+  auto out = runKernel("where", {mask[0], s, ninf}, {{DType::F32, {2, 4, 4}}});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_TENSOR_NEAR(out[0], ref::where(mask[0], s, ninf), 0.0);
+}
+
+TEST(RuntimeElementwiseTest, LogicalOps) {
+  ref::Tensor a(DType::I1, {4}, {0, 0, 1, 1});
+  ref::Tensor b(DType::I1, {4}, {0, 1, 0, 1});
+  EXPECT_EQ(runKernel("and", {a, b}, {{DType::I1, {4}}})[0].data,
+            (std::vector<double>{0, 0, 0, 1}));
+  EXPECT_EQ(runKernel("or", {a, b}, {{DType::I1, {4}}})[0].data,
+            (std::vector<double>{0, 1, 1, 1}));
+  EXPECT_EQ(runKernel("not", {a}, {{DType::I1, {4}}})[0].data,
+            (std::vector<double>{1, 1, 0, 0}));
+}
+
+TEST(RuntimeElementwiseTest, Errors) {
+  auto [status, message] =
+      finalizeKernel("add", {{DType::F32, {2, 3}}, {DType::F32, {4}}},
+                     {{DType::F32, {2, 3}}});
+  EXPECT_EQ(status, HEED_ERROR_SHAPE);
+  EXPECT_EQ(message, "add: cannot broadcast f32[4] to f32[2, 3]");
+  std::tie(status, message) =
+      finalizeKernel("exp", {{DType::I64, {2}}}, {{DType::I64, {2}}});
+  EXPECT_EQ(status, HEED_ERROR_DTYPE);
+  EXPECT_EQ(message, "exp: unsupported dtype i64[2]");
+  std::tie(status, message) =
+      finalizeKernel("add", {{DType::F32, {2}}}, {{DType::F32, {2}}});
+  EXPECT_EQ(status, HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(message, "add: expected 2 inputs and 1 outputs, got 1 and 1");
+  std::tie(status, message) =
+      finalizeKernel("no_such_kernel", {}, {{DType::F32, {2}}});
+  EXPECT_EQ(status, HEED_ERROR_UNKNOWN_KERNEL);
+}
+
+} // namespace
