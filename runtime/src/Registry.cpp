@@ -9,8 +9,22 @@
 
 namespace heed::rt {
 
+void registerConvKernels();
+void registerDataMovementKernels();
 void registerElementwiseKernels();
+void registerMatmulKernels();
+void registerNormalizationKernels();
+void registerRecurrentKernels();
+void registerReductionKernels();
 
-void registerAllKernels() { registerElementwiseKernels(); }
+void registerAllKernels() {
+  registerConvKernels();
+  registerDataMovementKernels();
+  registerElementwiseKernels();
+  registerMatmulKernels();
+  registerNormalizationKernels();
+  registerRecurrentKernels();
+  registerReductionKernels();
+}
 
 } // namespace heed::rt

@@ -1,0 +1,9 @@
+//===- DataMovement.cpp - (being written) ------------------------------------------===//
+
+#include "Kernel.h"
+
+namespace heed::rt {
+
+void registerDataMovementKernels() {}
+
+} // namespace heed::rt

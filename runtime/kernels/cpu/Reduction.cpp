@@ -1,0 +1,9 @@
+//===- Reduction.cpp - (being written) ------------------------------------------===//
+
+#include "Kernel.h"
+
+namespace heed::rt {
+
+void registerReductionKernels() {}
+
+} // namespace heed::rt
