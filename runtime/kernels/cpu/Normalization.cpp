@@ -27,6 +27,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "Kernel.h"
 #include "Parallel.h"
 
 #include <algorithm>
@@ -111,18 +112,18 @@ public:
     // (contiguous), and each column still reduces its own elements in index
     // order, exactly as a row-by-row loop would.
     int64_t blocks = (inner + kColumnBlock - 1) / kColumnBlock;
-    parallelChunks(
-        outer * blocks, rowGrain(extent * kColumnBlock),
-        [&](int64_t b, int64_t e) {
-          std::vector<float> max(kColumnBlock);
-          std::vector<double> sum(kColumnBlock);
-          for (int64_t u = b; u < e; ++u) {
-            int64_t o = u / blocks, n0 = (u % blocks) * kColumnBlock;
-            int64_t width = std::min(kColumnBlock, inner - n0);
-            int64_t base = o * extent * inner + n0;
-            columnBlock(x + base, y + base, width, max.data(), sum.data());
-          }
-        });
+    parallelChunks(outer * blocks, rowGrain(extent * kColumnBlock),
+                   [&](int64_t b, int64_t e) {
+                     std::vector<float> max(kColumnBlock);
+                     std::vector<double> sum(kColumnBlock);
+                     for (int64_t u = b; u < e; ++u) {
+                       int64_t o = u / blocks, n0 = (u % blocks) * kColumnBlock;
+                       int64_t width = std::min(kColumnBlock, inner - n0);
+                       int64_t base = o * extent * inner + n0;
+                       columnBlock(x + base, y + base, width, max.data(),
+                                   sum.data());
+                     }
+                   });
   }
 
 private:
@@ -176,16 +177,19 @@ private:
           yi[n] = v;
       }
     }
+    // sum becomes what the last pass needs: log(sum) or 1 / sum.
+    for (int64_t n = 0; n < width; ++n)
+      sum[n] = log ? std::log(sum[n]) : 1.0 / sum[n];
     for (int64_t i = 0; i < extent; ++i) {
       const float *xi = x + i * inner;
       float *yi = y + i * inner;
       for (int64_t n = 0; n < width; ++n) {
-        if (max[n] == kNegInf)
+        if (max[n] == kNegInf) // fully masked column
           yi[n] = log ? kNegInf : 0.0f;
         else if (log)
-          yi[n] = (float)((double)(xi[n] - max[n]) - std::log(sum[n]));
+          yi[n] = (float)((double)(xi[n] - max[n]) - sum[n]);
         else
-          yi[n] = (float)(yi[n] * (1.0 / sum[n]));
+          yi[n] *= (float)sum[n];
       }
     }
   }
@@ -195,20 +199,20 @@ private:
 };
 
 void registerSoftmax(const std::string &name, bool log) {
-  registerKernel(name, [=](const KernelSignature &sig)
-                           -> std::unique_ptr<Kernel> {
-    sig.expectArity(1, 1);
-    sig.expectInputDType(0, HEED_F32);
-    expectOutputLikeX(sig, 0);
-    const TensorDesc &x = sig.inputs[0];
-    int64_t axis = sig.attrs.getInt("axis");
-    if (axis < 0 || axis >= x.rank())
-      sig.shapeError("axis " + std::to_string(axis) +
-                     " is out of range for x " + x.str());
-    return std::make_unique<SoftmaxKernel>(
-        product(x.shape, 0, axis), x.shape[axis],
-        product(x.shape, axis + 1, x.shape.size()), log);
-  });
+  registerKernel(name,
+                 [=](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
+                   sig.expectArity(1, 1);
+                   sig.expectInputDType(0, HEED_F32);
+                   expectOutputLikeX(sig, 0);
+                   const TensorDesc &x = sig.inputs[0];
+                   int64_t axis = sig.attrs.getInt("axis");
+                   if (axis < 0 || axis >= x.rank())
+                     sig.shapeError("axis " + std::to_string(axis) +
+                                    " is out of range for x " + x.str());
+                   return std::make_unique<SoftmaxKernel>(
+                       product(x.shape, 0, axis), x.shape[axis],
+                       product(x.shape, axis + 1, x.shape.size()), log);
+                 });
 }
 
 //===----------------------------------------------------------------------===//
@@ -283,39 +287,39 @@ private:
 };
 
 void registerLastDimNorm(const std::string &name, bool rms, double defaultEps) {
-  registerKernel(name, [=](const KernelSignature &sig)
-                           -> std::unique_ptr<Kernel> {
-    bool hasResidual = getFlag(sig, "has_residual");
-    bool emitSum = getFlag(sig, "emit_sum");
-    if (emitSum && !hasResidual)
-      fail(HEED_ERROR_INVALID_ARGUMENT,
-           name + ": emit_sum requires has_residual");
-    size_t params = rms ? 1 : 2;
-    sig.expectArity(1 + params + hasResidual, 1 + emitSum);
-    sig.expectInputDType(0, HEED_F32);
-    const TensorDesc &x = sig.inputs[0];
-    if (x.rank() < 1)
-      sig.shapeError("x " + x.str() + " must have rank >= 1");
-    int64_t d = x.shape.back();
-    expectParam(sig, 1, "weight", d, "the last dim of x");
-    if (!rms)
-      expectParam(sig, 2, "bias", d, "the last dim of x");
-    if (hasResidual) {
-      sig.expectInputDType(1 + params, HEED_F32);
-      if (sig.inputs[1 + params].shape != x.shape)
-        sig.shapeError("residual " + sig.inputs[1 + params].str() +
-                       " must have the shape of x " + x.str());
-    }
-    for (size_t i = 0; i < sig.outputs.size(); ++i)
-      expectOutputLikeX(sig, i);
-    double eps = sig.attrs.getFloat("eps", defaultEps);
-    if (!(eps >= 0))
-      fail(HEED_ERROR_INVALID_ARGUMENT,
-           name + ": eps must be non-negative, got " + std::to_string(eps));
-    return std::make_unique<LastDimNormKernel>(
-        rms, x.numel() / std::max<int64_t>(d, 1), d, eps, hasResidual,
-        emitSum);
-  });
+  registerKernel(
+      name, [=](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
+        bool hasResidual = getFlag(sig, "has_residual");
+        bool emitSum = getFlag(sig, "emit_sum");
+        if (emitSum && !hasResidual)
+          fail(HEED_ERROR_INVALID_ARGUMENT,
+               name + ": emit_sum requires has_residual");
+        size_t params = rms ? 1 : 2;
+        sig.expectArity(1 + params + hasResidual, 1 + emitSum);
+        sig.expectInputDType(0, HEED_F32);
+        const TensorDesc &x = sig.inputs[0];
+        if (x.rank() < 1)
+          sig.shapeError("x " + x.str() + " must have rank >= 1");
+        int64_t d = x.shape.back();
+        expectParam(sig, 1, "weight", d, "the last dim of x");
+        if (!rms)
+          expectParam(sig, 2, "bias", d, "the last dim of x");
+        if (hasResidual) {
+          sig.expectInputDType(1 + params, HEED_F32);
+          if (sig.inputs[1 + params].shape != x.shape)
+            sig.shapeError("residual " + sig.inputs[1 + params].str() +
+                           " must have the shape of x " + x.str());
+        }
+        for (size_t i = 0; i < sig.outputs.size(); ++i)
+          expectOutputLikeX(sig, i);
+        double eps = sig.attrs.getFloat("eps", defaultEps);
+        if (!(eps >= 0))
+          fail(HEED_ERROR_INVALID_ARGUMENT,
+               name + ": eps must be non-negative, got " + std::to_string(eps));
+        return std::make_unique<LastDimNormKernel>(
+            rms, x.numel() / std::max<int64_t>(d, 1), d, eps, hasResidual,
+            emitSum);
+      });
 }
 
 //===----------------------------------------------------------------------===//

@@ -1,0 +1,334 @@
+//===- ReductionTest.cpp - libheedrt reductions and top_k -----------------===//
+//
+// Expected values come from the reference kernels (reference/Kernels.h:
+// ref::reduce, ref::topK), themselves checked by hand in
+// test/unit/reference, plus a few hand calculations written out below. The
+// runtime accumulates f32 sums in double in the same (row-major) order as the
+// reference, so reductions must match it exactly, not just closely.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "RuntimeTestUtil.h"
+
+using namespace heed;
+using namespace heed::test;
+
+namespace {
+
+struct ReduceOp {
+  const char *kernel;
+  ref::ReduceKind kind;
+};
+const ReduceOp kReduceOps[] = {{"reduce_sum", ref::ReduceKind::Sum},
+                               {"reduce_mean", ref::ReduceKind::Mean},
+                               {"reduce_max", ref::ReduceKind::Max},
+                               {"reduce_min", ref::ReduceKind::Min}};
+
+AttrSetter reduceAttrs(std::vector<int64_t> axes, std::optional<int64_t> keep) {
+  return [=](heed_plan *plan, int32_t node) {
+    ASSERT_EQ(heed_plan_set_ints(plan, node, "axes", axes.data(),
+                                 (int32_t)axes.size()),
+              HEED_OK);
+    if (keep) {
+      ASSERT_EQ(heed_plan_set_int(plan, node, "keepdim", *keep), HEED_OK);
+    }
+  };
+}
+
+AttrSetter topKAttrs(int64_t k, int64_t axis) {
+  return [=](heed_plan *plan, int32_t node) {
+    ASSERT_EQ(heed_plan_set_int(plan, node, "k", k), HEED_OK);
+    ASSERT_EQ(heed_plan_set_int(plan, node, "axis", axis), HEED_OK);
+  };
+}
+
+/// A tensor of \p dtype with integer values in [-50, 50], many repeated.
+ref::Tensor integers(DType dtype, const ref::Shape &shape, uint64_t seed) {
+  ref::Tensor r = randomTensor(DType::F32, shape, seed);
+  for (double &v : r.data)
+    v = std::round(v * 50);
+  return ref::Tensor(dtype, shape, r.data);
+}
+
+/// Runs \p op on \p x and compares with ref::reduce exactly.
+void checkReduce(const ReduceOp &op, const ref::Tensor &x,
+                 const std::vector<int64_t> &axes, bool keepdim,
+                 bool setKeepdim = true) {
+  ref::Tensor expected = ref::reduce(op.kind, x, axes, keepdim);
+  auto y =
+      runKernel(op.kernel, {x}, {{x.dtype, expected.shape}},
+                reduceAttrs(axes, setKeepdim ? std::optional<int64_t>(keepdim)
+                                             : std::nullopt));
+  ASSERT_EQ(y.size(), 1u);
+  EXPECT_TENSOR_NEAR(y[0], expected, 0.0);
+}
+
+std::string describeAxes(const std::vector<int64_t> &axes, bool keepdim) {
+  std::string s = "axes [";
+  for (size_t i = 0; i < axes.size(); ++i)
+    s += (i ? ", " : "") + std::to_string(axes[i]);
+  return s + "] keepdim " + std::to_string(keepdim);
+}
+
+//===----------------------------------------------------------------------===//
+// reduce_*
+//===----------------------------------------------------------------------===//
+
+TEST(RuntimeReductionTest, AxesAndKeepdimMatchReference) {
+  ref::Tensor x = randomTensor(DType::F32, {3, 7, 33}, 1);
+  std::vector<std::vector<int64_t>> axesCases = {
+      {2}, {1}, {0}, {0, 2}, {2, 0}, {1, 2}, {0, 1}, {0, 1, 2}, {}};
+  for (const ReduceOp &op : kReduceOps)
+    for (const auto &axes : axesCases)
+      for (bool keepdim : {false, true}) {
+        SCOPED_TRACE(std::string(op.kernel) + " " +
+                     describeAxes(axes, keepdim));
+        checkReduce(op, x, axes, keepdim);
+      }
+}
+
+TEST(RuntimeReductionTest, AwkwardExtentsMatchReference) {
+  // Contiguous rows of 1, 7, 33, 129 and 4097 elements, the same extents
+  // reduced with a contiguous inner part, and extent-1 dimensions in
+  // between (dropped by the kernel's layout).
+  for (int64_t n : {1, 7, 33, 129, 4097}) {
+    ref::Tensor rows = randomTensor(DType::F32, {5, n}, 10 + n);
+    ref::Tensor cols = randomTensor(DType::F32, {n, 1, 3}, 20 + n);
+    ref::Tensor mixed = randomTensor(DType::F32, {2, 1, n, 3, 1}, 30 + n);
+    for (const ReduceOp &op : kReduceOps) {
+      SCOPED_TRACE(std::string(op.kernel) + " n = " + std::to_string(n));
+      checkReduce(op, rows, {1}, false);
+      checkReduce(op, cols, {0}, true);
+      checkReduce(op, mixed, {0, 2}, false);
+      checkReduce(op, mixed, {1, 3}, true);
+      checkReduce(op, mixed, {0, 1, 2, 3, 4}, false);
+    }
+  }
+}
+
+TEST(RuntimeReductionTest, KeepdimDefaultsToZero) {
+  ref::Tensor x = randomTensor(DType::F32, {4, 5}, 2);
+  for (const ReduceOp &op : kReduceOps) {
+    SCOPED_TRACE(op.kernel);
+    checkReduce(op, x, {1}, false, /*setKeepdim=*/false);
+  }
+}
+
+TEST(RuntimeReductionTest, IntegerDtypes) {
+  for (DType dtype : {DType::I64, DType::I32}) {
+    ref::Tensor x = integers(dtype, {7, 33, 3}, 3);
+    for (const ReduceOp &op : kReduceOps) {
+      if (op.kind == ref::ReduceKind::Mean)
+        continue;
+      for (const std::vector<int64_t> &axes :
+           {std::vector<int64_t>{1}, {2}, {0, 2}, {0, 1, 2}}) {
+        SCOPED_TRACE(std::string(op.kernel) + " " + describeAxes(axes, 0) +
+                     (dtype == DType::I64 ? " i64" : " i32"));
+        checkReduce(op, x, axes, false);
+      }
+    }
+  }
+}
+
+TEST(RuntimeReductionTest, ByHand) {
+  // [[1, 2, 3], [4, 5, 6]]: sums over axis 0 [5, 7, 9], over axis 1 [6, 15];
+  // means over axis 1 [2, 5]; max over both 6, min over axis 0 [1, 2, 3].
+  ref::Tensor x(DType::F32, {2, 3}, {1, 2, 3, 4, 5, 6});
+  auto run = [&](const char *kernel, std::vector<int64_t> axes,
+                 ref::Shape shape) {
+    auto y =
+        runKernel(kernel, {x}, {{DType::F32, shape}}, reduceAttrs(axes, 1));
+    return y.empty() ? std::vector<double>{} : y[0].data;
+  };
+  EXPECT_EQ(run("reduce_sum", {0}, {1, 3}), (std::vector<double>{5, 7, 9}));
+  EXPECT_EQ(run("reduce_sum", {1}, {2, 1}), (std::vector<double>{6, 15}));
+  EXPECT_EQ(run("reduce_mean", {1}, {2, 1}), (std::vector<double>{2, 5}));
+  EXPECT_EQ(run("reduce_max", {0, 1}, {1, 1}), (std::vector<double>{6}));
+  EXPECT_EQ(run("reduce_min", {0}, {1, 3}), (std::vector<double>{1, 2, 3}));
+}
+
+TEST(RuntimeReductionTest, MaxAndMinPropagateNaN) {
+  // Row 0 holds a NaN after its maximum; row 1 is ordinary.
+  ref::Tensor x(DType::F32, {2, 3}, {5, NAN, 1, -2, 7, 3});
+  for (const ReduceOp &op : kReduceOps) {
+    SCOPED_TRACE(op.kernel);
+    auto y =
+        runKernel(op.kernel, {x}, {{DType::F32, {2}}}, reduceAttrs({1}, 0));
+    ASSERT_EQ(y.size(), 1u);
+    EXPECT_TRUE(std::isnan(y[0].data[0]));
+    EXPECT_TENSOR_NEAR(y[0], ref::reduce(op.kind, x, {1}, false), 0.0);
+  }
+}
+
+//===----------------------------------------------------------------------===//
+// top_k
+//===----------------------------------------------------------------------===//
+
+TEST(RuntimeReductionTest, TopKMatchesReference) {
+  struct Case {
+    ref::Shape shape;
+    int64_t k, axis;
+  } cases[] = {{{3, 129}, 5, 1}, {{33, 7}, 33, 0},  {{2, 33, 7}, 1, 1},
+               {{4, 1}, 1, 1},   {{5, 4097}, 7, 1}, {{7, 33, 3}, 33, 1},
+               {{2, 7, 5}, 7, 1}};
+  for (const Case &c : cases) {
+    SCOPED_TRACE(ref::shapeToString(c.shape) + " k " + std::to_string(c.k) +
+                 " axis " + std::to_string(c.axis));
+    ref::Tensor x = randomTensor(DType::F32, c.shape, 40 + c.k);
+    auto [values, indices] = ref::topK(x, c.k, c.axis);
+    auto out = runKernel(
+        "top_k", {x}, {{DType::F32, values.shape}, {DType::I64, values.shape}},
+        topKAttrs(c.k, c.axis));
+    ASSERT_EQ(out.size(), 2u);
+    EXPECT_TENSOR_NEAR(out[0], values, 0.0);
+    EXPECT_TENSOR_NEAR(out[1], indices, 0.0);
+  }
+}
+
+TEST(RuntimeReductionTest, TopKTiesKeepTheLowerIndexFirst) {
+  // By hand: [1, 3, 3, 2, 3, 1] -> the three 3s in index order, then 2.
+  ref::Tensor x(DType::F32, {1, 6}, {1, 3, 3, 2, 3, 1});
+  auto out =
+      runKernel("top_k", {x}, {{DType::F32, {1, 4}}, {DType::I64, {1, 4}}},
+                topKAttrs(4, 1));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_EQ(out[0].data, (std::vector<double>{3, 3, 3, 2}));
+  EXPECT_EQ(out[1].data, (std::vector<double>{1, 2, 4, 3}));
+
+  // Many ties (integer values), in f32 and both integer dtypes, along a
+  // non-last axis.
+  for (DType dtype : {DType::F32, DType::I64, DType::I32}) {
+    SCOPED_TRACE((int)dtype);
+    ref::Tensor t = integers(dtype, {3, 129, 5}, 50);
+    for (double &v : t.data)
+      v = std::round(v / 10); // values in [-5, 5]
+    auto [values, indices] = ref::topK(t, 40, 1);
+    auto got = runKernel("top_k", {t},
+                         {{dtype, values.shape}, {DType::I64, values.shape}},
+                         topKAttrs(40, 1));
+    ASSERT_EQ(got.size(), 2u);
+    EXPECT_TENSOR_NEAR(got[0], values, 0.0);
+    EXPECT_TENSOR_NEAR(got[1], indices, 0.0);
+  }
+}
+
+TEST(RuntimeReductionTest, TopKPutsNaNFirst) {
+  ref::Tensor x(DType::F32, {5}, {1, NAN, 4, NAN, 2});
+  auto out = runKernel("top_k", {x}, {{DType::F32, {3}}, {DType::I64, {3}}},
+                       topKAttrs(3, 0));
+  ASSERT_EQ(out.size(), 2u);
+  EXPECT_TRUE(std::isnan(out[0].data[0]) && std::isnan(out[0].data[1]));
+  EXPECT_EQ(out[0].data[2], 4);
+  EXPECT_EQ(out[1].data, (std::vector<double>{1, 3, 2}));
+}
+
+//===----------------------------------------------------------------------===//
+// Determinism
+//===----------------------------------------------------------------------===//
+
+TEST(RuntimeReductionTest, BitwiseIdenticalForAnyThreadCount) {
+  ref::Tensor x = randomTensor(DType::F32, {64, 128, 96}, 60);
+  struct Case {
+    const char *kernel;
+    std::vector<int64_t> axes;
+    ref::Shape out;
+  } cases[] = {{"reduce_sum", {2}, {64, 128}},
+               {"reduce_mean", {1}, {64, 96}},
+               {"reduce_sum", {0, 2}, {128}},
+               {"reduce_max", {0}, {128, 96}}};
+  for (const Case &c : cases) {
+    SCOPED_TRACE(c.kernel);
+    auto run = [&](int threads) {
+      return runKernel(c.kernel, {x}, {{DType::F32, c.out}},
+                       reduceAttrs(c.axes, 0), threads);
+    };
+    auto one = run(1), three = run(3);
+    ASSERT_EQ(one.size(), 1u);
+    ASSERT_EQ(three.size(), 1u);
+    EXPECT_EQ(one[0].data, three[0].data);
+  }
+  auto topK = [&](int threads) {
+    return runKernel("top_k", {x},
+                     {{DType::F32, {64, 16, 96}}, {DType::I64, {64, 16, 96}}},
+                     topKAttrs(16, 1), threads);
+  };
+  auto one = topK(1), three = topK(3);
+  ASSERT_EQ(one.size(), 2u);
+  ASSERT_EQ(three.size(), 2u);
+  EXPECT_EQ(one[0].data, three[0].data);
+  EXPECT_EQ(one[1].data, three[1].data);
+}
+
+//===----------------------------------------------------------------------===//
+// Errors
+//===----------------------------------------------------------------------===//
+
+void expectError(const std::string &kernel,
+                 const std::vector<OutputSpec> &inputs,
+                 const std::vector<OutputSpec> &outputs,
+                 const AttrSetter &setter, heed_status status,
+                 const std::string &message) {
+  auto [actualStatus, actualMessage] =
+      finalizeKernel(kernel, inputs, outputs, setter);
+  EXPECT_EQ(actualStatus, status) << actualMessage;
+  EXPECT_EQ(actualMessage, message);
+}
+
+TEST(RuntimeReductionTest, ReduceErrors) {
+  OutputSpec x = {DType::F32, {2, 3}};
+  expectError("reduce_sum", {x}, {{DType::F32, {2}}}, reduceAttrs({3}, 0),
+              HEED_ERROR_SHAPE,
+              "reduce_sum: axis 3 is out of range for x f32[2, 3]");
+  expectError("reduce_max", {x}, {{DType::F32, {2}}}, reduceAttrs({-1}, 0),
+              HEED_ERROR_SHAPE,
+              "reduce_max: axis -1 is out of range for x f32[2, 3]");
+  expectError("reduce_min", {x}, {{DType::F32, {}}}, reduceAttrs({1, 1}, 0),
+              HEED_ERROR_SHAPE, "reduce_min: axis 1 is listed twice");
+  expectError("reduce_sum", {x}, {{DType::F32, {3}}}, reduceAttrs({1}, 0),
+              HEED_ERROR_SHAPE, "reduce_sum: output f32[3] must be f32[2]");
+  expectError("reduce_sum", {x}, {{DType::F32, {2}}}, reduceAttrs({1}, 1),
+              HEED_ERROR_SHAPE, "reduce_sum: output f32[2] must be f32[2, 1]");
+  expectError("reduce_sum", {x}, {{DType::F32, {2}}}, reduceAttrs({1}, 2),
+              HEED_ERROR_INVALID_ARGUMENT,
+              "reduce_sum: keepdim must be 0 or 1, got 2");
+  expectError("reduce_mean", {{DType::I64, {2, 3}}}, {{DType::I64, {2}}},
+              reduceAttrs({1}, 0), HEED_ERROR_DTYPE,
+              "reduce_mean: unsupported dtype i64[2, 3]");
+  expectError("reduce_sum", {{DType::F16, {2, 3}}}, {{DType::F16, {2}}},
+              reduceAttrs({1}, 0), HEED_ERROR_DTYPE,
+              "reduce_sum: unsupported dtype f16[2, 3]");
+  expectError("reduce_sum", {x}, {{DType::I64, {2}}}, reduceAttrs({1}, 0),
+              HEED_ERROR_DTYPE, "reduce_sum: output 0 must be f32, got i64[2]");
+  expectError("reduce_sum", {x}, {{DType::F32, {2}}}, {},
+              HEED_ERROR_INVALID_ARGUMENT,
+              "reduce_sum: missing attribute 'axes'");
+}
+
+TEST(RuntimeReductionTest, TopKErrors) {
+  OutputSpec x = {DType::F32, {2, 4}};
+  OutputSpec v = {DType::F32, {2, 5}}, i = {DType::I64, {2, 5}};
+  expectError("top_k", {x}, {v, i}, topKAttrs(5, 1), HEED_ERROR_SHAPE,
+              "top_k: k = 5 must be in [1, 4], the extent of axis 1 of x "
+              "f32[2, 4]");
+  expectError("top_k", {x}, {{DType::F32, {2, 0}}, {DType::I64, {2, 0}}},
+              topKAttrs(0, 1), HEED_ERROR_SHAPE,
+              "top_k: k = 0 must be in [1, 4], the extent of axis 1 of x "
+              "f32[2, 4]");
+  expectError("top_k", {x}, {v, i}, topKAttrs(1, 2), HEED_ERROR_SHAPE,
+              "top_k: axis 2 is out of range for x f32[2, 4]");
+  expectError("top_k", {x}, {{DType::F32, {2, 2}}, {DType::I32, {2, 2}}},
+              topKAttrs(2, 1), HEED_ERROR_DTYPE,
+              "top_k: output 1 must be i64, got i32[2, 2]");
+  expectError("top_k", {x}, {{DType::F32, {2, 2}}, {DType::I64, {2, 3}}},
+              topKAttrs(2, 1), HEED_ERROR_SHAPE,
+              "top_k: output 1 i64[2, 3] must be i64[2, 2]");
+  expectError("top_k", {{DType::I1, {2, 4}}},
+              {{DType::I1, {2, 2}}, {DType::I64, {2, 2}}}, topKAttrs(2, 1),
+              HEED_ERROR_DTYPE, "top_k: unsupported dtype i1[2, 4]");
+  expectError("top_k", {x}, {{DType::F32, {2, 2}}}, topKAttrs(2, 1),
+              HEED_ERROR_INVALID_ARGUMENT,
+              "top_k: expected 1 inputs and 2 outputs, got 1 and 1");
+}
+
+} // namespace
