@@ -123,6 +123,10 @@ Results buildFull(Call &c, std::optional<double> fixed) {
   for (int64_t d : *shape)
     if (d < 1)
       return c.errorAt(c.arg("shape"), "extents must be positive");
+  if (!hasCountableElements(*shape))
+    return c.errorAt(c.arg("shape"), formatShape(*shape) +
+                                         " has more elements than a 64-bit "
+                                         "integer can count");
   double value = 0;
   if (fixed) {
     value = *fixed;

@@ -181,6 +181,9 @@ FailureOr<std::string> Call::paramPrefix() {
 
 FailureOr<Value> Call::param(StringRef suffix, ArrayRef<int64_t> shape,
                              Type elementType, int64_t fanIn, StringRef init) {
+  if (em.prefixConflict)
+    return em.error(em.prefixConflict->loc, *em.prefixConflict->scope,
+                    em.prefixConflict->message);
   auto p = paramPrefix();
   if (failed(p))
     return failure();

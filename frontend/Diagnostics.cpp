@@ -100,7 +100,8 @@ static std::string printable(StringRef text) {
 
 /// Columns that \p text takes on a terminal (one per UTF-8 character).
 static size_t displayWidth(StringRef text) {
-  return llvm::count_if(text, [](char c) { return ((unsigned char)c & 0xC0) != 0x80; });
+  return llvm::count_if(
+      text, [](char c) { return ((unsigned char)c & 0xC0) != 0x80; });
 }
 
 void HeedDiagnosticHandler::print(Location loc, DiagnosticSeverity severity,

@@ -46,6 +46,17 @@ static std::optional<int64_t> checkedIntOp(char op, int64_t a, int64_t b) {
   }
 }
 
+bool heed::hasCountableElements(ArrayRef<int64_t> shape) {
+  int64_t count = 1;
+  for (int64_t d : shape) {
+    std::optional<int64_t> next = llvm::checkedMul(count, d);
+    if (!next)
+      return false;
+    count = *next;
+  }
+  return true;
+}
+
 std::string Val::describe() const {
   switch (kind) {
   case Kind::Tensor:
@@ -282,7 +293,12 @@ Emitter::evalTensorType(const ast::TensorTypeSpec &spec, const Scope &scope) {
                    "extents must be positive, got " + std::to_string(*v));
     shape.push_back(*v);
   }
-  return RankedTensorType::get(shape, et);
+  auto type = RankedTensorType::get(shape, et);
+  if (!hasCountableElements(shape))
+    return error(spec.loc, scope,
+                 formatType(type) + " has more elements than a 64-bit "
+                                    "integer can count");
+  return type;
 }
 
 //===----------------------------------------------------------------------===//
@@ -658,20 +674,26 @@ FailureOr<Val> Emitter::evalSubgraphCall(const ast::Expr &e,
     inner.definedAt[in.name.name] = in.name.loc;
   }
 
-  // The parameter prefix, claimed after the arguments were evaluated (as for
-  // builtin ops) and given back when the body creates no parameter, so that
-  // `h = linear(swish(x), out=8)` with a parameter-free `swish` works.
+  // The parameter prefix. A call without `[path]` takes the statement's
+  // default prefix only when its body creates parameters, so that a
+  // parameter-free subgraph (an activation) can sit next to a linear:
+  // the prefix is claimed after the arguments were evaluated (as for builtin
+  // ops) and given back when no parameter was created; when it is already
+  // taken, creating a parameter in the body is the error.
   std::string local;
   bool claimedDefault = false;
+  std::optional<PrefixConflict> outerConflict = prefixConflict;
   if (e.path) {
     local = *e.path;
   } else if (!scope.valueName.empty()) {
     if (scope.defaultPrefixUsed)
-      return error(e.loc, scope,
-                   "two calls in this statement would share the parameter "
-                   "prefix '" + scope.valueName +
-                       "'; give this one a name: " + e.text + "[NAME](...)");
-    scope.defaultPrefixUsed = claimedDefault = true;
+      prefixConflict = PrefixConflict{
+          e.loc, &scope,
+          "two calls in this statement would share the parameter prefix '" +
+              scope.valueName + "'; give this one a name: " + e.text +
+              "[NAME](...)"};
+    else
+      scope.defaultPrefixUsed = claimedDefault = true;
     local = scope.valueName;
   }
   inner.paramPrefix = scope.paramPrefix.empty() ? local
@@ -682,6 +704,7 @@ FailureOr<Val> Emitter::evalSubgraphCall(const ast::Expr &e,
   activeCalls.push_back(def.name.name);
   auto outputs = evalBody(def, inner);
   activeCalls.pop_back();
+  prefixConflict = outerConflict;
   if (failed(outputs))
     return failure();
   if (claimedDefault && params.size() == paramsBefore)

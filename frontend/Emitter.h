@@ -137,6 +137,10 @@ struct Builtin {
 /// The table of builtin ops (Builtins.cpp).
 const llvm::StringMap<Builtin> &getBuiltins();
 
+/// Whether the product of \p shape fits in int64 (a larger tensor type
+/// would wrap its element count).
+bool hasCountableElements(llvm::ArrayRef<int64_t> shape);
+
 class Emitter {
 public:
   Emitter(mlir::MLIRContext &ctx, llvm::SourceMgr &sourceMgr,
@@ -172,6 +176,16 @@ public:
 
   /// Parameters created so far in the current graph, by full name.
   llvm::StringMap<mlir::Value> params;
+
+  /// Set while evaluating a subgraph call whose statement's default parameter
+  /// prefix is already taken: creating a parameter then is an error at the
+  /// call (a parameter-free subgraph, such as an activation, is fine).
+  struct PrefixConflict {
+    llvm::SMLoc loc;
+    const Scope *scope;
+    std::string message;
+  };
+  std::optional<PrefixConflict> prefixConflict;
 
 private:
   mlir::FailureOr<Val> eval(const ast::Expr &e, Scope &scope);
