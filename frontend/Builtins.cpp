@@ -450,7 +450,12 @@ Results buildEmbedding(Call &c) {
     return failure();
   if (*num < 1 || *dim < 1)
     return c.error("num and dim must be positive");
-  auto w = c.param("weight", {*num, *dim}, c.em.builder.getF32Type(), 1);
+  auto dtype = c.dtype("dtype", StringRef("f32"));
+  if (failed(dtype))
+    return failure();
+  if (!isa<FloatType>(*dtype))
+    return c.errorAt(c.arg("dtype"), "the table must be f32, bf16 or f16");
+  auto w = c.param("weight", {*num, *dim}, *dtype, 1);
   if (failed(w))
     return failure();
   return single(c.create1("heed.embedding", {*ids, *w}));
@@ -888,7 +893,7 @@ llvm::StringMap<Builtin> makeBuiltins() {
   // Linear algebra and layers.
   b["matmul"] = {{"a", "b"}, buildMatmul, "batched matrix product"};
   b["linear"] = {{"x", "out", "bias?"}, buildLinear, "nn.Linear"};
-  b["embedding"] = {{"ids", "num", "dim"}, buildEmbedding, "nn.Embedding"};
+  b["embedding"] = {{"ids", "num", "dim", "dtype?"}, buildEmbedding, "nn.Embedding"};
   b["softmax"] = {{"x", "axis?"},
                   [](Call &c) { return buildSoftmax(c, "heed.softmax"); },
                   "softmax"};

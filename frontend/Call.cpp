@@ -161,10 +161,6 @@ FailureOr<std::string> Call::paramPrefix() {
   std::string local;
   if (expr.path) {
     local = *expr.path;
-    if (StringRef(local).starts_with(".") || StringRef(local).ends_with(".") ||
-        StringRef(local).contains(".."))
-      return em.error(expr.pathLoc, scope,
-                      "parameter path '" + local + "' has an empty part");
   } else if (!scope.valueName.empty()) {
     if (scope.defaultPrefixUsed)
       return error("two ops in this statement would share the parameter "

@@ -604,6 +604,10 @@ FailureOr<Val> Emitter::evalCall(const ast::Expr &e, Scope &scope) {
   auto results = it->second.build(call);
   if (failed(results))
     return failure();
+  if (e.path && !call.usedParamPrefix())
+    return error(e.pathLoc, scope,
+                 "'" + e.text + "' has no parameters; remove [" + *e.path +
+                     "]");
   Val v;
   v.loc = e.loc;
   if (results->size() == 1) {
@@ -670,8 +674,8 @@ FailureOr<Val> Emitter::evalSubgraphCall(const ast::Expr &e,
                          def.name.name + "' must be " + formatType(*type) +
                          ", got " + bound[i]->describe());
     }
-    inner.values[in.name.name] = *bound[i];
-    inner.definedAt[in.name.name] = in.name.loc;
+    if (failed(bind(in.name, *bound[i], inner)))
+      return failure();
   }
 
   // The parameter prefix. A call without `[path]` takes the statement's
@@ -709,6 +713,10 @@ FailureOr<Val> Emitter::evalSubgraphCall(const ast::Expr &e,
     return failure();
   if (claimedDefault && params.size() == paramsBefore)
     scope.defaultPrefixUsed = false;
+  if (e.path && params.size() == paramsBefore)
+    return error(e.pathLoc, scope,
+                 "subgraph '" + def.name.name +
+                     "' creates no parameters; remove [" + *e.path + "]");
   Val v;
   v.loc = e.loc;
   if (outputs->size() == 1) {
@@ -743,6 +751,13 @@ LogicalResult Emitter::bind(const ast::Name &name, Val value, Scope &scope) {
   if (dims.count(name.name))
     return error(name.loc, scope,
                  "'" + name.name + "' is a dimension; use another name");
+  static const char *reserved[] = {"true", "false", "inf",  "none",
+                                   "causal", "f32",  "f16", "bf16",
+                                   "i64",  "i32",   "i1"};
+  for (const char *word : reserved)
+    if (name.name == word)
+      return error(name.loc, scope,
+                   "'" + name.name + "' is a reserved word; use another name");
   scope.values[name.name] = std::move(value);
   scope.definedAt[name.name] = name.loc;
   return success();

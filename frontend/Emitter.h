@@ -105,6 +105,8 @@ public:
   /// The full name prefix of this call's parameters: the scope's prefix
   /// joined with the `[path]` or, without one, the assigned name.
   mlir::FailureOr<std::string> paramPrefix();
+  /// Whether the call created (or looked up) a parameter.
+  bool usedParamPrefix() const { return prefix.has_value(); }
   /// A `heed.param` named `<prefix>.<suffix>`; the same name twice with the
   /// same type yields the same parameter (weight tying).
   mlir::FailureOr<mlir::Value> param(llvm::StringRef suffix,

@@ -241,6 +241,9 @@ bool Parser::parseStatement(std::vector<Stmt> &body) {
       Name name;
       if (!parseName(name, "an output name after 'return'"))
         return false;
+      if (is(Token::LParen) || is(Token::LBracket))
+        return fail(name.loc, "outputs need a name: write 'return NAME = " +
+                                  name.name + "(...)'");
       ExprPtr value;
       if (is(Token::Equal)) {
         advance();
@@ -409,6 +412,12 @@ ExprPtr Parser::parsePrimary() {
       }
       call->path = path.spelling.str();
       call->pathLoc = path.loc();
+      llvm::StringRef p = *call->path;
+      if (p.starts_with(".") || p.ends_with(".") || p.contains("..")) {
+        fail(path.loc(), "parameter path '" + *call->path +
+                             "' has an empty part");
+        return nullptr;
+      }
       advance();
       if (!expect(Token::RBracket, "']' after the parameter path"))
         return nullptr;

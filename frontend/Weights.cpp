@@ -117,6 +117,7 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
            << " parameters (the first is '" << params.front().getName()
            << "'); pass --weights=FILE.safetensors or --random-weights=SEED";
   }
+  std::vector<std::string> randomFilled;
   for (ParamOp op : params) {
     if (store.count(op.getName()))
       continue;
@@ -127,6 +128,8 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
                             << "' is missing from " << options.weightsFile;
     if (!view) {
       store[op.getName()] = randomParam(op, *options.randomSeed);
+      if (file)
+        randomFilled.push_back(op.getName().str());
       continue;
     }
     DType want = *dtypeOf(type.getElementType());
@@ -138,6 +141,23 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
              << options.weightsFile << " but the model needs "
              << formatType(type);
     store[op.getName()] = io::copyToHost(*view);
+  }
+  // Say what did not line up, so a misspelt name never goes unnoticed.
+  if (file) {
+    Location loc = UnknownLoc::get(graph.getContext());
+    if (!randomFilled.empty())
+      emitWarning(loc) << randomFilled.size() << " of " << store.size()
+                       << " parameters are not in " << options.weightsFile
+                       << " and were filled by --random-weights (the first: '"
+                       << randomFilled.front() << "')";
+    std::vector<std::string> unused;
+    for (const std::string &name : file->names())
+      if (!store.count(name))
+        unused.push_back(name);
+    if (!unused.empty())
+      emitWarning(loc) << options.weightsFile << " has " << unused.size()
+                       << " tensors the model does not use (the first: '"
+                       << unused.front() << "')";
   }
   return store;
 }

@@ -155,23 +155,50 @@ LogicalResult IotaOp::inferReturnTypes(MLIRContext *, Loc loc,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-#define HEED_UNARY(OP)                                                         \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, Loc, Adaptor adaptor,      \
-                                     Types &results) {                         \
-    return inferSameType(adaptor.getInput(), results);                         \
+/// Which element types a unary op accepts.
+enum class UnaryDomain { Float, Numeric, Bool };
+
+static LogicalResult inferUnary(Loc loc, StringRef name, UnaryDomain domain,
+                                Value input, Types &results) {
+  ShapeChecker check(loc, name);
+  Type et = typeOf(input).getElementType();
+  switch (domain) {
+  case UnaryDomain::Float:
+    if (failed(check.requireFloat(input, "input")))
+      return failure();
+    break;
+  case UnaryDomain::Numeric:
+    if (et.isInteger(1))
+      return check.fail("input must be a number tensor, got " +
+                        formatType(input.getType()));
+    break;
+  case UnaryDomain::Bool:
+    if (!et.isInteger(1))
+      return check.fail("input must be an i1 tensor, got " +
+                        formatType(input.getType()));
+    break;
   }
-HEED_UNARY(ExpOp)
-HEED_UNARY(LogOp)
-HEED_UNARY(SqrtOp)
-HEED_UNARY(RsqrtOp)
-HEED_UNARY(TanhOp)
-HEED_UNARY(SigmoidOp)
-HEED_UNARY(ReluOp)
-HEED_UNARY(GeluOp)
-HEED_UNARY(SiluOp)
-HEED_UNARY(NegOp)
-HEED_UNARY(AbsOp)
-HEED_UNARY(NotOp)
+  return inferSameType(input, results);
+}
+
+#define HEED_UNARY(OP, NAME, DOMAIN)                                           \
+  LogicalResult OP::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,  \
+                                     Types &results) {                         \
+    return inferUnary(loc, NAME, UnaryDomain::DOMAIN, adaptor.getInput(),      \
+                      results);                                                \
+  }
+HEED_UNARY(ExpOp, "exp", Float)
+HEED_UNARY(LogOp, "log", Float)
+HEED_UNARY(SqrtOp, "sqrt", Float)
+HEED_UNARY(RsqrtOp, "rsqrt", Float)
+HEED_UNARY(TanhOp, "tanh", Float)
+HEED_UNARY(SigmoidOp, "sigmoid", Float)
+HEED_UNARY(ReluOp, "relu", Float)
+HEED_UNARY(GeluOp, "gelu", Float)
+HEED_UNARY(SiluOp, "silu", Float)
+HEED_UNARY(NegOp, "neg", Numeric)
+HEED_UNARY(AbsOp, "abs", Numeric)
+HEED_UNARY(NotOp, "not", Bool)
 #undef HEED_UNARY
 
 #define HEED_BINARY(OP, NAME, RESULT)                                          \
