@@ -153,10 +153,10 @@ Results buildIota(Call &c) {
   auto axis = c.axis("axis", shape->size(), 0);
   if (failed(axis))
     return failure();
-  return single(c.create1("heed.iota", {},
-                          {arrayAttr(c, "shape", *shape),
-                           i64Attr(c, "axis", *axis),
-                           attr(c, "dtype", TypeAttr::get(*dtype))}));
+  return single(
+      c.create1("heed.iota", {},
+                {arrayAttr(c, "shape", *shape), i64Attr(c, "axis", *axis),
+                 attr(c, "dtype", TypeAttr::get(*dtype))}));
 }
 
 Results buildTriangle(Call &c, StringRef op) {
@@ -297,8 +297,8 @@ FailureOr<Value> splitHeads(Call &c, Value x, int64_t heads) {
   if (heads < 1 || e % heads)
     return c.error(Twine(heads) + " heads do not divide the feature size " +
                    Twine(e) + " of " + formatType(t));
-  auto r = reshapeValue(c, x, {t.getDimSize(0), t.getDimSize(1), heads,
-                               e / heads});
+  auto r =
+      reshapeValue(c, x, {t.getDimSize(0), t.getDimSize(1), heads, e / heads});
   if (failed(r))
     return failure();
   return transposeValue(c, *r, {0, 2, 1, 3});
@@ -313,9 +313,9 @@ FailureOr<Value> mergeHeads(Call &c, Value x) {
   auto tr = transposeValue(c, x, {0, 2, 1, 3});
   if (failed(tr))
     return failure();
-  return reshapeValue(c, *tr,
-                      {t.getDimSize(0), t.getDimSize(2),
-                       t.getDimSize(1) * t.getDimSize(3)});
+  return reshapeValue(
+      c, *tr,
+      {t.getDimSize(0), t.getDimSize(2), t.getDimSize(1) * t.getDimSize(3)});
 }
 
 Results buildSplitHeads(Call &c) {
@@ -338,8 +338,8 @@ Results buildBroadcastTo(Call &c) {
   auto shape = c.intList("shape");
   if (failed(x) || failed(shape))
     return failure();
-  return single(c.create1("heed.broadcast_to", {*x},
-                          {arrayAttr(c, "shape", *shape)}));
+  return single(
+      c.create1("heed.broadcast_to", {*x}, {arrayAttr(c, "shape", *shape)}));
 }
 
 Results buildConcat(Call &c) {
@@ -477,8 +477,8 @@ FailureOr<SmallVector<Value>> normParams(Call &c, Value x, int64_t features,
                                          ArrayRef<StringRef> inits) {
   SmallVector<Value> out;
   for (size_t i = 0; i < names.size(); ++i) {
-    auto p = c.param(names[i], {features}, typeOf(x).getElementType(),
-                     features, inits[i]);
+    auto p = c.param(names[i], {features}, typeOf(x).getElementType(), features,
+                     inits[i]);
     if (failed(p))
       return failure();
     out.push_back(*p);
@@ -487,8 +487,7 @@ FailureOr<SmallVector<Value>> normParams(Call &c, Value x, int64_t features,
 }
 
 Results buildLastDimNorm(Call &c, StringRef op, double defaultEps,
-                         ArrayRef<StringRef> names,
-                         ArrayRef<StringRef> inits) {
+                         ArrayRef<StringRef> names, ArrayRef<StringRef> inits) {
   auto x = c.tensor("x");
   auto eps = c.number("eps", defaultEps);
   if (failed(x) || failed(eps))
@@ -501,8 +500,8 @@ Results buildLastDimNorm(Call &c, StringRef op, double defaultEps,
     return failure();
   SmallVector<Value> operands = {*x};
   operands.append(params->begin(), params->end());
-  return single(
-      c.create1(op, operands, {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
+  return single(c.create1(
+      op, operands, {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
 }
 
 Results buildBatchNorm(Call &c) {
@@ -520,8 +519,9 @@ Results buildBatchNorm(Call &c) {
     return failure();
   SmallVector<Value> operands = {*x};
   operands.append(params->begin(), params->end());
-  return single(c.create1("heed.batch_norm", operands,
-                          {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
+  return single(
+      c.create1("heed.batch_norm", operands,
+                {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
 }
 
 Results buildReduce(Call &c, StringRef op) {
@@ -546,9 +546,10 @@ Results buildReduce(Call &c, StringRef op) {
     for (int64_t i = 0; i < rank; ++i)
       axes.push_back(i);
   }
-  return single(c.create1(op, {*x},
-                          {arrayAttr(c, "axes", axes),
-                           attr(c, "keepdim", c.em.builder.getBoolAttr(*keep))}));
+  return single(
+      c.create1(op, {*x},
+                {arrayAttr(c, "axes", axes),
+                 attr(c, "keepdim", c.em.builder.getBoolAttr(*keep))}));
 }
 
 Results buildTopK(Call &c) {
@@ -613,12 +614,11 @@ Results buildRecurrent(Call &c, bool isLstm) {
       }
     }
   }
-  return c.create(isLstm ? "heed.lstm" : "heed.gru", operands,
-                  {i64Attr(c, "hidden_size", *hidden),
-                   i64Attr(c, "num_layers", *layers),
-                   attr(c, "bidirectional",
-                        c.em.builder.getBoolAttr(*bidirectional)),
-                   attr(c, "has_bias", c.em.builder.getBoolAttr(*bias))});
+  return c.create(
+      isLstm ? "heed.lstm" : "heed.gru", operands,
+      {i64Attr(c, "hidden_size", *hidden), i64Attr(c, "num_layers", *layers),
+       attr(c, "bidirectional", c.em.builder.getBoolAttr(*bidirectional)),
+       attr(c, "has_bias", c.em.builder.getBoolAttr(*bias))});
 }
 
 //===--- Convolution and pooling ------------------------------------------===//
@@ -640,8 +640,8 @@ Results buildConv2d(Call &c) {
     return c.error("input must be [N, C, H, W], got " + formatType(t));
   if (*groups < 1 || t.getDimSize(1) % *groups || *out % *groups)
     return c.error("groups = " + Twine(*groups) +
-                   " must divide the input channels " +
-                   Twine(t.getDimSize(1)) + " and out = " + Twine(*out));
+                   " must divide the input channels " + Twine(t.getDimSize(1)) +
+                   " and out = " + Twine(*out));
   if ((*kernel)[0] < 1 || (*kernel)[1] < 1 || *out < 1)
     return c.error("kernel and out must be positive");
   int64_t cin = t.getDimSize(1) / *groups;
@@ -657,11 +657,10 @@ Results buildConv2d(Call &c) {
       return failure();
     operands.push_back(*b);
   }
-  return single(c.create1("heed.conv2d", operands,
-                          {arrayAttr(c, "stride", *stride),
-                           arrayAttr(c, "padding", *padding),
-                           arrayAttr(c, "dilation", *dilation),
-                           i64Attr(c, "groups", *groups)}));
+  return single(c.create1(
+      "heed.conv2d", operands,
+      {arrayAttr(c, "stride", *stride), arrayAttr(c, "padding", *padding),
+       arrayAttr(c, "dilation", *dilation), i64Attr(c, "groups", *groups)}));
 }
 
 Results buildPool(Call &c, StringRef op) {
@@ -698,11 +697,13 @@ LogicalResult attentionOptions(Call &c, Value &mask,
           m.items[1].i < 0)
         return c.errorAt(m, "window(left, right) takes two non-negative "
                             "integers");
-      attrs.push_back(attr(
-          c, "structure", attn::WindowAttr::get(ctx, m.items[0].i, m.items[1].i)));
+      attrs.push_back(
+          attr(c, "structure",
+               attn::WindowAttr::get(ctx, m.items[0].i, m.items[1].i)));
     } else if (!(m.kind == Val::Kind::Symbol && m.s == "none")) {
       return c.errorAt(m, "mask must be none, causal, window(left, right) or "
-                          "a tensor, got " + m.describe());
+                          "a tensor, got " +
+                              m.describe());
     }
   }
   if (c.has("sparsity")) {
@@ -711,8 +712,8 @@ LogicalResult attentionOptions(Call &c, Value &mask,
       if (s.items.size() != 1 || !s.items[0].isNumber() ||
           !(s.items[0].number() > 0 && s.items[0].number() <= 1))
         return c.errorAt(s, "topk(ratio) takes one number in (0, 1]");
-      attrs.push_back(
-          attr(c, "topk", attn::TopKAttr::get(ctx, APFloat(s.items[0].number()))));
+      attrs.push_back(attr(
+          c, "topk", attn::TopKAttr::get(ctx, APFloat(s.items[0].number()))));
     } else if (!(s.kind == Val::Kind::Symbol && s.s == "none")) {
       return c.errorAt(s, "sparsity must be none or topk(ratio), got " +
                               s.describe());
@@ -754,8 +755,8 @@ Results buildAttentionCommon(Call &c, bool gated) {
       return failure();
     qh = *qs, kh = *ks, vh = *vs;
   } else {
-    for (auto [param, value] : {std::pair<StringRef, Value>{"heads", *q},
-                                {"kv_heads", *k}}) {
+    for (auto [param, value] :
+         {std::pair<StringRef, Value>{"heads", *q}, {"kv_heads", *k}}) {
       if (!c.has(param))
         continue;
       auto n = c.integer(param);
@@ -864,10 +865,10 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["full"] = {{"shape", "value", "dtype?"},
                [](Call &c) { return buildFull(c, std::nullopt); },
                "constant tensor"};
-  b["zeros"] = {{"shape", "dtype?"},
-                [](Call &c) { return buildFull(c, 0.0); }, "zeros"};
-  b["ones"] = {{"shape", "dtype?"},
-               [](Call &c) { return buildFull(c, 1.0); }, "ones"};
+  b["zeros"] = {
+      {"shape", "dtype?"}, [](Call &c) { return buildFull(c, 0.0); }, "zeros"};
+  b["ones"] = {
+      {"shape", "dtype?"}, [](Call &c) { return buildFull(c, 1.0); }, "ones"};
   b["iota"] = {{"shape", "axis?", "dtype?"}, buildIota, "indices along axis"};
   b["tril"] = {{"x", "k?"},
                [](Call &c) { return buildTriangle(c, "heed.tril"); },
@@ -887,13 +888,14 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["broadcast_to"] = {{"x", "shape"}, buildBroadcastTo, "explicit broadcast"};
   b["concat"] = {{"inputs...", "axis?"}, buildConcat, "join along axis"};
   b["split"] = {{"x", "sizes", "axis?"}, buildSplit, "split along axis"};
-  b["slice"] = {{"x", "axis", "start?", "end?", "step?"}, buildSlice,
-                "strided slice"};
+  b["slice"] = {
+      {"x", "axis", "start?", "end?", "step?"}, buildSlice, "strided slice"};
   b["gather"] = {{"x", "indices", "axis?"}, buildGather, "numpy.take"};
   // Linear algebra and layers.
   b["matmul"] = {{"a", "b"}, buildMatmul, "batched matrix product"};
   b["linear"] = {{"x", "out", "bias?"}, buildLinear, "nn.Linear"};
-  b["embedding"] = {{"ids", "num", "dim", "dtype?"}, buildEmbedding, "nn.Embedding"};
+  b["embedding"] = {
+      {"ids", "num", "dim", "dtype?"}, buildEmbedding, "nn.Embedding"};
   b["softmax"] = {{"x", "axis?"},
                   [](Call &c) { return buildSoftmax(c, "heed.softmax"); },
                   "softmax"};
@@ -915,38 +917,40 @@ llvm::StringMap<Builtin> makeBuiltins() {
                    },
                    "RMSNorm over the last axis"};
   b["batch_norm"] = {{"x", "eps?"}, buildBatchNorm, "nn.BatchNorm (eval)"};
-  for (StringRef op : {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"}) {
+  for (StringRef op :
+       {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"}) {
     std::string name = ("heed." + op).str();
     b[op] = {{"x", "axis?", "keepdim?"},
              [name](Call &c) { return buildReduce(c, name); },
              op.str()};
   }
   b["top_k"] = {{"x", "k", "axis?"}, buildTopK, "k largest values, indices"};
-  b["lstm"] = {{"x", "h0?", "c0?", "hidden", "layers?", "bidirectional?",
-                "bias?"},
-               [](Call &c) { return buildRecurrent(c, true); },
-               "nn.LSTM(batch_first=True)"};
+  b["lstm"] = {
+      {"x", "h0?", "c0?", "hidden", "layers?", "bidirectional?", "bias?"},
+      [](Call &c) { return buildRecurrent(c, true); },
+      "nn.LSTM(batch_first=True)"};
   b["gru"] = {{"x", "h0?", "hidden", "layers?", "bidirectional?", "bias?"},
               [](Call &c) { return buildRecurrent(c, false); },
               "nn.GRU(batch_first=True)"};
   b["conv2d"] = {{"x", "out", "kernel", "stride?", "padding?", "dilation?",
                   "groups?", "bias?"},
-                 buildConv2d, "nn.Conv2d"};
+                 buildConv2d,
+                 "nn.Conv2d"};
   b["max_pool2d"] = {{"x", "kernel", "stride?", "padding?"},
                      [](Call &c) { return buildPool(c, "heed.max_pool2d"); },
                      "max pooling"};
   b["avg_pool2d"] = {{"x", "kernel", "stride?", "padding?"},
                      [](Call &c) { return buildPool(c, "heed.avg_pool2d"); },
                      "average pooling"};
-  b["global_avg_pool"] = {{"x"}, buildSubgraphLikeGlobalPool,
-                          "[N,C,H,W] -> [N,C,1,1]"};
+  b["global_avg_pool"] = {
+      {"x"}, buildSubgraphLikeGlobalPool, "[N,C,H,W] -> [N,C,1,1]"};
   // Attention.
   b["attention"] = {{"q", "k", "v", "heads?", "kv_heads?", "scale?", "mask?",
                      "sparsity?", "probs?"},
                     [](Call &c) { return buildAttentionCommon(c, false); },
                     "scaled dot-product attention"};
-  b["gated_attention"] = {{"q", "k", "v", "x", "heads?", "kv_heads?",
-                           "scale?", "mask?", "sparsity?"},
+  b["gated_attention"] = {{"q", "k", "v", "x", "heads?", "kv_heads?", "scale?",
+                           "mask?", "sparsity?"},
                           [](Call &c) { return buildAttentionCommon(c, true); },
                           "attention * sigmoid(gate(x))"};
   b["additive_attention"] = {{"hidden", "states", "bias?"},

@@ -71,8 +71,8 @@ FailureOr<bool> Call::boolean(StringRef param, bool dflt) const {
     return dflt;
   const Val &v = arg(param);
   if (v.kind != Val::Kind::Bool)
-    return errorAt(v, "argument '" + param +
-                          "' must be true or false, got " + v.describe());
+    return errorAt(v, "argument '" + param + "' must be true or false, got " +
+                          v.describe());
   return v.b;
 }
 
@@ -83,8 +83,7 @@ FailureOr<SmallVector<int64_t>> Call::intList(StringRef param) const {
     return SmallVector<int64_t>{v.i};
   if (v.kind != Val::Kind::List)
     return errorAt(v, "argument '" + param +
-                          "' must be a list of integers, got " +
-                          v.describe());
+                          "' must be a list of integers, got " + v.describe());
   for (const Val &item : v.items) {
     if (item.kind != Val::Kind::Int)
       return errorAt(item, "argument '" + param +
@@ -164,8 +163,9 @@ FailureOr<std::string> Call::paramPrefix() {
   } else if (!scope.valueName.empty()) {
     if (scope.defaultPrefixUsed)
       return error("two ops in this statement would share the parameter "
-                   "prefix '" + scope.valueName + "'; name this one: " +
-                   name() + "[NAME](...)");
+                   "prefix '" +
+                   scope.valueName + "'; name this one: " + name() +
+                   "[NAME](...)");
     scope.defaultPrefixUsed = true;
     local = scope.valueName;
   } else {

@@ -63,8 +63,8 @@ static const char *severityName(DiagnosticSeverity s) {
 }
 
 /// The text of line \p line of the buffer holding \p file, if loaded.
-static std::optional<StringRef> sourceLine(llvm::SourceMgr &sm,
-                                           StringRef file, unsigned line) {
+static std::optional<StringRef> sourceLine(llvm::SourceMgr &sm, StringRef file,
+                                           unsigned line) {
   for (unsigned id = 1; id <= sm.getNumBuffers(); ++id) {
     const llvm::MemoryBuffer *buf = sm.getMemoryBuffer(id);
     if (buf->getBufferIdentifier() != file)
@@ -85,8 +85,7 @@ static std::optional<StringRef> sourceLine(llvm::SourceMgr &sm,
 /// window that cuts a character) every non-ASCII byte becomes '?'.
 static std::string printable(StringRef text) {
   const llvm::UTF8 *cursor = (const llvm::UTF8 *)text.begin();
-  bool utf8 =
-      llvm::isLegalUTF8String(&cursor, (const llvm::UTF8 *)text.end());
+  bool utf8 = llvm::isLegalUTF8String(&cursor, (const llvm::UTF8 *)text.end());
   std::string out = text.str();
   for (char &c : out) {
     unsigned char u = c;

@@ -125,8 +125,8 @@ FailureOr<Operation *> Emitter::createOp(StringRef opName, Location loc,
   OperationName name(opName, &ctx);
   std::optional<RegisteredOperationName> info = name.getRegisteredInfo();
   if (!info)
-    return emitError(loc, "internal error: op ") << opName
-                                                  << " is not registered";
+    return emitError(loc, "internal error: op ")
+           << opName << " is not registered";
   auto *infer = info->getInterface<InferTypeOpInterface>();
   SmallVector<Type> types;
   DictionaryAttr dict = DictionaryAttr::get(&ctx, attrs);
@@ -167,8 +167,8 @@ FailureOr<Value> Emitter::asTensor(const Val &v, Type likeType,
   if (v.kind == Val::Kind::Bool)
     return constant(v.b, builder.getI1Type(), opLoc(v.loc, scope));
   if (!v.isNumber())
-    return error(v.loc, scope, "expected a tensor or a number, got " +
-                                   v.describe());
+    return error(v.loc, scope,
+                 "expected a tensor or a number, got " + v.describe());
   if (v.kind == Val::Kind::Float && !isa<FloatType>(et) && !std::isinf(v.f))
     return error(v.loc, scope,
                  "cannot combine the float " + formatNumber(v.f) +
@@ -195,9 +195,10 @@ FailureOr<int64_t> Emitter::evalDimExpr(const ast::Expr &e) {
       return error(e.loc, none, "'" + e.text + "' is not a dimension");
     if (!it->second)
       return error(e.loc, none,
-                   "dimension '" + e.text + "' has no value; give it one in "
-                   "the file (dim " + e.text + " = 128) or pass --dim " +
-                       e.text + "=VALUE");
+                   "dimension '" + e.text +
+                       "' has no value; give it one in "
+                       "the file (dim " +
+                       e.text + " = 128) or pass --dim " + e.text + "=VALUE");
     return *it->second;
   }
   case ast::Expr::Kind::Neg: {
@@ -206,8 +207,8 @@ FailureOr<int64_t> Emitter::evalDimExpr(const ast::Expr &e) {
       return failure();
     if (auto r = checkedIntOp('*', *v, -1))
       return *r;
-    return error(e.loc, none, "integer overflow in -(" + std::to_string(*v) +
-                                  ")");
+    return error(e.loc, none,
+                 "integer overflow in -(" + std::to_string(*v) + ")");
   }
   case ast::Expr::Kind::Binary: {
     auto a = evalDimExpr(*e.args[0]);
@@ -260,11 +261,11 @@ LogicalResult Emitter::resolveDims() {
       std::string known;
       for (const auto &d : dims)
         known += (known.empty() ? "" : ", ") + d.first;
-      return emitError(UnknownLoc::get(&ctx),
-                       "--dim " + name + "=" + std::to_string(value) +
-                           ": the model declares no dimension '" + name +
-                           "'" +
-                           (known.empty() ? "" : " (it declares " + known + ")"));
+      return emitError(
+          UnknownLoc::get(&ctx),
+          "--dim " + name + "=" + std::to_string(value) +
+              ": the model declares no dimension '" + name + "'" +
+              (known.empty() ? "" : " (it declares " + known + ")"));
     }
   return success();
 }
@@ -306,8 +307,8 @@ Emitter::evalTensorType(const ast::TensorTypeSpec &spec, const Scope &scope) {
 //===----------------------------------------------------------------------===//
 
 static bool isDTypeName(StringRef s) {
-  return s == "f32" || s == "f16" || s == "bf16" || s == "i64" ||
-         s == "i32" || s == "i1";
+  return s == "f32" || s == "f16" || s == "bf16" || s == "i64" || s == "i32" ||
+         s == "i1";
 }
 
 /// Where a name is assigned later in the same body, for "used before its
@@ -425,7 +426,10 @@ FailureOr<Val> Emitter::evalBinary(const ast::Expr &e, Scope &scope) {
     }
     double a = lhs->number(), b = rhs->number();
     v.kind = Val::Kind::Float;
-    v.f = e.op == '+' ? a + b : e.op == '-' ? a - b : e.op == '*' ? a * b : a / b;
+    v.f = e.op == '+'   ? a + b
+          : e.op == '-' ? a - b
+          : e.op == '*' ? a * b
+                        : a / b;
     return v;
   }
   for (const Val *side : {&*lhs, &*rhs})
@@ -491,13 +495,11 @@ FailureOr<Val> Emitter::eval(const ast::Expr &e, Scope &scope) {
 }
 
 /// Binds positional and keyword arguments to a builtin's parameter names.
-static LogicalResult bindArguments(Call &call, const Builtin &builtin,
-                                   std::vector<Val> positional,
-                                   std::vector<std::pair<ast::KeywordArg const *, Val>> keywords) {
+static LogicalResult
+bindArguments(Call &call, const Builtin &builtin, std::vector<Val> positional,
+              std::vector<std::pair<ast::KeywordArg const *, Val>> keywords) {
   const std::vector<std::string> &params = builtin.params;
-  auto plainName = [](StringRef p) {
-    return p.rtrim("?").rtrim(".");
-  };
+  auto plainName = [](StringRef p) { return p.rtrim("?").rtrim("."); };
   std::string signature = call.name().str() + "(";
   for (size_t i = 0; i < params.size(); ++i)
     signature += (i ? ", " : "") + params[i];
@@ -578,8 +580,9 @@ FailureOr<Val> Emitter::evalCall(const ast::Expr &e, Scope &scope) {
     for (const ast::GraphDecl &g : module.graphs)
       if (!g.isSubgraph && g.name.name == e.text)
         return error(e.loc, scope,
-                     "'" + e.text + "' is a graph and cannot be called; "
-                     "declare it with 'def' to use it as a subgraph");
+                     "'" + e.text +
+                         "' is a graph and cannot be called; "
+                         "declare it with 'def' to use it as a subgraph");
     // Suggest an op only when at most 2 edits and at most half the name
     // differ (so `f` does not suggest `lt`).
     std::string best;
@@ -592,10 +595,10 @@ FailureOr<Val> Emitter::evalCall(const ast::Expr &e, Scope &scope) {
         best = entry.getKey().str();
       }
     }
-    return error(e.loc, scope,
-                 "unknown op '" + e.text + "'" +
-                     (best.empty() ? std::string()
-                                   : "; did you mean '" + best + "'?"));
+    return error(
+        e.loc, scope,
+        "unknown op '" + e.text + "'" +
+            (best.empty() ? std::string() : "; did you mean '" + best + "'?"));
   }
   Call call(*this, e, scope);
   if (failed(bindArguments(call, it->second, std::move(positional),
@@ -624,16 +627,15 @@ FailureOr<Val> Emitter::evalSubgraphCall(const ast::Expr &e,
                                          const ast::GraphDecl &def,
                                          Scope &scope) {
   if (llvm::is_contained(activeCalls, def.name.name))
-    return error(e.loc, scope,
-                 "subgraph '" + def.name.name + "' calls itself");
+    return error(e.loc, scope, "subgraph '" + def.name.name + "' calls itself");
   Scope inner;
   inner.graph = &def;
   inner.callSite = opLoc(e.loc, scope);
   // Bind the arguments to the subgraph's inputs by position, then by name.
   if (e.args.size() > def.inputs.size())
     return error(e.args[def.inputs.size()]->loc, scope,
-                 "too many arguments: subgraph '" + def.name.name +
-                     "' takes " + std::to_string(def.inputs.size()));
+                 "too many arguments: subgraph '" + def.name.name + "' takes " +
+                     std::to_string(def.inputs.size()));
   std::vector<std::optional<Val>> bound(def.inputs.size());
   for (size_t i = 0; i < e.args.size(); ++i) {
     auto v = eval(*e.args[i], scope);
@@ -647,8 +649,8 @@ FailureOr<Val> Emitter::evalSubgraphCall(const ast::Expr &e,
     });
     if (pos == def.inputs.end())
       return error(kw.loc, scope,
-                   "subgraph '" + def.name.name + "' has no input '" +
-                       kw.name + "'");
+                   "subgraph '" + def.name.name + "' has no input '" + kw.name +
+                       "'");
     size_t index = pos - def.inputs.begin();
     if (bound[index])
       return error(kw.loc, scope, "input '" + kw.name + "' is given twice");
@@ -751,9 +753,9 @@ LogicalResult Emitter::bind(const ast::Name &name, Val value, Scope &scope) {
   if (dims.count(name.name))
     return error(name.loc, scope,
                  "'" + name.name + "' is a dimension; use another name");
-  static const char *reserved[] = {"true", "false", "inf",  "none",
-                                   "causal", "f32",  "f16", "bf16",
-                                   "i64",  "i32",   "i1"};
+  static const char *reserved[] = {"true",   "false", "inf", "none",
+                                   "causal", "f32",   "f16", "bf16",
+                                   "i64",    "i32",   "i1"};
   for (const char *word : reserved)
     if (name.name == word)
       return error(name.loc, scope,
@@ -781,8 +783,8 @@ Emitter::evalBody(const ast::GraphDecl &g, Scope &scope) {
                          "output '" + name.name + "' is returned twice");
         // `return y = EXPR` defines y; `return y` (or `y = y`) returns the
         // existing y.
-        bool shortForm = expr->kind == ast::Expr::Kind::Ident &&
-                         expr->text == name.name;
+        bool shortForm =
+            expr->kind == ast::Expr::Kind::Ident && expr->text == name.name;
         auto prev = scope.definedAt.find(name.name);
         if (!shortForm && prev != scope.definedAt.end()) {
           unsigned line = sourceMgr.getLineAndColumn(prev->second).first;
@@ -790,7 +792,8 @@ Emitter::evalBody(const ast::GraphDecl &g, Scope &scope) {
                        "'" + name.name + "' is already defined on line " +
                            std::to_string(line) +
                            "; name the output differently or write "
-                           "'return " + name.name + "'");
+                           "'return " +
+                           name.name + "'");
         }
         scope.valueName = name.name;
         scope.defaultPrefixUsed = false;
@@ -855,8 +858,9 @@ LogicalResult Emitter::emitGraph(const ast::GraphDecl &g) {
     inputTypes.push_back(*type);
   }
   builder.setInsertionPointToEnd(moduleOp.getBody());
-  auto func = builder.create<func::FuncOp>(
-      fileLoc(g.name.loc), g.name.name, builder.getFunctionType(inputTypes, {}));
+  auto func =
+      builder.create<func::FuncOp>(fileLoc(g.name.loc), g.name.name,
+                                   builder.getFunctionType(inputTypes, {}));
   Block *body = func.addEntryBlock();
   builder.setInsertionPointToStart(body);
   for (size_t i = 0; i < g.inputs.size(); ++i) {
@@ -903,14 +907,15 @@ OwningOpRef<ModuleOp> Emitter::run() {
     if (seen.count(g.name.name)) {
       unsigned line = sourceMgr.getLineAndColumn(seen[g.name.name]).first;
       (void)error(g.name.loc, none,
-            "'" + g.name.name + "' is already declared on line " +
-                std::to_string(line));
+                  "'" + g.name.name + "' is already declared on line " +
+                      std::to_string(line));
       return nullptr;
     }
     if (getBuiltins().count(g.name.name)) {
       (void)error(g.name.loc, none,
-            "'" + g.name.name + "' is the name of a builtin op; choose "
-            "another name");
+                  "'" + g.name.name +
+                      "' is the name of a builtin op; choose "
+                      "another name");
       return nullptr;
     }
     seen[g.name.name] = g.name.loc;
@@ -940,18 +945,18 @@ OwningOpRef<ModuleOp> Emitter::run() {
       std::string names;
       for (const ast::GraphDecl *g : graphs)
         names += (names.empty() ? "" : ", ") + g->name.name;
-      emitError(UnknownLoc::get(&ctx),
-                "the file declares several graphs (" + names +
-                    "); choose one with --entry NAME");
+      emitError(UnknownLoc::get(&ctx), "the file declares several graphs (" +
+                                           names +
+                                           "); choose one with --entry NAME");
       return nullptr;
     }
     entry = graphs.front()->name.name;
   } else if (llvm::none_of(graphs, [&](const ast::GraphDecl *g) {
                return g->name.name == entry;
              })) {
-    emitError(UnknownLoc::get(&ctx),
-              "--entry " + entry + ": the file declares no graph '" + entry +
-                  "'");
+    emitError(UnknownLoc::get(&ctx), "--entry " + entry +
+                                         ": the file declares no graph '" +
+                                         entry + "'");
     return nullptr;
   }
   moduleOp->setAttr(kEntryAttrName, builder.getStringAttr(entry));
@@ -973,9 +978,8 @@ OwningOpRef<ModuleOp> heed::emitHeedModule(llvm::SourceMgr &sourceMgr,
   std::optional<ast::Module> module =
       parseHeed(buffer->getBuffer(), [&](SMLoc loc, const std::string &msg) {
         auto [line, col] = sourceMgr.getLineAndColumn(loc, bufferId);
-        emitError(FileLineColLoc::get(&context,
-                                      buffer->getBufferIdentifier(), line,
-                                      col),
+        emitError(FileLineColLoc::get(&context, buffer->getBufferIdentifier(),
+                                      line, col),
                   msg);
       });
   if (!module)

@@ -26,7 +26,17 @@ namespace heed {
 
 /// The value of a .heed expression.
 struct Val {
-  enum class Kind { Tensor, Tuple, Int, Float, Bool, String, Symbol, List, Struct };
+  enum class Kind {
+    Tensor,
+    Tuple,
+    Int,
+    Float,
+    Bool,
+    String,
+    Symbol,
+    List,
+    Struct
+  };
   Kind kind = Kind::Int;
   llvm::SMLoc loc;
   mlir::Value tensor;                   ///< Tensor
@@ -34,7 +44,7 @@ struct Val {
   int64_t i = 0;                        ///< Int
   double f = 0;                         ///< Float
   bool b = false;                       ///< Bool
-  std::string s;        ///< String, Symbol, Struct (constructor name)
+  std::string s;          ///< String, Symbol, Struct (constructor name)
   std::vector<Val> items; ///< List items, Struct arguments
 
   bool isNumber() const { return kind == Kind::Int || kind == Kind::Float; }
@@ -47,8 +57,8 @@ struct Val {
 struct Scope {
   llvm::StringMap<Val> values;
   llvm::StringMap<llvm::SMLoc> definedAt;
-  std::string paramPrefix;                  ///< "" or "encoder.layer.0"
-  std::optional<mlir::Location> callSite;   ///< set inside inlined subgraphs
+  std::string paramPrefix;                ///< "" or "encoder.layer.0"
+  std::optional<mlir::Location> callSite; ///< set inside inlined subgraphs
   const ast::GraphDecl *graph = nullptr;
   /// The statement being evaluated, the name of the value it defines (the
   /// first assigned name, or the output name in a return), and whether that
@@ -79,7 +89,9 @@ public:
 
   bool has(llvm::StringRef param) const { return args.count(param); }
   /// The argument bound to \p param (must be present).
-  const Val &arg(llvm::StringRef param) const { return args.find(param)->second; }
+  const Val &arg(llvm::StringRef param) const {
+    return args.find(param)->second;
+  }
 
   mlir::FailureOr<mlir::Value> tensor(llvm::StringRef param) const;
   /// An optional tensor argument: null Value when absent or `none`.
@@ -162,8 +174,8 @@ public:
                             const llvm::Twine &message);
 
   /// A rank-0 (or \p shape) constant of \p elementType filled with \p value.
-  mlir::Value constant(double value, mlir::Type elementType,
-                       mlir::Location loc, llvm::ArrayRef<int64_t> shape = {});
+  mlir::Value constant(double value, mlir::Type elementType, mlir::Location loc,
+                       llvm::ArrayRef<int64_t> shape = {});
 
   /// Converts \p v to a tensor; numbers become constants of \p likeType's
   /// element type (f32 when null).
@@ -174,7 +186,8 @@ public:
   /// result types and reports shape errors at \p loc.
   mlir::FailureOr<mlir::Operation *>
   createOp(llvm::StringRef opName, mlir::Location loc,
-           mlir::ValueRange operands, llvm::ArrayRef<mlir::NamedAttribute> attrs);
+           mlir::ValueRange operands,
+           llvm::ArrayRef<mlir::NamedAttribute> attrs);
 
   /// Parameters created so far in the current graph, by full name.
   llvm::StringMap<mlir::Value> params;
@@ -195,9 +208,8 @@ private:
   mlir::FailureOr<Val> evalBinary(const ast::Expr &e, Scope &scope);
   mlir::FailureOr<Val> evalNeg(const ast::Expr &e, Scope &scope);
   mlir::FailureOr<Val> evalCall(const ast::Expr &e, Scope &scope);
-  mlir::FailureOr<Val> evalSubgraphCall(const ast::Expr &e,
-                                        const ast::GraphDecl &def,
-                                        Scope &scope);
+  mlir::FailureOr<Val>
+  evalSubgraphCall(const ast::Expr &e, const ast::GraphDecl &def, Scope &scope);
   /// Evaluates a graph or subgraph body; returns its outputs in order.
   mlir::FailureOr<std::vector<std::pair<std::string, Val>>>
   evalBody(const ast::GraphDecl &g, Scope &scope);

@@ -35,10 +35,9 @@ constexpr const char *kNameAttrName = "heed.name";
 /// CallSiteLoc for ops that come from an inlined subgraph. Errors are
 /// reported through the context's diagnostic engine; returns null then. The
 /// module is verified before it is returned.
-mlir::OwningOpRef<mlir::ModuleOp> emitHeedModule(llvm::SourceMgr &sourceMgr,
-                                                 unsigned bufferId,
-                                                 mlir::MLIRContext &context,
-                                                 const FrontendOptions &options);
+mlir::OwningOpRef<mlir::ModuleOp>
+emitHeedModule(llvm::SourceMgr &sourceMgr, unsigned bufferId,
+               mlir::MLIRContext &context, const FrontendOptions &options);
 
 /// Reads \p path into \p sourceMgr and emits it with emitHeedModule. A file
 /// that cannot be read is reported as `<path>: error: ...`.

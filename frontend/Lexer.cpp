@@ -139,8 +139,8 @@ Token Lexer::next() {
       }
     }
     if (pos < buffer.end() && isIdentStart(*pos))
-      return error(pos, "unexpected '" + std::string(1, *pos) +
-                            "' after a number");
+      return error(pos,
+                   "unexpected '" + std::string(1, *pos) + "' after a number");
     return make(isFloat ? Token::Float : Token::Int, start);
   }
   if ((unsigned char)c >= 0x80)

@@ -37,7 +37,9 @@ struct Token {
   Kind kind = Eof;
   llvm::StringRef spelling; ///< the source text of the token
   std::string text;         ///< String: the unescaped value; Error: message
-  llvm::SMLoc loc() const { return llvm::SMLoc::getFromPointer(spelling.data()); }
+  llvm::SMLoc loc() const {
+    return llvm::SMLoc::getFromPointer(spelling.data());
+  }
 };
 
 /// Splits a .heed buffer into tokens. `#` starts a comment to the end of the
@@ -46,7 +48,8 @@ struct Token {
 /// valid UTF-8 (checked up front by the parser).
 class Lexer {
 public:
-  explicit Lexer(llvm::StringRef buffer) : buffer(buffer), pos(buffer.begin()) {}
+  explicit Lexer(llvm::StringRef buffer)
+      : buffer(buffer), pos(buffer.begin()) {}
 
   Token next();
   /// Lexes a parameter path such as `encoder.layer.0.attention` (letters,

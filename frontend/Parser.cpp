@@ -219,8 +219,8 @@ bool Parser::parseGraph(Module &m, bool isSubgraph) {
     return false;
   while (!is(Token::RBrace)) {
     if (is(Token::Eof))
-      return fail(tok.loc(), "expected '}' to close the body of '" +
-                                 g.name.name + "'");
+      return fail(tok.loc(),
+                  "expected '}' to close the body of '" + g.name.name + "'");
     if (!parseStatement(g.body))
       return false;
   }
@@ -414,8 +414,8 @@ ExprPtr Parser::parsePrimary() {
       call->pathLoc = path.loc();
       llvm::StringRef p = *call->path;
       if (p.starts_with(".") || p.ends_with(".") || p.contains("..")) {
-        fail(path.loc(), "parameter path '" + *call->path +
-                             "' has an empty part");
+        fail(path.loc(),
+             "parameter path '" + *call->path + "' has an empty part");
         return nullptr;
       }
       advance();

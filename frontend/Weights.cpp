@@ -113,8 +113,8 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
       return emitError(UnknownLoc::get(graph.getContext()), error);
   } else if (!options.randomSeed) {
     return emitError(UnknownLoc::get(graph.getContext()))
-           << "the model has " << params.size()
-           << " parameters (the first is '" << params.front().getName()
+           << "the model has " << params.size() << " parameters (the first is '"
+           << params.front().getName()
            << "'); pass --weights=FILE.safetensors or --random-weights=SEED";
   }
   std::vector<std::string> randomFilled;
@@ -122,7 +122,8 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
     if (store.count(op.getName()))
       continue;
     auto type = cast<RankedTensorType>(op.getType());
-    const io::TensorView *view = file ? file->find(op.getName().str()) : nullptr;
+    const io::TensorView *view =
+        file ? file->find(op.getName().str()) : nullptr;
     if (file && !view && !options.randomSeed)
       return op.emitError() << "parameter '" << op.getName()
                             << "' is missing from " << options.weightsFile;

@@ -95,4 +95,3 @@ io::HostTensor heed::ref::toHost(const Tensor &t) {
   }
   return h;
 }
-

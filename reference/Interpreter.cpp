@@ -186,7 +186,8 @@ LogicalResult evalOp(Operation *op, Frame &frame,
         out(reshape(in(0), Shape(o.getShape().begin(), o.getShape().end())));
       })
       .Case([&](BroadcastToOp o) {
-        out(broadcastTo(in(0), Shape(o.getShape().begin(), o.getShape().end())));
+        out(broadcastTo(in(0),
+                        Shape(o.getShape().begin(), o.getShape().end())));
       })
       .Case([&](ConcatOp o) {
         std::vector<Tensor> xs;
@@ -195,10 +196,10 @@ LogicalResult evalOp(Operation *op, Frame &frame,
         out(concat(xs, (int64_t)o.getAxis()));
       })
       .Case([&](SplitOp o) {
-        std::vector<Tensor> parts =
-            split(in(0), std::vector<int64_t>(o.getSizes().begin(),
-                                              o.getSizes().end()),
-                  (int64_t)o.getAxis());
+        std::vector<Tensor> parts = split(
+            in(0),
+            std::vector<int64_t>(o.getSizes().begin(), o.getSizes().end()),
+            (int64_t)o.getAxis());
         for (size_t i = 0; i < parts.size(); ++i)
           out(std::move(parts[i]), i);
       })
@@ -206,7 +207,8 @@ LogicalResult evalOp(Operation *op, Frame &frame,
         out(slice(in(0), (int64_t)o.getAxis(), (int64_t)o.getStart(),
                   (int64_t)o.getEnd(), (int64_t)o.getStep()));
       })
-      .Case([&](GatherOp o) { out(gather(in(0), in(1), (int64_t)o.getAxis())); })
+      .Case(
+          [&](GatherOp o) { out(gather(in(0), in(1), (int64_t)o.getAxis())); })
       .Case([&](EmbeddingOp) { out(embedding(in(0), in(1))); })
       .Case([&](TrilOp o) { out(tril(in(0), (int64_t)o.getK())); })
       .Case([&](TriuOp o) { out(triu(in(0), (int64_t)o.getK())); })
@@ -215,9 +217,8 @@ LogicalResult evalOp(Operation *op, Frame &frame,
         out(linear(in(0), in(1), frame.getOrNull(o.getBias())));
       })
       .Case([&](SoftmaxOp o) { out(softmax(in(0), (int64_t)o.getAxis())); })
-      .Case([&](LogSoftmaxOp o) {
-        out(logSoftmax(in(0), (int64_t)o.getAxis()));
-      })
+      .Case(
+          [&](LogSoftmaxOp o) { out(logSoftmax(in(0), (int64_t)o.getAxis())); })
       .Case([&](LayerNormOp o) {
         out(layerNorm(in(0), &in(1), &in(2), o.getEps().convertToDouble()));
       })
@@ -267,20 +268,20 @@ LogicalResult evalOp(Operation *op, Frame &frame,
                    (int64_t)o.getGroups()));
       })
       .Case([&](MaxPool2dOp o) {
-        out(maxPool2d(in(0), window(o.getKernel(), o.getStride(),
-                                    o.getPadding())));
+        out(maxPool2d(in(0),
+                      window(o.getKernel(), o.getStride(), o.getPadding())));
       })
       .Case([&](AvgPool2dOp o) {
-        out(avgPool2d(in(0), window(o.getKernel(), o.getStride(),
-                                    o.getPadding())));
+        out(avgPool2d(in(0),
+                      window(o.getKernel(), o.getStride(), o.getPadding())));
       })
       .Case([&](GlobalAvgPoolOp) { out(globalAvgPool(in(0))); })
       .Case([&](attn::AttentionOp o) {
-        AttentionResult r = attention(
-            in(0), in(1), in(2),
-            attentionOptions(o.getStructureAttr(), o.getTopkAttr(),
-                             o.getScale().convertToDouble(),
-                             frame.getOrNull(o.getMask())));
+        AttentionResult r =
+            attention(in(0), in(1), in(2),
+                      attentionOptions(o.getStructureAttr(), o.getTopkAttr(),
+                                       o.getScale().convertToDouble(),
+                                       frame.getOrNull(o.getMask())));
         out(std::move(r.out), 0);
         if (o.getReturnProbs())
           out(std::move(r.probs), 1);

@@ -1,4 +1,5 @@
-//===- Interpreter.h - Evaluate a heed/attn graph with plain loops -*- C++ -*-===//
+//===- Interpreter.h - Evaluate a heed/attn graph with plain loops -*- C++
+//-*-===//
 //
 // The reference interpreter: walks a `func.func` of heed and attn ops in
 // order and evaluates each with the reference kernels (Kernels.h). It is the

@@ -30,18 +30,17 @@ void AttnDialect::initialize() {
 // Attribute verifiers
 //===----------------------------------------------------------------------===//
 
-LogicalResult
-WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError, int64_t left,
-                   int64_t right) {
+LogicalResult WindowAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t left, int64_t right) {
   if (left < 0 || right < 0)
     return emitError() << "window sizes must be non-negative, got <" << left
                        << ", " << right << ">";
   return success();
 }
 
-LogicalResult
-BlocksAttr::verify(function_ref<InFlightDiagnostic()> emitError,
-                   int64_t qBlock, int64_t kBlock, ArrayAttr visit) {
+LogicalResult BlocksAttr::verify(function_ref<InFlightDiagnostic()> emitError,
+                                 int64_t qBlock, int64_t kBlock,
+                                 ArrayAttr visit) {
   if (qBlock < 1 || kBlock < 1)
     return emitError() << "block sizes must be positive, got q_block = "
                        << qBlock << ", k_block = " << kBlock;

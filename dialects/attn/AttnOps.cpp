@@ -46,13 +46,14 @@ static LogicalResult checkAttention(const ShapeChecker &check, Value query,
                       ", Dv] to match key " + formatType(k));
   if (hkv < 1 || hq % hkv)
     return check.fail("query heads (" + Twine(hq) +
-                      ") must be a multiple of key/value heads (" +
-                      Twine(hkv) + ")");
+                      ") must be a multiple of key/value heads (" + Twine(hkv) +
+                      ")");
   if (mask) {
     RankedTensorType m = typeOf(mask);
     SmallVector<int64_t> full = {b, hq, lq, lk};
     auto shape = broadcastShapes(m.getShape(), full);
-    if (m.getRank() > 4 || failed(shape) || ArrayRef<int64_t>(*shape) != ArrayRef<int64_t>(full))
+    if (m.getRank() > 4 || failed(shape) ||
+        ArrayRef<int64_t>(*shape) != ArrayRef<int64_t>(full))
       return check.fail("mask " + formatType(m) +
                         " does not broadcast to the scores " +
                         formatShape(full));
@@ -61,8 +62,7 @@ static LogicalResult checkAttention(const ShapeChecker &check, Value query,
     int64_t qTiles = (lq + blocks.getQBlock() - 1) / blocks.getQBlock();
     int64_t kTiles = (lk + blocks.getKBlock() - 1) / blocks.getKBlock();
     if ((int64_t)blocks.getVisit().size() != qTiles)
-      return check.fail("block map lists " +
-                        Twine(blocks.getVisit().size()) +
+      return check.fail("block map lists " + Twine(blocks.getVisit().size()) +
                         " query tiles, expected " + Twine(qTiles));
     for (Attribute row : blocks.getVisit())
       for (int64_t t : cast<DenseI64ArrayAttr>(row).asArrayRef())
@@ -70,8 +70,8 @@ static LogicalResult checkAttention(const ShapeChecker &check, Value query,
           return check.fail("block map visits key tile " + Twine(t) +
                             " but there are only " + Twine(kTiles));
   }
-  outputType = RankedTensorType::get({b, hq, lq, v.getDimSize(3)},
-                                     q.getElementType());
+  outputType =
+      RankedTensorType::get({b, hq, lq, v.getDimSize(3)}, q.getElementType());
   probsType = RankedTensorType::get({b, hq, lq, lk}, q.getElementType());
   return success();
 }
@@ -99,8 +99,8 @@ LogicalResult GatedAttentionOp::inferReturnTypes(MLIRContext *, Loc loc,
                             adaptor.getValue(), adaptor.getMask(),
                             adaptor.getStructureAttr(), out, probs)) ||
       failed(check.requireShape(adaptor.getGate(), out.getShape(), "gate")) ||
-      failed(check.requireSameElementType(adaptor.getQuery(),
-                                          adaptor.getGate(), "query", "gate")))
+      failed(check.requireSameElementType(adaptor.getQuery(), adaptor.getGate(),
+                                          "query", "gate")))
     return failure();
   results.push_back(out);
   return success();

@@ -76,12 +76,10 @@ static LogicalResult inferReduce(const ShapeChecker &check, Value input,
   return success();
 }
 
-static LogicalResult inferPool(const ShapeChecker &check, Value input,
-                               ArrayRef<int64_t> kernel,
-                               ArrayRef<int64_t> stride,
-                               ArrayRef<int64_t> padding,
-                               ArrayRef<int64_t> dilation, Types &results,
-                               int64_t channels) {
+static LogicalResult
+inferPool(const ShapeChecker &check, Value input, ArrayRef<int64_t> kernel,
+          ArrayRef<int64_t> stride, ArrayRef<int64_t> padding,
+          ArrayRef<int64_t> dilation, Types &results, int64_t channels) {
   if (failed(check.requireRank(input, 4, "input")))
     return failure();
   if (kernel.size() != 2 || stride.size() != 2 || padding.size() != 2 ||
@@ -133,8 +131,8 @@ LogicalResult ConstantOp::inferReturnTypes(MLIRContext *, Loc loc,
 
 OpFoldResult ConstantOp::fold(FoldAdaptor) { return getValue(); }
 
-LogicalResult IotaOp::inferReturnTypes(MLIRContext *, Loc loc,
-                                       Adaptor adaptor, Types &results) {
+LogicalResult IotaOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                       Types &results) {
   ShapeChecker check(loc, "iota");
   ArrayRef<int64_t> shape = adaptor.getShape();
   if (failed(check.requireAxis((int64_t)adaptor.getAxis(), shape.size())))
@@ -246,8 +244,8 @@ LogicalResult OrOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
                       adaptor.getRhs(), results);
 }
 
-LogicalResult WhereOp::inferReturnTypes(MLIRContext *, Loc loc,
-                                        Adaptor adaptor, Types &results) {
+LogicalResult WhereOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                        Types &results) {
   ShapeChecker check(loc, "where");
   if (!typeOf(adaptor.getCond()).getElementType().isInteger(1))
     return check.fail("condition must be an i1 tensor, got " +
@@ -262,17 +260,18 @@ LogicalResult WhereOp::inferReturnTypes(MLIRContext *, Loc loc,
     return check.fail("cannot broadcast condition " +
                       formatType(adaptor.getCond().getType()) + " with " +
                       formatType(valueType[0]));
-  results.push_back(tensorOf(*shape, typeOf(adaptor.getLhs()).getElementType()));
+  results.push_back(
+      tensorOf(*shape, typeOf(adaptor.getLhs()).getElementType()));
   return success();
 }
 
-LogicalResult CastOp::inferReturnTypes(MLIRContext *, Loc loc,
-                                       Adaptor adaptor, Types &results) {
+LogicalResult CastOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                       Types &results) {
   Type dtype = adaptor.getDtype();
   if (!dtype.isF32() && !dtype.isF16() && !dtype.isBF16() &&
       !dtype.isInteger(64) && !dtype.isInteger(32) && !dtype.isInteger(1))
-    return ShapeChecker(loc, "cast").fail("unsupported dtype " +
-                                          formatElementType(dtype));
+    return ShapeChecker(loc, "cast")
+        .fail("unsupported dtype " + formatElementType(dtype));
   results.push_back(tensorOf(typeOf(adaptor.getInput()).getShape(), dtype));
   return success();
 }
@@ -366,8 +365,8 @@ LogicalResult ConcatOp::inferReturnTypes(MLIRContext *, Loc loc,
   return success();
 }
 
-LogicalResult SplitOp::inferReturnTypes(MLIRContext *, Loc loc,
-                                        Adaptor adaptor, Types &results) {
+LogicalResult SplitOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                        Types &results) {
   ShapeChecker check(loc, "split");
   RankedTensorType type = typeOf(adaptor.getInput());
   int64_t axis = (int64_t)adaptor.getAxis();
@@ -393,8 +392,8 @@ LogicalResult SplitOp::inferReturnTypes(MLIRContext *, Loc loc,
   return success();
 }
 
-LogicalResult SliceOp::inferReturnTypes(MLIRContext *, Loc loc,
-                                        Adaptor adaptor, Types &results) {
+LogicalResult SliceOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                        Types &results) {
   ShapeChecker check(loc, "slice");
   RankedTensorType type = typeOf(adaptor.getInput());
   int64_t axis = (int64_t)adaptor.getAxis();
@@ -453,18 +452,18 @@ LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *, Loc loc,
 static LogicalResult inferTriangle(Loc loc, StringRef name, Value input,
                                    Types &results) {
   if (typeOf(input).getRank() < 2)
-    return ShapeChecker(loc, name).fail(
-        "input must have rank >= 2, got " + formatType(input.getType()));
+    return ShapeChecker(loc, name).fail("input must have rank >= 2, got " +
+                                        formatType(input.getType()));
   return inferSameType(input, results);
 }
 
-LogicalResult TrilOp::inferReturnTypes(MLIRContext *, Loc loc,
-                                       Adaptor adaptor, Types &results) {
+LogicalResult TrilOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                       Types &results) {
   return inferTriangle(loc, "tril", adaptor.getInput(), results);
 }
 
-LogicalResult TriuOp::inferReturnTypes(MLIRContext *, Loc loc,
-                                       Adaptor adaptor, Types &results) {
+LogicalResult TriuOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                       Types &results) {
   return inferTriangle(loc, "triu", adaptor.getInput(), results);
 }
 
@@ -489,8 +488,8 @@ LogicalResult MatmulOp::inferReturnTypes(MLIRContext *, Loc loc,
     return check.fail("inner dimensions differ: " + formatType(a) + " x " +
                       formatType(b) + " (" + Twine(k) + " vs " + Twine(k2) +
                       ")");
-  auto batch = broadcastShapes(a.getShape().drop_back(2),
-                               b.getShape().drop_back(2));
+  auto batch =
+      broadcastShapes(a.getShape().drop_back(2), b.getShape().drop_back(2));
   if (failed(batch))
     return check.fail("cannot broadcast the batch dimensions of " +
                       formatType(a) + " and " + formatType(b));
@@ -546,8 +545,8 @@ LogicalResult SoftmaxOp::inferReturnTypes(MLIRContext *, Loc loc,
 
 LogicalResult LogSoftmaxOp::inferReturnTypes(MLIRContext *, Loc loc,
                                              Adaptor adaptor, Types &results) {
-  return inferSoftmax(loc, "log_softmax", adaptor.getInput(),
-                      adaptor.getAxis(), results);
+  return inferSoftmax(loc, "log_softmax", adaptor.getInput(), adaptor.getAxis(),
+                      results);
 }
 
 /// Checks per-feature parameters \p params against extent \p features.
@@ -673,15 +672,15 @@ static LogicalResult inferRecurrent(const ShapeChecker &check, int64_t gates,
   if ((int64_t)weights.size() != layers * dirs * perDirection)
     return check.fail("expected " + Twine(layers * dirs * perDirection) +
                       " weight tensors, got " + Twine(weights.size()));
-  static const char *names[] = {"weight_ih", "weight_hh", "bias_ih",
-                                "bias_hh"};
+  static const char *names[] = {"weight_ih", "weight_hh", "bias_ih", "bias_hh"};
   for (int64_t l = 0; l < layers; ++l) {
     int64_t in = l == 0 ? x.getDimSize(2) : dirs * hidden;
     for (int64_t d = 0; d < dirs; ++d) {
       ValueRange w = weights.slice((l * dirs + d) * perDirection, perDirection);
-      SmallVector<SmallVector<int64_t>> shapes = {
-          {gates * hidden, in}, {gates * hidden, hidden}, {gates * hidden},
-          {gates * hidden}};
+      SmallVector<SmallVector<int64_t>> shapes = {{gates * hidden, in},
+                                                  {gates * hidden, hidden},
+                                                  {gates * hidden},
+                                                  {gates * hidden}};
       for (int64_t i = 0; i < perDirection; ++i) {
         std::string what = std::string(names[i]) + "_l" + std::to_string(l) +
                            (d ? "_reverse" : "");
@@ -698,8 +697,8 @@ static LogicalResult inferRecurrent(const ShapeChecker &check, int64_t gates,
   return success();
 }
 
-LogicalResult LstmOp::inferReturnTypes(MLIRContext *, Loc loc,
-                                       Adaptor adaptor, Types &results) {
+LogicalResult LstmOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
+                                       Types &results) {
   return inferRecurrent(ShapeChecker(loc, "lstm"), 4, adaptor.getInput(),
                         {adaptor.getH0(), adaptor.getC0()},
                         adaptor.getWeights(), adaptor.getHiddenSize(),
@@ -709,11 +708,10 @@ LogicalResult LstmOp::inferReturnTypes(MLIRContext *, Loc loc,
 
 LogicalResult GruOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
                                       Types &results) {
-  return inferRecurrent(ShapeChecker(loc, "gru"), 3, adaptor.getInput(),
-                        {adaptor.getH0()}, adaptor.getWeights(),
-                        adaptor.getHiddenSize(), adaptor.getNumLayers(),
-                        adaptor.getBidirectional(), adaptor.getHasBias(),
-                        results);
+  return inferRecurrent(
+      ShapeChecker(loc, "gru"), 3, adaptor.getInput(), {adaptor.getH0()},
+      adaptor.getWeights(), adaptor.getHiddenSize(), adaptor.getNumLayers(),
+      adaptor.getBidirectional(), adaptor.getHasBias(), results);
 }
 
 //===----------------------------------------------------------------------===//
@@ -767,16 +765,14 @@ static LogicalResult inferPool2d(Loc loc, StringRef name, Value input,
 
 LogicalResult MaxPool2dOp::inferReturnTypes(MLIRContext *, Loc loc,
                                             Adaptor adaptor, Types &results) {
-  return inferPool2d(loc, "max_pool2d", adaptor.getInput(),
-                     adaptor.getKernel(), adaptor.getStride(),
-                     adaptor.getPadding(), results);
+  return inferPool2d(loc, "max_pool2d", adaptor.getInput(), adaptor.getKernel(),
+                     adaptor.getStride(), adaptor.getPadding(), results);
 }
 
 LogicalResult AvgPool2dOp::inferReturnTypes(MLIRContext *, Loc loc,
                                             Adaptor adaptor, Types &results) {
-  return inferPool2d(loc, "avg_pool2d", adaptor.getInput(),
-                     adaptor.getKernel(), adaptor.getStride(),
-                     adaptor.getPadding(), results);
+  return inferPool2d(loc, "avg_pool2d", adaptor.getInput(), adaptor.getKernel(),
+                     adaptor.getStride(), adaptor.getPadding(), results);
 }
 
 LogicalResult GlobalAvgPoolOp::inferReturnTypes(MLIRContext *, Loc loc,

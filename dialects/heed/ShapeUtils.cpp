@@ -81,8 +81,9 @@ LogicalResult ShapeChecker::requireSameElementType(Value a, Value b,
                                                    StringRef whatB) const {
   if (tensorType(a).getElementType() == tensorType(b).getElementType())
     return success();
-  return fail(Twine(whatA) + " and " + whatB + " must have the same dtype, got " +
-              formatType(a.getType()) + " and " + formatType(b.getType()));
+  return fail(Twine(whatA) + " and " + whatB +
+              " must have the same dtype, got " + formatType(a.getType()) +
+              " and " + formatType(b.getType()));
 }
 
 LogicalResult ShapeChecker::requireShape(Value v, ArrayRef<int64_t> shape,

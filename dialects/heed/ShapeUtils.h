@@ -57,8 +57,7 @@ public:
                                              llvm::StringRef whatA,
                                              llvm::StringRef whatB) const;
   /// Fails unless \p v has exactly the shape \p shape.
-  mlir::LogicalResult requireShape(mlir::Value v,
-                                   llvm::ArrayRef<int64_t> shape,
+  mlir::LogicalResult requireShape(mlir::Value v, llvm::ArrayRef<int64_t> shape,
                                    llvm::StringRef what) const;
   /// Fails unless 0 <= axis < rank.
   mlir::LogicalResult requireAxis(int64_t axis, int64_t rank) const;

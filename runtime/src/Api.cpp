@@ -39,12 +39,12 @@ TensorDesc makeDesc(heed_dtype dtype, int32_t rank, const int64_t *shape) {
   uint64_t n = dtypeBytes(dtype);
   for (int32_t i = 0; i < rank; ++i) {
     if (shape[i] < 0)
-      fail(HEED_ERROR_SHAPE, "negative extent in " +
-                                 describe(dtype, shape, rank));
-    if (shape[i] && n > (uint64_t)std::numeric_limits<int64_t>::max() /
-                              (uint64_t)shape[i])
-      fail(HEED_ERROR_SHAPE, "tensor " + describe(dtype, shape, rank) +
-                                 " is too large");
+      fail(HEED_ERROR_SHAPE,
+           "negative extent in " + describe(dtype, shape, rank));
+    if (shape[i] &&
+        n > (uint64_t)std::numeric_limits<int64_t>::max() / (uint64_t)shape[i])
+      fail(HEED_ERROR_SHAPE,
+           "tensor " + describe(dtype, shape, rank) + " is too large");
     n *= shape[i];
     d.shape.push_back(shape[i]);
   }
@@ -126,8 +126,8 @@ heed_status heed_tensor_create(heed_dtype dtype, int32_t rank,
     size_t bytes = (t->nbytes() + 63) / 64 * 64;
     t->data = std::aligned_alloc(64, bytes ? bytes : 64);
     if (!t->data)
-      fail(HEED_ERROR_OUT_OF_MEMORY, "cannot allocate " +
-                                         std::to_string(bytes) + " bytes");
+      fail(HEED_ERROR_OUT_OF_MEMORY,
+           "cannot allocate " + std::to_string(bytes) + " bytes");
     std::memset(t->data, 0, bytes);
     t->owned = true;
     *out = t.release();

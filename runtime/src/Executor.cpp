@@ -3,10 +3,10 @@
 #include "Executor.h"
 #include "Error.h"
 
+#include <omp.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/task_arena.h>
-#include <omp.h>
 
 #include <algorithm>
 #include <cstdlib>

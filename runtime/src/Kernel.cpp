@@ -77,8 +77,7 @@ double Attrs::getFloat(const std::string &name,
   return it->second;
 }
 
-void KernelSignature::expectArity(size_t nIn, size_t nOut,
-                                  size_t maxIn) const {
+void KernelSignature::expectArity(size_t nIn, size_t nOut, size_t maxIn) const {
   size_t hi = std::max(nIn, maxIn);
   if (inputs.size() < nIn || inputs.size() > hi || outputs.size() != nOut)
     fail(HEED_ERROR_INVALID_ARGUMENT,

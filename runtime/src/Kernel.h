@@ -8,8 +8,8 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <optional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -44,9 +44,9 @@ public:
   /// the kernel when there is no default.
   int64_t getInt(const std::string &name,
                  std::optional<int64_t> dflt = std::nullopt) const;
-  std::vector<int64_t> getInts(const std::string &name,
-                               std::optional<std::vector<int64_t>> dflt =
-                                   std::nullopt) const;
+  std::vector<int64_t>
+  getInts(const std::string &name,
+          std::optional<std::vector<int64_t>> dflt = std::nullopt) const;
   double getFloat(const std::string &name,
                   std::optional<double> dflt = std::nullopt) const;
   std::string kernel; ///< for messages

@@ -15,7 +15,9 @@ namespace {
 
 constexpr size_t kAlignment = 64;
 
-size_t alignUp(size_t n) { return (n + kAlignment - 1) / kAlignment * kAlignment; }
+size_t alignUp(size_t n) {
+  return (n + kAlignment - 1) / kAlignment * kAlignment;
+}
 
 /// A byte range of the arena touched by a node.
 struct Access {
@@ -81,9 +83,9 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
       in.push_back(model->buffers[b].desc);
     for (int32_t b : n.outputs) {
       if (model->buffers[b].constant)
-        fail(HEED_ERROR_INVALID_ARGUMENT,
-             n.kernel + ": output buffer " + std::to_string(b) +
-                 " is a constant");
+        fail(HEED_ERROR_INVALID_ARGUMENT, n.kernel + ": output buffer " +
+                                              std::to_string(b) +
+                                              " is a constant");
       out.push_back(model->buffers[b].desc);
     }
     Attrs attrs = n.attrs;
@@ -145,9 +147,8 @@ static void checkPort(heed_model &model, const PlanPort &p,
              ", the model needs " + want.str());
 }
 
-void runModel(heed_model &model, heed_tensor *const *inputs,
-              int32_t numInputs, heed_tensor *const *outputs,
-              int32_t numOutputs) {
+void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
+              heed_tensor *const *outputs, int32_t numOutputs) {
   if (numInputs != (int32_t)model.inputs.size() ||
       numOutputs != (int32_t)model.outputs.size())
     fail(HEED_ERROR_INVALID_ARGUMENT,

@@ -81,8 +81,8 @@ int64_t randomIntBound(BlockArgument arg) {
   int64_t bound = std::numeric_limits<int64_t>::max();
   for (Operation *user : arg.getUsers()) {
     if (auto e = dyn_cast<EmbeddingOp>(user))
-      bound = std::min(bound,
-                       cast<RankedTensorType>(e.getWeight().getType()).getDimSize(0));
+      bound = std::min(
+          bound, cast<RankedTensorType>(e.getWeight().getType()).getDimSize(0));
     if (auto g = dyn_cast<GatherOp>(user))
       if (g.getIndices() == arg)
         bound = std::min(bound, cast<RankedTensorType>(g.getInput().getType())
@@ -106,8 +106,8 @@ ref::Tensor randomInput(BlockArgument arg, StringRef name, uint64_t seed) {
     else
       v = std::min<double>(bound - 1, std::floor((u + 1) / 2 * bound));
   }
-  return ref::Tensor(dtype, ref::Shape(type.getShape().begin(),
-                                       type.getShape().end()),
+  return ref::Tensor(dtype,
+                     ref::Shape(type.getShape().begin(), type.getShape().end()),
                      std::move(data));
 }
 
@@ -117,8 +117,7 @@ FailureOr<std::vector<ref::Tensor>> prepareInputs(func::FuncOp graph) {
   auto fail = [&]() { return emitError(UnknownLoc::get(ctx)); };
   std::vector<std::string> names;
   for (unsigned i = 0; i < graph.getNumArguments(); ++i)
-    names.push_back(
-        graph.getArgAttrOfType<StringAttr>(i, kNameAttrName).str());
+    names.push_back(graph.getArgAttrOfType<StringAttr>(i, kNameAttrName).str());
   std::map<std::string, std::string> files;
   for (StringRef flag : inputs) {
     auto [name, path] = flag.split('=');
@@ -153,17 +152,15 @@ FailureOr<std::vector<ref::Tensor>> prepareInputs(func::FuncOp graph) {
       return fail() << "input '" << names[i] << "': " << error;
     if (*ref::dtypeOf(type.getElementType()) != host.dtype ||
         ArrayRef<int64_t>(host.shape) != type.getShape())
-      return fail() << "input '" << names[i] << "' is "
-                    << dtypeName(host.dtype) << formatShape(host.shape)
-                    << " in " << it->second << " but the model expects "
-                    << formatType(type);
+      return fail() << "input '" << names[i] << "' is " << dtypeName(host.dtype)
+                    << formatShape(host.shape) << " in " << it->second
+                    << " but the model expects " << formatType(type);
     values.push_back(ref::fromHost(host));
   }
   return values;
 }
 
-void printSummary(llvm::raw_ostream &os, StringRef name,
-                  const ref::Tensor &t) {
+void printSummary(llvm::raw_ostream &os, StringRef name, const ref::Tensor &t) {
   os << name << ": " << dtypeName(t.dtype) << ref::shapeToString(t.shape)
      << " = [";
   int64_t shown = std::min<int64_t>(t.numel(), 6);
@@ -213,8 +210,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   unsigned threads = 0;
-  if (threadsFlag && (StringRef(*threadsFlag).getAsInteger(10, threads) ||
-                      threads < 1)) {
+  if (threadsFlag &&
+      (StringRef(*threadsFlag).getAsInteger(10, threads) || threads < 1)) {
     fail() << "--threads " << *threadsFlag << ": expected a positive integer";
     return 1;
   }
@@ -255,8 +252,8 @@ int main(int argc, char **argv) {
     auto end = std::chrono::steady_clock::now();
     if (failed(results))
       return 1;
-    times.push_back(std::chrono::duration<double, std::milli>(end - start)
-                        .count());
+    times.push_back(
+        std::chrono::duration<double, std::milli>(end - start).count());
   }
 
   std::vector<std::string> names;

@@ -27,8 +27,9 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("heedc options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.heed>"),
                                       cl::Required, cl::cat(category));
-static cl::opt<std::string> outputFile("o", cl::desc("Output file (default: "
-                                                     "stdout for --emit)"),
+static cl::opt<std::string> outputFile("o",
+                                       cl::desc("Output file (default: "
+                                                "stdout for --emit)"),
                                        cl::value_desc("file"),
                                        cl::cat(category));
 enum class EmitKind { Mlir, Heedrt, Llvm, Obj, Exe };
@@ -62,9 +63,9 @@ static cl::opt<uint64_t> randomWeights("random-weights",
                                        cl::value_desc("seed"),
                                        cl::cat(category));
 static cl::opt<std::string> saveWeightsFile("save-weights",
-                                        cl::desc("Write the weights used"),
-                                        cl::value_desc("file.safetensors"),
-                                        cl::cat(category));
+                                            cl::desc("Write the weights used"),
+                                            cl::value_desc("file.safetensors"),
+                                            cl::cat(category));
 static cl::opt<bool> noLocations("no-locations",
                                  cl::desc("Print MLIR without source "
                                           "locations"),
@@ -80,11 +81,10 @@ int main(int argc, char **argv) {
   // Errors point at the source line; a dump of the generic op adds nothing.
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
-  HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heedc",
-                                    llvm::errs());
+  HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heedc", llvm::errs());
   if (optLevel != 0 && optLevel != 2) {
-    emitError(UnknownLoc::get(&context), "-O") << optLevel
-        << " is not a pipeline; use -O0 (unfused) or -O2 (fused)";
+    emitError(UnknownLoc::get(&context), "-O")
+        << optLevel << " is not a pipeline; use -O0 (unfused) or -O2 (fused)";
     return 1;
   }
   FrontendOptions options;
@@ -120,8 +120,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   std::string error;
-  auto output = mlir::openOutputFile(outputFile.empty() ? std::string("-") : outputFile.getValue(),
-                                     &error);
+  auto output = mlir::openOutputFile(
+      outputFile.empty() ? std::string("-") : outputFile.getValue(), &error);
   if (!output) {
     emitError(UnknownLoc::get(&context)) << error;
     return 1;

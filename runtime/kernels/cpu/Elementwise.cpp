@@ -57,21 +57,22 @@ void checkSameShape(const KernelSignature &sig) {
 void registerUnary(const std::string &name, UnaryFn<float> f32,
                    UnaryFn<int64_t> i64 = nullptr,
                    UnaryFn<int32_t> i32 = nullptr) {
-  registerKernel(name, [=](const KernelSignature &sig)
-                           -> std::unique_ptr<Kernel> {
-    sig.expectArity(1, 1);
-    checkSameShape(sig);
-    heed_dtype t = sig.inputs[0].dtype;
-    sig.expectOutputDType(0, t);
-    int64_t n = sig.outputs[0].numel();
-    if (t == HEED_F32 && f32)
-      return std::make_unique<UnaryKernel<float>>(f32, n);
-    if (t == HEED_I64 && i64)
-      return std::make_unique<UnaryKernel<int64_t>>(i64, n);
-    if (t == HEED_I32 && i32)
-      return std::make_unique<UnaryKernel<int32_t>>(i32, n);
-    fail(HEED_ERROR_DTYPE, name + ": unsupported dtype " + sig.inputs[0].str());
-  });
+  registerKernel(name,
+                 [=](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
+                   sig.expectArity(1, 1);
+                   checkSameShape(sig);
+                   heed_dtype t = sig.inputs[0].dtype;
+                   sig.expectOutputDType(0, t);
+                   int64_t n = sig.outputs[0].numel();
+                   if (t == HEED_F32 && f32)
+                     return std::make_unique<UnaryKernel<float>>(f32, n);
+                   if (t == HEED_I64 && i64)
+                     return std::make_unique<UnaryKernel<int64_t>>(i64, n);
+                   if (t == HEED_I32 && i32)
+                     return std::make_unique<UnaryKernel<int32_t>>(i32, n);
+                   fail(HEED_ERROR_DTYPE,
+                        name + ": unsupported dtype " + sig.inputs[0].str());
+                 });
 }
 
 /// Shared by binary ops, comparisons and where: up to three broadcast
@@ -138,28 +139,29 @@ template <typename T> T arith(Arith op, T a, T b) {
 
 template <typename T>
 std::unique_ptr<Kernel> makeArith(const KernelSignature &sig, Arith op) {
-  return makeBroadcast<T>(sig, [op](const void *const *in,
-                                    const BroadcastCursor &c) {
-    return arith(op, static_cast<const T *>(in[0])[c.offset(0)],
-                 static_cast<const T *>(in[1])[c.offset(1)]);
-  });
+  return makeBroadcast<T>(
+      sig, [op](const void *const *in, const BroadcastCursor &c) {
+        return arith(op, static_cast<const T *>(in[0])[c.offset(0)],
+                     static_cast<const T *>(in[1])[c.offset(1)]);
+      });
 }
 
 void registerArith(const std::string &name, Arith op) {
-  registerKernel(name, [=](const KernelSignature &sig)
-                           -> std::unique_ptr<Kernel> {
-    sig.expectArity(2, 1);
-    heed_dtype t = sig.inputs[0].dtype;
-    sig.expectInputDType(1, t);
-    sig.expectOutputDType(0, t);
-    if (t == HEED_F32)
-      return makeArith<float>(sig, op);
-    if (t == HEED_I64)
-      return makeArith<int64_t>(sig, op);
-    if (t == HEED_I32)
-      return makeArith<int32_t>(sig, op);
-    fail(HEED_ERROR_DTYPE, name + ": unsupported dtype " + sig.inputs[0].str());
-  });
+  registerKernel(name,
+                 [=](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
+                   sig.expectArity(2, 1);
+                   heed_dtype t = sig.inputs[0].dtype;
+                   sig.expectInputDType(1, t);
+                   sig.expectOutputDType(0, t);
+                   if (t == HEED_F32)
+                     return makeArith<float>(sig, op);
+                   if (t == HEED_I64)
+                     return makeArith<int64_t>(sig, op);
+                   if (t == HEED_I32)
+                     return makeArith<int32_t>(sig, op);
+                   fail(HEED_ERROR_DTYPE,
+                        name + ": unsupported dtype " + sig.inputs[0].str());
+                 });
 }
 
 enum class Cmp { Eq, Ne, Lt, Le, Gt, Ge };
@@ -192,52 +194,52 @@ std::unique_ptr<Kernel> makeCompare(const KernelSignature &sig, Cmp op) {
 }
 
 void registerCompare(const std::string &name, Cmp op) {
-  registerKernel(name, [=](const KernelSignature &sig)
-                           -> std::unique_ptr<Kernel> {
-    sig.expectArity(2, 1);
-    heed_dtype t = sig.inputs[0].dtype;
-    sig.expectInputDType(1, t);
-    sig.expectOutputDType(0, HEED_I1);
-    switch (t) {
-    case HEED_F32:
-      return makeCompare<float>(sig, op);
-    case HEED_I64:
-      return makeCompare<int64_t>(sig, op);
-    case HEED_I32:
-      return makeCompare<int32_t>(sig, op);
-    case HEED_I1:
-      return makeCompare<uint8_t>(sig, op);
-    default:
-      fail(HEED_ERROR_DTYPE,
-           name + ": unsupported dtype " + sig.inputs[0].str());
-    }
-  });
+  registerKernel(name,
+                 [=](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
+                   sig.expectArity(2, 1);
+                   heed_dtype t = sig.inputs[0].dtype;
+                   sig.expectInputDType(1, t);
+                   sig.expectOutputDType(0, HEED_I1);
+                   switch (t) {
+                   case HEED_F32:
+                     return makeCompare<float>(sig, op);
+                   case HEED_I64:
+                     return makeCompare<int64_t>(sig, op);
+                   case HEED_I32:
+                     return makeCompare<int32_t>(sig, op);
+                   case HEED_I1:
+                     return makeCompare<uint8_t>(sig, op);
+                   default:
+                     fail(HEED_ERROR_DTYPE,
+                          name + ": unsupported dtype " + sig.inputs[0].str());
+                   }
+                 });
 }
 
 void registerLogical(const std::string &name, bool isAnd) {
-  registerKernel(name, [=](const KernelSignature &sig)
-                           -> std::unique_ptr<Kernel> {
-    sig.expectArity(2, 1);
-    sig.expectInputDType(0, HEED_I1);
-    sig.expectInputDType(1, HEED_I1);
-    sig.expectOutputDType(0, HEED_I1);
-    return makeBroadcast<uint8_t>(
-        sig, [isAnd](const void *const *in, const BroadcastCursor &c) {
-          bool a = static_cast<const uint8_t *>(in[0])[c.offset(0)];
-          bool b = static_cast<const uint8_t *>(in[1])[c.offset(1)];
-          return (uint8_t)(isAnd ? (a && b) : (a || b));
-        });
-  });
+  registerKernel(
+      name, [=](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
+        sig.expectArity(2, 1);
+        sig.expectInputDType(0, HEED_I1);
+        sig.expectInputDType(1, HEED_I1);
+        sig.expectOutputDType(0, HEED_I1);
+        return makeBroadcast<uint8_t>(
+            sig, [isAnd](const void *const *in, const BroadcastCursor &c) {
+              bool a = static_cast<const uint8_t *>(in[0])[c.offset(0)];
+              bool b = static_cast<const uint8_t *>(in[1])[c.offset(1)];
+              return (uint8_t)(isAnd ? (a && b) : (a || b));
+            });
+      });
 }
 
 template <typename T>
 std::unique_ptr<Kernel> makeWhere(const KernelSignature &sig) {
-  return makeBroadcast<T>(sig, [](const void *const *in,
-                                  const BroadcastCursor &c) {
-    return static_cast<const uint8_t *>(in[0])[c.offset(0)]
-               ? static_cast<const T *>(in[1])[c.offset(1)]
-               : static_cast<const T *>(in[2])[c.offset(2)];
-  });
+  return makeBroadcast<T>(
+      sig, [](const void *const *in, const BroadcastCursor &c) {
+        return static_cast<const uint8_t *>(in[0])[c.offset(0)]
+                   ? static_cast<const T *>(in[1])[c.offset(1)]
+                   : static_cast<const T *>(in[2])[c.offset(2)];
+      });
 }
 
 } // namespace
@@ -259,15 +261,15 @@ void registerElementwiseKernels() {
   registerUnary("relu", [](float x) { return x > 0 ? x : 0.0f; });
   registerUnary("gelu", gelu);
   registerUnary("silu", [](float x) { return x * sigmoid(x); });
-  registerKernel("not", [](const KernelSignature &sig)
-                            -> std::unique_ptr<Kernel> {
-    sig.expectArity(1, 1);
-    checkSameShape(sig);
-    sig.expectInputDType(0, HEED_I1);
-    sig.expectOutputDType(0, HEED_I1);
-    return std::make_unique<UnaryKernel<uint8_t>>(
-        [](uint8_t x) -> uint8_t { return !x; }, sig.outputs[0].numel());
-  });
+  registerKernel(
+      "not", [](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
+        sig.expectArity(1, 1);
+        checkSameShape(sig);
+        sig.expectInputDType(0, HEED_I1);
+        sig.expectOutputDType(0, HEED_I1);
+        return std::make_unique<UnaryKernel<uint8_t>>(
+            [](uint8_t x) -> uint8_t { return !x; }, sig.outputs[0].numel());
+      });
 
   registerArith("add", Arith::Add);
   registerArith("sub", Arith::Sub);
@@ -284,24 +286,24 @@ void registerElementwiseKernels() {
   registerCompare("le", Cmp::Le);
   registerCompare("gt", Cmp::Gt);
   registerCompare("ge", Cmp::Ge);
-  registerKernel("where", [](const KernelSignature &sig)
-                              -> std::unique_ptr<Kernel> {
-    sig.expectArity(3, 1);
-    sig.expectInputDType(0, HEED_I1);
-    heed_dtype t = sig.inputs[1].dtype;
-    sig.expectInputDType(2, t);
-    sig.expectOutputDType(0, t);
-    switch (dtypeBytes(t)) {
-    case 1:
-      return makeWhere<uint8_t>(sig);
-    case 2:
-      return makeWhere<uint16_t>(sig);
-    case 4:
-      return makeWhere<uint32_t>(sig);
-    default:
-      return makeWhere<uint64_t>(sig);
-    }
-  });
+  registerKernel("where",
+                 [](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
+                   sig.expectArity(3, 1);
+                   sig.expectInputDType(0, HEED_I1);
+                   heed_dtype t = sig.inputs[1].dtype;
+                   sig.expectInputDType(2, t);
+                   sig.expectOutputDType(0, t);
+                   switch (dtypeBytes(t)) {
+                   case 1:
+                     return makeWhere<uint8_t>(sig);
+                   case 2:
+                     return makeWhere<uint16_t>(sig);
+                   case 4:
+                     return makeWhere<uint32_t>(sig);
+                   default:
+                     return makeWhere<uint64_t>(sig);
+                   }
+                 });
 }
 
 } // namespace heed::rt

@@ -31,15 +31,22 @@
 // about kColBlock columns. K is never split, so every output element is
 // computed by one tile, by the same oneDNN primitive, whatever the thread
 // count (bitwise determinism); tiles run in parallel with parallelChunks.
-// Each tile is one 2-D oneDNN matmul whose operands are strided views (no
-// copies): batch broadcasting, transposes and bias/residual broadcasting all
-// become strides and per-tile base offsets. Leading row dims that are
+// Each tile is one 2-D oneDNN matmul with scale, bias, activation and
+// residual fused as output scale and post-ops. a and b are strided views, so
+// batch broadcasting and transposes cost no copies; leading row dims that are
 // contiguous for every operand are merged first, so [B, M, K] x [K, N] (and
-// linear) run as a single [B*M, K] x [K, N] problem. At most four primitives
-// (full and last tile in each direction) are created per node, at
-// finalization, through the shared cache; they use a user scratchpad (a
-// per-thread buffer) because oneDNN's library scratchpad may not be used
-// from threads other than the creating one.
+// linear) run as one [B*M, K] x [K, N] problem. oneDNN 2.6 only runs binary
+// post-ops fast on a dense destination with a bias/residual that is a scalar,
+// a row or a dense tile (anything else falls back to its naive reference
+// code), so: with several column blocks the tile is computed into a dense
+// per-thread buffer and copied into y, and a bias or residual of another
+// layout (per-row, or strided in a column block) is copied into a dense
+// per-thread tile first. These copies are O(tile) against O(tile * K) of
+// arithmetic. At most four primitives (full and last tile in each
+// direction) are created per node, at finalization, through the shared
+// cache; they use a user scratchpad in a per-thread buffer because oneDNN's
+// library scratchpad must not be used from threads other than the creating
+// one.
 //
 // Where oneDNN has no bf16 matmul on this CPU (before AVX-512), bf16 operands
 // are widened to f32 (exactly) into scratch memory and an f32 primitive runs;
@@ -175,8 +182,8 @@ stridesBroadcastTo(const std::vector<int64_t> &in,
   return s;
 }
 
-/// The bias or residual operand \p desc broadcast to the output \p y of a
-/// problem whose row dims are all of y's dims but the last.
+/// The bias or residual operand \p desc broadcast to the output (rank >= 1)
+/// of a problem whose row dims are all of the output's dims but the last.
 Operand epilogueOperand(const KernelSignature &sig, const TensorDesc &desc,
                         const char *what) {
   const TensorDesc &y = sig.outputs[0];
@@ -186,8 +193,6 @@ Operand epilogueOperand(const KernelSignature &sig, const TensorDesc &desc,
                    " does not broadcast to the output " + y.str());
   Operand op;
   op.dtype = desc.dtype;
-  if (y.rank() == 0) // cannot happen for matmul/linear outputs; be safe
-    return op;
   op.colStride = s->back();
   op.rowStrides.assign(s->begin(), s->end() - 1);
   return op;
@@ -485,7 +490,7 @@ public:
         hasResidual(hasResidual) {
     Problem &q = this->p;
     bool anyBf16 = q.a.dtype == HEED_BF16 || q.y.dtype == HEED_BF16;
-    emulate = anyBf16; // TEMP
+    emulate = anyBf16 && !nativeBf16();
     if (emulate) {
       // Every bf16 operand (and a bf16 output) gets an f32 copy with the
       // same layout; the primitives then only see f32.

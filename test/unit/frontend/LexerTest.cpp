@@ -27,8 +27,8 @@ TEST(LexerTest, StatementTokens) {
   for (const Token &tok : t)
     kinds.push_back(tok.kind);
   std::vector<Token::Kind> expected = {
-      Token::Ident, Token::Equal, Token::Ident, Token::LParen, Token::Ident,
-      Token::Comma, Token::Ident, Token::Equal, Token::Int,    Token::Star,
+      Token::Ident, Token::Equal,  Token::Ident, Token::LParen, Token::Ident,
+      Token::Comma, Token::Ident,  Token::Equal, Token::Int,    Token::Star,
       Token::Ident, Token::RParen, Token::Eof};
   EXPECT_EQ(kinds, expected);
   EXPECT_EQ(t[2].spelling, "linear");

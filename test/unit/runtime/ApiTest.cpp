@@ -145,8 +145,8 @@ TEST_F(PlanTest, RunChecksTensors) {
   static_cast<float *>(heed_tensor_data(good))[2] = -1.0f;
   EXPECT_EQ(heed_model_run(model, &good, 1, &out, 1), HEED_OK);
   const float *y0 = static_cast<const float *>(heed_tensor_data(out));
-  EXPECT_EQ(y0[1], 2.5f); // relu(2.5)
-  EXPECT_EQ(y0[2], 0.0f); // relu(-1)
+  EXPECT_EQ(y0[1], 2.5f);                          // relu(2.5)
+  EXPECT_EQ(y0[2], 0.0f);                          // relu(-1)
   EXPECT_EQ(heed_model_memory_bytes(model), 128u); // two 16-byte buffers,
                                                    // 64-byte aligned
   heed_tensor_free(good);

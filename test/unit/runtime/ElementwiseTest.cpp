@@ -50,10 +50,10 @@ TEST(RuntimeElementwiseTest, BinaryBroadcastMatchesReference) {
   struct Case {
     const char *kernel;
     ref::BinaryKind kind;
-  } cases[] = {{"add", ref::BinaryKind::Add}, {"sub", ref::BinaryKind::Sub},
-               {"mul", ref::BinaryKind::Mul}, {"div", ref::BinaryKind::Div},
-               {"maximum", ref::BinaryKind::Max},
-               {"minimum", ref::BinaryKind::Min}};
+  } cases[] = {
+      {"add", ref::BinaryKind::Add},     {"sub", ref::BinaryKind::Sub},
+      {"mul", ref::BinaryKind::Mul},     {"div", ref::BinaryKind::Div},
+      {"maximum", ref::BinaryKind::Max}, {"minimum", ref::BinaryKind::Min}};
   for (const Case &c : cases) {
     SCOPED_TRACE(c.kernel);
     auto out = runKernel(c.kernel, {a, b}, {{DType::F32, outShape}});
@@ -77,8 +77,8 @@ TEST(RuntimeElementwiseTest, CompareAndWhereBuildACausalMask) {
   ref::Tensor j(DType::I64, {1, 4}, {0, 1, 2, 3});
   auto mask = runKernel("ge", {i, j}, {{DType::I1, {4, 4}}});
   ASSERT_EQ(mask.size(), 1u);
-  EXPECT_EQ(mask[0].data, (std::vector<double>{1, 0, 0, 0, 1, 1, 0, 0, 1, 1,
-                                               1, 0, 1, 1, 1, 1}));
+  EXPECT_EQ(mask[0].data, (std::vector<double>{1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1,
+                                               0, 1, 1, 1, 1}));
   ref::Tensor s = randomTensor(DType::F32, {2, 4, 4}, 4);
   ref::Tensor ninf(DType::F32, {}, {-INFINITY});
   auto out = runKernel("where", {mask[0], s, ninf}, {{DType::F32, {2, 4, 4}}});
@@ -98,9 +98,8 @@ TEST(RuntimeElementwiseTest, LogicalOps) {
 }
 
 TEST(RuntimeElementwiseTest, Errors) {
-  auto [status, message] =
-      finalizeKernel("add", {{DType::F32, {2, 3}}, {DType::F32, {4}}},
-                     {{DType::F32, {2, 3}}});
+  auto [status, message] = finalizeKernel(
+      "add", {{DType::F32, {2, 3}}, {DType::F32, {4}}}, {{DType::F32, {2, 3}}});
   EXPECT_EQ(status, HEED_ERROR_SHAPE);
   EXPECT_EQ(message, "add: cannot broadcast f32[4] to f32[2, 3]");
   std::tie(status, message) =

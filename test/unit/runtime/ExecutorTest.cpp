@@ -32,8 +32,8 @@ struct BranchyModel {
     };
     auto node = [&](const char *k, std::vector<int32_t> in, int32_t out) {
       int32_t id;
-      EXPECT_EQ(heed_plan_add_node(plan, k, in.data(), (int32_t)in.size(),
-                                   &out, 1, &id),
+      EXPECT_EQ(heed_plan_add_node(plan, k, in.data(), (int32_t)in.size(), &out,
+                                   1, &id),
                 HEED_OK);
     };
     int64_t next = 0;

@@ -36,9 +36,8 @@ heed_status build(const std::string &kernel,
     const OutputSpec &s = inputs[i];
     if (constants) {
       EXPECT_EQ(heed_plan_add_constant(plan.get(), toC(s.dtype),
-                                       (int32_t)s.shape.size(),
-                                       s.shape.data(), (*constants)[i].data.data(),
-                                       &id),
+                                       (int32_t)s.shape.size(), s.shape.data(),
+                                       (*constants)[i].data.data(), &id),
                 HEED_OK);
     } else {
       EXPECT_EQ(heed_plan_add_buffer(plan.get(), toC(s.dtype),
@@ -86,9 +85,9 @@ std::vector<ref::Tensor> runKernel(const std::string &kernel,
     hostInputs.push_back(ref::toHost(t));
   }
   heed_model *raw = nullptr;
-  heed_status status = build(kernel, inSpecs,
-                             asConstants ? &hostInputs : nullptr, outputs,
-                             attrs, &raw);
+  heed_status status =
+      build(kernel, inSpecs, asConstants ? &hostInputs : nullptr, outputs,
+            attrs, &raw);
   EXPECT_EQ(status, HEED_OK) << heed_last_error();
   if (status != HEED_OK)
     return {};
@@ -124,8 +123,8 @@ std::vector<ref::Tensor> runKernel(const std::string &kernel,
     io::HostTensor h;
     h.dtype = outputs[i].dtype;
     h.shape = outputs[i].shape;
-    const uint8_t *data = static_cast<const uint8_t *>(
-        heed_tensor_data(out[i].get()));
+    const uint8_t *data =
+        static_cast<const uint8_t *>(heed_tensor_data(out[i].get()));
     h.data.assign(data, data + heed_tensor_nbytes(out[i].get()));
     results.push_back(ref::fromHost(h));
   }
@@ -133,8 +132,7 @@ std::vector<ref::Tensor> runKernel(const std::string &kernel,
 }
 
 std::pair<heed_status, std::string>
-finalizeKernel(const std::string &kernel,
-               const std::vector<OutputSpec> &inputs,
+finalizeKernel(const std::string &kernel, const std::vector<OutputSpec> &inputs,
                const std::vector<OutputSpec> &outputs,
                const AttrSetter &attrs) {
   heed_model *model = nullptr;

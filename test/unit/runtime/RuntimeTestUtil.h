@@ -1,4 +1,5 @@
-//===- RuntimeTestUtil.h - Run one libheedrt kernel on ref tensors -*- C++ -*-===//
+//===- RuntimeTestUtil.h - Run one libheedrt kernel on ref tensors -*- C++
+//-*-===//
 //
 // Kernel tests build a one-node plan through the public C API, run it, and
 // compare with the reference kernels (reference/Kernels.h), which are the
@@ -42,8 +43,7 @@ std::vector<ref::Tensor> runKernel(const std::string &kernel,
 
 /// The status and message of finalizing a one-node plan (for error tests).
 std::pair<heed_status, std::string>
-finalizeKernel(const std::string &kernel,
-               const std::vector<OutputSpec> &inputs,
+finalizeKernel(const std::string &kernel, const std::vector<OutputSpec> &inputs,
                const std::vector<OutputSpec> &outputs,
                const AttrSetter &attrs = {});
 
