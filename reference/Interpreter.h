@@ -1,5 +1,4 @@
-//===- Interpreter.h - Evaluate a heed/attn graph with plain loops -*- C++
-//-*-===//
+//===- Interpreter.h - Evaluate a heed/attn graph ---------------*- C++ -*-===//
 //
 // The reference interpreter: walks a `func.func` of heed and attn ops in
 // order and evaluates each with the reference kernels (Kernels.h). It is the

@@ -1,5 +1,4 @@
-//===- OneDnn.h - Shared oneDNN engine, streams and primitive cache -*- C++
-//-*-===//
+//===- OneDnn.h - oneDNN engine, streams, primitive cache -------*- C++ -*-===//
 //
 // oneDNN primitives are created once per shape and kept in a process-wide,
 // thread-safe cache keyed by a string that describes the primitive (kind,

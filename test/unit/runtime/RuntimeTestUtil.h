@@ -1,5 +1,4 @@
-//===- RuntimeTestUtil.h - Run one libheedrt kernel on ref tensors -*- C++
-//-*-===//
+//===- RuntimeTestUtil.h - Run one kernel on ref tensors ---------*- C++ -*-===//
 //
 // Kernel tests build a one-node plan through the public C API, run it, and
 // compare with the reference kernels (reference/Kernels.h), which are the
