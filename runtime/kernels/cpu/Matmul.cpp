@@ -55,14 +55,18 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "Executor.h"
 #include "OneDnn.h"
 #include "Parallel.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <optional>
+#include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace heed::rt {
 namespace {
@@ -628,6 +632,9 @@ private:
         offRes += i * p.residual->rowStrides[d];
     }
     const Tile &tile = tiles[(mi == mTiles - 1) * 2 + (ni == nTiles - 1)];
+    // The executor pins the thread that runs a node; a worker that steals a
+    // tile may not have run a node yet.
+    pinOneDnnToOneThread();
 
     dnnl::engine &engine = cpuEngine();
     auto at = [](const void *base, int64_t offset, heed_dtype dtype) {
