@@ -7,6 +7,7 @@
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/task_arena.h>
+#include <oneapi/tbb/task_scheduler_observer.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -37,9 +38,22 @@ int resolveThreadCount(int requested) {
 using tbb::flow::continue_msg;
 using FlowNode = tbb::flow::continue_node<continue_msg>;
 
+/// Pins every thread that joins the model's arena (workers helping inside a
+/// kernel's parallel loop included) before it runs anything there.
+class PinOneDnnObserver : public tbb::task_scheduler_observer {
+public:
+  explicit PinOneDnnObserver(tbb::task_arena &arena)
+      : tbb::task_scheduler_observer(arena) {
+    observe(true);
+  }
+  ~PinOneDnnObserver() override { observe(false); }
+  void on_scheduler_entry(bool) override { pinOneDnnToOneThread(); }
+};
+
 struct Executor::Impl {
   heed_model &model;
   tbb::task_arena arena;
+  PinOneDnnObserver observer{arena};
   tbb::flow::graph graph;
   std::vector<std::unique_ptr<FlowNode>> nodes;
   std::vector<FlowNode *> roots;
@@ -55,7 +69,8 @@ struct Executor::Impl {
         return; // an earlier node failed; skip the rest
     }
     try {
-      pinOneDnnToOneThread();
+      pinOneDnnToOneThread(); // the observer does too; this covers the
+                              // thread that calls heed_model_run
       heed_model::Node &n = model.nodes[i];
       n.kernel->run(n.inputs.data(), n.outputs.data());
     } catch (...) {

@@ -167,12 +167,14 @@ void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
   if (!model.executor)
     model.executor = std::make_unique<Executor>(model, model.threads);
   for (int32_t i = 0; i < numInputs; ++i)
-    std::memcpy(model.bufferData(model.inputs[i].buffer), inputs[i]->data,
-                inputs[i]->nbytes());
+    if (size_t bytes = inputs[i]->nbytes())
+      std::memcpy(model.bufferData(model.inputs[i].buffer), inputs[i]->data,
+                  bytes);
   model.executor->run();
   for (int32_t i = 0; i < numOutputs; ++i)
-    std::memcpy(outputs[i]->data, model.bufferData(model.outputs[i].buffer),
-                outputs[i]->nbytes());
+    if (size_t bytes = outputs[i]->nbytes())
+      std::memcpy(outputs[i]->data, model.bufferData(model.outputs[i].buffer),
+                  bytes);
 }
 
 } // namespace heed::rt

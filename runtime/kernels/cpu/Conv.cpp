@@ -32,7 +32,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
-#include "Executor.h"
 #include "OneDnn.h"
 #include "Parallel.h"
 
@@ -57,49 +56,6 @@ memory::desc f32Desc(const memory::dims &dims, Tag tag) {
 }
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
-
-/// oneDNN as Debian builds it keeps a primitive's library-managed scratchpad
-/// in a thread_local of the thread that created the primitive: executing it
-/// on any other thread (a TBB worker) dereferences null. Our primitives use
-/// scratchpad_mode::user instead and get this per-thread buffer at each
-/// execution. No TBB task runs on the thread while a oneDNN call uses it.
-dnnl::primitive_attr userScratchpadAttr() {
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  return attr;
-}
-
-/// The scratchpad descriptor of \p p (zero-sized when it needs none).
-memory::desc scratchpadDesc(const dnnl::primitive &p) {
-  const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(
-      p.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
-  return md ? memory::desc(*md) : memory::desc();
-}
-
-/// Adds this thread's 64-byte-aligned scratch buffer (reused across calls,
-/// freed at thread exit) as \p p's scratchpad to \p args.
-void addScratchpad(const memory::desc &md,
-                   std::unordered_map<int, memory> &args) {
-  struct Buffer {
-    void *data = nullptr;
-    size_t size = 0;
-    ~Buffer() { std::free(data); }
-  };
-  thread_local Buffer buffer;
-  const size_t bytes = md.get_size();
-  if (bytes == 0)
-    return;
-  if (bytes > buffer.size) {
-    const size_t size = (bytes + 63) / 64 * 64;
-    void *fresh = std::aligned_alloc(64, size);
-    if (!fresh)
-      throw std::bad_alloc();
-    std::free(buffer.data);
-    buffer.data = fresh;
-    buffer.size = size;
-  }
-  args.emplace(DNNL_ARG_SCRATCHPAD, memory(md, cpuEngine(), buffer.data));
-}
 
 std::string ints(const std::vector<int64_t> &v) {
   std::string s = "[";
@@ -230,7 +186,6 @@ public:
         (C / groups) * window.kernel[0] * window.kernel[1];
     parallelChunks(
         imageChunks * channelChunks, 1, [&](int64_t begin, int64_t end) {
-          pinOneDnnToOneThread();
           dnnl::engine &engine = cpuEngine();
           dnnl::stream &stream = threadStream();
           for (int64_t task = begin; task < end; ++task) {
@@ -381,7 +336,6 @@ public:
     float *x = const_cast<float *>(static_cast<const float *>(inputs[0]));
     float *y = static_cast<float *>(outputs[0]);
     parallelChunks(chunks, 1, [&](int64_t begin, int64_t end) {
-      pinOneDnnToOneThread();
       dnnl::engine &engine = cpuEngine();
       dnnl::stream &stream = threadStream();
       for (int64_t c = begin; c < end; ++c) {

@@ -55,7 +55,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
-#include "Executor.h"
 #include "OneDnn.h"
 #include "Parallel.h"
 
@@ -373,8 +372,7 @@ Tile makeTile(const Problem &p, int64_t rows, int64_t cols) {
   }
 
   t.primitive = cachedPrimitive(key, [&]() -> dnnl::primitive {
-    dnnl::primitive_attr attr;
-    attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+    dnnl::primitive_attr attr = userScratchpadAttr();
     // Output scales apply to the product, before every post-op (oneDNN
     // would scale its own bias argument too, so the bias is a post-op).
     if (p.scale != 1.0f)
@@ -393,10 +391,7 @@ Tile makeTile(const Problem &p, int64_t rows, int64_t cols) {
     dnnl::matmul::desc desc(t.a, t.b, t.y);
     return dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, cpuEngine()));
   });
-  const dnnl_memory_desc_t *scratch = dnnl_primitive_desc_query_md(
-      t.primitive.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
-  if (scratch)
-    t.scratchpad = memory::desc(*scratch);
+  t.scratchpad = scratchpadDesc(t.primitive);
   return t;
 }
 
@@ -406,23 +401,8 @@ enum Slot { ScratchpadSlot, OutputSlot, BiasSlot, ResidualSlot, NumSlots };
 /// This thread's 64-byte-aligned buffer \p slot of at least \p bytes
 /// (reused across calls and kernels, freed at thread exit).
 void *threadBuffer(Slot slot, size_t bytes) {
-  struct Buffer {
-    void *data = nullptr;
-    size_t size = 0;
-    ~Buffer() { std::free(data); }
-  };
-  thread_local Buffer buffers[NumSlots];
-  Buffer &buffer = buffers[slot];
-  if (bytes > buffer.size) {
-    size_t size = (bytes + 63) / 64 * 64;
-    void *fresh = std::aligned_alloc(64, size);
-    if (!fresh)
-      throw std::bad_alloc();
-    std::free(buffer.data);
-    buffer.data = fresh;
-    buffer.size = size;
-  }
-  return buffer.data;
+  static_assert(NumSlots <= kScratchSlots, "one scratch slot per use");
+  return threadScratch(slot, bytes);
 }
 
 /// Copies a rows x cols block of \p elemBytes-sized elements, read at the
@@ -634,7 +614,6 @@ private:
     const Tile &tile = tiles[(mi == mTiles - 1) * 2 + (ni == nTiles - 1)];
     // The executor pins the thread that runs a node; a worker that steals a
     // tile may not have run a node yet.
-    pinOneDnnToOneThread();
 
     dnnl::engine &engine = cpuEngine();
     auto at = [](const void *base, int64_t offset, heed_dtype dtype) {
@@ -680,10 +659,7 @@ private:
       args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(postOp) | DNNL_ARG_SRC_1,
                    epilogueArg(*p.residual, resPtr, offRes, tile.stageResidual,
                                ResidualSlot, tile.residual));
-    if (size_t bytes = tile.scratchpad.get_size())
-      args.emplace(
-          DNNL_ARG_SCRATCHPAD,
-          memory(tile.scratchpad, engine, threadBuffer(ScratchpadSlot, bytes)));
+    addScratchpad(tile.scratchpad, args);
     dnnl::stream &stream = threadStream();
     tile.primitive.execute(stream, args);
     stream.wait();

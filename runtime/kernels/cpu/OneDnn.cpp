@@ -3,7 +3,9 @@
 #include "OneDnn.h"
 #include "Error.h"
 
+#include <cstdlib>
 #include <mutex>
+#include <new>
 #include <unordered_map>
 
 namespace heed::rt {
@@ -45,6 +47,45 @@ dnnl::primitive cachedPrimitive(const std::string &key,
 size_t primitiveCacheSize() {
   std::lock_guard<std::mutex> lock(cacheMutex);
   return cache().size();
+}
+
+void *threadScratch(unsigned slot, size_t bytes) {
+  struct Buffer {
+    void *data = nullptr;
+    size_t size = 0;
+    ~Buffer() { std::free(data); }
+  };
+  thread_local Buffer buffers[kScratchSlots];
+  Buffer &buffer = buffers[slot];
+  if (bytes > buffer.size) {
+    size_t size = (bytes + 63) / 64 * 64;
+    void *fresh = std::aligned_alloc(64, size);
+    if (!fresh)
+      throw std::bad_alloc();
+    std::free(buffer.data);
+    buffer.data = fresh;
+    buffer.size = size;
+  }
+  return buffer.data;
+}
+
+dnnl::primitive_attr userScratchpadAttr() {
+  dnnl::primitive_attr attr;
+  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
+  return attr;
+}
+
+dnnl::memory::desc scratchpadDesc(const dnnl::primitive &p) {
+  const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(
+      p.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
+  return md ? dnnl::memory::desc(*md) : dnnl::memory::desc();
+}
+
+void addScratchpad(const dnnl::memory::desc &md,
+                   std::unordered_map<int, dnnl::memory> &args) {
+  if (size_t bytes = md.get_size())
+    args.emplace(DNNL_ARG_SCRATCHPAD,
+                 dnnl::memory(md, cpuEngine(), threadScratch(0, bytes)));
 }
 
 dnnl::memory::data_type toDnnl(heed_dtype dtype) {

@@ -2,10 +2,11 @@
 //
 // oneDNN primitives are created once per shape and kept in a process-wide,
 // thread-safe cache keyed by a string that describes the primitive (kind,
-// shapes, dtypes, attributes). Kernels create theirs at plan finalization;
-// executing a primitive concurrently from several TBB workers is safe, each
-// on its own thread-local stream. The executor keeps oneDNN's own OpenMP
-// threading at one thread (Executor.h).
+// shapes, dtypes, attributes). Kernels create theirs at plan finalization
+// and execute them from TBB workers, each on its own thread-local stream and
+// with a user-managed scratchpad in a per-thread buffer (see
+// userScratchpadAttr). The executor keeps oneDNN's own OpenMP threading at
+// one thread (Executor.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,6 +19,7 @@
 
 #include <functional>
 #include <string>
+#include <unordered_map>
 
 namespace heed::rt {
 
@@ -35,6 +37,28 @@ dnnl::primitive cachedPrimitive(const std::string &key,
 
 /// Number of primitives in the cache (for tests).
 size_t primitiveCacheSize();
+
+/// A 64-byte-aligned buffer of at least \p bytes owned by the calling
+/// thread, one per \p slot (0 to kScratchSlots - 1), reused across calls and
+/// freed when the thread exits. Slot 0 holds oneDNN scratchpads.
+constexpr unsigned kScratchSlots = 4;
+void *threadScratch(unsigned slot, size_t bytes);
+
+/// Primitive attributes with a user-managed scratchpad. oneDNN as Debian
+/// builds it keeps a primitive's library-managed scratchpad in a
+/// thread_local of the thread that created the primitive, so executing the
+/// primitive on another thread (a TBB worker) dereferences null. Every
+/// primitive of libheedrt is therefore created with this attribute (or
+/// sets the mode itself) and executed with addScratchpad().
+dnnl::primitive_attr userScratchpadAttr();
+
+/// The scratchpad descriptor of \p p (zero-sized when it needs none).
+dnnl::memory::desc scratchpadDesc(const dnnl::primitive &p);
+
+/// Adds the calling thread's slot-0 buffer as the scratchpad (\p md) to
+/// \p args; nothing when \p md is zero-sized.
+void addScratchpad(const dnnl::memory::desc &md,
+                   std::unordered_map<int, dnnl::memory> &args);
 
 /// oneDNN's data type for \p dtype.
 dnnl::memory::data_type toDnnl(heed_dtype dtype);

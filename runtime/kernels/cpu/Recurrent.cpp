@@ -39,7 +39,6 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
-#include "Executor.h"
 #include "OneDnn.h"
 #include "Parallel.h"
 
@@ -56,49 +55,6 @@ using dnnl::memory;
 using Tag = memory::format_tag;
 
 enum class Cell { Lstm, Gru };
-
-/// oneDNN as Debian builds it keeps a primitive's library-managed scratchpad
-/// in a thread_local of the thread that created the primitive: executing it
-/// on any other thread (a TBB worker) dereferences null. Our primitives use
-/// scratchpad_mode::user instead and get this per-thread buffer at each
-/// execution. No TBB task runs on the thread while a oneDNN call uses it.
-dnnl::primitive_attr userScratchpadAttr() {
-  dnnl::primitive_attr attr;
-  attr.set_scratchpad_mode(dnnl::scratchpad_mode::user);
-  return attr;
-}
-
-/// The scratchpad descriptor of \p p (zero-sized when it needs none).
-memory::desc scratchpadDesc(const dnnl::primitive &p) {
-  const dnnl_memory_desc_t *md = dnnl_primitive_desc_query_md(
-      p.get_primitive_desc(), dnnl_query_scratchpad_md, 0);
-  return md ? memory::desc(*md) : memory::desc();
-}
-
-/// Adds this thread's 64-byte-aligned scratch buffer (reused across calls,
-/// freed at thread exit) as \p p's scratchpad to \p args.
-void addScratchpad(const memory::desc &md,
-                   std::unordered_map<int, memory> &args) {
-  struct Buffer {
-    void *data = nullptr;
-    size_t size = 0;
-    ~Buffer() { std::free(data); }
-  };
-  thread_local Buffer buffer;
-  const size_t bytes = md.get_size();
-  if (bytes == 0)
-    return;
-  if (bytes > buffer.size) {
-    const size_t size = (bytes + 63) / 64 * 64;
-    void *fresh = std::aligned_alloc(64, size);
-    if (!fresh)
-      throw std::bad_alloc();
-    std::free(buffer.data);
-    buffer.data = fresh;
-    buffer.size = size;
-  }
-  args.emplace(DNNL_ARG_SCRATCHPAD, memory(md, cpuEngine(), buffer.data));
-}
 
 /// Gate g of oneDNN's order reads PyTorch's gate kGatePerm[cell][g]. LSTM:
 /// both use i, f, g(= c), o. LBR GRU: oneDNN u(= z), r, o(= n) from PyTorch
@@ -154,7 +110,6 @@ public:
     float *seq = static_cast<float *>(outputs[0]);
     float *hn = static_cast<float *>(outputs[1]);
     float *cn = lstm ? static_cast<float *>(outputs[2]) : nullptr;
-    const int64_t perDirection = hasBias ? 4 : 2;
     const int64_t stateSize = D * B * H; // one layer's slice of h0/c0/...
     dnnl::engine &engine = cpuEngine();
     dnnl::stream &stream = threadStream();
