@@ -58,29 +58,9 @@ Builtin unary(StringRef op, StringRef summary) {
           summary.str()};
 }
 
-Builtin binary(StringRef op, StringRef summary) {
-  std::string name = ("heed." + op).str();
-  return {{"a", "b"},
-          [name](Call &c) -> Results {
-            const Val &a = c.arg("a"), &b = c.arg("b");
-            Type like = a.kind == Val::Kind::Tensor   ? a.tensor.getType()
-                        : b.kind == Val::Kind::Tensor ? b.tensor.getType()
-                                                      : Type();
-            auto lhs = tensorOrScalar(c, "a", like);
-            if (failed(lhs))
-              return failure();
-            auto rhs = tensorOrScalar(c, "b", like);
-            if (failed(rhs))
-              return failure();
-            return single(c.create1(name, {*lhs, *rhs}));
-          },
-          summary.str()};
-}
-
-Results buildWhere(Call &c) {
-  auto cond = c.em.asTensor(c.arg("cond"), Type(), c.scope);
-  if (failed(cond))
-    return failure();
+/// Arguments "a" and "b" as tensors of one dtype: a number becomes a
+/// constant of the other argument's dtype (f32 when both are numbers).
+FailureOr<std::pair<Value, Value>> operandPair(Call &c) {
   const Val &a = c.arg("a"), &b = c.arg("b");
   Type like = a.kind == Val::Kind::Tensor   ? a.tensor.getType()
               : b.kind == Val::Kind::Tensor ? b.tensor.getType()
@@ -91,7 +71,30 @@ Results buildWhere(Call &c) {
   auto rhs = tensorOrScalar(c, "b", like);
   if (failed(rhs))
     return failure();
-  return single(c.create1("heed.where", {*cond, *lhs, *rhs}));
+  return std::make_pair(*lhs, *rhs);
+}
+
+Builtin binary(StringRef op, StringRef summary) {
+  std::string name = ("heed." + op).str();
+  return {{"a", "b"},
+          [name](Call &c) -> Results {
+            auto operands = operandPair(c);
+            if (failed(operands))
+              return failure();
+            return single(c.create1(name, {operands->first, operands->second}));
+          },
+          summary.str()};
+}
+
+Results buildWhere(Call &c) {
+  auto cond = c.em.asTensor(c.arg("cond"), Type(), c.scope);
+  if (failed(cond))
+    return failure();
+  auto operands = operandPair(c);
+  if (failed(operands))
+    return failure();
+  return single(
+      c.create1("heed.where", {*cond, operands->first, operands->second}));
 }
 
 Results buildCast(Call &c) {

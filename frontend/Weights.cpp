@@ -31,61 +31,10 @@ double SeededUniform::next() {
   return (double)(z >> 11) * 0x1.0p-53 * 2.0 - 1.0;
 }
 
-static std::optional<DType> dtypeOf(Type t) {
-  if (t.isF32())
-    return DType::F32;
-  if (t.isF16())
-    return DType::F16;
-  if (t.isBF16())
-    return DType::BF16;
-  if (t.isInteger(64))
-    return DType::I64;
-  if (t.isInteger(32))
-    return DType::I32;
-  if (t.isInteger(1))
-    return DType::I1;
-  return std::nullopt;
-}
-
-/// Stores \p value as element \p i of \p t.
-static void storeElement(io::HostTensor &t, int64_t i, double value) {
-  uint8_t *p = t.data.data() + i * dtypeSize(t.dtype);
-  switch (t.dtype) {
-  case DType::F32: {
-    float f = (float)value;
-    std::memcpy(p, &f, 4);
-    break;
-  }
-  case DType::F16: {
-    uint16_t h = floatToHalf((float)value);
-    std::memcpy(p, &h, 2);
-    break;
-  }
-  case DType::BF16: {
-    uint16_t h = floatToBf16((float)value);
-    std::memcpy(p, &h, 2);
-    break;
-  }
-  case DType::I64: {
-    int64_t v = (int64_t)value;
-    std::memcpy(p, &v, 8);
-    break;
-  }
-  case DType::I32: {
-    int32_t v = (int32_t)value;
-    std::memcpy(p, &v, 4);
-    break;
-  }
-  case DType::I1:
-    *p = value != 0;
-    break;
-  }
-}
-
 static io::HostTensor randomParam(ParamOp op, uint64_t seed) {
   auto type = cast<RankedTensorType>(op.getType());
   io::HostTensor t;
-  t.dtype = *dtypeOf(type.getElementType());
+  t.dtype = *toDType(type.getElementType());
   t.shape.assign(type.getShape().begin(), type.getShape().end());
   t.data.resize(t.numel() * dtypeSize(t.dtype));
   double bound = 1.0 / std::sqrt((double)op.getFanIn());
@@ -94,7 +43,7 @@ static io::HostTensor randomParam(ParamOp op, uint64_t seed) {
     bound = std::min(bound, 0.5);
   SeededUniform rng(seed, op.getName());
   for (int64_t i = 0; i < t.numel(); ++i)
-    storeElement(t, i, (onePlus ? 1.0 : 0.0) + bound * rng.next());
+    io::storeElement(t, i, (onePlus ? 1.0 : 0.0) + bound * rng.next());
   return t;
 }
 
@@ -133,7 +82,7 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
         randomFilled.push_back(op.getName().str());
       continue;
     }
-    DType want = *dtypeOf(type.getElementType());
+    DType want = *toDType(type.getElementType());
     if (view->dtype != want ||
         ArrayRef<int64_t>(view->shape) != type.getShape())
       return op.emitError()

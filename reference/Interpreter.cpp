@@ -5,6 +5,7 @@
 
 #include "attn/AttnOps.h"
 #include "heed/HeedOps.h"
+#include "heed/ShapeUtils.h"
 
 #include "llvm/ADT/TypeSwitch.h"
 
@@ -13,22 +14,6 @@
 using namespace mlir;
 using namespace heed;
 using namespace heed::ref;
-
-std::optional<DType> heed::ref::dtypeOf(Type t) {
-  if (t.isF32())
-    return DType::F32;
-  if (t.isF16())
-    return DType::F16;
-  if (t.isBF16())
-    return DType::BF16;
-  if (t.isInteger(64))
-    return DType::I64;
-  if (t.isInteger(32))
-    return DType::I32;
-  if (t.isInteger(1))
-    return DType::I1;
-  return std::nullopt;
-}
 
 namespace {
 
@@ -48,7 +33,7 @@ private:
 Tensor constantTensor(ConstantOp op) {
   auto type = cast<RankedTensorType>(op.getType());
   auto attr = cast<DenseElementsAttr>(op.getValue());
-  Tensor t(*dtypeOf(type.getElementType()),
+  Tensor t(*toDType(type.getElementType()),
            Shape(type.getShape().begin(), type.getShape().end()));
   Type et = type.getElementType();
   int64_t n = t.numel();
@@ -147,7 +132,7 @@ LogicalResult evalOp(Operation *op, Frame &frame,
       .Case([&](ConstantOp c) { out(constantTensor(c)); })
       .Case([&](IotaOp o) {
         out(iota(Shape(o.getShape().begin(), o.getShape().end()),
-                 (int64_t)o.getAxis(), *dtypeOf(o.getDtype())));
+                 (int64_t)o.getAxis(), *toDType(o.getDtype())));
       })
       .Case([&](ExpOp) { unaryOp(UnaryKind::Exp); })
       .Case([&](LogOp) { unaryOp(UnaryKind::Log); })
@@ -177,7 +162,7 @@ LogicalResult evalOp(Operation *op, Frame &frame,
       .Case([&](GtOp) { compareOp(CompareKind::Gt); })
       .Case([&](GeOp) { compareOp(CompareKind::Ge); })
       .Case([&](WhereOp) { out(where(in(0), in(1), in(2))); })
-      .Case([&](CastOp o) { out(cast(in(0), *dtypeOf(o.getDtype()))); })
+      .Case([&](CastOp o) { out(cast(in(0), *toDType(o.getDtype()))); })
       .Case([&](TransposeOp o) {
         out(transpose(in(0), std::vector<int64_t>(o.getPerm().begin(),
                                                   o.getPerm().end())));

@@ -27,9 +27,6 @@ mlir::FailureOr<std::vector<Tensor>>
 interpret(mlir::func::FuncOp graph, llvm::ArrayRef<Tensor> inputs,
           const llvm::StringMap<io::HostTensor> &params);
 
-/// The DType of an MLIR element type (f32, f16, bf16, i64, i32, i1).
-std::optional<DType> dtypeOf(mlir::Type elementType);
-
 } // namespace heed::ref
 
 #endif // HEED_REFERENCE_INTERPRETER_H

@@ -6,6 +6,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelSupport.h"
 #include "Kernels.h"
 
 #include <algorithm>
@@ -19,22 +20,6 @@ namespace heed::ref {
 namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
-
-int64_t normalizeAxis(const char *op, int64_t axis, int64_t rank) {
-  int64_t a = axis < 0 ? axis + rank : axis;
-  if (a < 0 || a >= rank)
-    throw KernelError(std::string(op) + ": axis " + std::to_string(axis) +
-                      " is out of range for rank " + std::to_string(rank));
-  return a;
-}
-
-/// Product of shape[begin, end).
-int64_t product(const Shape &shape, int64_t begin, int64_t end) {
-  int64_t n = 1;
-  for (int64_t i = begin; i < end; ++i)
-    n *= shape[(size_t)i];
-  return n;
-}
 
 /// Checks that an optional per-feature parameter holds \p n values.
 void checkParam(const char *op, const char *name, const Tensor *p, int64_t n) {

@@ -2,6 +2,8 @@
 
 #include "Tensor.h"
 
+#include "heed/io/HostTensor.h"
+
 #include <cmath>
 
 namespace heed::ref {
@@ -21,13 +23,7 @@ Shape rowMajorStrides(const Shape &shape) {
 }
 
 std::string shapeToString(const Shape &shape) {
-  std::string s = "[";
-  for (size_t i = 0; i < shape.size(); ++i) {
-    if (i)
-      s += ", ";
-    s += std::to_string(shape[i]);
-  }
-  return s + "]";
+  return io::shapeToString(shape);
 }
 
 double roundToDType(double v, DType t) {

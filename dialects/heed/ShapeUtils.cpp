@@ -36,6 +36,22 @@ std::string formatElementType(Type type) {
   return s;
 }
 
+std::optional<DType> toDType(Type t) {
+  if (t.isF32())
+    return DType::F32;
+  if (t.isF16())
+    return DType::F16;
+  if (t.isBF16())
+    return DType::BF16;
+  if (t.isInteger(64))
+    return DType::I64;
+  if (t.isInteger(32))
+    return DType::I32;
+  if (t.isInteger(1))
+    return DType::I1;
+  return std::nullopt;
+}
+
 std::string formatType(Type type) {
   if (auto t = dyn_cast<RankedTensorType>(type))
     return formatElementType(t.getElementType()) + formatShape(t.getShape());

@@ -13,6 +13,8 @@
 #include "mlir/IR/Diagnostics.h"
 #include "mlir/IR/Location.h"
 
+#include "heed/DType.h"
+
 #include <optional>
 #include <string>
 
@@ -26,6 +28,9 @@ std::string formatType(mlir::Type type);
 
 /// The .heed name of an element type: "f32", "i64", ...
 std::string formatElementType(mlir::Type type);
+
+/// The DType of an element type (f32, f16, bf16, i64, i32, i1), or none.
+std::optional<DType> toDType(mlir::Type elementType);
 
 /// NumPy broadcast of two shapes, or failure if an extent pair is neither
 /// equal nor 1.

@@ -12,6 +12,7 @@
 #include "Diagnostics.h"
 #include "Frontend.h"
 #include "Interpreter.h"
+#include "ModelFlags.h"
 #include "Weights.h"
 
 #include "heed/ShapeUtils.h"
@@ -50,23 +51,6 @@ static cl::opt<uint64_t> randomInputs("random-inputs",
 static cl::opt<std::string> outputDir("output-dir",
                                       cl::desc("Write DIR/NAME.npy per output"),
                                       cl::value_desc("dir"), cl::cat(category));
-static cl::list<std::string> dimFlags("dim", cl::desc("Bind a dimension"),
-                                      cl::value_desc("NAME=VALUE"),
-                                      cl::cat(category));
-static cl::opt<std::string> entry("entry", cl::desc("Graph to run"),
-                                  cl::value_desc("name"), cl::cat(category));
-static cl::opt<std::string> weightsFile("weights", cl::desc("Parameters"),
-                                        cl::value_desc("file.safetensors"),
-                                        cl::cat(category));
-static cl::opt<uint64_t> randomWeights("random-weights",
-                                       cl::desc("Fill parameters "
-                                                "deterministically"),
-                                       cl::value_desc("seed"),
-                                       cl::cat(category));
-static cl::opt<std::string> saveWeightsFile("save-weights",
-                                            cl::desc("Write the weights used"),
-                                            cl::value_desc("file.safetensors"),
-                                            cl::cat(category));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Run K times"), cl::init(1),
                                 cl::value_desc("K"), cl::cat(category));
 static cl::opt<bool> json("json",
@@ -93,7 +77,7 @@ int64_t randomIntBound(BlockArgument arg) {
 
 ref::Tensor randomInput(BlockArgument arg, StringRef name, uint64_t seed) {
   auto type = cast<RankedTensorType>(arg.getType());
-  DType dtype = *ref::dtypeOf(type.getElementType());
+  DType dtype = *toDType(type.getElementType());
   std::vector<double> data(type.getNumElements());
   SeededUniform rng(seed, name);
   int64_t bound = randomIntBound(arg);
@@ -150,7 +134,7 @@ FailureOr<std::vector<ref::Tensor>> prepareInputs(func::FuncOp graph) {
     std::string error;
     if (!io::readNpy(it->second, host, error))
       return fail() << "input '" << names[i] << "': " << error;
-    if (*ref::dtypeOf(type.getElementType()) != host.dtype ||
+    if (*toDType(type.getElementType()) != host.dtype ||
         ArrayRef<int64_t>(host.shape) != type.getShape())
       return fail() << "input '" << names[i] << "' is " << dtypeName(host.dtype)
                     << formatShape(host.shape) << " in " << it->second
@@ -193,7 +177,7 @@ static std::optional<std::string> takeThreadsFlag(int &argc, char **argv) {
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   std::optional<std::string> threadsFlag = takeThreadsFlag(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions({&category, &tools::modelFlagsCategory()});
   cl::ParseCommandLineOptions(argc, argv,
                               "heed-run: compile a .heed model in memory and "
                               "run it\n");
@@ -220,25 +204,13 @@ int main(int argc, char **argv) {
     fail() << "--repeat must be at least 1";
     return 1;
   }
-  FrontendOptions options;
-  options.entry = entry;
-  if (failed(parseDimFlags(dimFlags, options.dims, context)))
-    return 1;
   OwningOpRef<ModuleOp> module =
-      loadHeedFile(inputFile, sourceMgr, context, options);
+      tools::loadModel(inputFile, sourceMgr, context);
   if (!module)
     return 1;
   func::FuncOp graph = getEntryGraph(*module);
-
-  WeightOptions wopts;
-  wopts.weightsFile = weightsFile;
-  if (randomWeights.getNumOccurrences())
-    wopts.randomSeed = randomWeights;
-  auto weights = bindWeights(graph, wopts);
+  auto weights = tools::bindWeightsFromFlags(graph);
   if (failed(weights))
-    return 1;
-  if (!saveWeightsFile.empty() &&
-      failed(saveWeights(*weights, saveWeightsFile, &context)))
     return 1;
   auto values = prepareInputs(graph);
   if (failed(values))

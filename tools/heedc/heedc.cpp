@@ -9,6 +9,7 @@
 
 #include "Diagnostics.h"
 #include "Frontend.h"
+#include "ModelFlags.h"
 #include "Weights.h"
 
 #include "mlir/IR/MLIRContext.h"
@@ -45,27 +46,6 @@ static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(2),
                                   cl::desc("-O0: unfused baseline, -O2: fused "
                                            "(default)"),
                                   cl::cat(category));
-static cl::list<std::string> dimFlags("dim", cl::desc("Bind a dimension"),
-                                      cl::value_desc("NAME=VALUE"),
-                                      cl::cat(category));
-static cl::opt<std::string> entry("entry",
-                                  cl::desc("Graph to compile when the file "
-                                           "declares several"),
-                                  cl::value_desc("name"), cl::cat(category));
-static cl::opt<std::string> weightsFile("weights",
-                                        cl::desc("Parameters (PyTorch "
-                                                 "state_dict names)"),
-                                        cl::value_desc("file.safetensors"),
-                                        cl::cat(category));
-static cl::opt<uint64_t> randomWeights("random-weights",
-                                       cl::desc("Fill parameters "
-                                                "deterministically"),
-                                       cl::value_desc("seed"),
-                                       cl::cat(category));
-static cl::opt<std::string> saveWeightsFile("save-weights",
-                                            cl::desc("Write the weights used"),
-                                            cl::value_desc("file.safetensors"),
-                                            cl::cat(category));
 static cl::opt<bool> noLocations("no-locations",
                                  cl::desc("Print MLIR without source "
                                           "locations"),
@@ -73,7 +53,7 @@ static cl::opt<bool> noLocations("no-locations",
 
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  cl::HideUnrelatedOptions(category);
+  cl::HideUnrelatedOptions({&category, &tools::modelFlagsCategory()});
   cl::ParseCommandLineOptions(argc, argv,
                               "heedc: compile .heed models\n\n"
                               "  heedc model.heed --emit=mlir [-o out.mlir]\n");
@@ -87,30 +67,16 @@ int main(int argc, char **argv) {
         << optLevel << " is not a pipeline; use -O0 (unfused) or -O2 (fused)";
     return 1;
   }
-  FrontendOptions options;
-  options.entry = entry;
-  if (failed(parseDimFlags(dimFlags, options.dims, context)))
-    return 1;
   OwningOpRef<ModuleOp> module =
-      loadHeedFile(inputFile, sourceMgr, context, options);
+      tools::loadModel(inputFile, sourceMgr, context);
   if (!module)
     return 1;
 
   // Bind parameters when the user asked for it, so that weight errors are
   // compile errors.
-  if (!weightsFile.empty() || randomWeights.getNumOccurrences() ||
-      !saveWeightsFile.empty()) {
-    WeightOptions wopts;
-    wopts.weightsFile = weightsFile;
-    if (randomWeights.getNumOccurrences())
-      wopts.randomSeed = randomWeights;
-    auto store = bindWeights(getEntryGraph(*module), wopts);
-    if (failed(store))
-      return 1;
-    if (!saveWeightsFile.empty() &&
-        failed(heed::saveWeights(*store, saveWeightsFile, &context)))
-      return 1;
-  }
+  if (tools::weightFlagsGiven() &&
+      failed(tools::bindWeightsFromFlags(getEntryGraph(*module))))
+    return 1;
 
   if (emit != EmitKind::Mlir) {
     emitError(UnknownLoc::get(&context))

@@ -1,0 +1,69 @@
+//===- ModelFlags.cpp - Flags shared by the tools that read models --------===//
+
+#include "ModelFlags.h"
+#include "Frontend.h"
+
+namespace cl = llvm::cl;
+using namespace mlir;
+
+namespace heed::tools {
+
+cl::OptionCategory &modelFlagsCategory() {
+  static cl::OptionCategory category("Model options");
+  return category;
+}
+
+namespace {
+cl::list<std::string> dimFlags("dim", cl::desc("Bind a dimension"),
+                               cl::value_desc("NAME=VALUE"),
+                               cl::cat(modelFlagsCategory()));
+cl::opt<std::string> entry("entry",
+                           cl::desc("Graph to use when the file declares "
+                                    "several"),
+                           cl::value_desc("name"),
+                           cl::cat(modelFlagsCategory()));
+cl::opt<std::string> weightsFile("weights",
+                                 cl::desc("Parameters (PyTorch state_dict "
+                                          "names)"),
+                                 cl::value_desc("file.safetensors"),
+                                 cl::cat(modelFlagsCategory()));
+cl::opt<uint64_t> randomWeights("random-weights",
+                                cl::desc("Fill parameters deterministically "
+                                         "(those the weights file lacks)"),
+                                cl::value_desc("seed"),
+                                cl::cat(modelFlagsCategory()));
+cl::opt<std::string> saveWeightsFile("save-weights",
+                                     cl::desc("Write the weights used"),
+                                     cl::value_desc("file.safetensors"),
+                                     cl::cat(modelFlagsCategory()));
+} // namespace
+
+OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
+                                MLIRContext &context) {
+  FrontendOptions options;
+  options.entry = entry;
+  if (failed(parseDimFlags(dimFlags, options.dims, context)))
+    return nullptr;
+  return loadHeedFile(path, sourceMgr, context, options);
+}
+
+bool weightFlagsGiven() {
+  return !weightsFile.empty() || randomWeights.getNumOccurrences() ||
+         !saveWeightsFile.empty();
+}
+
+FailureOr<WeightStore> bindWeightsFromFlags(func::FuncOp graph) {
+  WeightOptions options;
+  options.weightsFile = weightsFile;
+  if (randomWeights.getNumOccurrences())
+    options.randomSeed = randomWeights;
+  auto store = bindWeights(graph, options);
+  if (failed(store))
+    return failure();
+  if (!saveWeightsFile.empty() &&
+      failed(saveWeights(*store, saveWeightsFile, graph.getContext())))
+    return failure();
+  return store;
+}
+
+} // namespace heed::tools

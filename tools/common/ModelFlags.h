@@ -1,0 +1,44 @@
+//===- ModelFlags.h - Flags shared by the tools that read models -*- C++
+//-*-===//
+//
+// heedc and heed-run (and heed-bench later) read a .heed model with the same
+// flags: --dim NAME=VALUE, --entry NAME, --weights=FILE.safetensors,
+// --random-weights=SEED and --save-weights=FILE.safetensors. They are
+// defined once here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_TOOLS_MODELFLAGS_H
+#define HEED_TOOLS_MODELFLAGS_H
+
+#include "Weights.h"
+
+#include "mlir/IR/BuiltinOps.h"
+#include "mlir/IR/OwningOpRef.h"
+#include "llvm/Support/CommandLine.h"
+
+namespace llvm {
+class SourceMgr;
+} // namespace llvm
+
+namespace heed::tools {
+
+/// The category the shared flags are listed under in --help.
+llvm::cl::OptionCategory &modelFlagsCategory();
+
+/// Reads and emits the model at \p path with --dim and --entry applied;
+/// errors are reported through \p context's diagnostics.
+mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
+                                            llvm::SourceMgr &sourceMgr,
+                                            mlir::MLIRContext &context);
+
+/// Whether --weights, --random-weights or --save-weights was given.
+bool weightFlagsGiven();
+
+/// Binds the parameters of \p graph as --weights/--random-weights say and
+/// writes --save-weights when given.
+mlir::FailureOr<WeightStore> bindWeightsFromFlags(mlir::func::FuncOp graph);
+
+} // namespace heed::tools
+
+#endif // HEED_TOOLS_MODELFLAGS_H
