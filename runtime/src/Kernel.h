@@ -62,6 +62,10 @@ struct KernelSignature {
   std::vector<TensorDesc> inputs;
   std::vector<TensorDesc> outputs;
   const Attrs &attrs;
+  /// For each input, its data when the input is a plan constant (weights,
+  /// which never change), else null: kernels may prepare from it once at
+  /// finalization, e.g. convert a weight layout.
+  std::vector<const void *> constants;
 
   /// Fails with HEED_ERROR_INVALID_ARGUMENT unless the node has \p nIn
   /// inputs (or between \p nIn and \p maxIn) and \p nOut outputs.

@@ -90,7 +90,9 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
     }
     Attrs attrs = n.attrs;
     attrs.kernel = n.kernel;
-    KernelSignature sig{n.kernel, std::move(in), std::move(out), attrs};
+    KernelSignature sig{n.kernel, std::move(in), std::move(out), attrs, {}};
+    for (int32_t b : n.inputs)
+      sig.constants.push_back(model->buffers[b].constant);
     heed_model::Node node;
     node.kernel = createKernel(sig);
     for (int32_t b : n.inputs)

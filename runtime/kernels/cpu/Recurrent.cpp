@@ -24,15 +24,13 @@
 //   n = tanh(W_in x + b_in + r * (W_hn h + b_hn)).
 // Batch-first data is passed to oneDNN as the ntc layout (no transposes);
 // h0/c0/h_n/c_n slices of one layer are oneDNN's ldnc layout as they are.
-// Weights are converted at every run (a kernel cannot tell constants from
-// inputs): PyTorch [G*H, in] rows in gate order -> oneDNN ldigo [in, G, H]
-// with oneDNN's gate order (tiled transposes, split over a fixed grid with
-// parallelChunks), bias_ih + bias_hh summed (ldgo). The cost is one pass
-// over the weights per run, O(L*D*G*H*(in + H)), against the recurrence's
-// O(T*B*L*D*G*H*(in + H)): negligible for long sequences or big batches,
-// but it dominates short ones (B = 1, I = H = 1024, one core: ~13 ms of
-// transposition vs ~1.5 ms per time step). Converting once would need the
-// plan to tell kernels which inputs are constants.
+// Weights are converted from PyTorch [G*H, in] rows in gate order to oneDNN
+// ldigo [in, G, H] with oneDNN's gate order (tiled transposes, split over a
+// fixed grid with parallelChunks), bias_ih + bias_hh summed (ldgo). When the
+// weights are plan constants (compiled models embed them), this happens once
+// when the plan is finalized; weights given as model inputs are converted at
+// every run, one pass over them (B = 1, I = H = 1024, one core: ~13 ms of
+// transposition vs ~1.5 ms per time step).
 // Each layer then runs as one single-threaded oneDNN call (its steps are
 // sequential), so results do not depend on the thread count.
 //
@@ -97,6 +95,16 @@ public:
               jobs.push_back(
                   {l, d, matrix, g, i0, std::min(cols, i0 + kJobColumns)});
         }
+    // Constant weights (every input after x and the initial states) are
+    // converted now, once.
+    size_t firstWeight = cell == Cell::Lstm ? 3 : 2;
+    bool constant = sig.constants.size() > firstWeight;
+    for (size_t i = firstWeight; i < sig.constants.size(); ++i)
+      constant &= sig.constants[i] != nullptr;
+    if (constant) {
+      convertWeights(sig.constants.data() + firstWeight);
+      weightsConverted = true;
+    }
   }
 
   void run(const void *const *inputs, void *const *outputs) override {
@@ -114,7 +122,8 @@ public:
     dnnl::engine &engine = cpuEngine();
     dnnl::stream &stream = threadStream();
 
-    convertWeights(weights);
+    if (!weightsConverted)
+      convertWeights(weights);
     for (int64_t l = 0; l < L; ++l) {
       const LayerDescs &d = descs[l == 0 ? 0 : 1];
       float *src = l == 0 ? const_cast<float *>(x) : inter[(l - 1) % 2].data();
@@ -195,6 +204,8 @@ private:
     int64_t g, i0, i1;
   };
   static constexpr int64_t kJobColumns = 64;
+  /// The weights were plan constants, converted at finalization.
+  bool weightsConverted = false;
 
   /// Converts every layer's PyTorch weights (\p w: per layer and direction
   /// weight_ih, weight_hh[, bias_ih, bias_hh]) into the kernel's oneDNN
