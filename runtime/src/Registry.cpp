@@ -9,6 +9,8 @@
 
 namespace heed::rt {
 
+void registerAdditiveAttentionKernels();
+void registerAttentionKernels();
 void registerConvKernels();
 void registerDataMovementKernels();
 void registerElementwiseKernels();
@@ -18,6 +20,8 @@ void registerRecurrentKernels();
 void registerReductionKernels();
 
 void registerAllKernels() {
+  registerAdditiveAttentionKernels();
+  registerAttentionKernels();
   registerConvKernels();
   registerDataMovementKernels();
   registerElementwiseKernels();

@@ -1,0 +1,9 @@
+//===- AdditiveAttention.cpp - (being written) ------------------------------------------===//
+
+#include "Kernel.h"
+
+namespace heed::rt {
+
+void registerAdditiveAttentionKernels() {}
+
+} // namespace heed::rt
