@@ -13,7 +13,7 @@ DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         ocl-icd-opencl-dev opencl-headers \
         cmake ninja-build ccache clang-format python3 python3-numpy python3-torch
 
-.PHONY: all deps configure build test check-lit check-unit demo docs format clean
+.PHONY: all deps configure build test check-lit check-unit check-asan check-tsan demo docs format clean
 
 all: build
 
@@ -55,6 +55,21 @@ test: build
 	/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv $(BUILD_DIR)/test || lit=1; \
 	echo "== summary: unit $$([ $$unit = 0 ] && echo passed || echo FAILED), lit $$([ $$lit = 0 ] && echo passed || echo FAILED) =="; \
 	[ $$unit = 0 ] && [ $$lit = 0 ]
+
+# Every test under AddressSanitizer + UBSan (build-asan/).
+check-asan: deps
+	cmake --preset asan
+	cmake --build build-asan -j $(JOBS)
+	cd build-asan && ctest --output-on-failure -j $(JOBS)
+	/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv build-asan/test
+
+# The executor tests under ThreadSanitizer (build-tsan/). Debian's libtbb is
+# not instrumented; test/tsan.supp explains the suppressions this needs.
+check-tsan: deps
+	cmake --preset tsan
+	cmake --build build-tsan --target HeedRuntimeTests -j $(JOBS)
+	TSAN_OPTIONS="suppressions=$(CURDIR)/test/tsan.supp halt_on_error=1" \
+	  build-tsan/unittests/HeedRuntimeTests
 
 demo: build
 	@bash examples/demo.sh $(BUILD_DIR)
