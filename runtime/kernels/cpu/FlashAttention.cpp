@@ -1,9 +1,1020 @@
-//===- FlashAttention.cpp - (being written) ------------------------------------------===//
+//===- FlashAttention.cpp - Scaled dot-product (flash) attention ----------===//
+//
+// Kernels (inputs -> outputs; attributes with defaults; dtypes):
+//
+//   attention : q, k, v [, mask] [, gate] -> out [, probs] [, lse]
+//     q [B, Hq, Lq, D], k [B, Hkv, Lk, D], v [B, Hkv, Lk, Dv], D > 0, Hq a
+//     multiple of Hkv: query head h reads key/value head h / (Hq / Hkv)
+//     (grouped-query attention, K and V are never copied).
+//     mask: broadcastable (NumPy rules) to [B, Hq, Lq, Lk]; f32 is added to
+//       the scaled scores, i1 keeps the positions where it is true.
+//     gate [B, Hq, Lq, Dv]: out is multiplied by sigmoid(gate) (gated
+//       attention).
+//     out [B, Hq, Lq, Dv];
+//     probs [B, Hq, Lq, Lk]: the attention weights;
+//     lse [B, Hq, Lq] f32: log(sum_j exp(s_j)) over each row's final scores
+//       s_j (scaled, masked, top-k applied), -inf for a row that sees no key.
+//
+//   out = softmax_j(s) v with s = scale * q k^T, keys hidden by the structure,
+//   the i1 mask or top-k set to -inf, and an f32 mask added. A row that sees
+//   no key gives zeros in out and probs.
+//
+//   Attributes:
+//     scale (float, required)
+//     structure = 0 : 0 none, 1 causal, 2 window, 3 blocks. Causal and
+//       window align the diagonal bottom-right when Lq != Lk: query row i
+//       sits at key position p = i + Lk - Lq (as in reference/Kernels.h);
+//       causal keeps the keys j <= p, window keeps p - left <= j <= p + right.
+//     window = (left, right) : two integers, required with structure 2.
+//     q_block, k_block : query rows per task and keys per K/V tile. Required
+//       with structure 3, where they also define the block map's tiles.
+//       Default (structure 0-2): q_block = min(Lq, 64); k_block = the
+//       largest of 512, 256, 128 whose f32 working set of a task,
+//         4 * (q_block*D + k_block*(D + Dv) + q_block*k_block + 2*q_block*Dv)
+//       bytes (Q tile, K and V tiles, scores, O and a spare O-sized tile),
+//       fits in half of the per-core L2 cache (sysconf, 1 MiB if unknown),
+//       else 64; then at most Lk. With 1 MiB of L2 and D = Dv = 64 that is
+//       64 x 512 (432 KiB); D = Dv = 128 gives 64 x 256.
+//     block_visit : with structure 3, for each of the ceil(Lq / q_block)
+//       query tiles in order, a count n followed by n key tile indices (key
+//       tile kt holds keys [kt * k_block, (kt + 1) * k_block)); a query tile
+//       sees exactly its listed key tiles, the others are never read.
+//     topk_ratio = 0 : when > 0 (at most 1), each row keeps its
+//       ceil(topk_ratio * Lk) largest scores (after scale, structure and
+//       mask; ties keep the lower key index), the others are masked.
+//     has_mask, has_gate : 0/1; defaults: has_mask = 1 when there are 4 or
+//       more inputs, has_gate = 1 when an input is left after q, k, v and
+//       the mask.
+//     return_probs = 0, return_lse = 0 : 0/1, add the probs and lse outputs
+//       (in that order, after out).
+//     bf16_via_f32 = 0 : 1 widens bf16 q, k and v to f32 and runs the f32
+//       GEMMs (automatic where oneDNN has no bf16 GEMM; the attribute lets
+//       tests exercise that path).
+//   dtypes: q, k, v all f32 -> out f32, or all bf16 -> out bf16 or f32.
+//   mask f32 or i1; gate f32 or q's dtype; probs f32 or out's dtype; lse f32.
+//
+// Execution (FlashAttention-2). One task per (batch, query head, query
+// tile), run with parallelChunks on that fixed grid, so every output element
+// is computed by one task in one order whatever the thread count (bitwise
+// determinism). A task keeps per-row running max m and sum l and an f32
+// accumulator O [q_block, Dv], and for each visited K/V tile:
+//   S = scale * Q K^T        one single-threaded GEMM (dnnl_sgemm for f32;
+//                            a cached oneDNN bf16 x bf16 -> f32 matmul with
+//                            run-time sizes for bf16)
+//   mask                     only where needed: causal/window tiles are
+//                            trimmed to the rectangle of rows and columns
+//                            that see anything, and only rows that do not
+//                            see the whole rectangle get -inf written; tiles
+//                            entirely outside the structure are skipped
+//                            (their K and V are never read); an explicit
+//                            mask is read on every visited tile
+//   m' = max(m, rowmax S), P = exp(S - m'), l = l e^(m - m') + rowsum P,
+//   O = O e^(m - m') + P V   (GEMM with beta = 1; bf16: P rounded to bf16,
+//                            product into the spare tile, then added)
+// and finally out = O / l (zeros when nothing was visible), times
+// sigmoid(gate), lse = m + log l. exp is the vectorised one of VectorExp.h.
+// Per-worker scratch (a thread buffer from OneDnn.h) depends only on the
+// tile sizes, D and Dv, never on Lk.
+//
+// Materialising path (return_probs or topk_ratio): a task walks its query
+// tile in chunks of r = clamp(256 KiB / (4 * Lk), 1, q_block) rows, computes
+// the scores of every visited tile into an r x Lk buffer (same GEMMs and
+// masks), applies top-k per row, takes the softmax over the whole row, writes
+// probs, and accumulates P V tile by tile (never reading unvisited tiles).
+// Top-k finds each row's k-th largest score T with std::nth_element on a
+// copy of the row's visible scores (O(Lk) per row, Lk floats of scratch),
+// keeps scores > T and the first (lowest-index) scores equal to T up to k,
+// exactly the reference's stable ordering. Scratch is O(max(256 KiB, Lk))
+// per worker, still never Lq x Lk.
+//
+//===----------------------------------------------------------------------===//
 
-#include "Kernel.h"
+#include "Broadcast.h"
+#include "Error.h"
+#include "OneDnn.h"
+#include "Parallel.h"
+#include "VectorExp.h"
+
+#include <oneapi/dnnl/dnnl.h>
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <functional>
+#include <limits>
+#include <unordered_map>
+#include <vector>
 
 namespace heed::rt {
+namespace {
 
-void registerAttentionKernels() {}
+using dnnl::memory;
+
+constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+/// Default query rows per task (see the file comment for the rule).
+constexpr int64_t kDefaultQBlock = 64;
+/// Key tile sizes tried for the default, largest first.
+constexpr int64_t kKeyBlocks[] = {512, 256, 128};
+constexpr int64_t kMinKeyBlock = 64;
+/// Target size of the materialising path's per-chunk score buffer.
+constexpr int64_t kRowChunkBytes = 256 << 10;
+/// Scratch slot of OneDnn.h's thread buffers used by this kernel (slot 0 is
+/// oneDNN's scratchpad).
+constexpr unsigned kScratchSlot = 1;
+
+enum Structure : int64_t { None = 0, Causal = 1, Window = 2, Blocks = 3 };
+
+//===----------------------------------------------------------------------===//
+// Small helpers
+//===----------------------------------------------------------------------===//
+
+float bf16ToF32(uint16_t h) {
+  uint32_t u = (uint32_t)h << 16;
+  float f;
+  std::memcpy(&f, &u, 4);
+  return f;
+}
+
+uint16_t f32ToBf16(float f) {
+  uint32_t u;
+  std::memcpy(&u, &f, 4);
+  if ((u & 0x7fffffffu) > 0x7f800000u) // NaN: keep it a (quiet) NaN
+    return (uint16_t)((u >> 16) | 0x40);
+  u += 0x7fffu + ((u >> 16) & 1u); // round to nearest even
+  return (uint16_t)(u >> 16);
+}
+
+/// Round-to-nearest-even conversion of \p n finite, non-negative values
+/// (softmax numerators): no NaN handling needed, so the loop vectorises.
+void toBf16(uint16_t *dst, const float *src, int64_t n) {
+  for (int64_t i = 0; i < n; ++i) {
+    uint32_t u;
+    std::memcpy(&u, &src[i], 4);
+    u += 0x7fffu + ((u >> 16) & 1u);
+    dst[i] = (uint16_t)(u >> 16);
+  }
+}
+
+/// Maximum of x[0, n) (-inf when n == 0). 16 independent lanes reduced in a
+/// fixed order, so the compiler can vectorise it; max is exact, so the
+/// result does not depend on the order anyway.
+float rowMax(const float *x, int64_t n) {
+  float lanes[16];
+  std::fill(lanes, lanes + 16, kNegInf);
+  int64_t j = 0;
+  for (; j + 16 <= n; j += 16)
+    for (int u = 0; u < 16; ++u)
+      lanes[u] = lanes[u] < x[j + u] ? x[j + u] : lanes[u];
+  float m = kNegInf;
+  for (; j < n; ++j)
+    m = m < x[j] ? x[j] : m;
+  for (int u = 0; u < 16; ++u)
+    m = m < lanes[u] ? lanes[u] : m;
+  return m;
+}
+
+int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// Per-core L2 size in bytes (1 MiB when the system does not say).
+int64_t l2CacheBytes() {
+  static const int64_t bytes = [] {
+    long v = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    return v > 0 ? (int64_t)v : (int64_t)1 << 20;
+  }();
+  return bytes;
+}
+
+//===----------------------------------------------------------------------===//
+// GEMMs
+//===----------------------------------------------------------------------===//
+
+/// C[m x n] = alpha * A[m x k] * op(B) + beta * C, row-major, where B is
+/// stored [k x n] or, with \p transB, [n x k]. Single-threaded inside TBB
+/// tasks (the executor pins oneDNN's OpenMP to one thread).
+void sgemm(bool transB, int64_t m, int64_t n, int64_t k, float alpha,
+           const float *a, int64_t lda, const float *b, int64_t ldb, float beta,
+           float *c, int64_t ldc) {
+  dnnl_status_t status = dnnl_sgemm('N', transB ? 'T' : 'N', m, n, k, alpha, a,
+                                    lda, b, ldb, beta, c, ldc);
+  if (status != dnnl_success)
+    fail(HEED_ERROR_INTERNAL, "attention: dnnl_sgemm failed (status " +
+                                  std::to_string((int)status) + ")");
+}
+
+/// C[m x n] (f32) = alpha * A[m x k] * op(B) with bf16 A and B: one cached
+/// oneDNN matmul whose sizes and leading dimensions are given at run time
+/// (oneDNN's bf16 GEMM, f32 accumulation).
+class Bf16Gemm {
+public:
+  Bf16Gemm() = default;
+  Bf16Gemm(bool transB, float alpha) : transB(transB) {
+    char alphaText[32];
+    std::snprintf(alphaText, sizeof alphaText, "%a", (double)alpha);
+    std::string key = std::string("attention bf16 gemm transB=") +
+                      (transB ? "1" : "0") + " alpha=" + alphaText;
+    primitive = cachedPrimitive(key, [&]() -> dnnl::primitive {
+      const memory::dim R = DNNL_RUNTIME_DIM_VAL;
+      memory::desc a({R, R}, memory::data_type::bf16, {R, 1});
+      memory::desc b({R, R}, memory::data_type::bf16,
+                     transB ? memory::dims{1, R} : memory::dims{R, 1});
+      memory::desc c({R, R}, memory::data_type::f32, {R, 1});
+      dnnl::primitive_attr attr = userScratchpadAttr();
+      if (alpha != 1.0f)
+        attr.set_output_scales(0, {alpha});
+      return dnnl::matmul(dnnl::matmul::primitive_desc(
+          dnnl::matmul::desc(a, b, c), attr, cpuEngine()));
+    });
+    scratchpad = scratchpadDesc(primitive);
+  }
+
+  /// True when oneDNN has a bf16 GEMM on this CPU.
+  static bool available() {
+    static const bool ok = [] {
+      try {
+        const memory::dim R = DNNL_RUNTIME_DIM_VAL;
+        memory::desc a({R, R}, memory::data_type::bf16, {R, 1});
+        memory::desc c({R, R}, memory::data_type::f32, {R, 1});
+        dnnl::matmul::primitive_desc pd(dnnl::matmul::desc(a, a, c),
+                                        userScratchpadAttr(), cpuEngine(),
+                                        /*allow_empty=*/true);
+        return (bool)pd;
+      } catch (const dnnl::error &) {
+        return false;
+      }
+    }();
+    return ok;
+  }
+
+  void operator()(int64_t m, int64_t n, int64_t k, const uint16_t *a,
+                  int64_t lda, const uint16_t *b, int64_t ldb, float *c,
+                  int64_t ldc) const {
+    dnnl::engine &engine = cpuEngine();
+    memory::desc aMd({m, k}, memory::data_type::bf16, {lda, 1});
+    memory::desc bMd({k, n}, memory::data_type::bf16,
+                     transB ? memory::dims{1, ldb} : memory::dims{ldb, 1});
+    memory::desc cMd({m, n}, memory::data_type::f32, {ldc, 1});
+    std::unordered_map<int, memory> args;
+    args.emplace(DNNL_ARG_SRC, memory(aMd, engine, const_cast<uint16_t *>(a)));
+    args.emplace(DNNL_ARG_WEIGHTS,
+                 memory(bMd, engine, const_cast<uint16_t *>(b)));
+    args.emplace(DNNL_ARG_DST, memory(cMd, engine, c));
+    addScratchpad(scratchpad, args);
+    dnnl::stream &stream = threadStream();
+    primitive.execute(stream, args);
+    stream.wait();
+  }
+
+  size_t scratchpadBytes() const { return scratchpad.get_size(); }
+
+private:
+  dnnl::primitive primitive;
+  memory::desc scratchpad;
+  bool transB = false;
+};
+
+//===----------------------------------------------------------------------===//
+// Configuration (checked at finalization)
+//===----------------------------------------------------------------------===//
+
+struct Config {
+  int64_t B = 0, Hq = 0, Hkv = 1, group = 1, Lq = 0, Lk = 0, D = 0, Dv = 0;
+  int64_t qBlock = 1, kBlock = 1, qTiles = 0, kTiles = 0;
+  float scale = 1.0f;
+  int64_t structure = None;
+  int64_t left = 0, right = 0;
+  /// Blocks: the sorted, distinct key tiles of each query tile.
+  std::vector<std::vector<int64_t>> visit;
+  bool topk = false;
+  int64_t keep = 0; ///< top-k: scores kept per row
+  bool hasMask = false, hasGate = false, returnProbs = false, returnLse = false;
+  bool bf16 = false;      ///< q, k, v are bf16
+  bool widenBf16 = false; ///< ... and run through f32 copies
+  heed_dtype outType = HEED_F32, gateType = HEED_F32, probsType = HEED_F32,
+             maskType = HEED_F32;
+  /// Element strides of the mask over [B, Hq, Lq, Lk] (0 where broadcast).
+  int64_t maskStrides[4] = {0, 0, 0, 0};
+  /// Materialising path: rows per chunk.
+  int64_t rowChunk = 1;
+  bool materialise() const { return topk || returnProbs; }
+};
+
+int64_t getFlag(const KernelSignature &sig, const std::string &name,
+                int64_t dflt) {
+  int64_t v = sig.attrs.getInt(name, dflt);
+  if (v != 0 && v != 1)
+    fail(HEED_ERROR_INVALID_ARGUMENT, sig.kernel + ": " + name +
+                                          " must be 0 or 1, got " +
+                                          std::to_string(v));
+  return v;
+}
+
+[[noreturn]] void invalid(const KernelSignature &sig, const std::string &msg) {
+  fail(HEED_ERROR_INVALID_ARGUMENT, sig.kernel + ": " + msg);
+}
+
+/// The default key tile for \p qBlock query rows (see the file comment).
+int64_t defaultKeyBlock(int64_t qBlock, int64_t d, int64_t dv) {
+  int64_t budget = l2CacheBytes() / 2;
+  for (int64_t kb : kKeyBlocks) {
+    int64_t bytes =
+        4 * (qBlock * d + kb * (d + dv) + qBlock * kb + 2 * qBlock * dv);
+    if (bytes <= budget)
+      return kb;
+  }
+  return kMinKeyBlock;
+}
+
+/// Parses block_visit into cfg.visit.
+void readBlockVisit(const KernelSignature &sig, Config &cfg) {
+  std::vector<int64_t> flat = sig.attrs.getInts("block_visit");
+  size_t pos = 0;
+  cfg.visit.assign((size_t)cfg.qTiles, {});
+  for (int64_t qt = 0; qt < cfg.qTiles; ++qt) {
+    if (pos >= flat.size())
+      invalid(sig, "block_visit ends before query tile " + std::to_string(qt) +
+                       " (of " + std::to_string(cfg.qTiles) + ")");
+    int64_t count = flat[pos++];
+    int64_t rest = (int64_t)(flat.size() - pos);
+    if (count < 0 || count > rest)
+      invalid(sig, "block_visit: query tile " + std::to_string(qt) +
+                       " has count " + std::to_string(count) + " but " +
+                       std::to_string(rest) + " values follow");
+    std::vector<int64_t> &tiles = cfg.visit[(size_t)qt];
+    for (int64_t c = 0; c < count; ++c) {
+      int64_t kt = flat[pos++];
+      if (kt < 0 || kt >= cfg.kTiles)
+        invalid(sig, "block_visit: query tile " + std::to_string(qt) +
+                         " lists key tile " + std::to_string(kt) +
+                         ", but there are " + std::to_string(cfg.kTiles) +
+                         " key tiles");
+      tiles.push_back(kt);
+    }
+    std::sort(tiles.begin(), tiles.end());
+    tiles.erase(std::unique(tiles.begin(), tiles.end()), tiles.end());
+  }
+  if (pos != flat.size())
+    invalid(sig, "block_visit has " + std::to_string(flat.size() - pos) +
+                     " values after the last query tile (" +
+                     std::to_string(cfg.qTiles) + " query tiles)");
+}
+
+Config readConfig(const KernelSignature &sig) {
+  Config cfg;
+  const Attrs &attrs = sig.attrs;
+  int64_t nIn = (int64_t)sig.inputs.size();
+  cfg.hasMask = getFlag(sig, "has_mask", nIn >= 4 ? 1 : 0);
+  cfg.hasGate = getFlag(sig, "has_gate", nIn > 3 + cfg.hasMask ? 1 : 0);
+  cfg.returnProbs = getFlag(sig, "return_probs", 0);
+  cfg.returnLse = getFlag(sig, "return_lse", 0);
+  int64_t wantIn = 3 + cfg.hasMask + cfg.hasGate;
+  if (nIn != wantIn)
+    invalid(sig, "has_mask = " + std::to_string(cfg.hasMask) +
+                     " and has_gate = " + std::to_string(cfg.hasGate) +
+                     " need " + std::to_string(wantIn) + " inputs, got " +
+                     std::to_string(nIn));
+
+  // dtypes.
+  const TensorDesc &q = sig.inputs[0], &k = sig.inputs[1], &v = sig.inputs[2];
+  const TensorDesc &out = sig.outputs[0];
+  bool allF32 = q.dtype == HEED_F32 && k.dtype == HEED_F32 &&
+                v.dtype == HEED_F32 && out.dtype == HEED_F32;
+  bool allBf16 = q.dtype == HEED_BF16 && k.dtype == HEED_BF16 &&
+                 v.dtype == HEED_BF16 &&
+                 (out.dtype == HEED_BF16 || out.dtype == HEED_F32);
+  if (!allF32 && !allBf16)
+    fail(HEED_ERROR_DTYPE, sig.kernel + ": unsupported dtypes q " + q.str() +
+                               ", k " + k.str() + ", v " + v.str() +
+                               " -> out " + out.str() +
+                               " (supported: f32 -> f32, bf16 -> bf16 or "
+                               "f32)");
+  cfg.bf16 = allBf16;
+  cfg.outType = out.dtype;
+
+  // Shapes.
+  if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
+    sig.shapeError("q, k and v must have rank 4, got q " + q.str() + ", k " +
+                   k.str() + ", v " + v.str());
+  cfg.B = q.dim(0);
+  cfg.Hq = q.dim(1);
+  cfg.Lq = q.dim(2);
+  cfg.D = q.dim(3);
+  cfg.Hkv = k.dim(1);
+  cfg.Lk = k.dim(2);
+  cfg.Dv = v.dim(3);
+  if (k.dim(0) != cfg.B || v.dim(0) != cfg.B)
+    sig.shapeError("batch sizes differ: q " + q.str() + ", k " + k.str() +
+                   ", v " + v.str());
+  if (v.dim(1) != cfg.Hkv || v.dim(2) != cfg.Lk)
+    sig.shapeError("k " + k.str() + " and v " + v.str() +
+                   " must have the same heads and length");
+  if (k.dim(3) != cfg.D)
+    sig.shapeError("q " + q.str() + " and k " + k.str() +
+                   " have different head dims");
+  if (cfg.D == 0)
+    sig.shapeError("the head dim of q " + q.str() + " must be positive");
+  if (cfg.Hkv == 0 || cfg.Hq % cfg.Hkv != 0)
+    sig.shapeError("query heads (" + std::to_string(cfg.Hq) +
+                   ") must be a multiple of key/value heads (" +
+                   std::to_string(cfg.Hkv) + ")");
+  cfg.group = cfg.Hq / cfg.Hkv;
+  auto expectShape = [&](const TensorDesc &t, std::vector<int64_t> shape,
+                         const std::string &what) {
+    if (t.shape != shape) {
+      TensorDesc expected{t.dtype, shape};
+      sig.shapeError(what + " " + t.str() + " should be " + expected.str());
+    }
+  };
+  expectShape(out, {cfg.B, cfg.Hq, cfg.Lq, cfg.Dv}, "output");
+  size_t nextOut = 1;
+  if (cfg.returnProbs) {
+    const TensorDesc &p = sig.outputs[nextOut++];
+    if (p.dtype != HEED_F32 && p.dtype != out.dtype)
+      fail(HEED_ERROR_DTYPE, sig.kernel +
+                                 ": probs must be f32 or the "
+                                 "output's dtype, got " +
+                                 p.str());
+    cfg.probsType = p.dtype;
+    expectShape(p, {cfg.B, cfg.Hq, cfg.Lq, cfg.Lk}, "probs");
+  }
+  if (cfg.returnLse) {
+    const TensorDesc &l = sig.outputs[nextOut++];
+    if (l.dtype != HEED_F32)
+      fail(HEED_ERROR_DTYPE, sig.kernel + ": lse must be f32, got " + l.str());
+    expectShape(l, {cfg.B, cfg.Hq, cfg.Lq}, "lse");
+  }
+  if (cfg.hasMask) {
+    const TensorDesc &m = sig.inputs[3];
+    if (m.dtype != HEED_F32 && m.dtype != HEED_I1)
+      fail(HEED_ERROR_DTYPE,
+           sig.kernel + ": mask must be f32 or i1, got " + m.str());
+    cfg.maskType = m.dtype;
+    TensorDesc full{m.dtype, {cfg.B, cfg.Hq, cfg.Lq, cfg.Lk}};
+    if (m.rank() > 4)
+      sig.shapeError("mask " + m.str() + " does not broadcast to " +
+                     full.str());
+    std::vector<int64_t> s = broadcastStrides(sig, m, full);
+    std::copy(s.begin(), s.end(), cfg.maskStrides);
+  }
+  if (cfg.hasGate) {
+    const TensorDesc &g = sig.inputs[3 + cfg.hasMask];
+    if (g.dtype != HEED_F32 && g.dtype != q.dtype)
+      fail(HEED_ERROR_DTYPE, sig.kernel +
+                                 ": gate must be f32 or q's dtype, "
+                                 "got " +
+                                 g.str());
+    cfg.gateType = g.dtype;
+    expectShape(g, {cfg.B, cfg.Hq, cfg.Lq, cfg.Dv}, "gate");
+  }
+
+  // Attributes.
+  cfg.scale = (float)attrs.getFloat("scale");
+  cfg.structure = attrs.getInt("structure", None);
+  if (cfg.structure < None || cfg.structure > Blocks)
+    invalid(sig, "unknown structure " + std::to_string(cfg.structure) +
+                     " (expected 0 none, 1 causal, 2 window, 3 blocks)");
+  if (cfg.structure == Window) {
+    std::vector<int64_t> w = attrs.getInts("window");
+    if (w.size() != 2)
+      invalid(sig, "window must be 2 integers (left, right), got " +
+                       std::to_string(w.size()));
+    // Beyond +-(Lq + Lk) a window edge changes nothing; clamping keeps the
+    // position arithmetic far from overflow.
+    int64_t bound = cfg.Lq + cfg.Lk + 1;
+    cfg.left = std::clamp(w[0], -bound, bound);
+    cfg.right = std::clamp(w[1], -bound, bound);
+  }
+  if (cfg.structure == Blocks &&
+      (!attrs.has("q_block") || !attrs.has("k_block")))
+    invalid(sig, "structure 3 (blocks) needs the q_block and k_block "
+                 "attributes");
+  int64_t qBlock = attrs.getInt(
+      "q_block", std::max<int64_t>(1, std::min(cfg.Lq, kDefaultQBlock)));
+  if (qBlock < 1)
+    invalid(sig, "q_block must be positive, got " + std::to_string(qBlock));
+  int64_t kBlock = attrs.getInt(
+      "k_block",
+      std::max<int64_t>(
+          1, std::min(cfg.Lk, defaultKeyBlock(qBlock, cfg.D, cfg.Dv))));
+  if (kBlock < 1)
+    invalid(sig, "k_block must be positive, got " + std::to_string(kBlock));
+  cfg.qBlock = qBlock;
+  cfg.kBlock = kBlock;
+  cfg.qTiles = ceilDiv(cfg.Lq, qBlock);
+  cfg.kTiles = ceilDiv(cfg.Lk, kBlock);
+  if (cfg.structure == Blocks)
+    readBlockVisit(sig, cfg);
+
+  double ratio = attrs.getFloat("topk_ratio", 0.0);
+  if (!(ratio >= 0.0 && ratio <= 1.0))
+    invalid(sig, "topk_ratio must be in [0, 1] (0: off), got " +
+                     std::to_string(ratio));
+  cfg.topk = ratio > 0.0;
+  if (cfg.topk) {
+    // Exactly as the reference computes it.
+    int64_t keep = (int64_t)std::ceil(ratio * (double)cfg.Lk);
+    cfg.keep = std::min(std::max(keep, (int64_t)0), cfg.Lk);
+  }
+  cfg.widenBf16 = cfg.bf16 && (getFlag(sig, "bf16_via_f32", 0) == 1 ||
+                               !Bf16Gemm::available());
+  cfg.rowChunk = std::clamp<int64_t>(
+      kRowChunkBytes / (4 * std::max<int64_t>(cfg.Lk, 1)), 1, cfg.qBlock);
+  return cfg;
+}
+
+//===----------------------------------------------------------------------===//
+// The kernel
+//===----------------------------------------------------------------------===//
+
+/// The rectangle of a (query rows x key tile) block that is computed, and
+/// whether the structure hides some of its entries.
+struct Box {
+  int64_t ra = 0, rb = 0, ca = 0, cb = 0;
+  bool partial = false;
+};
+
+/// Per-task pointers: the head's slices of every operand.
+struct Head {
+  int64_t b = 0, h = 0;
+  const void *q = nullptr, *k = nullptr, *v = nullptr; ///< row 0 of the head
+  const char *mask = nullptr; ///< element (b, h, 0, 0), strides in cfg
+  const void *gate = nullptr;
+  void *out = nullptr, *probs = nullptr;
+  float *lse = nullptr;
+};
+
+/// Carves the per-worker scratch buffer.
+struct Scratch {
+  float *s = nullptr;               ///< scores / P: rows x ld
+  uint16_t *p16 = nullptr;          ///< bf16 P: rows x ld
+  float *o = nullptr;               ///< accumulator: rows x Dv
+  float *tmp = nullptr;             ///< bf16 P V product: rows x Dv
+  float *m = nullptr, *l = nullptr; ///< running max and sum: rows
+  float *sel = nullptr;             ///< top-k selection: Lk
+
+  /// Lays the buffers out from \p base (null: just measures); returns bytes.
+  size_t layout(char *base, int64_t rows, int64_t ld, int64_t dv, bool bf16,
+                int64_t selLen) {
+    size_t at = 0;
+    auto take = [&](size_t bytes) -> char * {
+      char *p = base ? base + at : nullptr;
+      at += (bytes + 63) / 64 * 64;
+      return p;
+    };
+    s = (float *)take(sizeof(float) * rows * ld);
+    p16 = bf16 ? (uint16_t *)take(2 * rows * ld) : nullptr;
+    o = (float *)take(sizeof(float) * rows * dv);
+    tmp = bf16 ? (float *)take(sizeof(float) * rows * dv) : nullptr;
+    m = (float *)take(sizeof(float) * rows);
+    l = (float *)take(sizeof(float) * rows);
+    sel = (float *)take(sizeof(float) * selLen);
+    return at;
+  }
+};
+
+class AttentionKernel : public Kernel {
+public:
+  explicit AttentionKernel(Config config) : cfg(std::move(config)) {
+    bool nativeBf16 = cfg.bf16 && !cfg.widenBf16;
+    if (nativeBf16) {
+      qk = Bf16Gemm(/*transB=*/true, cfg.scale);
+      pv = Bf16Gemm(/*transB=*/false, 1.0f);
+    }
+    Scratch sc;
+    if (cfg.materialise())
+      scratch = sc.layout(nullptr, cfg.rowChunk, std::max<int64_t>(cfg.Lk, 1),
+                          cfg.Dv, nativeBf16, cfg.topk ? cfg.Lk : 0);
+    else
+      scratch =
+          sc.layout(nullptr, cfg.qBlock, cfg.kBlock, cfg.Dv, nativeBf16, 0);
+  }
+
+  void run(const void *const *in, void *const *out) override {
+    Operands ops;
+    ops.q = in[0];
+    ops.k = in[1];
+    ops.v = in[2];
+    ops.mask = cfg.hasMask ? in[3] : nullptr;
+    ops.gate = cfg.hasGate ? in[3 + cfg.hasMask] : nullptr;
+    ops.out = out[0];
+    size_t nextOut = 1;
+    ops.probs = cfg.returnProbs ? out[nextOut++] : nullptr;
+    ops.lse = cfg.returnLse ? static_cast<float *>(out[nextOut++]) : nullptr;
+
+    // Without a bf16 GEMM, q, k and v are widened to f32 copies first.
+    std::vector<float> wide[3];
+    if (cfg.widenBf16) {
+      const void **ptrs[3] = {&ops.q, &ops.k, &ops.v};
+      int64_t counts[3] = {cfg.B * cfg.Hq * cfg.Lq * cfg.D,
+                           cfg.B * cfg.Hkv * cfg.Lk * cfg.D,
+                           cfg.B * cfg.Hkv * cfg.Lk * cfg.Dv};
+      for (int i = 0; i < 3; ++i) {
+        wide[i].resize((size_t)counts[i]);
+        const uint16_t *src = static_cast<const uint16_t *>(*ptrs[i]);
+        float *dst = wide[i].data();
+        parallelChunks(counts[i], 1 << 16, [&](int64_t b, int64_t e) {
+          for (int64_t j = b; j < e; ++j)
+            dst[j] = bf16ToF32(src[j]);
+        });
+        *ptrs[i] = dst;
+      }
+    }
+
+    parallelChunks(cfg.B * cfg.Hq * cfg.qTiles, 1, [&](int64_t b, int64_t e) {
+      for (int64_t t = b; t < e; ++t)
+        runTask(t, ops);
+    });
+  }
+
+  size_t scratchBytes() const override {
+    size_t bytes =
+        scratch + std::max(qk.scratchpadBytes(), pv.scratchpadBytes());
+    if (cfg.widenBf16)
+      bytes += 4 * (size_t)(cfg.B * cfg.Hq * cfg.Lq * cfg.D +
+                            cfg.B * cfg.Hkv * cfg.Lk * (cfg.D + cfg.Dv));
+    return bytes;
+  }
+
+private:
+  struct Operands {
+    const void *q, *k, *v, *mask, *gate;
+    void *out, *probs;
+    float *lse;
+  };
+
+  /// Whether the GEMMs read bf16 operands (else f32, possibly widened).
+  bool gemmBf16() const { return cfg.bf16 && !cfg.widenBf16; }
+  size_t inBytes() const { return gemmBf16() ? 2 : 4; }
+
+  //===--- Structure ------------------------------------------------------===//
+
+  /// Keys [lo, hi] visible from query row \p i under causal or window (lo >
+  /// hi when none); every key otherwise.
+  std::pair<int64_t, int64_t> rowRange(int64_t i) const {
+    int64_t pos = i + cfg.Lk - cfg.Lq;
+    switch (cfg.structure) {
+    case Causal:
+      return {0, std::min(pos, cfg.Lk - 1)};
+    case Window:
+      return {std::max<int64_t>(0, pos - cfg.left),
+              std::min(cfg.Lk - 1, pos + cfg.right)};
+    default:
+      return {0, cfg.Lk - 1};
+    }
+  }
+
+  /// Calls \p fn(kt) for the key tiles that query rows [r0, r1) of query
+  /// tile \p qt visit, in increasing order.
+  template <typename Fn>
+  void forEachTile(int64_t qt, int64_t r0, int64_t r1, const Fn &fn) const {
+    if (cfg.structure == Blocks) {
+      for (int64_t kt : cfg.visit[(size_t)qt])
+        fn(kt);
+      return;
+    }
+    int64_t first = cfg.kTiles, last = -1;
+    if (cfg.structure == None) {
+      first = 0;
+      last = cfg.kTiles - 1;
+    } else {
+      // lo and hi never decrease with the row: the union of the rows'
+      // ranges spans from the first non-empty row's lo to the last one's hi.
+      for (int64_t i = r0; i < r1; ++i) {
+        auto [lo, hi] = rowRange(i);
+        if (lo <= hi) {
+          first = std::min(first, lo / cfg.kBlock);
+          last = std::max(last, hi / cfg.kBlock);
+        }
+      }
+    }
+    for (int64_t kt = first; kt <= last; ++kt)
+      fn(kt);
+  }
+
+  /// The computed rectangle of query rows [r0, r1) x key tile \p kt; false
+  /// when the structure hides all of it.
+  bool tileBox(int64_t r0, int64_t r1, int64_t kt, Box &box) const {
+    int64_t c0 = kt * cfg.kBlock, c1 = std::min(cfg.Lk, c0 + cfg.kBlock);
+    if (cfg.structure == None || cfg.structure == Blocks) {
+      box = {r0, r1, c0, c1, false};
+      return r0 < r1 && c0 < c1;
+    }
+    box = {r1, r0, c1, c0, false};
+    for (int64_t i = r0; i < r1; ++i) {
+      auto [lo, hi] = rowRange(i);
+      lo = std::max(lo, c0);
+      hi = std::min(hi, c1 - 1);
+      if (lo > hi)
+        continue;
+      box.ra = std::min(box.ra, i);
+      box.rb = std::max(box.rb, i + 1);
+      box.ca = std::min(box.ca, lo);
+      box.cb = std::max(box.cb, hi + 1);
+    }
+    if (box.ra >= box.rb)
+      return false;
+    for (int64_t i = box.ra; i < box.rb && !box.partial; ++i) {
+      auto [lo, hi] = rowRange(i);
+      box.partial = lo > box.ca || hi < box.cb - 1;
+    }
+    return true;
+  }
+
+  //===--- Tile steps -----------------------------------------------------===//
+
+  /// Scores of \p box: s[(i - r0) * ld + (j - colBase)] for i in [ra, rb),
+  /// j in [ca, cb): GEMM, then the structure's and the mask's -inf / bias.
+  void scores(const Head &hd, const Box &box, int64_t r0, float *s, int64_t ld,
+              int64_t colBase) const {
+    int64_t m = box.rb - box.ra, n = box.cb - box.ca;
+    float *dst = s + (box.ra - r0) * ld + (box.ca - colBase);
+    if (gemmBf16()) {
+      const uint16_t *q = static_cast<const uint16_t *>(hd.q) + box.ra * cfg.D;
+      const uint16_t *k = static_cast<const uint16_t *>(hd.k) + box.ca * cfg.D;
+      qk(m, n, cfg.D, q, cfg.D, k, cfg.D, dst, ld);
+    } else {
+      const float *q = static_cast<const float *>(hd.q) + box.ra * cfg.D;
+      const float *k = static_cast<const float *>(hd.k) + box.ca * cfg.D;
+      sgemm(true, m, n, cfg.D, cfg.scale, q, cfg.D, k, cfg.D, 0.0f, dst, ld);
+    }
+    for (int64_t i = box.ra; i < box.rb; ++i) {
+      float *row = s + (i - r0) * ld + (box.ca - colBase); // row[j - ca]
+      if (box.partial) {
+        auto [lo, hi] = rowRange(i);
+        for (int64_t j = box.ca; j < std::min(lo, box.cb); ++j)
+          row[j - box.ca] = kNegInf;
+        for (int64_t j = std::max(hi + 1, box.ca); j < box.cb; ++j)
+          row[j - box.ca] = kNegInf;
+      }
+      if (hd.mask) {
+        const int64_t si = cfg.maskStrides[2], sj = cfg.maskStrides[3];
+        if (cfg.maskType == HEED_F32) {
+          const float *mrow =
+              reinterpret_cast<const float *>(hd.mask) + i * si + box.ca * sj;
+          if (sj == 0) {
+            float add = mrow[0];
+            for (int64_t x = 0; x < n; ++x)
+              row[x] += add;
+          } else { // sj == 1: the mask's last dim is Lk
+            for (int64_t x = 0; x < n; ++x)
+              row[x] += mrow[x];
+          }
+        } else {
+          const uint8_t *mrow =
+              reinterpret_cast<const uint8_t *>(hd.mask) + i * si + box.ca * sj;
+          for (int64_t x = 0; x < n; ++x)
+            if (!mrow[x * sj])
+              row[x] = kNegInf;
+        }
+      }
+    }
+  }
+
+  /// o[(i - r0) * Dv + e] += P V over \p box, P read like scores() writes.
+  void addPV(const Head &hd, const Box &box, int64_t r0, const float *p,
+             uint16_t *p16, int64_t ld, int64_t colBase, float *o,
+             float *tmp) const {
+    if (cfg.Dv == 0)
+      return;
+    int64_t m = box.rb - box.ra, n = box.cb - box.ca;
+    int64_t off = (box.ra - r0) * ld + (box.ca - colBase);
+    float *oRows = o + (box.ra - r0) * cfg.Dv;
+    if (gemmBf16()) {
+      for (int64_t i = 0; i < m; ++i)
+        toBf16(p16 + off + i * ld, p + off + i * ld, n);
+      const uint16_t *v = static_cast<const uint16_t *>(hd.v) + box.ca * cfg.Dv;
+      pv(m, cfg.Dv, n, p16 + off, ld, v, cfg.Dv, tmp, cfg.Dv);
+      for (int64_t i = 0; i < m * cfg.Dv; ++i)
+        oRows[i] += tmp[i];
+    } else {
+      const float *v = static_cast<const float *>(hd.v) + box.ca * cfg.Dv;
+      sgemm(false, m, cfg.Dv, n, 1.0f, p + off, ld, v, cfg.Dv, 1.0f, oRows,
+            cfg.Dv);
+    }
+  }
+
+  /// Online-softmax step for one row of scores x[0, n): updates the running
+  /// max \p m and sum \p l, turns x into exp(x - m'), and returns the factor
+  /// e^(m - m') by which the row's accumulator must be scaled.
+  static float softmaxStep(float *x, int64_t n, float &m, float &l) {
+    float mNew = std::max(m, rowMax(x, n));
+    if (mNew == kNegInf) { // nothing visible yet: P = 0, nothing to rescale
+      std::fill(x, x + n, 0.0f);
+      return 1.0f;
+    }
+    float alpha = m == mNew ? 1.0f : expScalar(m - mNew); // exp(-inf) = 0
+    float sum = expScaleShiftSum(x, n, 1.0f, mNew);
+    l = l * alpha + sum;
+    m = mNew;
+    return alpha;
+  }
+
+  /// Keeps the cfg.keep largest entries (> -inf) of row[0, n), ties to the
+  /// lower index, as the reference's stable sort does; the rest become -inf.
+  void keepTopK(float *row, int64_t n, float *sel) const {
+    int64_t visible = 0, candidates = 0;
+    for (int64_t j = 0; j < n; ++j) {
+      float x = row[j];
+      if (x == kNegInf)
+        continue;
+      ++visible;
+      if (!std::isnan(x)) // NaN would break nth_element's ordering
+        sel[candidates++] = x;
+    }
+    if (visible <= cfg.keep)
+      return;
+    int64_t keep = cfg.keep;
+    if (keep == 0) {
+      std::fill(row, row + n, kNegInf);
+      return;
+    }
+    if (candidates <= keep) // only with NaN scores: keep them all
+      return;
+    std::nth_element(sel, sel + keep - 1, sel + candidates,
+                     std::greater<float>());
+    float threshold = sel[keep - 1];
+    int64_t above = 0;
+    for (int64_t j = 0; j < n; ++j)
+      above += row[j] > threshold;
+    int64_t ties = keep - above; // scores equal to the threshold to keep
+    for (int64_t j = 0; j < n; ++j) {
+      float x = row[j];
+      if (x > threshold)
+        continue;
+      if (x == threshold && ties > 0)
+        --ties;
+      else
+        row[j] = kNegInf;
+    }
+  }
+
+  /// Writes out (and lse) for query rows [r0, r1) from the accumulator.
+  void finishRows(const Head &hd, int64_t r0, int64_t r1, const float *o,
+                  const float *m, const float *l) const {
+    int64_t dv = cfg.Dv;
+    for (int64_t i = r0; i < r1; ++i) {
+      int64_t r = i - r0;
+      float inv = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
+      const float *src = o + r * dv;
+      float row[512];
+      for (int64_t e0 = 0; e0 < dv; e0 += 512) {
+        int64_t e1 = std::min(dv, e0 + 512);
+        for (int64_t e = e0; e < e1; ++e)
+          row[e - e0] = src[e] * inv;
+        if (hd.gate) {
+          for (int64_t e = e0; e < e1; ++e) {
+            float g = cfg.gateType == HEED_F32
+                          ? static_cast<const float *>(hd.gate)[i * dv + e]
+                          : bf16ToF32(static_cast<const uint16_t *>(
+                                hd.gate)[i * dv + e]);
+            row[e - e0] *= 1.0f / (1.0f + std::exp(-g));
+          }
+        }
+        if (cfg.outType == HEED_F32)
+          std::memcpy(static_cast<float *>(hd.out) + i * dv + e0, row,
+                      sizeof(float) * (e1 - e0));
+        else
+          for (int64_t e = e0; e < e1; ++e)
+            static_cast<uint16_t *>(hd.out)[i * dv + e] =
+                f32ToBf16(row[e - e0]);
+      }
+      if (hd.lse)
+        hd.lse[i] = l[r] > 0.0f ? m[r] + std::log(l[r]) : kNegInf;
+    }
+  }
+
+  //===--- Tasks ----------------------------------------------------------===//
+
+  void runTask(int64_t t, const Operands &ops) const {
+    int64_t qt = t % cfg.qTiles;
+    int64_t h = (t / cfg.qTiles) % cfg.Hq;
+    int64_t b = t / cfg.qTiles / cfg.Hq;
+    int64_t hkv = h / cfg.group;
+    size_t in = inBytes();
+    Head hd;
+    hd.b = b;
+    hd.h = h;
+    hd.q = static_cast<const char *>(ops.q) +
+           (b * cfg.Hq + h) * cfg.Lq * cfg.D * in;
+    hd.k = static_cast<const char *>(ops.k) +
+           (b * cfg.Hkv + hkv) * cfg.Lk * cfg.D * in;
+    hd.v = static_cast<const char *>(ops.v) +
+           (b * cfg.Hkv + hkv) * cfg.Lk * cfg.Dv * in;
+    if (ops.mask)
+      hd.mask = static_cast<const char *>(ops.mask) +
+                (b * cfg.maskStrides[0] + h * cfg.maskStrides[1]) *
+                    (int64_t)dtypeBytes(cfg.maskType);
+    int64_t rowsBefore = (b * cfg.Hq + h) * cfg.Lq; // rows of earlier heads
+    if (ops.gate)
+      hd.gate = static_cast<const char *>(ops.gate) +
+                rowsBefore * cfg.Dv * (int64_t)dtypeBytes(cfg.gateType);
+    hd.out = static_cast<char *>(ops.out) +
+             rowsBefore * cfg.Dv * (int64_t)dtypeBytes(cfg.outType);
+    if (ops.probs)
+      hd.probs = static_cast<char *>(ops.probs) +
+                 rowsBefore * cfg.Lk * (int64_t)dtypeBytes(cfg.probsType);
+    if (ops.lse)
+      hd.lse = ops.lse + rowsBefore;
+
+    int64_t r0 = qt * cfg.qBlock, r1 = std::min(cfg.Lq, r0 + cfg.qBlock);
+    Scratch sc;
+    char *base = static_cast<char *>(threadScratch(kScratchSlot, scratch));
+    if (cfg.materialise()) {
+      sc.layout(base, cfg.rowChunk, std::max<int64_t>(cfg.Lk, 1), cfg.Dv,
+                gemmBf16(), cfg.topk ? cfg.Lk : 0);
+      for (int64_t c0 = r0; c0 < r1; c0 += cfg.rowChunk)
+        materialisedRows(hd, qt, c0, std::min(r1, c0 + cfg.rowChunk), sc);
+    } else {
+      sc.layout(base, cfg.qBlock, cfg.kBlock, cfg.Dv, gemmBf16(), 0);
+      flashRows(hd, qt, r0, r1, sc);
+    }
+  }
+
+  /// The flash path for query rows [r0, r1) of query tile \p qt.
+  void flashRows(const Head &hd, int64_t qt, int64_t r0, int64_t r1,
+                 const Scratch &sc) const {
+    int64_t rows = r1 - r0, ld = cfg.kBlock, dv = cfg.Dv;
+    std::fill(sc.o, sc.o + rows * dv, 0.0f);
+    std::fill(sc.m, sc.m + rows, kNegInf);
+    std::fill(sc.l, sc.l + rows, 0.0f);
+    forEachTile(qt, r0, r1, [&](int64_t kt) {
+      Box box;
+      if (!tileBox(r0, r1, kt, box))
+        return;
+      int64_t colBase = box.ca; // the tile's scores start at column 0
+      scores(hd, box, r0, sc.s, ld, colBase);
+      for (int64_t i = box.ra; i < box.rb; ++i) {
+        int64_t r = i - r0;
+        float alpha =
+            softmaxStep(sc.s + r * ld, box.cb - box.ca, sc.m[r], sc.l[r]);
+        if (alpha != 1.0f)
+          for (float *o = sc.o + r * dv, *e = o + dv; o != e; ++o)
+            *o *= alpha;
+      }
+      addPV(hd, box, r0, sc.s, sc.p16, ld, colBase, sc.o, sc.tmp);
+    });
+    finishRows(hd, r0, r1, sc.o, sc.m, sc.l);
+  }
+
+  /// The materialising path (probs or top-k) for query rows [r0, r1).
+  void materialisedRows(const Head &hd, int64_t qt, int64_t r0, int64_t r1,
+                        const Scratch &sc) const {
+    int64_t rows = r1 - r0, ld = std::max<int64_t>(cfg.Lk, 1), dv = cfg.Dv;
+    std::fill(sc.s, sc.s + rows * ld, kNegInf);
+    std::fill(sc.o, sc.o + rows * dv, 0.0f);
+    forEachTile(qt, r0, r1, [&](int64_t kt) {
+      Box box;
+      if (tileBox(r0, r1, kt, box))
+        scores(hd, box, r0, sc.s, ld, 0);
+    });
+    for (int64_t r = 0; r < rows; ++r) {
+      float *row = sc.s + r * ld;
+      if (cfg.topk)
+        keepTopK(row, cfg.Lk, sc.sel);
+      sc.m[r] = kNegInf;
+      sc.l[r] = 0.0f;
+      softmaxStep(row, cfg.Lk, sc.m[r], sc.l[r]);
+    }
+    forEachTile(qt, r0, r1, [&](int64_t kt) {
+      Box box;
+      if (tileBox(r0, r1, kt, box))
+        addPV(hd, box, r0, sc.s, sc.p16, ld, 0, sc.o, sc.tmp);
+    });
+    if (hd.probs) {
+      for (int64_t r = 0; r < rows; ++r) {
+        const float *row = sc.s + r * ld;
+        float inv = sc.l[r] > 0.0f ? 1.0f / sc.l[r] : 0.0f;
+        int64_t i = r0 + r;
+        if (cfg.probsType == HEED_F32) {
+          float *dst = static_cast<float *>(hd.probs) + i * cfg.Lk;
+          for (int64_t j = 0; j < cfg.Lk; ++j)
+            dst[j] = row[j] * inv;
+        } else {
+          uint16_t *dst = static_cast<uint16_t *>(hd.probs) + i * cfg.Lk;
+          for (int64_t j = 0; j < cfg.Lk; ++j)
+            dst[j] = f32ToBf16(row[j] * inv);
+        }
+      }
+    }
+    finishRows(hd, r0, r1, sc.o, sc.m, sc.l);
+  }
+
+  Config cfg;
+  Bf16Gemm qk, pv;
+  size_t scratch = 0; ///< bytes of the per-worker thread buffer
+};
+
+std::unique_ptr<Kernel> makeAttention(const KernelSignature &sig) {
+  size_t outputs =
+      1 + getFlag(sig, "return_probs", 0) + getFlag(sig, "return_lse", 0);
+  sig.expectArity(3, outputs, 5);
+  return std::make_unique<AttentionKernel>(readConfig(sig));
+}
+
+} // namespace
+
+void registerAttentionKernels() { registerKernel("attention", makeAttention); }
 
 } // namespace heed::rt

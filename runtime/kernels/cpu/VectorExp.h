@@ -24,12 +24,13 @@
 //   NaN                        -> the same NaN
 //
 // Accuracy, measured against double-precision std::exp on EVERY f32 in
-// [-87, 88] (2,240,000,000-odd values; bench-free tool in the test file's
-// comment) and on the special values above:
+// [-87, 88] (2,237,530,114 values; the same maxima on the whole unflushed,
+// unsaturated range [-87.3, 88.7228317]) and on the special values above:
 //   path     max relative error    max error in ulp of the f32 result
-//   avx512   1.19e-7               0.93 ulp
-//   avx2     1.19e-7               0.93 ulp      (bitwise equal to avx512)
-//   scalar   1.44e-7               1.31 ulp      (no FMA: mul + add)
+//   avx512   7.58e-8               0.916 ulp
+//   avx2     7.58e-8               0.916 ulp     (bitwise equal to avx512)
+//   scalar   9.99e-8               1.209 ulp     (no FMA: mul + add)
+// (AMD EPYC, GCC 12; measured 2026-11-24.)
 // Every op is IEEE-rounded and the AVX2 and AVX-512 paths run the same fused
 // multiply-adds, so they give bitwise identical results (tested); the scalar
 // path rounds its products separately and may differ in the last bit.
@@ -74,9 +75,9 @@ void expInPlaceWith(ExpPath path, float *x, int64_t n);
 float expScalar(float x);
 
 /// The softmax inner loop in one pass: x[i] = exp(x[i] * scale - shift)
-/// (the argument computed with one fused multiply-add, so x[i] = -inf with
-/// scale > 0 gives exactly 0), and returns the sum of the new x[i]. \p shift
-/// must be finite (a row's running max; keep rows whose max is -inf out).
+/// (the argument is one fused multiply-add on the SIMD paths; x[i] = -inf
+/// with scale > 0 gives exactly 0), and returns the sum of the new x[i]. \p
+/// shift must be finite (a row's running max; keep rows whose max is -inf out).
 /// The sum is accumulated in f32 lanes and reduced in a fixed order, so it
 /// depends only on the inputs and the path (not on threads or alignment);
 /// the AVX2 and AVX-512 sums may differ in the last bits (lane count).
