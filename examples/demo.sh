@@ -11,8 +11,8 @@ trap 'rm -rf "$out"' EXIT
 echo "== 1. the model: $model"
 grep -v '^\s*#' "$model" | sed '/^\s*$/d' | head -40
 echo
-echo "== 2. heedc --emit=mlir (first ops of the tensor-level module)"
-"$bin/heedc" "$model" --emit=mlir --no-locations | grep -E 'heed\.|attn\.' | head -12
+echo "== 2. heedc --emit=mlir (the first compute ops of the tensor-level module)"
+"$bin/heedc" "$model" --emit=mlir --no-locations | grep -E 'heed\.|attn\.' | grep -v 'heed.param' | head -12
 echo "   ... $("$bin/heedc" "$model" --emit=mlir --no-locations | grep -cE 'heed\.|attn\.') ops in all"
 echo
 echo "== 3. heed-run --reference with random weights and inputs"
