@@ -24,7 +24,9 @@
 //     structure = 0 : 0 none, 1 causal, 2 window, 3 blocks. Causal and
 //       window align the diagonal bottom-right when Lq != Lk: query row i
 //       sits at key position p = i + Lk - Lq (as in reference/Kernels.h);
-//       causal keeps the keys j <= p, window keeps p - left <= j <= p + right.
+//       causal keeps the keys j <= p (so with Lq > Lk the first Lq - Lk rows
+//       see no key), window keeps p - left <= j <= p + right (left and right
+//       may be negative, e.g. (4, -1) excludes the diagonal).
 //     window = (left, right) : two integers, required with structure 2.
 //     q_block, k_block : query rows per task and keys per K/V tile. Required
 //       with structure 3, where they also define the block map's tiles.
@@ -73,8 +75,9 @@
 //                            product into the spare tile, then added)
 // and finally out = O / l (zeros when nothing was visible), times
 // sigmoid(gate), lse = m + log l. exp is the vectorised one of VectorExp.h.
-// Per-worker scratch (a thread buffer from OneDnn.h) depends only on the
-// tile sizes, D and Dv, never on Lk.
+// Per-worker scratch (a thread buffer from OneDnn.h) depends only on
+// q_block, k_block (each capped at Lq and Lk) and Dv: it does not grow with
+// Lk.
 //
 // Materialising path (return_probs or topk_ratio): a task walks its query
 // tile in chunks of r = clamp(256 KiB / (4 * Lk), 1, q_block) rows, computes
@@ -88,6 +91,17 @@
 // per worker, still never Lq x Lk.
 //
 //===----------------------------------------------------------------------===//
+
+#if defined(__x86_64__)
+// GCC 12's AVX-512 intrinsics pass _mm512_undefined_ps() (a self-initialised
+// variable) as a pass-through operand, which -W(maybe-)uninitialized reports
+// at the header's lines: silence it for the header only (as VectorExp.cpp).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+#endif
 
 #include "Broadcast.h"
 #include "Error.h"
@@ -147,9 +161,15 @@ uint16_t f32ToBf16(float f) {
   return (uint16_t)(u >> 16);
 }
 
+// Row helpers of the softmax. Each has a portable version and an AVX-512
+// one (function-level target attribute, chosen at run time with VectorExp's
+// path, so libheedrt still runs on any x86-64). Both compute the same
+// values: max and the scaling are exact per element, the bf16 rounding is
+// integer arithmetic.
+
 /// Round-to-nearest-even conversion of \p n finite, non-negative values
-/// (softmax numerators): no NaN handling needed, so the loop vectorises.
-void toBf16(uint16_t *dst, const float *src, int64_t n) {
+/// (softmax numerators): no NaN handling needed.
+void toBf16Generic(uint16_t *dst, const float *src, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     uint32_t u;
     std::memcpy(&u, &src[i], 4);
@@ -158,22 +178,133 @@ void toBf16(uint16_t *dst, const float *src, int64_t n) {
   }
 }
 
-/// Maximum of x[0, n) (-inf when n == 0). 16 independent lanes reduced in a
-/// fixed order, so the compiler can vectorise it; max is exact, so the
-/// result does not depend on the order anyway.
-float rowMax(const float *x, int64_t n) {
-  float lanes[16];
-  std::fill(lanes, lanes + 16, kNegInf);
+/// Maximum of x[0, n) (-inf when n == 0), four independent chains.
+float rowMaxGeneric(const float *x, int64_t n) {
+  float m[4] = {kNegInf, kNegInf, kNegInf, kNegInf};
   int64_t j = 0;
-  for (; j + 16 <= n; j += 16)
-    for (int u = 0; u < 16; ++u)
-      lanes[u] = lanes[u] < x[j + u] ? x[j + u] : lanes[u];
-  float m = kNegInf;
+  for (; j + 4 <= n; j += 4)
+    for (int u = 0; u < 4; ++u)
+      m[u] = m[u] < x[j + u] ? x[j + u] : m[u];
   for (; j < n; ++j)
-    m = m < x[j] ? x[j] : m;
-  for (int u = 0; u < 16; ++u)
-    m = m < lanes[u] ? lanes[u] : m;
-  return m;
+    m[0] = m[0] < x[j] ? x[j] : m[0];
+  return std::max(std::max(m[0], m[1]), std::max(m[2], m[3]));
+}
+
+void scaleGeneric(float *x, int64_t n, float a) {
+  for (int64_t i = 0; i < n; ++i)
+    x[i] *= a;
+}
+
+void addGeneric(float *x, const float *y, int64_t n) {
+  for (int64_t i = 0; i < n; ++i)
+    x[i] += y[i];
+}
+
+#if defined(__x86_64__)
+__attribute__((target("avx512f"))) __mmask16 tailMask(int64_t left) {
+  return (__mmask16)((1u << left) - 1u);
+}
+
+__attribute__((target("avx512f"))) float rowMaxAvx512(const float *x,
+                                                      int64_t n) {
+  __m512 m0 = _mm512_set1_ps(kNegInf), m1 = m0, m2 = m0, m3 = m0;
+  int64_t j = 0;
+  for (; j + 64 <= n; j += 64) {
+    m0 = _mm512_max_ps(m0, _mm512_loadu_ps(x + j));
+    m1 = _mm512_max_ps(m1, _mm512_loadu_ps(x + j + 16));
+    m2 = _mm512_max_ps(m2, _mm512_loadu_ps(x + j + 32));
+    m3 = _mm512_max_ps(m3, _mm512_loadu_ps(x + j + 48));
+  }
+  for (; j + 16 <= n; j += 16)
+    m0 = _mm512_max_ps(m0, _mm512_loadu_ps(x + j));
+  if (j < n)
+    m1 = _mm512_max_ps(m1, _mm512_mask_loadu_ps(_mm512_set1_ps(kNegInf),
+                                                tailMask(n - j), x + j));
+  return _mm512_reduce_max_ps(
+      _mm512_max_ps(_mm512_max_ps(m0, m1), _mm512_max_ps(m2, m3)));
+}
+
+__attribute__((target("avx512f"))) void scaleAvx512(float *x, int64_t n,
+                                                    float a) {
+  __m512 va = _mm512_set1_ps(a);
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(x + i, _mm512_mul_ps(_mm512_loadu_ps(x + i), va));
+  if (i < n) {
+    __mmask16 k = tailMask(n - i);
+    _mm512_mask_storeu_ps(x + i, k,
+                          _mm512_mul_ps(_mm512_maskz_loadu_ps(k, x + i), va));
+  }
+}
+
+__attribute__((target("avx512f"))) void addAvx512(float *x, const float *y,
+                                                  int64_t n) {
+  int64_t i = 0;
+  for (; i + 16 <= n; i += 16)
+    _mm512_storeu_ps(
+        x + i, _mm512_add_ps(_mm512_loadu_ps(x + i), _mm512_loadu_ps(y + i)));
+  if (i < n) {
+    __mmask16 k = tailMask(n - i);
+    _mm512_mask_storeu_ps(x + i, k,
+                          _mm512_add_ps(_mm512_maskz_loadu_ps(k, x + i),
+                                        _mm512_maskz_loadu_ps(k, y + i)));
+  }
+}
+
+__attribute__((target("avx512f"))) void
+toBf16Avx512(uint16_t *dst, const float *src, int64_t n) {
+  const __m512i bias = _mm512_set1_epi32(0x7fff), one = _mm512_set1_epi32(1);
+  for (int64_t i = 0; i < n; i += 16) {
+    __mmask16 k = n - i >= 16 ? (__mmask16)0xffff : tailMask(n - i);
+    __m512i u = _mm512_castps_si512(_mm512_maskz_loadu_ps(k, src + i));
+    __m512i lsb = _mm512_and_si512(_mm512_srli_epi32(u, 16), one);
+    u = _mm512_add_epi32(u, _mm512_add_epi32(bias, lsb));
+    _mm512_mask_cvtepi32_storeu_epi16(dst + i, k, _mm512_srli_epi32(u, 16));
+  }
+}
+#endif
+
+bool useAvx512() {
+#if defined(__x86_64__)
+  static const bool yes = bestExpPath() == ExpPath::Avx512;
+  return yes;
+#else
+  return false;
+#endif
+}
+
+float rowMax(const float *x, int64_t n) {
+#if defined(__x86_64__)
+  if (useAvx512())
+    return rowMaxAvx512(x, n);
+#endif
+  return rowMaxGeneric(x, n);
+}
+
+/// x[0, n) *= a.
+void scaleRow(float *x, int64_t n, float a) {
+#if defined(__x86_64__)
+  if (useAvx512())
+    return scaleAvx512(x, n, a);
+#endif
+  scaleGeneric(x, n, a);
+}
+
+/// x[0, n) += y[0, n).
+void addRow(float *x, const float *y, int64_t n) {
+#if defined(__x86_64__)
+  if (useAvx512())
+    return addAvx512(x, y, n);
+#endif
+  addGeneric(x, y, n);
+}
+
+void toBf16(uint16_t *dst, const float *src, int64_t n) {
+#if defined(__x86_64__)
+  if (useAvx512())
+    return toBf16Avx512(dst, src, n);
+#endif
+  toBf16Generic(dst, src, n);
 }
 
 int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
@@ -296,6 +427,9 @@ struct Config {
              maskType = HEED_F32;
   /// Element strides of the mask over [B, Hq, Lq, Lk] (0 where broadcast).
   int64_t maskStrides[4] = {0, 0, 0, 0};
+  /// Rows and columns of a task's score tile: the tile sizes, at most Lq
+  /// and Lk (scratch stays small whatever q_block and k_block say).
+  int64_t tileRows = 1, tileCols = 1;
   /// Materialising path: rows per chunk.
   int64_t rowChunk = 1;
   bool materialise() const { return topk || returnProbs; }
@@ -519,8 +653,10 @@ Config readConfig(const KernelSignature &sig) {
   }
   cfg.widenBf16 = cfg.bf16 && (getFlag(sig, "bf16_via_f32", 0) == 1 ||
                                !Bf16Gemm::available());
+  cfg.tileRows = std::max<int64_t>(1, std::min(cfg.qBlock, cfg.Lq));
+  cfg.tileCols = std::max<int64_t>(1, std::min(cfg.kBlock, cfg.Lk));
   cfg.rowChunk = std::clamp<int64_t>(
-      kRowChunkBytes / (4 * std::max<int64_t>(cfg.Lk, 1)), 1, cfg.qBlock);
+      kRowChunkBytes / (4 * std::max<int64_t>(cfg.Lk, 1)), 1, cfg.tileRows);
   return cfg;
 }
 
@@ -583,12 +719,7 @@ public:
       pv = Bf16Gemm(/*transB=*/false, 1.0f);
     }
     Scratch sc;
-    if (cfg.materialise())
-      scratch = sc.layout(nullptr, cfg.rowChunk, std::max<int64_t>(cfg.Lk, 1),
-                          cfg.Dv, nativeBf16, cfg.topk ? cfg.Lk : 0);
-    else
-      scratch =
-          sc.layout(nullptr, cfg.qBlock, cfg.kBlock, cfg.Dv, nativeBf16, 0);
+    scratch = layoutScratch(nullptr, sc);
   }
 
   void run(const void *const *in, void *const *out) override {
@@ -643,6 +774,15 @@ private:
     void *out, *probs;
     float *lse;
   };
+
+  /// Lays out a task's scratch from \p base (null: only measures); returns
+  /// its size in bytes.
+  size_t layoutScratch(char *base, Scratch &sc) const {
+    if (cfg.materialise())
+      return sc.layout(base, cfg.rowChunk, std::max<int64_t>(cfg.Lk, 1), cfg.Dv,
+                       gemmBf16(), cfg.topk ? cfg.Lk : 0);
+    return sc.layout(base, cfg.tileRows, cfg.tileCols, cfg.Dv, gemmBf16(), 0);
+  }
 
   /// Whether the GEMMs read bf16 operands (else f32, possibly widened).
   bool gemmBf16() const { return cfg.bf16 && !cfg.widenBf16; }
@@ -786,8 +926,7 @@ private:
         toBf16(p16 + off + i * ld, p + off + i * ld, n);
       const uint16_t *v = static_cast<const uint16_t *>(hd.v) + box.ca * cfg.Dv;
       pv(m, cfg.Dv, n, p16 + off, ld, v, cfg.Dv, tmp, cfg.Dv);
-      for (int64_t i = 0; i < m * cfg.Dv; ++i)
-        oRows[i] += tmp[i];
+      addRow(oRows, tmp, m * cfg.Dv);
     } else {
       const float *v = static_cast<const float *>(hd.v) + box.ca * cfg.Dv;
       sgemm(false, m, cfg.Dv, n, 1.0f, p + off, ld, v, cfg.Dv, 1.0f, oRows,
@@ -920,14 +1059,12 @@ private:
 
     int64_t r0 = qt * cfg.qBlock, r1 = std::min(cfg.Lq, r0 + cfg.qBlock);
     Scratch sc;
-    char *base = static_cast<char *>(threadScratch(kScratchSlot, scratch));
+    layoutScratch(static_cast<char *>(threadScratch(kScratchSlot, scratch)),
+                  sc);
     if (cfg.materialise()) {
-      sc.layout(base, cfg.rowChunk, std::max<int64_t>(cfg.Lk, 1), cfg.Dv,
-                gemmBf16(), cfg.topk ? cfg.Lk : 0);
       for (int64_t c0 = r0; c0 < r1; c0 += cfg.rowChunk)
         materialisedRows(hd, qt, c0, std::min(r1, c0 + cfg.rowChunk), sc);
     } else {
-      sc.layout(base, cfg.qBlock, cfg.kBlock, cfg.Dv, gemmBf16(), 0);
       flashRows(hd, qt, r0, r1, sc);
     }
   }
@@ -935,7 +1072,7 @@ private:
   /// The flash path for query rows [r0, r1) of query tile \p qt.
   void flashRows(const Head &hd, int64_t qt, int64_t r0, int64_t r1,
                  const Scratch &sc) const {
-    int64_t rows = r1 - r0, ld = cfg.kBlock, dv = cfg.Dv;
+    int64_t rows = r1 - r0, ld = cfg.tileCols, dv = cfg.Dv;
     std::fill(sc.o, sc.o + rows * dv, 0.0f);
     std::fill(sc.m, sc.m + rows, kNegInf);
     std::fill(sc.l, sc.l + rows, 0.0f);
@@ -950,8 +1087,7 @@ private:
         float alpha =
             softmaxStep(sc.s + r * ld, box.cb - box.ca, sc.m[r], sc.l[r]);
         if (alpha != 1.0f)
-          for (float *o = sc.o + r * dv, *e = o + dv; o != e; ++o)
-            *o *= alpha;
+          scaleRow(sc.o + r * dv, dv, alpha);
       }
       addPV(hd, box, r0, sc.s, sc.p16, ld, colBase, sc.o, sc.tmp);
     });

@@ -1,0 +1,1004 @@
+//===- AttentionTest.cpp - libheedrt flash attention vs reference ---------===//
+//
+// Expected values come from the reference kernels (reference/Kernels.h):
+// ref::attention and ref::gatedAttention, plain loops in double over one
+// query row at a time. lse has no reference kernel: it is recovered in this
+// file from the reference's probabilities, lse_i = s_ij - log p_ij at the
+// row's largest p_ij, with s_ij = scale * q_i . k_j (+ mask) computed here
+// in double (-inf for a row whose probabilities are all zero).
+//
+// Tolerances: f32 results must match within 1e-5 relative (max-norm), the
+// project-wide bound for fused f32 kernels (the kernel accumulates in f32,
+// in tiles, the reference in double). bf16: 2e-2 relative. q, k and v hold
+// exact bf16 values, the GEMMs accumulate in f32, but the kernel rounds the
+// softmax numerators P to bf16 before the P V GEMM (2^-9 relative per
+// weight) and the output to bf16 (2^-9), and the reference rounds only the
+// output, so a few 2^-9 of disagreement are expected.
+//
+// Where a test needs exact scores (ties for top-k, logits of 1e4) q and k
+// hold small integers and the scale is a power of two, so the f32 and double
+// scores are the same numbers.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Kernels.h"
+#include "RuntimeTestUtil.h"
+
+#include <cmath>
+#include <limits>
+#include <optional>
+
+using namespace heed;
+using namespace heed::test;
+
+namespace {
+
+constexpr double kF32Tol = 1e-5;
+constexpr double kBf16Tol = 2e-2;
+const double kInf = std::numeric_limits<double>::infinity();
+
+/// One attention node and its data. Unset optionals keep the kernel's
+/// defaults.
+struct Case {
+  int64_t B = 1, Hq = 2, Hkv = 2, Lq = 8, Lk = 8, D = 16, Dv = -1;
+  double scale = 0; ///< 0: 1 / sqrt(D)
+  int64_t structure = 0, left = 0, right = 0;
+  std::optional<int64_t> qBlock, kBlock;
+  std::vector<std::vector<int64_t>> visit; ///< structure 3
+  double topk = 0;
+  ref::Tensor mask, gate; ///< unset (no data) when absent
+  bool probs = false, lse = false, viaF32 = false;
+  DType in = DType::F32, out = DType::F32, probsType = DType::F32;
+  int threads = 1;
+  uint64_t seed = 1;
+  /// Data; random in [-1, 1) when unset.
+  ref::Tensor q, k, v;
+
+  static bool has(const ref::Tensor &t) { return !t.data.empty(); }
+  int64_t dv() const { return Dv < 0 ? D : Dv; }
+  double realScale() const {
+    return scale != 0 ? scale : 1.0 / std::sqrt((double)D);
+  }
+  void fill() {
+    if (!has(q))
+      q = randomTensor(in, {B, Hq, Lq, D}, seed);
+    if (!has(k))
+      k = randomTensor(in, {B, Hkv, Lk, D}, seed + 1);
+    if (!has(v))
+      v = randomTensor(in, {B, Hkv, Lk, dv()}, seed + 2);
+  }
+
+  ref::AttentionOptions options() const {
+    ref::AttentionOptions o;
+    o.scale = realScale();
+    o.structure.kind = (ref::AttentionStructure::Kind)structure;
+    o.structure.left = left;
+    o.structure.right = right;
+    if (structure == 3) {
+      o.structure.qBlock = *qBlock;
+      o.structure.kBlock = *kBlock;
+      o.structure.visit = visit;
+    }
+    o.mask = has(mask) ? &mask : nullptr;
+    if (topk > 0)
+      o.topkRatio = topk;
+    return o;
+  }
+
+  AttrSetter setter() const {
+    Case self = *this;
+    return [self](heed_plan *plan, int32_t node) {
+      ASSERT_EQ(heed_plan_set_float(plan, node, "scale", self.realScale()),
+                HEED_OK);
+      auto setInt = [&](const char *name, int64_t value) {
+        ASSERT_EQ(heed_plan_set_int(plan, node, name, value), HEED_OK);
+      };
+      if (self.structure)
+        setInt("structure", self.structure);
+      if (self.structure == 2) {
+        int64_t w[2] = {self.left, self.right};
+        ASSERT_EQ(heed_plan_set_ints(plan, node, "window", w, 2), HEED_OK);
+      }
+      if (self.qBlock)
+        setInt("q_block", *self.qBlock);
+      if (self.kBlock)
+        setInt("k_block", *self.kBlock);
+      if (self.structure == 3) {
+        std::vector<int64_t> flat;
+        for (const auto &tiles : self.visit) {
+          flat.push_back((int64_t)tiles.size());
+          flat.insert(flat.end(), tiles.begin(), tiles.end());
+        }
+        ASSERT_EQ(heed_plan_set_ints(plan, node, "block_visit", flat.data(),
+                                     (int32_t)flat.size()),
+                  HEED_OK);
+      }
+      if (self.topk > 0) {
+        ASSERT_EQ(heed_plan_set_float(plan, node, "topk_ratio", self.topk),
+                  HEED_OK);
+      }
+      setInt("has_mask", has(self.mask) ? 1 : 0);
+      setInt("has_gate", has(self.gate) ? 1 : 0);
+      if (self.probs)
+        setInt("return_probs", 1);
+      if (self.lse)
+        setInt("return_lse", 1);
+      if (self.viaF32)
+        setInt("bf16_via_f32", 1);
+    };
+  }
+
+  std::vector<ref::Tensor> inputs() const {
+    std::vector<ref::Tensor> ins = {q, k, v};
+    if (has(mask))
+      ins.push_back(mask);
+    if (has(gate))
+      ins.push_back(gate);
+    return ins;
+  }
+
+  std::vector<OutputSpec> outputs() const {
+    std::vector<OutputSpec> outs = {{out, {B, Hq, Lq, dv()}}};
+    if (probs)
+      outs.push_back({probsType, {B, Hq, Lq, Lk}});
+    if (lse)
+      outs.push_back({DType::F32, {B, Hq, Lq}});
+    return outs;
+  }
+
+  std::vector<ref::Tensor> run() const {
+    return runKernel("attention", inputs(), outputs(), setter(), threads);
+  }
+};
+
+/// \p t with its dtype relabelled (values unchanged).
+ref::Tensor as(ref::Tensor t, DType dtype) {
+  t.dtype = dtype;
+  return t;
+}
+
+/// Integers in [lo, hi], deterministic.
+ref::Tensor intTensor(DType dtype, const ref::Shape &shape, uint64_t seed,
+                      int lo, int hi) {
+  ref::Tensor t = randomTensor(DType::F32, shape, seed);
+  for (double &x : t.data)
+    x = lo + std::floor((x + 1) / 2 * (hi - lo + 1));
+  t.dtype = dtype;
+  return t;
+}
+
+/// Mask element at [b, h, i, j] with NumPy broadcasting.
+double maskAt(const ref::Tensor &mask, const int64_t idx[4]) {
+  int64_t offset = 0;
+  for (int64_t d = 0; d < mask.rank(); ++d) {
+    int64_t extent = mask.shape[(size_t)d];
+    offset = offset * extent + (extent == 1 ? 0 : idx[4 - mask.rank() + d]);
+  }
+  return mask.data[(size_t)offset];
+}
+
+/// The expected lse (see the file comment) from the reference probabilities.
+ref::Tensor expectedLse(const Case &c, const ref::Tensor &probs) {
+  ref::Tensor lse(DType::F32, {c.B, c.Hq, c.Lq});
+  int64_t group = c.Hq / c.Hkv;
+  for (int64_t b = 0; b < c.B; ++b)
+    for (int64_t h = 0; h < c.Hq; ++h)
+      for (int64_t i = 0; i < c.Lq; ++i) {
+        int64_t row = (b * c.Hq + h) * c.Lq + i;
+        int64_t best = -1;
+        for (int64_t j = 0; j < c.Lk; ++j)
+          if (probs.data[row * c.Lk + j] > 0 &&
+              (best < 0 ||
+               probs.data[row * c.Lk + j] > probs.data[row * c.Lk + best]))
+            best = j;
+        if (best < 0) {
+          lse.data[row] = -kInf;
+          continue;
+        }
+        double dot = 0;
+        int64_t kRow = (b * c.Hkv + h / group) * c.Lk + best;
+        for (int64_t d = 0; d < c.D; ++d)
+          dot += c.q.data[row * c.D + d] * c.k.data[kRow * c.D + d];
+        double s = c.realScale() * dot;
+        if (Case::has(c.mask) && c.mask.dtype == DType::F32) {
+          int64_t idx[4] = {b, h, i, best};
+          s += maskAt(c.mask, idx);
+        }
+        lse.data[row] = s - std::log(probs.data[row * c.Lk + best]);
+      }
+  return lse;
+}
+
+/// Runs \p c and compares every output with the reference.
+void check(Case c, double tol = kF32Tol) {
+  c.fill();
+  SCOPED_TRACE("Lq=" + std::to_string(c.Lq) + " Lk=" + std::to_string(c.Lk) +
+               " D=" + std::to_string(c.D) + " Hq=" + std::to_string(c.Hq) +
+               " Hkv=" + std::to_string(c.Hkv) +
+               " structure=" + std::to_string(c.structure));
+  std::vector<ref::Tensor> got = c.run();
+  ASSERT_EQ(got.size(), c.outputs().size());
+  ref::AttentionOptions opt = c.options();
+  ref::AttentionResult expected = ref::attention(c.q, c.k, c.v, opt);
+  ref::Tensor out = Case::has(c.gate)
+                        ? ref::gatedAttention(c.q, c.k, c.v, c.gate, opt)
+                        : expected.out;
+  EXPECT_TENSOR_NEAR(got[0], as(out, c.out), tol);
+  size_t next = 1;
+  if (c.probs) {
+    ref::Tensor probs = expected.probs;
+    if (c.probsType != probs.dtype) {
+      probs = as(probs, c.probsType);
+      probs.roundInPlace();
+    }
+    EXPECT_TENSOR_NEAR(got[next++], probs, tol);
+  }
+  if (c.lse)
+    EXPECT_TENSOR_NEAR(got[next++], expectedLse(c, expected.probs), tol);
+}
+
+//===----------------------------------------------------------------------===//
+// The grid: L in {1, 2, 63, 64, 65, 257, 1000}, D in {16, 64, 80, 128}, GQA
+// ratios 1, 2, 4, Lq != Lk both ways; sampled rather than the full product.
+//===----------------------------------------------------------------------===//
+
+struct Shape {
+  int64_t Lq, Lk, D, Hq, Hkv;
+};
+
+const Shape kGrid[] = {
+    {1, 1, 16, 2, 2},       {2, 2, 64, 2, 1},    {63, 64, 80, 4, 1},
+    {64, 65, 128, 2, 2},    {65, 63, 16, 4, 2},  {257, 257, 64, 4, 1},
+    {1000, 1000, 64, 2, 1}, {1, 1000, 80, 2, 2}, {1000, 2, 16, 4, 4},
+    {64, 257, 128, 4, 1},   {257, 1, 64, 2, 1},  {65, 1000, 16, 1, 1},
+};
+
+TEST(RuntimeAttentionTest, DenseGrid) {
+  for (const Shape &s : kGrid) {
+    Case c;
+    c.Lq = s.Lq;
+    c.Lk = s.Lk;
+    c.D = s.D;
+    c.Hq = s.Hq;
+    c.Hkv = s.Hkv;
+    c.seed = (uint64_t)(s.Lq * 7 + s.Lk);
+    check(c);
+  }
+}
+
+TEST(RuntimeAttentionTest, CausalGrid) {
+  // Lq > Lk leaves the first Lq - Lk rows with no visible key (zeros).
+  for (const Shape &s : kGrid) {
+    Case c;
+    c.Lq = s.Lq;
+    c.Lk = s.Lk;
+    c.D = s.D;
+    c.Hq = s.Hq;
+    c.Hkv = s.Hkv;
+    c.structure = 1;
+    c.seed = (uint64_t)(s.Lq * 5 + s.Lk);
+    check(c);
+  }
+}
+
+TEST(RuntimeAttentionTest, TileSizesNotDividingL) {
+  // q_block / k_block of 1, 7, 33, 129 against L = 257 and 1000, with the
+  // structures that trim tiles; Dv != D.
+  const int64_t blocks[][2] = {{1, 7}, {7, 33}, {33, 129}, {129, 1}};
+  int64_t structures[] = {0, 1, 2};
+  uint64_t seed = 100;
+  for (auto &blk : blocks)
+    for (int64_t structure : structures) {
+      Case c;
+      c.Lq = blk[0] == 1 ? 65 : 257;
+      c.Lk = 257;
+      c.D = 16;
+      c.Dv = 24;
+      c.Hq = 2;
+      c.Hkv = 1;
+      c.qBlock = blk[0];
+      c.kBlock = blk[1];
+      c.structure = structure;
+      c.left = 20;
+      c.right = 3;
+      c.seed = seed++;
+      check(c);
+    }
+  Case c;
+  c.Lq = c.Lk = 1000;
+  c.D = 64;
+  c.Hq = c.Hkv = 1;
+  c.qBlock = 100;
+  c.kBlock = 300;
+  c.structure = 1;
+  check(c);
+}
+
+TEST(RuntimeAttentionTest, SlidingWindow) {
+  struct W {
+    int64_t Lq, Lk, left, right;
+  } windows[] = {{257, 257, 16, 0},    {257, 257, 0, 16},     {64, 1000, 5, 7},
+                 {1000, 65, 30, 2},    {65, 65, 3, -1},       {63, 64, -2, 5},
+                 {1000, 1000, 512, 0}, {2, 2, 100000, 100000}};
+  uint64_t seed = 200;
+  for (const W &w : windows) {
+    Case c;
+    c.Lq = w.Lq;
+    c.Lk = w.Lk;
+    c.D = 64;
+    c.Hq = 4;
+    c.Hkv = 2;
+    c.structure = 2;
+    c.left = w.left;
+    c.right = w.right;
+    c.seed = seed++;
+    check(c);
+  }
+}
+
+TEST(RuntimeAttentionTest, BlockMap) {
+  // 5 query tiles of 16, 16, 16, 16, 1 rows; 4 key tiles of 30, 30, 30, 10
+  // keys. Query tile 1 visits nothing (zeros); lists may be unsorted and
+  // repeat a tile.
+  Case c;
+  c.Lq = 65;
+  c.Lk = 100;
+  c.D = 80;
+  c.Hq = 4;
+  c.Hkv = 2;
+  c.structure = 3;
+  c.qBlock = 16;
+  c.kBlock = 30;
+  c.visit = {{0}, {}, {3, 1}, {0, 1, 2, 3}, {2, 2}};
+  c.probs = c.lse = true;
+  check(c);
+  c.probs = false;
+  check(c);
+  c.topk = 0.2;
+  check(c);
+}
+
+TEST(RuntimeAttentionTest, UnvisitedTilesAreNeverRead) {
+  // NaN in the K and V rows that no query tile visits: any read would turn
+  // into NaN in the output. The reference (which reads every key) gets the
+  // finite data.
+  Case c;
+  c.Lq = 40;
+  c.Lk = 100;
+  c.D = 16;
+  c.structure = 3;
+  c.qBlock = 16;
+  c.kBlock = 25;
+  c.visit = {{0, 3}, {1}, {3}}; // key tile 2 (keys 50-74) is never listed
+  c.fill();
+  Case poisoned = c;
+  for (int64_t h = 0; h < c.Hkv; ++h)
+    for (int64_t j = 50; j < 75; ++j)
+      for (int64_t d = 0; d < c.D; ++d) {
+        poisoned.k.data[(h * c.Lk + j) * c.D + d] = NAN;
+        poisoned.v.data[(h * c.Lk + j) * c.D + d] = NAN;
+      }
+  ref::Tensor expected = ref::attention(c.q, c.k, c.v, c.options()).out;
+  for (bool probs : {false, true}) {
+    poisoned.probs = probs;
+    auto got = poisoned.run();
+    ASSERT_FALSE(got.empty());
+    EXPECT_TENSOR_NEAR(got[0], expected, kF32Tol);
+  }
+
+  // A window: 20 query rows at the end of 200 keys see keys 170-199 only.
+  Case w;
+  w.Lq = 20;
+  w.Lk = 200;
+  w.D = 16;
+  w.structure = 2;
+  w.left = 10;
+  w.right = 0;
+  w.kBlock = 32;
+  w.fill();
+  Case wp = w;
+  for (int64_t h = 0; h < w.Hkv; ++h)
+    for (int64_t j = 0; j < 170; ++j)
+      for (int64_t d = 0; d < w.D; ++d) {
+        wp.k.data[(h * w.Lk + j) * w.D + d] = NAN;
+        wp.v.data[(h * w.Lk + j) * w.D + d] = NAN;
+      }
+  auto got = wp.run();
+  ASSERT_FALSE(got.empty());
+  EXPECT_TENSOR_NEAR(got[0], ref::attention(w.q, w.k, w.v, w.options()).out,
+                     kF32Tol);
+}
+
+//===----------------------------------------------------------------------===//
+// Masks
+//===----------------------------------------------------------------------===//
+
+TEST(RuntimeAttentionTest, AdditiveMaskBroadcasts) {
+  // Full, per-(query, key), per-(batch, key) and scalar masks, with -inf
+  // entries (hidden keys) in the full one.
+  Case base;
+  base.B = 2;
+  base.Hq = 4;
+  base.Hkv = 2;
+  base.Lq = 65;
+  base.Lk = 63;
+  base.D = 64;
+  ref::Shape shapes[] = {{2, 4, 65, 63}, {65, 63}, {2, 1, 1, 63}, {}};
+  uint64_t seed = 300;
+  for (const ref::Shape &shape : shapes) {
+    Case c = base;
+    c.mask = randomTensor(DType::F32, shape, seed++);
+    if (shape.size() == 4)
+      for (size_t i = 0; i < c.mask.data.size(); i += 3)
+        c.mask.data[i] = -kInf;
+    c.seed = seed++;
+    c.structure = shape.size() == 2 ? 1 : 0;
+    check(c);
+  }
+}
+
+TEST(RuntimeAttentionTest, BoolMaskAndFullyMaskedRows) {
+  // An i1 mask [B, 1, Lq, Lk] hiding every key of some rows: those rows are
+  // zeros in out and probs, -inf in lse; with causal on top.
+  Case c;
+  c.B = 2;
+  c.Hq = 4;
+  c.Hkv = 1;
+  c.Lq = 63;
+  c.Lk = 257;
+  c.D = 16;
+  ref::Tensor mask(DType::I1, {2, 1, 63, 257});
+  for (int64_t b = 0; b < 2; ++b)
+    for (int64_t i = 0; i < 63; ++i)
+      for (int64_t j = 0; j < 257; ++j)
+        mask.data[(b * 63 + i) * 257 + j] =
+            (i % 5 == 0) ? 0 : ((i * 7 + j * 3 + b) % 4 != 0);
+  c.mask = mask;
+  c.probs = c.lse = true;
+  check(c);
+  c.probs = false;
+  check(c); // flash path
+  c.structure = 1;
+  check(c);
+  c.lse = false;
+  c.probs = true;
+  c.topk = 0.1;
+  check(c);
+
+  // The output really is zero on a masked row (not just within tolerance).
+  c.topk = 0;
+  c.fill();
+  auto got = c.run();
+  ASSERT_FALSE(got.empty());
+  for (int64_t e = 0; e < c.D; ++e)
+    EXPECT_EQ(got[0].data[(size_t)(5 * c.D + e)], 0.0);
+}
+
+TEST(RuntimeAttentionTest, EverythingMasked) {
+  // Lk = 0 would be a degenerate shape; a window that sees nothing and an
+  // all-false mask give zeros everywhere.
+  Case c;
+  c.Lq = 9;
+  c.Lk = 70;
+  c.structure = 2;
+  c.left = -1;
+  c.right = -1; // p + 1 <= j <= p - 1: empty
+  c.lse = true;
+  check(c);
+  Case m;
+  m.Lq = 9;
+  m.Lk = 70;
+  m.mask = ref::Tensor(DType::I1, {70});
+  m.lse = m.probs = true;
+  check(m);
+}
+
+TEST(RuntimeAttentionTest, DegenerateShapes) {
+  // No keys: every row is zeros, lse -inf.
+  Case c;
+  c.Lq = 5;
+  c.Lk = 0;
+  c.lse = c.probs = true;
+  check(c);
+  c.probs = false;
+  check(c);
+  // No queries, no value features, no batch.
+  Case q;
+  q.Lq = 0;
+  q.Lk = 7;
+  q.lse = true;
+  check(q);
+  Case v;
+  v.Dv = 0;
+  v.lse = true;
+  check(v);
+  Case b;
+  b.B = 0;
+  check(b);
+  // Tile sizes far beyond L: one tile, scratch sized by L.
+  Case t;
+  t.Lq = 33;
+  t.Lk = 129;
+  t.qBlock = t.kBlock = (int64_t)1 << 40;
+  t.structure = 1;
+  check(t);
+}
+
+//===----------------------------------------------------------------------===//
+// Top-k
+//===----------------------------------------------------------------------===//
+
+TEST(RuntimeAttentionTest, TopK) {
+  double ratios[] = {0.01, 0.25, 0.5, 1.0};
+  uint64_t seed = 400;
+  for (double ratio : ratios)
+    for (int64_t structure : {0, 1}) {
+      Case c;
+      c.Lq = 65;
+      c.Lk = ratio == 0.25 ? 1000 : 257;
+      c.D = 64;
+      c.Hq = 4;
+      c.Hkv = 2;
+      c.topk = ratio;
+      c.structure = structure;
+      c.seed = seed++;
+      c.lse = ratio == 0.5;
+      check(c);
+    }
+  // With an additive mask, and with a key length needing several row chunks
+  // per query tile (256 KiB / (4 * 3000) = 21 rows).
+  Case c;
+  c.Lq = 70;
+  c.Lk = 3000;
+  c.D = 16;
+  c.Hq = c.Hkv = 1;
+  c.topk = 0.3;
+  c.mask = randomTensor(DType::F32, {70, 3000}, 7);
+  c.probs = true;
+  check(c);
+}
+
+TEST(RuntimeAttentionTest, TopKTiesKeepTheLowerIndex) {
+  // Integer q and k with values in {-1, 0, 1} and D = 4: scores are small
+  // integers, so many are exactly equal and the kept set is decided by the
+  // tie rule (ceil(0.3 * 50) = 15 of 50 keys per row).
+  Case c;
+  c.Lq = 33;
+  c.Lk = 50;
+  c.D = 4;
+  c.scale = 0.5;
+  c.q = intTensor(DType::F32, {1, 2, 33, 4}, 11, -1, 1);
+  c.k = intTensor(DType::F32, {1, 2, 50, 4}, 12, -1, 1);
+  c.topk = 0.3;
+  c.probs = true;
+  check(c);
+  c.structure = 1;
+  check(c);
+  c.structure = 2;
+  c.left = 7;
+  c.right = 7;
+  check(c);
+}
+
+//===----------------------------------------------------------------------===//
+// Numerics, outputs, gate, bf16
+//===----------------------------------------------------------------------===//
+
+TEST(RuntimeAttentionTest, HugeLogitsDoNotOverflow) {
+  // Scores of +-1e4 and beyond: integer q, k in [-2, 2] with scale 256 give
+  // exact scores up to +-16384; an additive mask of +-1e4 on top.
+  Case c;
+  c.Lq = 65;
+  c.Lk = 257;
+  c.D = 16;
+  c.scale = 256;
+  c.q = intTensor(DType::F32, {1, 2, 65, 16}, 21, -2, 2);
+  c.k = intTensor(DType::F32, {1, 2, 257, 16}, 22, -2, 2);
+  c.lse = true;
+  check(c);
+  c.scale = 1;
+  ref::Tensor mask(DType::F32, {65, 257});
+  for (size_t i = 0; i < mask.data.size(); ++i)
+    mask.data[i] = (i % 3 == 0) ? 1e4 : -1e4;
+  c.mask = mask;
+  c.probs = true;
+  check(c);
+  c.probs = false;
+  c.structure = 1;
+  check(c);
+}
+
+TEST(RuntimeAttentionTest, ProbsAndLse) {
+  Case c;
+  c.B = 2;
+  c.Lq = 64;
+  c.Lk = 257;
+  c.D = 128;
+  c.Hq = 2;
+  c.Hkv = 1;
+  c.probs = c.lse = true;
+  check(c);
+  c.structure = 1;
+  c.probs = false;
+  check(c); // lse from the flash path
+  c.structure = 2;
+  c.left = 40;
+  c.right = 40;
+  c.probs = true;
+  c.lse = false;
+  check(c);
+}
+
+TEST(RuntimeAttentionTest, Gated) {
+  Case c;
+  c.B = 2;
+  c.Hq = 4;
+  c.Hkv = 2;
+  c.Lq = 257;
+  c.Lk = 65;
+  c.D = 64;
+  c.Dv = 80;
+  c.gate = randomTensor(DType::F32, {2, 4, 257, 80}, 500);
+  for (double &g : c.gate.data)
+    g *= 6;
+  check(c);
+  c.structure = 1; // with fully masked rows: zeros * sigmoid = zeros
+  c.probs = true;
+  check(c);
+}
+
+TEST(RuntimeAttentionTest, Bf16) {
+  for (bool viaF32 : {false, true}) {
+    SCOPED_TRACE(viaF32 ? "via f32" : "bf16 GEMMs");
+    Case c;
+    c.in = c.out = DType::BF16;
+    c.viaF32 = viaF32;
+    c.B = 1;
+    c.Hq = 4;
+    c.Hkv = 2;
+    c.Lq = 257;
+    c.Lk = 257;
+    c.D = 64;
+    c.structure = 1;
+    check(c, kBf16Tol);
+    c.structure = 0;
+    c.Lq = 63;
+    c.Lk = 1000;
+    c.D = 80;
+    c.out = DType::F32;
+    c.mask = randomTensor(DType::F32, {63, 1000}, 3);
+    c.gate = randomTensor(DType::BF16, {1, 4, 63, 80}, 4);
+    check(c, kBf16Tol);
+    c.gate = ref::Tensor();
+    c.probs = true;
+    c.probsType = DType::BF16;
+    c.out = DType::BF16;
+    c.topk = 0.5;
+    check(c, kBf16Tol);
+  }
+}
+
+TEST(RuntimeAttentionTest, DeterministicAcrossThreadCounts) {
+  // Bitwise equal outputs for 1 and 3 threads: the flash path (causal, mask,
+  // gate, lse) and the materialising path (top-k, probs).
+  Case c;
+  c.B = 2;
+  c.Hq = 4;
+  c.Hkv = 2;
+  c.Lq = 1000;
+  c.Lk = 1000;
+  c.D = 64;
+  c.structure = 1;
+  c.mask = randomTensor(DType::F32, {1000, 1000}, 9);
+  c.gate = randomTensor(DType::F32, {2, 4, 1000, 64}, 10);
+  c.lse = true;
+  c.fill();
+  auto one = c.run();
+  c.threads = 3;
+  auto three = c.run();
+  ASSERT_EQ(one.size(), 2u);
+  ASSERT_EQ(three.size(), 2u);
+  for (size_t i = 0; i < one.size(); ++i)
+    EXPECT_EQ(one[i].data, three[i].data);
+
+  Case t;
+  t.Hq = 4;
+  t.Lq = 257;
+  t.Lk = 1000;
+  t.D = 64;
+  t.topk = 0.1;
+  t.probs = true;
+  t.in = t.out = t.probsType = DType::BF16;
+  t.fill();
+  auto a = t.run();
+  t.threads = 3;
+  auto b = t.run();
+  ASSERT_EQ(a.size(), 2u);
+  ASSERT_EQ(b.size(), 2u);
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_EQ(a[i].data, b[i].data);
+}
+
+//===----------------------------------------------------------------------===//
+// Errors
+//===----------------------------------------------------------------------===//
+
+/// A node with q [1, 2, 4, 8], k/v [1, 1, 6, 8] unless overridden.
+struct ErrorCase {
+  std::vector<OutputSpec> inputs = {{DType::F32, {1, 2, 4, 8}},
+                                    {DType::F32, {1, 1, 6, 8}},
+                                    {DType::F32, {1, 1, 6, 8}}};
+  std::vector<OutputSpec> outputs = {{DType::F32, {1, 2, 4, 8}}};
+  std::function<void(heed_plan *, int32_t)> attrs;
+  bool withScale = true;
+
+  std::pair<heed_status, std::string> finalize() const {
+    auto a = attrs;
+    bool s = withScale;
+    return finalizeKernel("attention", inputs, outputs,
+                          [a, s](heed_plan *plan, int32_t node) {
+                            if (s)
+                              heed_plan_set_float(plan, node, "scale", 0.5);
+                            if (a)
+                              a(plan, node);
+                          });
+  }
+};
+
+AttrSetter ints(const char *name, std::vector<int64_t> values) {
+  return [=](heed_plan *plan, int32_t node) {
+    if (values.size() == 1)
+      heed_plan_set_int(plan, node, name, values[0]);
+    else
+      heed_plan_set_ints(plan, node, name, values.data(),
+                         (int32_t)values.size());
+  };
+}
+
+AttrSetter both(AttrSetter a, AttrSetter b) {
+  return [=](heed_plan *plan, int32_t node) {
+    a(plan, node);
+    b(plan, node);
+  };
+}
+
+void expectError(const ErrorCase &e, heed_status status,
+                 const std::string &message) {
+  auto [got, text] = e.finalize();
+  EXPECT_EQ(got, status) << text;
+  EXPECT_EQ(text, message);
+}
+
+TEST(RuntimeAttentionTest, ShapeAndDTypeErrors) {
+  {
+    ErrorCase e;
+    e.inputs.pop_back();
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: expected 3-5 inputs and 1 outputs, got 2 and 1");
+  }
+  {
+    ErrorCase e;
+    e.attrs = ints("return_lse", {1});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: expected 3-5 inputs and 2 outputs, got 3 and 1");
+  }
+  {
+    ErrorCase e;
+    e.inputs.push_back({DType::F32, {4, 6}});
+    e.attrs = ints("has_gate", {1});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: has_mask = 1 and has_gate = 1 need 5 inputs, got "
+                "4");
+  }
+  {
+    ErrorCase e;
+    e.inputs[1].dtype = DType::BF16;
+    expectError(e, HEED_ERROR_DTYPE,
+                "attention: unsupported dtypes q f32[1, 2, 4, 8], k bf16[1, 1, "
+                "6, 8], v f32[1, 1, 6, 8] -> out f32[1, 2, 4, 8] (supported: "
+                "f32 -> f32, bf16 -> bf16 or f32)");
+  }
+  {
+    ErrorCase e;
+    e.inputs[0].shape = {2, 4, 8};
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: q, k and v must have rank 4, got q f32[2, 4, 8], "
+                "k f32[1, 1, 6, 8], v f32[1, 1, 6, 8]");
+  }
+  {
+    ErrorCase e;
+    e.inputs[2].shape = {2, 1, 6, 8};
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: batch sizes differ: q f32[1, 2, 4, 8], k f32[1, "
+                "1, 6, 8], v f32[2, 1, 6, 8]");
+  }
+  {
+    ErrorCase e;
+    e.inputs[2].shape = {1, 1, 5, 8};
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: k f32[1, 1, 6, 8] and v f32[1, 1, 5, 8] must have "
+                "the same heads and length");
+  }
+  {
+    ErrorCase e;
+    e.inputs[1].shape = {1, 1, 6, 7};
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: q f32[1, 2, 4, 8] and k f32[1, 1, 6, 7] have "
+                "different head dims");
+  }
+  {
+    ErrorCase e;
+    e.inputs[0].shape = {1, 2, 4, 0};
+    e.inputs[1].shape = e.inputs[2].shape = {1, 1, 6, 0};
+    e.outputs[0].shape = {1, 2, 4, 0};
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: the head dim of q f32[1, 2, 4, 0] must be "
+                "positive");
+  }
+  {
+    ErrorCase e;
+    e.inputs[0].shape = {1, 3, 4, 8};
+    e.inputs[1].shape = e.inputs[2].shape = {1, 2, 6, 8};
+    e.outputs[0].shape = {1, 3, 4, 8};
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: query heads (3) must be a multiple of key/value "
+                "heads (2)");
+  }
+  {
+    ErrorCase e;
+    e.outputs[0].shape = {1, 2, 4, 6};
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: output f32[1, 2, 4, 6] should be f32[1, 2, 4, 8]");
+  }
+  {
+    ErrorCase e;
+    e.outputs.push_back({DType::F32, {1, 2, 4, 4}});
+    e.attrs = ints("return_probs", {1});
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: probs f32[1, 2, 4, 4] should be f32[1, 2, 4, 6]");
+  }
+  {
+    ErrorCase e;
+    e.outputs.push_back({DType::BF16, {1, 2, 4}});
+    e.attrs = ints("return_lse", {1});
+    expectError(e, HEED_ERROR_DTYPE,
+                "attention: lse must be f32, got bf16[1, 2, 4]");
+  }
+  {
+    ErrorCase e;
+    e.inputs.push_back({DType::I32, {4, 6}});
+    expectError(e, HEED_ERROR_DTYPE,
+                "attention: mask must be f32 or i1, got i32[4, 6]");
+  }
+  {
+    ErrorCase e;
+    e.inputs.push_back({DType::F32, {3, 6}});
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: cannot broadcast f32[3, 6] to f32[1, 2, 4, 6]");
+  }
+  {
+    ErrorCase e;
+    e.inputs.push_back({DType::I1, {1, 1, 1, 4, 6}});
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: mask i1[1, 1, 1, 4, 6] does not broadcast to "
+                "i1[1, 2, 4, 6]");
+  }
+  {
+    ErrorCase e;
+    e.inputs.push_back({DType::F32, {1, 2, 4, 6}});
+    e.attrs = both(ints("has_mask", {0}), ints("has_gate", {1}));
+    expectError(e, HEED_ERROR_SHAPE,
+                "attention: gate f32[1, 2, 4, 6] should be f32[1, 2, 4, 8]");
+  }
+}
+
+TEST(RuntimeAttentionTest, AttributeErrors) {
+  {
+    ErrorCase e;
+    e.withScale = false;
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: missing float attribute 'scale'");
+  }
+  {
+    ErrorCase e;
+    e.attrs = ints("structure", {4});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: unknown structure 4 (expected 0 none, 1 causal, 2 "
+                "window, 3 blocks)");
+  }
+  {
+    ErrorCase e;
+    e.attrs = ints("structure", {2});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: missing attribute 'window'");
+  }
+  {
+    ErrorCase e;
+    e.attrs = both(ints("structure", {2}), ints("window", {1, 2, 3}));
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: window must be 2 integers (left, right), got 3");
+  }
+  {
+    ErrorCase e;
+    e.attrs = both(ints("structure", {3}), ints("q_block", {2}));
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: structure 3 (blocks) needs the q_block and "
+                "k_block attributes");
+  }
+  {
+    ErrorCase e;
+    e.attrs = ints("q_block", {0});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: q_block must be positive, got 0");
+  }
+  {
+    ErrorCase e;
+    e.attrs = ints("k_block", {-3});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: k_block must be positive, got -3");
+  }
+  // Blocks: Lq = 4, q_block 2 -> 2 query tiles; Lk = 6, k_block 4 -> 2 key
+  // tiles.
+  auto blocks = [](std::vector<int64_t> visit) {
+    return both(both(ints("structure", {3}), ints("q_block", {2})),
+                both(ints("k_block", {4}), ints("block_visit", visit)));
+  };
+  {
+    ErrorCase e;
+    e.attrs = both(both(ints("structure", {3}), ints("q_block", {2})),
+                   ints("k_block", {4}));
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: missing attribute 'block_visit'");
+  }
+  {
+    ErrorCase e;
+    e.attrs = blocks({1, 0, 2});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: block_visit: query tile 1 has count 2 but 0 "
+                "values follow");
+  }
+  {
+    ErrorCase e;
+    e.attrs = blocks({2, 0, 1});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: block_visit ends before query tile 1 (of 2)");
+  }
+  {
+    ErrorCase e;
+    e.attrs = blocks({1, 0, 1, 2});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: block_visit: query tile 1 lists key tile 2, but "
+                "there are 2 key tiles");
+  }
+  {
+    ErrorCase e;
+    e.attrs = blocks({1, 0, 1, 1, 7, 7});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: block_visit has 2 values after the last query "
+                "tile (2 query tiles)");
+  }
+  {
+    ErrorCase e;
+    e.attrs = blocks({-1, 0, 0});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: block_visit: query tile 0 has count -1 but 2 "
+                "values follow");
+  }
+  {
+    ErrorCase e;
+    e.attrs = [](heed_plan *plan, int32_t node) {
+      heed_plan_set_float(plan, node, "topk_ratio", 1.5);
+    };
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: topk_ratio must be in [0, 1] (0: off), got "
+                "1.500000");
+  }
+  {
+    ErrorCase e;
+    e.attrs = ints("return_probs", {2});
+    expectError(e, HEED_ERROR_INVALID_ARGUMENT,
+                "attention: return_probs must be 0 or 1, got 2");
+  }
+}
+
+} // namespace
