@@ -54,7 +54,9 @@ struct Executor::Impl {
   heed_model &model;
   tbb::task_arena arena;
   PinOneDnnObserver observer{arena};
-  tbb::flow::graph graph;
+  /// Created inside arena.execute(): a flow graph attaches to the arena it
+  /// is constructed in, and its tasks run there.
+  std::unique_ptr<tbb::flow::graph> graph;
   std::vector<std::unique_ptr<FlowNode>> nodes;
   std::vector<FlowNode *> roots;
   std::mutex errorMutex;
@@ -90,9 +92,10 @@ Executor::Executor(heed_model &model, int threads)
   Impl &s = *impl;
   // Build the graph inside the arena so that its tasks run there.
   s.arena.execute([&] {
+    s.graph = std::make_unique<tbb::flow::graph>();
     for (size_t i = 0; i < model.nodes.size(); ++i)
       s.nodes.push_back(std::make_unique<FlowNode>(
-          s.graph, [&s, i](const continue_msg &) { s.runNode(i); }));
+          *s.graph, [&s, i](const continue_msg &) { s.runNode(i); }));
     for (size_t i = 0; i < model.nodes.size(); ++i) {
       for (int32_t succ : model.nodes[i].successors)
         tbb::flow::make_edge(*s.nodes[i], *s.nodes[succ]);
@@ -110,7 +113,7 @@ void Executor::run() {
   s.arena.execute([&] {
     for (FlowNode *root : s.roots)
       root->try_put(continue_msg());
-    s.graph.wait_for_all();
+    s.graph->wait_for_all();
   });
   if (s.error)
     std::rethrow_exception(s.error);

@@ -126,7 +126,7 @@ protected:
 
 TEST_P(VectorExpPathTest, MaxErrorOverTheRange) {
   // HEED_EXP_SWEEP_STRIDE=1 makes this the exhaustive measurement of the
-  // file comment (about 30 s a path).
+  // file comment (about 40 s a path).
   uint32_t stride = 127;
   if (const char *env = std::getenv("HEED_EXP_SWEEP_STRIDE"))
     stride = (uint32_t)std::max(1, std::atoi(env));
