@@ -57,6 +57,7 @@
 #include "Error.h"
 #include "OneDnn.h"
 #include "Parallel.h"
+#include "heed/DType.h"
 
 #include <algorithm>
 #include <cstdio>
@@ -444,22 +445,6 @@ bool nativeBf16() {
   return ok;
 }
 
-float bf16ToF32(uint16_t h) {
-  uint32_t u = (uint32_t)h << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
-uint16_t f32ToBf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  if ((u & 0x7fffffffu) > 0x7f800000u) // NaN: keep it a (quiet) NaN
-    return (uint16_t)((u >> 16) | 0x40);
-  u += 0x7fffu + ((u >> 16) & 1u); // round to nearest even
-  return (uint16_t)(u >> 16);
-}
-
 //===----------------------------------------------------------------------===//
 // The kernel
 //===----------------------------------------------------------------------===//
@@ -503,7 +488,7 @@ public:
         const uint16_t *src = static_cast<const uint16_t *>(ptr);
         parallelChunks(n, kConvertGrain, [&](int64_t b, int64_t e) {
           for (int64_t i = b; i < e; ++i)
-            dst[i] = bf16ToF32(src[i]);
+            dst[i] = bf16ToFloat(src[i]);
         });
         ptr = dst;
       };
@@ -527,7 +512,7 @@ public:
       uint16_t *dst = static_cast<uint16_t *>(out[0]);
       parallelChunks(numel[4], kConvertGrain, [&](int64_t b, int64_t e) {
         for (int64_t i = b; i < e; ++i)
-          dst[i] = f32ToBf16(src[i]);
+          dst[i] = floatToBf16(src[i]);
       });
     }
   }
