@@ -37,6 +37,10 @@
 //       fits in half of the per-core L2 cache (sysconf, 1 MiB if unknown),
 //       else 64; then at most Lk. With 1 MiB of L2 and D = Dv = 64 that is
 //       64 x 512 (432 KiB); D = Dv = 128 gives 64 x 256.
+//       With native bf16 GEMMs (bf16 q, k, v, not bf16_via_f32) q_block =
+//       min(Lq, 256) instead (fewer, larger oneDNN matmul calls: measured
+//       ~7% faster at L = 4096, D = 64), k_block still the rule above for
+//       64 rows (so 256 x 512 for D = Dv = 64).
 //     block_visit : with structure 3, for each of the ceil(Lq / q_block)
 //       query tiles in order, a count n followed by n key tile indices (key
 //       tile kt holds keys [kt * k_block, (kt + 1) * k_block)); a query tile
@@ -108,6 +112,7 @@
 #include "OneDnn.h"
 #include "Parallel.h"
 #include "VectorExp.h"
+#include "heed/DType.h"
 
 #include <oneapi/dnnl/dnnl.h>
 
@@ -130,6 +135,8 @@ using dnnl::memory;
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 /// Default query rows per task (see the file comment for the rule).
 constexpr int64_t kDefaultQBlock = 64;
+/// ... with native bf16 GEMMs (q, k, v bf16 and not bf16_via_f32).
+constexpr int64_t kDefaultQBlockBf16 = 256;
 /// Key tile sizes tried for the default, largest first.
 constexpr int64_t kKeyBlocks[] = {512, 256, 128};
 constexpr int64_t kMinKeyBlock = 64;
@@ -144,22 +151,6 @@ enum Structure : int64_t { None = 0, Causal = 1, Window = 2, Blocks = 3 };
 //===----------------------------------------------------------------------===//
 // Small helpers
 //===----------------------------------------------------------------------===//
-
-float bf16ToF32(uint16_t h) {
-  uint32_t u = (uint32_t)h << 16;
-  float f;
-  std::memcpy(&f, &u, 4);
-  return f;
-}
-
-uint16_t f32ToBf16(float f) {
-  uint32_t u;
-  std::memcpy(&u, &f, 4);
-  if ((u & 0x7fffffffu) > 0x7f800000u) // NaN: keep it a (quiet) NaN
-    return (uint16_t)((u >> 16) | 0x40);
-  u += 0x7fffu + ((u >> 16) & 1u); // round to nearest even
-  return (uint16_t)(u >> 16);
-}
 
 // Row helpers of the softmax. Each has a portable version and an AVX-512
 // one (function-level target attribute, chosen at run time with VectorExp's
@@ -624,14 +615,20 @@ Config readConfig(const KernelSignature &sig) {
       (!attrs.has("q_block") || !attrs.has("k_block")))
     invalid(sig, "structure 3 (blocks) needs the q_block and k_block "
                  "attributes");
+  cfg.widenBf16 = cfg.bf16 && (getFlag(sig, "bf16_via_f32", 0) == 1 ||
+                               !Bf16Gemm::available());
+  // Native bf16 GEMMs pay a fixed cost per call: taller query tiles (the key
+  // tile still chosen for kDefaultQBlock rows).
+  int64_t defaultQBlock =
+      cfg.bf16 && !cfg.widenBf16 ? kDefaultQBlockBf16 : kDefaultQBlock;
   int64_t qBlock = attrs.getInt(
-      "q_block", std::max<int64_t>(1, std::min(cfg.Lq, kDefaultQBlock)));
+      "q_block", std::max<int64_t>(1, std::min(cfg.Lq, defaultQBlock)));
   if (qBlock < 1)
     invalid(sig, "q_block must be positive, got " + std::to_string(qBlock));
   int64_t kBlock = attrs.getInt(
       "k_block",
       std::max<int64_t>(
-          1, std::min(cfg.Lk, defaultKeyBlock(qBlock, cfg.D, cfg.Dv))));
+          1, std::min(cfg.Lk, defaultKeyBlock(kDefaultQBlock, cfg.D, cfg.Dv))));
   if (kBlock < 1)
     invalid(sig, "k_block must be positive, got " + std::to_string(kBlock));
   cfg.qBlock = qBlock;
@@ -651,8 +648,6 @@ Config readConfig(const KernelSignature &sig) {
     int64_t keep = (int64_t)std::ceil(ratio * (double)cfg.Lk);
     cfg.keep = std::min(std::max(keep, (int64_t)0), cfg.Lk);
   }
-  cfg.widenBf16 = cfg.bf16 && (getFlag(sig, "bf16_via_f32", 0) == 1 ||
-                               !Bf16Gemm::available());
   cfg.tileRows = std::max<int64_t>(1, std::min(cfg.qBlock, cfg.Lq));
   cfg.tileCols = std::max<int64_t>(1, std::min(cfg.kBlock, cfg.Lk));
   cfg.rowChunk = std::clamp<int64_t>(
@@ -747,7 +742,7 @@ public:
         float *dst = wide[i].data();
         parallelChunks(counts[i], 1 << 16, [&](int64_t b, int64_t e) {
           for (int64_t j = b; j < e; ++j)
-            dst[j] = bf16ToF32(src[j]);
+            dst[j] = bf16ToFloat(src[j]);
         });
         *ptrs[i] = dst;
       }
@@ -1006,7 +1001,7 @@ private:
           for (int64_t e = e0; e < e1; ++e) {
             float g = cfg.gateType == HEED_F32
                           ? static_cast<const float *>(hd.gate)[i * dv + e]
-                          : bf16ToF32(static_cast<const uint16_t *>(
+                          : bf16ToFloat(static_cast<const uint16_t *>(
                                 hd.gate)[i * dv + e]);
             row[e - e0] *= 1.0f / (1.0f + std::exp(-g));
           }
@@ -1017,7 +1012,7 @@ private:
         else
           for (int64_t e = e0; e < e1; ++e)
             static_cast<uint16_t *>(hd.out)[i * dv + e] =
-                f32ToBf16(row[e - e0]);
+                floatToBf16(row[e - e0]);
       }
       if (hd.lse)
         hd.lse[i] = l[r] > 0.0f ? m[r] + std::log(l[r]) : kNegInf;
@@ -1130,7 +1125,7 @@ private:
         } else {
           uint16_t *dst = static_cast<uint16_t *>(hd.probs) + i * cfg.Lk;
           for (int64_t j = 0; j < cfg.Lk; ++j)
-            dst[j] = f32ToBf16(row[j] * inv);
+            dst[j] = floatToBf16(row[j] * inv);
         }
       }
     }
