@@ -77,6 +77,14 @@ double Attrs::getFloat(const std::string &name,
   return it->second;
 }
 
+bool Attrs::getFlag(const std::string &name, bool dflt) const {
+  int64_t v = getInt(name, dflt ? 1 : 0);
+  if (v != 0 && v != 1)
+    fail(HEED_ERROR_INVALID_ARGUMENT,
+         kernel + ": " + name + " must be 0 or 1, got " + std::to_string(v));
+  return v == 1;
+}
+
 void KernelSignature::expectArity(size_t nIn, size_t nOut, size_t maxIn) const {
   size_t hi = std::max(nIn, maxIn);
   if (inputs.size() < nIn || inputs.size() > hi || outputs.size() != nOut)

@@ -49,6 +49,9 @@ public:
           std::optional<std::vector<int64_t>> dflt = std::nullopt) const;
   double getFloat(const std::string &name,
                   std::optional<double> dflt = std::nullopt) const;
+  /// A 0/1 integer attribute (\p dflt when absent); any other value is an
+  /// error naming the kernel.
+  bool getFlag(const std::string &name, bool dflt) const;
   std::string kernel; ///< for messages
 
 private:

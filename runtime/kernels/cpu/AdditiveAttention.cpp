@@ -115,11 +115,7 @@ private:
 std::unique_ptr<Kernel> makeAdditiveAttention(const KernelSignature &sig) {
   sig.expectArity(3, 2, 4);
   const int64_t nIn = (int64_t)sig.inputs.size();
-  const int64_t hasBias = sig.attrs.getInt("has_bias", nIn == 4 ? 1 : 0);
-  if (hasBias != 0 && hasBias != 1)
-    fail(HEED_ERROR_INVALID_ARGUMENT, sig.kernel +
-                                          ": has_bias must be 0 or 1, got " +
-                                          std::to_string(hasBias));
+  const int64_t hasBias = sig.attrs.getFlag("has_bias", nIn == 4);
   if (nIn != 3 + hasBias)
     fail(HEED_ERROR_INVALID_ARGUMENT,
          sig.kernel + ": has_bias = " + std::to_string(hasBias) + " needs " +

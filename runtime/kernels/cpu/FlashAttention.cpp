@@ -426,16 +426,6 @@ struct Config {
   bool materialise() const { return topk || returnProbs; }
 };
 
-int64_t getFlag(const KernelSignature &sig, const std::string &name,
-                int64_t dflt) {
-  int64_t v = sig.attrs.getInt(name, dflt);
-  if (v != 0 && v != 1)
-    fail(HEED_ERROR_INVALID_ARGUMENT, sig.kernel + ": " + name +
-                                          " must be 0 or 1, got " +
-                                          std::to_string(v));
-  return v;
-}
-
 [[noreturn]] void invalid(const KernelSignature &sig, const std::string &msg) {
   fail(HEED_ERROR_INVALID_ARGUMENT, sig.kernel + ": " + msg);
 }
@@ -490,10 +480,10 @@ Config readConfig(const KernelSignature &sig) {
   Config cfg;
   const Attrs &attrs = sig.attrs;
   int64_t nIn = (int64_t)sig.inputs.size();
-  cfg.hasMask = getFlag(sig, "has_mask", nIn >= 4 ? 1 : 0);
-  cfg.hasGate = getFlag(sig, "has_gate", nIn > 3 + cfg.hasMask ? 1 : 0);
-  cfg.returnProbs = getFlag(sig, "return_probs", 0);
-  cfg.returnLse = getFlag(sig, "return_lse", 0);
+  cfg.hasMask = sig.attrs.getFlag("has_mask", nIn >= 4 ? 1 : 0);
+  cfg.hasGate = sig.attrs.getFlag("has_gate", nIn > 3 + cfg.hasMask ? 1 : 0);
+  cfg.returnProbs = sig.attrs.getFlag("return_probs", 0);
+  cfg.returnLse = sig.attrs.getFlag("return_lse", 0);
   int64_t wantIn = 3 + cfg.hasMask + cfg.hasGate;
   if (nIn != wantIn)
     invalid(sig, "has_mask = " + std::to_string(cfg.hasMask) +
@@ -615,7 +605,7 @@ Config readConfig(const KernelSignature &sig) {
       (!attrs.has("q_block") || !attrs.has("k_block")))
     invalid(sig, "structure 3 (blocks) needs the q_block and k_block "
                  "attributes");
-  cfg.widenBf16 = cfg.bf16 && (getFlag(sig, "bf16_via_f32", 0) == 1 ||
+  cfg.widenBf16 = cfg.bf16 && (sig.attrs.getFlag("bf16_via_f32", 0) == 1 ||
                                !Bf16Gemm::available());
   // Native bf16 GEMMs pay a fixed cost per call: taller query tiles (the key
   // tile still chosen for kDefaultQBlock rows).
@@ -1138,8 +1128,8 @@ private:
 };
 
 std::unique_ptr<Kernel> makeAttention(const KernelSignature &sig) {
-  size_t outputs =
-      1 + getFlag(sig, "return_probs", 0) + getFlag(sig, "return_lse", 0);
+  size_t outputs = 1 + sig.attrs.getFlag("return_probs", 0) +
+                   sig.attrs.getFlag("return_lse", 0);
   sig.expectArity(3, outputs, 5);
   return std::make_unique<AttentionKernel>(readConfig(sig));
 }

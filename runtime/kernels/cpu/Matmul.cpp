@@ -206,16 +206,6 @@ Operand epilogueOperand(const KernelSignature &sig, const TensorDesc &desc,
 // Attributes shared by matmul and linear
 //===----------------------------------------------------------------------===//
 
-int64_t getFlag(const KernelSignature &sig, const std::string &name,
-                int64_t dflt) {
-  int64_t v = sig.attrs.getInt(name, dflt);
-  if (v != 0 && v != 1)
-    fail(HEED_ERROR_INVALID_ARGUMENT, sig.kernel + ": " + name +
-                                          " must be 0 or 1, got " +
-                                          std::to_string(v));
-  return v;
-}
-
 /// Reads activation, scale, has_bias and has_residual; checks the input
 /// count and dtypes. Returns {hasBias, hasResidual}.
 std::pair<bool, bool> readEpilogue(const KernelSignature &sig, Problem &p) {
@@ -227,9 +217,9 @@ std::pair<bool, bool> readEpilogue(const KernelSignature &sig, Problem &p) {
          sig.kernel + ": unknown activation " + std::to_string(p.activation) +
              " (expected " + kActivationList + ")");
   p.scale = (float)sig.attrs.getFloat("scale", 1.0);
-  int64_t hasBias = getFlag(sig, "has_bias", nIn >= 3 ? 1 : 0);
-  int64_t hasResidual =
-      getFlag(sig, "has_residual", std::max<int64_t>(0, nIn - 2 - hasBias));
+  int64_t hasBias = sig.attrs.getFlag("has_bias", nIn >= 3 ? 1 : 0);
+  int64_t hasResidual = sig.attrs.getFlag(
+      "has_residual", std::max<int64_t>(0, nIn - 2 - hasBias));
   if (nIn != 2 + hasBias + hasResidual)
     fail(HEED_ERROR_INVALID_ARGUMENT,
          sig.kernel + ": has_bias = " + std::to_string(hasBias) +
@@ -686,8 +676,8 @@ std::vector<int64_t> elementCounts(const KernelSignature &sig, bool hasBias,
 std::unique_ptr<Kernel> makeMatmul(const KernelSignature &sig) {
   Problem p;
   auto [hasBias, hasResidual] = readEpilogue(sig, p);
-  bool transA = getFlag(sig, "transpose_a", 0);
-  bool transB = getFlag(sig, "transpose_b", 0);
+  bool transA = sig.attrs.getFlag("transpose_a", 0);
+  bool transB = sig.attrs.getFlag("transpose_b", 0);
   const TensorDesc &a = sig.inputs[0], &b = sig.inputs[1], &y = sig.outputs[0];
   if (a.rank() < 2 || b.rank() < 2)
     sig.shapeError("operands must have rank >= 2, got " + a.str() + " and " +

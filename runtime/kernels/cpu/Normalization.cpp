@@ -65,16 +65,6 @@ void expectOutputLikeX(const KernelSignature &sig, size_t i) {
                    " must have the shape of x " + sig.inputs[0].str());
 }
 
-/// Reads a 0/1 attribute.
-bool getFlag(const KernelSignature &sig, const std::string &name) {
-  int64_t v = sig.attrs.getInt(name, 0);
-  if (v != 0 && v != 1)
-    fail(HEED_ERROR_INVALID_ARGUMENT, sig.kernel + ": " + name +
-                                          " must be 0 or 1, got " +
-                                          std::to_string(v));
-  return v;
-}
-
 /// Fails unless input \p i (called \p name) is f32[\p n]; \p what says where
 /// n comes from.
 void expectParam(const KernelSignature &sig, size_t i, const char *name,
@@ -289,8 +279,8 @@ private:
 void registerLastDimNorm(const std::string &name, bool rms, double defaultEps) {
   registerKernel(
       name, [=](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
-        bool hasResidual = getFlag(sig, "has_residual");
-        bool emitSum = getFlag(sig, "emit_sum");
+        bool hasResidual = sig.attrs.getFlag("has_residual", false);
+        bool emitSum = sig.attrs.getFlag("emit_sum", false);
         if (emitSum && !hasResidual)
           fail(HEED_ERROR_INVALID_ARGUMENT,
                name + ": emit_sum requires has_residual");

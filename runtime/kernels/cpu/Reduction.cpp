@@ -251,11 +251,7 @@ template <Reduce Op> void registerReduce(const std::string &name) {
             sig.shapeError("axis " + std::to_string(axis) + " is listed twice");
           reduced[axis] = true;
         }
-        int64_t keepdim = sig.attrs.getInt("keepdim", 0);
-        if (keepdim != 0 && keepdim != 1)
-          fail(HEED_ERROR_INVALID_ARGUMENT,
-               name + ": keepdim must be 0 or 1, got " +
-                   std::to_string(keepdim));
+        bool keepdim = sig.attrs.getFlag("keepdim", false);
         TensorDesc expected{x.dtype, {}};
         for (size_t d = 0; d < x.shape.size(); ++d)
           if (!reduced[d])

@@ -298,57 +298,56 @@ TEST(RuntimeConvTest, PoolsAreThreadIndependent) {
   EXPECT_TENSOR_NEAR(one[0], ref::globalAvgPool(big), 1e-5);
 }
 
-void expectError(const std::string &kernel,
-                 const std::vector<OutputSpec> &inputs,
-                 const std::vector<OutputSpec> &outputs,
-                 const AttrSetter &attrs, heed_status status,
-                 const std::string &message) {
-  auto [s, m] = finalizeKernel(kernel, inputs, outputs, attrs);
-  EXPECT_EQ(s, status) << m;
-  EXPECT_EQ(m, message);
-}
-
 TEST(RuntimeConvTest, Conv2dErrors) {
   ConvCase c{{1, 4, 9, 9}, {6, 2, 3, 3}};
   c.groups = 2;
   const OutputSpec x{DType::F32, c.x}, w{DType::F32, c.weight},
       b{DType::F32, {6}}, y{DType::F32, {1, 6, 7, 7}};
-  expectError("conv2d", {x, {DType::F32, {6, 4, 3, 3}}, b}, {y}, convAttrs(c),
-              HEED_ERROR_SHAPE,
-              "conv2d: weight f32[6, 4, 3, 3] expects 8 input channels, "
-              "input f32[1, 4, 9, 9] has 4");
+  expectFinalizeError(
+      "conv2d", {x, {DType::F32, {6, 4, 3, 3}}, b}, {y}, convAttrs(c),
+      HEED_ERROR_SHAPE,
+      "conv2d: weight f32[6, 4, 3, 3] expects 8 input channels, "
+      "input f32[1, 4, 9, 9] has 4");
   ConvCase g3 = c;
   g3.groups = 3;
-  expectError("conv2d", {x, w, b}, {y}, convAttrs(g3), HEED_ERROR_SHAPE,
-              "conv2d: groups = 3 must divide the input channels 4 and the "
-              "output channels 6");
-  expectError("conv2d", {x, w, {DType::F32, {5}}}, {y}, convAttrs(c),
-              HEED_ERROR_SHAPE, "conv2d: bias must be f32[6], got f32[5]");
-  expectError("conv2d", {x, w, b}, {{DType::F32, {1, 6, 9, 9}}}, convAttrs(c),
-              HEED_ERROR_SHAPE,
-              "conv2d: output must be f32[1, 6, 7, 7], got f32[1, 6, 9, 9]");
-  expectError("conv2d", {{DType::F32, {4, 9, 9}}, w, b}, {y}, convAttrs(c),
-              HEED_ERROR_SHAPE,
-              "conv2d: input must be [N, C, H, W] with no empty dimension, "
-              "got f32[4, 9, 9]");
-  expectError("conv2d", {x, {DType::F32, {6, 2, 3}}, b}, {y}, convAttrs(c),
-              HEED_ERROR_SHAPE,
-              "conv2d: weight must be [O, C/groups, kh, kw] with no empty "
-              "dimension, got f32[6, 2, 3]");
+  expectFinalizeError(
+      "conv2d", {x, w, b}, {y}, convAttrs(g3), HEED_ERROR_SHAPE,
+      "conv2d: groups = 3 must divide the input channels 4 and the "
+      "output channels 6");
+  expectFinalizeError("conv2d", {x, w, {DType::F32, {5}}}, {y}, convAttrs(c),
+                      HEED_ERROR_SHAPE,
+                      "conv2d: bias must be f32[6], got f32[5]");
+  expectFinalizeError(
+      "conv2d", {x, w, b}, {{DType::F32, {1, 6, 9, 9}}}, convAttrs(c),
+      HEED_ERROR_SHAPE,
+      "conv2d: output must be f32[1, 6, 7, 7], got f32[1, 6, 9, 9]");
+  expectFinalizeError(
+      "conv2d", {{DType::F32, {4, 9, 9}}, w, b}, {y}, convAttrs(c),
+      HEED_ERROR_SHAPE,
+      "conv2d: input must be [N, C, H, W] with no empty dimension, "
+      "got f32[4, 9, 9]");
+  expectFinalizeError(
+      "conv2d", {x, {DType::F32, {6, 2, 3}}, b}, {y}, convAttrs(c),
+      HEED_ERROR_SHAPE,
+      "conv2d: weight must be [O, C/groups, kh, kw] with no empty "
+      "dimension, got f32[6, 2, 3]");
   ConvCase wide = c;
   wide.dilation[1] = 5; // window 11 > 9
-  expectError("conv2d", {x, w, b}, {y}, convAttrs(wide), HEED_ERROR_SHAPE,
-              "conv2d: window of 11 does not fit the input extent 9 "
-              "(padding 0)");
+  expectFinalizeError("conv2d", {x, w, b}, {y}, convAttrs(wide),
+                      HEED_ERROR_SHAPE,
+                      "conv2d: window of 11 does not fit the input extent 9 "
+                      "(padding 0)");
   ConvCase zeroStride = c;
   zeroStride.stride[0] = 0;
-  expectError("conv2d", {x, w, b}, {y}, convAttrs(zeroStride), HEED_ERROR_SHAPE,
-              "conv2d: stride and dilation must be >= 1 and padding >= 0, "
-              "got stride [0, 1], padding [0, 0], dilation [1, 1]");
+  expectFinalizeError(
+      "conv2d", {x, w, b}, {y}, convAttrs(zeroStride), HEED_ERROR_SHAPE,
+      "conv2d: stride and dilation must be >= 1 and padding >= 0, "
+      "got stride [0, 1], padding [0, 0], dilation [1, 1]");
   // has_bias = 1 with two inputs.
-  expectError("conv2d", {x, w}, {y}, convAttrs(c), HEED_ERROR_INVALID_ARGUMENT,
-              "conv2d: expected 3 inputs and 1 outputs, got 2 and 1");
-  expectError(
+  expectFinalizeError("conv2d", {x, w}, {y}, convAttrs(c),
+                      HEED_ERROR_INVALID_ARGUMENT,
+                      "conv2d: expected 3 inputs and 1 outputs, got 2 and 1");
+  expectFinalizeError(
       "conv2d", {x, w, b}, {y},
       [](heed_plan *plan, int32_t node) {
         int64_t three[3] = {1, 1, 1};
@@ -357,42 +356,45 @@ TEST(RuntimeConvTest, Conv2dErrors) {
       HEED_ERROR_INVALID_ARGUMENT,
       "conv2d: stride, padding and dilation need two entries "
       "(height, width), stride is [1, 1, 1]");
-  expectError("conv2d", {x, {DType::F16, c.weight}, b}, {y}, convAttrs(c),
-              HEED_ERROR_DTYPE,
-              "conv2d: input 1 must be f32, got f16[6, 2, 3, 3]");
+  expectFinalizeError("conv2d", {x, {DType::F16, c.weight}, b}, {y},
+                      convAttrs(c), HEED_ERROR_DTYPE,
+                      "conv2d: input 1 must be f32, got f16[6, 2, 3, 3]");
 }
 
 TEST(RuntimeConvTest, PoolErrors) {
   PoolCase c{{1, 2, 5, 5}, {3, 3}, {1, 1}, {2, 1}};
   const OutputSpec x{DType::F32, c.x}, y{DType::F32, {1, 2, 7, 5}};
-  expectError("max_pool2d", {x}, {y}, poolAttrs(c), HEED_ERROR_SHAPE,
-              "max_pool2d: padding [2, 1] must be at most half the kernel "
-              "[3, 3]");
+  expectFinalizeError(
+      "max_pool2d", {x}, {y}, poolAttrs(c), HEED_ERROR_SHAPE,
+      "max_pool2d: padding [2, 1] must be at most half the kernel "
+      "[3, 3]");
   PoolCase big{{1, 2, 5, 5}, {7, 3}, {1, 1}, {0, 0}};
-  expectError("avg_pool2d", {x}, {y}, poolAttrs(big), HEED_ERROR_SHAPE,
-              "avg_pool2d: window of 7 does not fit the input extent 5 "
-              "(padding 0)");
+  expectFinalizeError("avg_pool2d", {x}, {y}, poolAttrs(big), HEED_ERROR_SHAPE,
+                      "avg_pool2d: window of 7 does not fit the input extent 5 "
+                      "(padding 0)");
   PoolCase ok{{1, 2, 5, 5}, {3, 3}, {2, 2}, {1, 1}};
-  expectError(
+  expectFinalizeError(
       "avg_pool2d", {x}, {y}, poolAttrs(ok), HEED_ERROR_SHAPE,
       "avg_pool2d: output must be f32[1, 2, 3, 3], got f32[1, 2, 7, 5]");
-  expectError("max_pool2d", {x}, {y}, {}, HEED_ERROR_INVALID_ARGUMENT,
-              "max_pool2d: missing attribute 'kernel'");
+  expectFinalizeError("max_pool2d", {x}, {y}, {}, HEED_ERROR_INVALID_ARGUMENT,
+                      "max_pool2d: missing attribute 'kernel'");
   PoolCase zero{{1, 2, 5, 5}, {3, 3}, {0, 1}, {1, 1}};
-  expectError("max_pool2d", {x}, {y}, poolAttrs(zero), HEED_ERROR_SHAPE,
-              "max_pool2d: kernel and stride must be >= 1 and padding >= 0, "
-              "got kernel [3, 3], stride [0, 1], padding [1, 1]");
-  expectError("global_avg_pool", {x}, {{DType::F32, {1, 2, 1}}}, {},
-              HEED_ERROR_SHAPE,
-              "global_avg_pool: output must be f32[1, 2, 1, 1], got "
-              "f32[1, 2, 1]");
-  expectError("global_avg_pool", {{DType::F32, {1, 0, 5, 5}}},
-              {{DType::F32, {1, 0, 1, 1}}}, {}, HEED_ERROR_SHAPE,
-              "global_avg_pool: input must be [N, C, H, W] with no empty "
-              "dimension, got f32[1, 0, 5, 5]");
-  expectError("max_pool2d", {{DType::I64, c.x}}, {{DType::I64, c.x}},
-              poolAttrs(c), HEED_ERROR_DTYPE,
-              "max_pool2d: input 0 must be f32, got i64[1, 2, 5, 5]");
+  expectFinalizeError(
+      "max_pool2d", {x}, {y}, poolAttrs(zero), HEED_ERROR_SHAPE,
+      "max_pool2d: kernel and stride must be >= 1 and padding >= 0, "
+      "got kernel [3, 3], stride [0, 1], padding [1, 1]");
+  expectFinalizeError("global_avg_pool", {x}, {{DType::F32, {1, 2, 1}}}, {},
+                      HEED_ERROR_SHAPE,
+                      "global_avg_pool: output must be f32[1, 2, 1, 1], got "
+                      "f32[1, 2, 1]");
+  expectFinalizeError(
+      "global_avg_pool", {{DType::F32, {1, 0, 5, 5}}},
+      {{DType::F32, {1, 0, 1, 1}}}, {}, HEED_ERROR_SHAPE,
+      "global_avg_pool: input must be [N, C, H, W] with no empty "
+      "dimension, got f32[1, 0, 5, 5]");
+  expectFinalizeError("max_pool2d", {{DType::I64, c.x}}, {{DType::I64, c.x}},
+                      poolAttrs(c), HEED_ERROR_DTYPE,
+                      "max_pool2d: input 0 must be f32, got i64[1, 2, 5, 5]");
 }
 
 } // namespace

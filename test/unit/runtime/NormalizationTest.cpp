@@ -317,92 +317,92 @@ TEST(RuntimeNormalizationTest, BitwiseIdenticalForAnyThreadCount) {
 //===----------------------------------------------------------------------===//
 
 /// Checks the status and exact message of finalizing one node.
-void expectError(const std::string &kernel,
-                 const std::vector<OutputSpec> &inputs,
-                 const std::vector<OutputSpec> &outputs,
-                 const AttrSetter &setter, heed_status status,
-                 const std::string &message) {
-  auto [actualStatus, actualMessage] =
-      finalizeKernel(kernel, inputs, outputs, setter);
-  EXPECT_EQ(actualStatus, status) << actualMessage;
-  EXPECT_EQ(actualMessage, message);
-}
 
 TEST(RuntimeNormalizationTest, SoftmaxErrors) {
   OutputSpec x = {DType::F32, {2, 3}};
-  expectError("softmax", {x}, {x}, intAttr("axis", 2), HEED_ERROR_SHAPE,
-              "softmax: axis 2 is out of range for x f32[2, 3]");
-  expectError("log_softmax", {x}, {x}, intAttr("axis", -1), HEED_ERROR_SHAPE,
-              "log_softmax: axis -1 is out of range for x f32[2, 3]");
-  expectError("softmax", {x}, {x}, {}, HEED_ERROR_INVALID_ARGUMENT,
-              "softmax: missing integer attribute 'axis'");
-  expectError("softmax", {{DType::I64, {2, 3}}}, {{DType::I64, {2, 3}}},
-              intAttr("axis", 1), HEED_ERROR_DTYPE,
-              "softmax: input 0 must be f32, got i64[2, 3]");
-  expectError("softmax", {x}, {{DType::F32, {3, 2}}}, intAttr("axis", 1),
-              HEED_ERROR_SHAPE,
-              "softmax: output 0 f32[3, 2] must have the shape of x f32[2, 3]");
-  expectError("softmax", {x, x}, {x}, intAttr("axis", 1),
-              HEED_ERROR_INVALID_ARGUMENT,
-              "softmax: expected 1 inputs and 1 outputs, got 2 and 1");
+  expectFinalizeError("softmax", {x}, {x}, intAttr("axis", 2), HEED_ERROR_SHAPE,
+                      "softmax: axis 2 is out of range for x f32[2, 3]");
+  expectFinalizeError("log_softmax", {x}, {x}, intAttr("axis", -1),
+                      HEED_ERROR_SHAPE,
+                      "log_softmax: axis -1 is out of range for x f32[2, 3]");
+  expectFinalizeError("softmax", {x}, {x}, {}, HEED_ERROR_INVALID_ARGUMENT,
+                      "softmax: missing integer attribute 'axis'");
+  expectFinalizeError("softmax", {{DType::I64, {2, 3}}}, {{DType::I64, {2, 3}}},
+                      intAttr("axis", 1), HEED_ERROR_DTYPE,
+                      "softmax: input 0 must be f32, got i64[2, 3]");
+  expectFinalizeError(
+      "softmax", {x}, {{DType::F32, {3, 2}}}, intAttr("axis", 1),
+      HEED_ERROR_SHAPE,
+      "softmax: output 0 f32[3, 2] must have the shape of x f32[2, 3]");
+  expectFinalizeError("softmax", {x, x}, {x}, intAttr("axis", 1),
+                      HEED_ERROR_INVALID_ARGUMENT,
+                      "softmax: expected 1 inputs and 1 outputs, got 2 and 1");
 }
 
 TEST(RuntimeNormalizationTest, NormErrors) {
   OutputSpec x = {DType::F32, {2, 4}}, d4 = {DType::F32, {4}};
-  expectError("layer_norm", {x, {DType::F32, {5}}, d4}, {x}, {},
-              HEED_ERROR_SHAPE,
-              "layer_norm: weight f32[5] must be [4], the last dim of x "
-              "f32[2, 4]");
-  expectError("layer_norm", {x, d4, {DType::F32, {1, 4}}}, {x}, {},
-              HEED_ERROR_SHAPE,
-              "layer_norm: bias f32[1, 4] must be [4], the last dim of x "
-              "f32[2, 4]");
-  expectError("rms_norm", {x, {DType::F32, {2}}}, {x}, {}, HEED_ERROR_SHAPE,
-              "rms_norm: weight f32[2] must be [4], the last dim of x f32[2, "
-              "4]");
-  expectError("rms_norm", {x, {DType::I32, {4}}}, {x}, {}, HEED_ERROR_DTYPE,
-              "rms_norm: input 1 must be f32, got i32[4]");
-  expectError("layer_norm", {{DType::F32, {}}, d4, d4}, {{DType::F32, {}}}, {},
-              HEED_ERROR_SHAPE, "layer_norm: x f32[] must have rank >= 1");
-  expectError("rms_norm", {x, d4, {DType::F32, {1, 4}}}, {x},
-              intAttr("has_residual", 1), HEED_ERROR_SHAPE,
-              "rms_norm: residual f32[1, 4] must have the shape of x f32[2, "
-              "4]");
-  expectError("layer_norm", {x, d4, d4}, {x, x}, intAttr("emit_sum", 1),
-              HEED_ERROR_INVALID_ARGUMENT,
-              "layer_norm: emit_sum requires has_residual");
-  expectError("layer_norm", {x, d4, d4}, {x}, intAttr("has_residual", 1),
-              HEED_ERROR_INVALID_ARGUMENT,
-              "layer_norm: expected 4 inputs and 1 outputs, got 3 and 1");
-  expectError("layer_norm", {x, d4, d4}, {x}, intAttr("has_residual", 2),
-              HEED_ERROR_INVALID_ARGUMENT,
-              "layer_norm: has_residual must be 0 or 1, got 2");
-  expectError("layer_norm", {x, d4, d4, x}, {x, {DType::F32, {2, 3}}},
-              attrs({intAttr("has_residual", 1), intAttr("emit_sum", 1)}),
-              HEED_ERROR_SHAPE,
-              "layer_norm: output 1 f32[2, 3] must have the shape of x f32[2, "
-              "4]");
-  expectError("rms_norm", {x, d4}, {x}, floatAttr("eps", -1.0),
-              HEED_ERROR_INVALID_ARGUMENT,
-              "rms_norm: eps must be non-negative, got -1.000000");
+  expectFinalizeError(
+      "layer_norm", {x, {DType::F32, {5}}, d4}, {x}, {}, HEED_ERROR_SHAPE,
+      "layer_norm: weight f32[5] must be [4], the last dim of x "
+      "f32[2, 4]");
+  expectFinalizeError(
+      "layer_norm", {x, d4, {DType::F32, {1, 4}}}, {x}, {}, HEED_ERROR_SHAPE,
+      "layer_norm: bias f32[1, 4] must be [4], the last dim of x "
+      "f32[2, 4]");
+  expectFinalizeError(
+      "rms_norm", {x, {DType::F32, {2}}}, {x}, {}, HEED_ERROR_SHAPE,
+      "rms_norm: weight f32[2] must be [4], the last dim of x f32[2, "
+      "4]");
+  expectFinalizeError("rms_norm", {x, {DType::I32, {4}}}, {x}, {},
+                      HEED_ERROR_DTYPE,
+                      "rms_norm: input 1 must be f32, got i32[4]");
+  expectFinalizeError("layer_norm", {{DType::F32, {}}, d4, d4},
+                      {{DType::F32, {}}}, {}, HEED_ERROR_SHAPE,
+                      "layer_norm: x f32[] must have rank >= 1");
+  expectFinalizeError(
+      "rms_norm", {x, d4, {DType::F32, {1, 4}}}, {x},
+      intAttr("has_residual", 1), HEED_ERROR_SHAPE,
+      "rms_norm: residual f32[1, 4] must have the shape of x f32[2, "
+      "4]");
+  expectFinalizeError("layer_norm", {x, d4, d4}, {x, x}, intAttr("emit_sum", 1),
+                      HEED_ERROR_INVALID_ARGUMENT,
+                      "layer_norm: emit_sum requires has_residual");
+  expectFinalizeError(
+      "layer_norm", {x, d4, d4}, {x}, intAttr("has_residual", 1),
+      HEED_ERROR_INVALID_ARGUMENT,
+      "layer_norm: expected 4 inputs and 1 outputs, got 3 and 1");
+  expectFinalizeError("layer_norm", {x, d4, d4}, {x},
+                      intAttr("has_residual", 2), HEED_ERROR_INVALID_ARGUMENT,
+                      "layer_norm: has_residual must be 0 or 1, got 2");
+  expectFinalizeError(
+      "layer_norm", {x, d4, d4, x}, {x, {DType::F32, {2, 3}}},
+      attrs({intAttr("has_residual", 1), intAttr("emit_sum", 1)}),
+      HEED_ERROR_SHAPE,
+      "layer_norm: output 1 f32[2, 3] must have the shape of x f32[2, "
+      "4]");
+  expectFinalizeError("rms_norm", {x, d4}, {x}, floatAttr("eps", -1.0),
+                      HEED_ERROR_INVALID_ARGUMENT,
+                      "rms_norm: eps must be non-negative, got -1.000000");
 }
 
 TEST(RuntimeNormalizationTest, BatchNormErrors) {
   OutputSpec x = {DType::F32, {2, 4, 5}}, c4 = {DType::F32, {4}};
-  expectError("batch_norm", {x, c4, c4, c4, {DType::F32, {3}}}, {x}, {},
-              HEED_ERROR_SHAPE,
-              "batch_norm: running_var f32[3] must be [4], the channels of x "
-              "f32[2, 4, 5]");
-  expectError("batch_norm", {x, {DType::F32, {5}}, c4, c4, c4}, {x}, {},
-              HEED_ERROR_SHAPE,
-              "batch_norm: weight f32[5] must be [4], the channels of x "
-              "f32[2, 4, 5]");
-  expectError("batch_norm", {{DType::F32, {4}}, c4, c4, c4, c4},
-              {{DType::F32, {4}}}, {}, HEED_ERROR_SHAPE,
-              "batch_norm: x f32[4] must be [N, C, ...]");
-  expectError("batch_norm", {x, c4, c4, c4}, {x}, {},
-              HEED_ERROR_INVALID_ARGUMENT,
-              "batch_norm: expected 5 inputs and 1 outputs, got 4 and 1");
+  expectFinalizeError(
+      "batch_norm", {x, c4, c4, c4, {DType::F32, {3}}}, {x}, {},
+      HEED_ERROR_SHAPE,
+      "batch_norm: running_var f32[3] must be [4], the channels of x "
+      "f32[2, 4, 5]");
+  expectFinalizeError(
+      "batch_norm", {x, {DType::F32, {5}}, c4, c4, c4}, {x}, {},
+      HEED_ERROR_SHAPE,
+      "batch_norm: weight f32[5] must be [4], the channels of x "
+      "f32[2, 4, 5]");
+  expectFinalizeError("batch_norm", {{DType::F32, {4}}, c4, c4, c4, c4},
+                      {{DType::F32, {4}}}, {}, HEED_ERROR_SHAPE,
+                      "batch_norm: x f32[4] must be [N, C, ...]");
+  expectFinalizeError(
+      "batch_norm", {x, c4, c4, c4}, {x}, {}, HEED_ERROR_INVALID_ARGUMENT,
+      "batch_norm: expected 5 inputs and 1 outputs, got 4 and 1");
 }
 
 } // namespace

@@ -264,71 +264,70 @@ TEST(RuntimeReductionTest, BitwiseIdenticalForAnyThreadCount) {
 // Errors
 //===----------------------------------------------------------------------===//
 
-void expectError(const std::string &kernel,
-                 const std::vector<OutputSpec> &inputs,
-                 const std::vector<OutputSpec> &outputs,
-                 const AttrSetter &setter, heed_status status,
-                 const std::string &message) {
-  auto [actualStatus, actualMessage] =
-      finalizeKernel(kernel, inputs, outputs, setter);
-  EXPECT_EQ(actualStatus, status) << actualMessage;
-  EXPECT_EQ(actualMessage, message);
-}
-
 TEST(RuntimeReductionTest, ReduceErrors) {
   OutputSpec x = {DType::F32, {2, 3}};
-  expectError("reduce_sum", {x}, {{DType::F32, {2}}}, reduceAttrs({3}, 0),
-              HEED_ERROR_SHAPE,
-              "reduce_sum: axis 3 is out of range for x f32[2, 3]");
-  expectError("reduce_max", {x}, {{DType::F32, {2}}}, reduceAttrs({-1}, 0),
-              HEED_ERROR_SHAPE,
-              "reduce_max: axis -1 is out of range for x f32[2, 3]");
-  expectError("reduce_min", {x}, {{DType::F32, {}}}, reduceAttrs({1, 1}, 0),
-              HEED_ERROR_SHAPE, "reduce_min: axis 1 is listed twice");
-  expectError("reduce_sum", {x}, {{DType::F32, {3}}}, reduceAttrs({1}, 0),
-              HEED_ERROR_SHAPE, "reduce_sum: output f32[3] must be f32[2]");
-  expectError("reduce_sum", {x}, {{DType::F32, {2}}}, reduceAttrs({1}, 1),
-              HEED_ERROR_SHAPE, "reduce_sum: output f32[2] must be f32[2, 1]");
-  expectError("reduce_sum", {x}, {{DType::F32, {2}}}, reduceAttrs({1}, 2),
-              HEED_ERROR_INVALID_ARGUMENT,
-              "reduce_sum: keepdim must be 0 or 1, got 2");
-  expectError("reduce_mean", {{DType::I64, {2, 3}}}, {{DType::I64, {2}}},
-              reduceAttrs({1}, 0), HEED_ERROR_DTYPE,
-              "reduce_mean: unsupported dtype i64[2, 3]");
-  expectError("reduce_sum", {{DType::F16, {2, 3}}}, {{DType::F16, {2}}},
-              reduceAttrs({1}, 0), HEED_ERROR_DTYPE,
-              "reduce_sum: unsupported dtype f16[2, 3]");
-  expectError("reduce_sum", {x}, {{DType::I64, {2}}}, reduceAttrs({1}, 0),
-              HEED_ERROR_DTYPE, "reduce_sum: output 0 must be f32, got i64[2]");
-  expectError("reduce_sum", {x}, {{DType::F32, {2}}}, {},
-              HEED_ERROR_INVALID_ARGUMENT,
-              "reduce_sum: missing attribute 'axes'");
+  expectFinalizeError("reduce_sum", {x}, {{DType::F32, {2}}},
+                      reduceAttrs({3}, 0), HEED_ERROR_SHAPE,
+                      "reduce_sum: axis 3 is out of range for x f32[2, 3]");
+  expectFinalizeError("reduce_max", {x}, {{DType::F32, {2}}},
+                      reduceAttrs({-1}, 0), HEED_ERROR_SHAPE,
+                      "reduce_max: axis -1 is out of range for x f32[2, 3]");
+  expectFinalizeError("reduce_min", {x}, {{DType::F32, {}}},
+                      reduceAttrs({1, 1}, 0), HEED_ERROR_SHAPE,
+                      "reduce_min: axis 1 is listed twice");
+  expectFinalizeError("reduce_sum", {x}, {{DType::F32, {3}}},
+                      reduceAttrs({1}, 0), HEED_ERROR_SHAPE,
+                      "reduce_sum: output f32[3] must be f32[2]");
+  expectFinalizeError("reduce_sum", {x}, {{DType::F32, {2}}},
+                      reduceAttrs({1}, 1), HEED_ERROR_SHAPE,
+                      "reduce_sum: output f32[2] must be f32[2, 1]");
+  expectFinalizeError("reduce_sum", {x}, {{DType::F32, {2}}},
+                      reduceAttrs({1}, 2), HEED_ERROR_INVALID_ARGUMENT,
+                      "reduce_sum: keepdim must be 0 or 1, got 2");
+  expectFinalizeError("reduce_mean", {{DType::I64, {2, 3}}},
+                      {{DType::I64, {2}}}, reduceAttrs({1}, 0),
+                      HEED_ERROR_DTYPE,
+                      "reduce_mean: unsupported dtype i64[2, 3]");
+  expectFinalizeError("reduce_sum", {{DType::F16, {2, 3}}}, {{DType::F16, {2}}},
+                      reduceAttrs({1}, 0), HEED_ERROR_DTYPE,
+                      "reduce_sum: unsupported dtype f16[2, 3]");
+  expectFinalizeError("reduce_sum", {x}, {{DType::I64, {2}}},
+                      reduceAttrs({1}, 0), HEED_ERROR_DTYPE,
+                      "reduce_sum: output 0 must be f32, got i64[2]");
+  expectFinalizeError("reduce_sum", {x}, {{DType::F32, {2}}}, {},
+                      HEED_ERROR_INVALID_ARGUMENT,
+                      "reduce_sum: missing attribute 'axes'");
 }
 
 TEST(RuntimeReductionTest, TopKErrors) {
   OutputSpec x = {DType::F32, {2, 4}};
   OutputSpec v = {DType::F32, {2, 5}}, i = {DType::I64, {2, 5}};
-  expectError("top_k", {x}, {v, i}, topKAttrs(5, 1), HEED_ERROR_SHAPE,
-              "top_k: k = 5 must be in [1, 4], the extent of axis 1 of x "
-              "f32[2, 4]");
-  expectError("top_k", {x}, {{DType::F32, {2, 0}}, {DType::I64, {2, 0}}},
-              topKAttrs(0, 1), HEED_ERROR_SHAPE,
-              "top_k: k = 0 must be in [1, 4], the extent of axis 1 of x "
-              "f32[2, 4]");
-  expectError("top_k", {x}, {v, i}, topKAttrs(1, 2), HEED_ERROR_SHAPE,
-              "top_k: axis 2 is out of range for x f32[2, 4]");
-  expectError("top_k", {x}, {{DType::F32, {2, 2}}, {DType::I32, {2, 2}}},
-              topKAttrs(2, 1), HEED_ERROR_DTYPE,
-              "top_k: output 1 must be i64, got i32[2, 2]");
-  expectError("top_k", {x}, {{DType::F32, {2, 2}}, {DType::I64, {2, 3}}},
-              topKAttrs(2, 1), HEED_ERROR_SHAPE,
-              "top_k: output 1 i64[2, 3] must be i64[2, 2]");
-  expectError("top_k", {{DType::I1, {2, 4}}},
-              {{DType::I1, {2, 2}}, {DType::I64, {2, 2}}}, topKAttrs(2, 1),
-              HEED_ERROR_DTYPE, "top_k: unsupported dtype i1[2, 4]");
-  expectError("top_k", {x}, {{DType::F32, {2, 2}}}, topKAttrs(2, 1),
-              HEED_ERROR_INVALID_ARGUMENT,
-              "top_k: expected 1 inputs and 2 outputs, got 1 and 1");
+  expectFinalizeError(
+      "top_k", {x}, {v, i}, topKAttrs(5, 1), HEED_ERROR_SHAPE,
+      "top_k: k = 5 must be in [1, 4], the extent of axis 1 of x "
+      "f32[2, 4]");
+  expectFinalizeError(
+      "top_k", {x}, {{DType::F32, {2, 0}}, {DType::I64, {2, 0}}},
+      topKAttrs(0, 1), HEED_ERROR_SHAPE,
+      "top_k: k = 0 must be in [1, 4], the extent of axis 1 of x "
+      "f32[2, 4]");
+  expectFinalizeError("top_k", {x}, {v, i}, topKAttrs(1, 2), HEED_ERROR_SHAPE,
+                      "top_k: axis 2 is out of range for x f32[2, 4]");
+  expectFinalizeError("top_k", {x},
+                      {{DType::F32, {2, 2}}, {DType::I32, {2, 2}}},
+                      topKAttrs(2, 1), HEED_ERROR_DTYPE,
+                      "top_k: output 1 must be i64, got i32[2, 2]");
+  expectFinalizeError("top_k", {x},
+                      {{DType::F32, {2, 2}}, {DType::I64, {2, 3}}},
+                      topKAttrs(2, 1), HEED_ERROR_SHAPE,
+                      "top_k: output 1 i64[2, 3] must be i64[2, 2]");
+  expectFinalizeError("top_k", {{DType::I1, {2, 4}}},
+                      {{DType::I1, {2, 2}}, {DType::I64, {2, 2}}},
+                      topKAttrs(2, 1), HEED_ERROR_DTYPE,
+                      "top_k: unsupported dtype i1[2, 4]");
+  expectFinalizeError("top_k", {x}, {{DType::F32, {2, 2}}}, topKAttrs(2, 1),
+                      HEED_ERROR_INVALID_ARGUMENT,
+                      "top_k: expected 1 inputs and 2 outputs, got 1 and 1");
 }
 
 } // namespace

@@ -142,6 +142,17 @@ finalizeKernel(const std::string &kernel, const std::vector<OutputSpec> &inputs,
   return {status, message};
 }
 
+void expectFinalizeError(const std::string &kernel,
+                         const std::vector<OutputSpec> &inputs,
+                         const std::vector<OutputSpec> &outputs,
+                         const AttrSetter &attrs, heed_status status,
+                         const std::string &message) {
+  auto [actualStatus, actualMessage] =
+      finalizeKernel(kernel, inputs, outputs, attrs);
+  EXPECT_EQ(actualStatus, status) << actualMessage;
+  EXPECT_EQ(actualMessage, message);
+}
+
 double relativeError(const ref::Tensor &actual, const ref::Tensor &expected) {
   double maxDiff = 0, maxRef = 0;
   for (int64_t i = 0; i < expected.numel(); ++i) {

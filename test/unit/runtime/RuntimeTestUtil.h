@@ -1,4 +1,4 @@
-//===- RuntimeTestUtil.h - Run one kernel on ref tensors ---------*- C++ -*-===//
+//===- RuntimeTestUtil.h - One-kernel test runs -----------------*- C++ -*-===//
 //
 // Kernel tests build a one-node plan through the public C API, run it, and
 // compare with the reference kernels (reference/Kernels.h), which are the
@@ -45,6 +45,14 @@ std::pair<heed_status, std::string>
 finalizeKernel(const std::string &kernel, const std::vector<OutputSpec> &inputs,
                const std::vector<OutputSpec> &outputs,
                const AttrSetter &attrs = {});
+
+/// Expects finalizing a one-node plan to fail with \p status and exactly
+/// \p message.
+void expectFinalizeError(const std::string &kernel,
+                         const std::vector<OutputSpec> &inputs,
+                         const std::vector<OutputSpec> &outputs,
+                         const AttrSetter &attrs, heed_status status,
+                         const std::string &message);
 
 /// Max-norm relative error: max|a - b| / max(max|b|, tiny).
 double relativeError(const ref::Tensor &actual, const ref::Tensor &expected);
