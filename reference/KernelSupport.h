@@ -1,5 +1,4 @@
-//===- KernelSupport.h - Helpers shared by the reference kernels -*- C++
-//-*-===//
+//===- KernelSupport.h - Helpers shared by the reference kernels *- C++ -*-===//
 
 #ifndef HEED_REFERENCE_KERNELSUPPORT_H
 #define HEED_REFERENCE_KERNELSUPPORT_H

@@ -1,5 +1,4 @@
-//===- ModelFlags.h - Flags shared by the tools that read models -*- C++
-//-*-===//
+//===- ModelFlags.h - Flags shared by the model tools -----------*- C++ -*-===//
 //
 // heedc and heed-run (and heed-bench later) read a .heed model with the same
 // flags: --dim NAME=VALUE, --entry NAME, --weights=FILE.safetensors,
