@@ -7,7 +7,6 @@
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/info.h>
 #include <oneapi/tbb/task_arena.h>
-#include <oneapi/tbb/task_scheduler_observer.h>
 
 #include <algorithm>
 #include <cstdlib>
@@ -38,22 +37,9 @@ int resolveThreadCount(int requested) {
 using tbb::flow::continue_msg;
 using FlowNode = tbb::flow::continue_node<continue_msg>;
 
-/// Pins every thread that joins the model's arena (workers helping inside a
-/// kernel's parallel loop included) before it runs anything there.
-class PinOneDnnObserver : public tbb::task_scheduler_observer {
-public:
-  explicit PinOneDnnObserver(tbb::task_arena &arena)
-      : tbb::task_scheduler_observer(arena) {
-    observe(true);
-  }
-  ~PinOneDnnObserver() override { observe(false); }
-  void on_scheduler_entry(bool) override { pinOneDnnToOneThread(); }
-};
-
 struct Executor::Impl {
   heed_model &model;
   tbb::task_arena arena;
-  PinOneDnnObserver observer{arena};
   /// Created inside arena.execute(): a flow graph attaches to the arena it
   /// is constructed in, and its tasks run there.
   std::unique_ptr<tbb::flow::graph> graph;
@@ -71,8 +57,7 @@ struct Executor::Impl {
         return; // an earlier node failed; skip the rest
     }
     try {
-      pinOneDnnToOneThread(); // the observer does too; this covers the
-                              // thread that calls heed_model_run
+      pinOneDnnToOneThread(); // parallelChunks pins the threads that help
       heed_model::Node &n = model.nodes[i];
       n.kernel->run(n.inputs.data(), n.outputs.data());
     } catch (...) {

@@ -4,9 +4,10 @@
 // continue_node per kernel node, edges from the dependency analysis of
 // Model.cpp. Independent nodes run concurrently; inside a node, kernels split
 // work with tbb::parallel_for over a fixed grid. oneDNN (built with OpenMP on
-// Debian) runs single-threaded inside every task: each worker sets its
-// OpenMP team size to 1 before its first kernel, so the only parallelism is
-// TBB's and the cores are never oversubscribed.
+// Debian) runs single-threaded inside every task: each thread sets its
+// OpenMP team size to 1 before it runs a node or a chunk of a kernel's
+// parallel loop, so the only parallelism is TBB's and the cores are never
+// oversubscribed.
 //
 //===----------------------------------------------------------------------===//
 

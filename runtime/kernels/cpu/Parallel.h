@@ -12,10 +12,16 @@
 
 namespace heed::rt {
 
+/// Makes the calling thread's oneDNN/OpenMP calls single-threaded (defined in
+/// src/Executor.cpp; a thread-local flag makes repeated calls free).
+void pinOneDnnToOneThread();
+
 /// Calls \p body(begin, end) on consecutive chunks of [0, n) of \p grain
 /// items each. The chunks depend only on n and grain, never on the thread
 /// count, and each element is computed by exactly one chunk, so results are
-/// bitwise identical for any number of threads.
+/// bitwise identical for any number of threads. Every thread that runs a
+/// chunk is pinned to single-threaded oneDNN first (a TBB worker may help
+/// here without having run a node).
 template <typename Body>
 void parallelChunks(int64_t n, int64_t grain, const Body &body) {
   if (n <= 0)
@@ -29,6 +35,7 @@ void parallelChunks(int64_t n, int64_t grain, const Body &body) {
   tbb::parallel_for(
       tbb::blocked_range<int64_t>(0, chunks, 1),
       [&](const tbb::blocked_range<int64_t> &r) {
+        pinOneDnnToOneThread();
         for (int64_t c = r.begin(); c != r.end(); ++c)
           body(c * grain, std::min(n, (c + 1) * grain));
       },
