@@ -68,7 +68,7 @@ check-asan: deps
 check-tsan: deps
 	cmake --preset tsan
 	cmake --build build-tsan --target HeedRuntimeTests -j $(JOBS)
-	TSAN_OPTIONS="suppressions=$(CURDIR)/test/tsan.supp halt_on_error=1" \
+	TSAN_OPTIONS="suppressions=$(CURDIR)/test/tsan.supp halt_on_error=1 history_size=7" \
 	  build-tsan/unittests/HeedRuntimeTests
 
 demo: build
