@@ -51,6 +51,11 @@ private:
   bool parseGraph(Module &m, bool isSubgraph);
   bool parseTensorType(TensorTypeSpec &spec);
   bool parseStatement(std::vector<Stmt> &body);
+  /// Counts one level of nesting; fails past kMaxNestingDepth.
+  bool enterNesting();
+  /// A left-associative chain of \p operand separated by \p op1 or \p op2.
+  ExprPtr parseBinaryLevel(ExprPtr (Parser::*operand)(), Token::Kind op1,
+                           Token::Kind op2);
   ExprPtr parseExpr();
   ExprPtr parseTerm();
   ExprPtr parseUnary();
@@ -278,18 +283,22 @@ bool Parser::parseStatement(std::vector<Stmt> &body) {
   return true;
 }
 
-ExprPtr Parser::parseExpr() {
-  if (++depth > kMaxNestingDepth) {
-    fail(tok.loc(), "expression nested too deeply (more than " +
-                        std::to_string(kMaxNestingDepth) + " levels)");
-    return nullptr;
-  }
-  ExprPtr lhs = parseTerm();
-  while (lhs && (is(Token::Plus) || is(Token::Minus))) {
+bool Parser::enterNesting() {
+  if (++depth <= kMaxNestingDepth)
+    return true;
+  fail(tok.loc(), "expression nested too deeply (more than " +
+                      std::to_string(kMaxNestingDepth) + " levels)");
+  return false;
+}
+
+ExprPtr Parser::parseBinaryLevel(ExprPtr (Parser::*operand)(), Token::Kind op1,
+                                 Token::Kind op2) {
+  ExprPtr lhs = (this->*operand)();
+  while (lhs && (is(op1) || is(op2))) {
     auto bin = std::make_unique<Expr>(Expr::Kind::Binary, tok.loc());
     bin->op = tok.spelling[0];
     advance();
-    ExprPtr rhs = parseTerm();
+    ExprPtr rhs = (this->*operand)();
     if (!rhs)
       return nullptr;
     bin->args.push_back(std::move(lhs));
@@ -298,37 +307,27 @@ ExprPtr Parser::parseExpr() {
       return nullptr;
     lhs = std::move(bin);
   }
-  --depth;
   return lhs;
 }
 
+ExprPtr Parser::parseExpr() {
+  if (!enterNesting())
+    return nullptr;
+  ExprPtr e = parseBinaryLevel(&Parser::parseTerm, Token::Plus, Token::Minus);
+  --depth;
+  return e;
+}
+
 ExprPtr Parser::parseTerm() {
-  ExprPtr lhs = parseUnary();
-  while (lhs && (is(Token::Star) || is(Token::Slash))) {
-    auto bin = std::make_unique<Expr>(Expr::Kind::Binary, tok.loc());
-    bin->op = tok.spelling[0];
-    advance();
-    ExprPtr rhs = parseUnary();
-    if (!rhs)
-      return nullptr;
-    bin->args.push_back(std::move(lhs));
-    bin->args.push_back(std::move(rhs));
-    if (!setHeight(*bin))
-      return nullptr;
-    lhs = std::move(bin);
-  }
-  return lhs;
+  return parseBinaryLevel(&Parser::parseUnary, Token::Star, Token::Slash);
 }
 
 ExprPtr Parser::parseUnary() {
   if (is(Token::Minus)) {
     auto neg = std::make_unique<Expr>(Expr::Kind::Neg, tok.loc());
     advance();
-    if (++depth > kMaxNestingDepth) {
-      fail(tok.loc(), "expression nested too deeply (more than " +
-                          std::to_string(kMaxNestingDepth) + " levels)");
+    if (!enterNesting())
       return nullptr;
-    }
     ExprPtr operand = parseUnary();
     --depth;
     if (!operand)
