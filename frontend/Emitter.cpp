@@ -987,10 +987,3 @@ OwningOpRef<ModuleOp> heed::emitHeedModule(llvm::SourceMgr &sourceMgr,
   Emitter emitter(context, sourceMgr, *module, options);
   return emitter.run();
 }
-
-func::FuncOp heed::getEntryGraph(ModuleOp module) {
-  auto entry = module->getAttrOfType<StringAttr>(kEntryAttrName);
-  if (!entry)
-    return nullptr;
-  return module.lookupSymbol<func::FuncOp>(entry);
-}

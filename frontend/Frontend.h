@@ -3,6 +3,8 @@
 #ifndef HEED_FRONTEND_FRONTEND_H
 #define HEED_FRONTEND_FRONTEND_H
 
+#include "heed/HeedDialect.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -23,11 +25,6 @@ struct FrontendOptions {
   /// `--entry NAME`: the graph to compile when the file declares several.
   std::string entry;
 };
-
-/// Name of the module attribute holding the entry graph's symbol name.
-constexpr const char *kEntryAttrName = "heed.entry";
-/// Name of the argument/result attribute holding an input's/output's name.
-constexpr const char *kNameAttrName = "heed.name";
 
 /// Parses the .heed file in buffer \p bufferId of \p sourceMgr and emits one
 /// `func.func` per `graph` (subgraphs are inlined at their calls). Every op
@@ -50,9 +47,6 @@ mlir::OwningOpRef<mlir::ModuleOp> loadHeedFile(llvm::StringRef path,
 mlir::LogicalResult parseDimFlags(llvm::ArrayRef<std::string> flags,
                                   std::map<std::string, int64_t> &dims,
                                   mlir::MLIRContext &context);
-
-/// The entry graph of a module produced by emitHeedModule.
-mlir::func::FuncOp getEntryGraph(mlir::ModuleOp module);
 
 } // namespace heed
 

@@ -12,25 +12,6 @@
 using namespace mlir;
 using namespace heed;
 
-SeededUniform::SeededUniform(uint64_t seed, StringRef name) {
-  // FNV-1a of the name, mixed with the seed.
-  uint64_t h = 1469598103934665603ull;
-  for (char c : name) {
-    h ^= (unsigned char)c;
-    h *= 1099511628211ull;
-  }
-  state = h ^ (seed * 0x9E3779B97F4A7C15ull);
-}
-
-double SeededUniform::next() {
-  // splitmix64.
-  uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  z ^= z >> 31;
-  return (double)(z >> 11) * 0x1.0p-53 * 2.0 - 1.0;
-}
-
 static io::HostTensor randomParam(ParamOp op, uint64_t seed) {
   auto type = cast<RankedTensorType>(op.getType());
   io::HostTensor t;

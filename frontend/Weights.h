@@ -4,6 +4,7 @@
 #define HEED_FRONTEND_WEIGHTS_H
 
 #include "heed/io/HostTensor.h"
+#include "heed/io/Random.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "llvm/ADT/StringMap.h"
@@ -40,15 +41,9 @@ mlir::LogicalResult saveWeights(const WeightStore &store,
                                 const std::string &path,
                                 mlir::MLIRContext *ctx);
 
-/// Deterministic uniform numbers in [-1, 1) for a (seed, name) stream.
-class SeededUniform {
-public:
-  SeededUniform(uint64_t seed, llvm::StringRef name);
-  double next();
-
-private:
-  uint64_t state;
-};
+/// Deterministic uniform numbers in [-1, 1) for a (seed, name) stream; they
+/// live in HeedIO so that compiled model executables draw the same ones.
+using io::SeededUniform;
 
 } // namespace heed
 

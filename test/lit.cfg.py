@@ -9,7 +9,7 @@ from lit.llvm import llvm_config
 
 config.name = "Heed"
 config.test_format = lit.formats.ShTest(not llvm_config.use_lit_shell)
-config.suffixes = [".mlir", ".heed"]
+config.suffixes = [".mlir", ".heed", ".test"]
 config.test_source_root = os.path.dirname(__file__)
 config.test_exec_root = os.path.join(config.heed_obj_root, "test")
 config.excludes = ["Inputs", "unit", "CMakeLists.txt", "lit.cfg.py",
@@ -19,7 +19,7 @@ llvm_config.use_default_substitutions()
 config.environment["HEED_SRC"] = config.heed_src_root
 
 # Heed's tools, then FileCheck/not/count from LLVM 19.
-tools = ["heed-opt", "heedc", "heed-run"]
+tools = ["heed-opt", "heedc", "heed-run", "heed-compare"]
 llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
 llvm_config.add_tool_substitutions(["FileCheck", "not", "count"],
                                    [config.llvm_tools_dir])

@@ -8,4 +8,22 @@
 
 #include "heed/HeedDialect.h.inc"
 
+namespace mlir {
+class ModuleOp;
+} // namespace mlir
+
+namespace heed {
+
+/// Name of the module attribute holding the entry graph's symbol name.
+constexpr const char *kEntryAttrName = "heed.entry";
+/// Name of the argument/result attribute holding an input's/output's name.
+constexpr const char *kNameAttrName = "heed.name";
+
+/// The graph a module compiles to a model: the `func.func` named by the
+/// module's `heed.entry` attribute, else the module's only function; null
+/// when there is none.
+mlir::func::FuncOp getEntryGraph(mlir::ModuleOp module);
+
+} // namespace heed
+
 #endif // HEED_DIALECTS_HEEDDIALECT_H

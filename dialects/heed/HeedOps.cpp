@@ -789,3 +789,17 @@ LogicalResult GlobalAvgPoolOp::inferReturnTypes(MLIRContext *, Loc loc,
 
 #define GET_OP_CLASSES
 #include "heed/HeedOps.cpp.inc"
+
+int64_t heed::randomInputBound(Value input) {
+  int64_t bound = std::numeric_limits<int64_t>::max();
+  for (Operation *user : input.getUsers()) {
+    if (auto e = dyn_cast<EmbeddingOp>(user))
+      bound = std::min(
+          bound, cast<RankedTensorType>(e.getWeight().getType()).getDimSize(0));
+    if (auto g = dyn_cast<GatherOp>(user))
+      if (g.getIndices() == input)
+        bound = std::min(bound, cast<RankedTensorType>(g.getInput().getType())
+                                    .getDimSize(g.getAxis()));
+  }
+  return bound == std::numeric_limits<int64_t>::max() ? 2 : bound;
+}

@@ -14,4 +14,13 @@
 #define GET_OP_CLASSES
 #include "heed/HeedOps.h.inc"
 
+namespace heed {
+
+/// The integers `--random-inputs` draws for the integer graph input \p input
+/// come from [0, bound): the smallest extent it indexes (embedding rows, the
+/// gathered axis), or 2 when it indexes nothing.
+int64_t randomInputBound(mlir::Value input);
+
+} // namespace heed
+
 #endif // HEED_DIALECTS_HEEDOPS_H

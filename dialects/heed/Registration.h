@@ -9,8 +9,8 @@ class DialectRegistry;
 
 namespace heed {
 
-/// Adds the heed and attn dialects and the upstream dialects they use (func)
-/// to \p registry.
+/// Adds the heed, attn and heedrt dialects and the upstream dialects they use
+/// (func) to \p registry.
 void registerHeedDialects(mlir::DialectRegistry &registry);
 
 } // namespace heed

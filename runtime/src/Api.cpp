@@ -30,7 +30,10 @@ void require(bool ok, const char *message) {
     fail(HEED_ERROR_INVALID_ARGUMENT, message);
 }
 
-TensorDesc makeDesc(heed_dtype dtype, int32_t rank, const int64_t *shape) {
+} // namespace
+
+TensorDesc heed::rt::makeDesc(heed_dtype dtype, int32_t rank,
+                              const int64_t *shape) {
   require((unsigned)dtype <= HEED_I1, "unknown dtype");
   require(rank >= 0 && rank <= 16, "rank must be in [0, 16]");
   require(rank == 0 || shape, "shape is null");
@@ -51,24 +54,53 @@ TensorDesc makeDesc(heed_dtype dtype, int32_t rank, const int64_t *shape) {
   return d;
 }
 
+std::string heed::rt::quoted(const char *s) {
+  return s ? "\"" + std::string(s) + "\"" : std::string("NULL");
+}
+
+namespace {
+
 void checkBuffer(const heed_plan *plan, int32_t id) {
   if (id < 0 || id >= (int32_t)plan->buffers.size())
     fail(HEED_ERROR_INVALID_ARGUMENT,
-         "buffer id " + std::to_string(id) + " is out of range");
+         "buffer " + std::to_string(id) + " does not exist");
 }
 
 heed::rt::PlanNode &node(heed_plan *plan, int32_t id, const char *name) {
   require(plan && name, "null argument");
   if (id < 0 || id >= (int32_t)plan->nodes.size())
     fail(HEED_ERROR_INVALID_ARGUMENT,
-         "node id " + std::to_string(id) + " is out of range");
+         "node " + std::to_string(id) + " does not exist");
   return plan->nodes[id];
+}
+
+/// The name of an attribute setter call for messages.
+auto setterCall(const char *function, int32_t nodeId, const char *name) {
+  return [=] {
+    return std::string(function) + "(node " + std::to_string(nodeId) + ", " +
+           quoted(name) + ")";
+  };
 }
 
 } // namespace
 
 void heed::rt::setLastError(std::string message) {
   lastError = std::move(message);
+}
+
+void heed::rt::recordPlanFailure(heed_plan *plan, heed_status status,
+                                 const std::string &prefix) noexcept {
+  try {
+    if (!prefix.empty())
+      lastError = prefix + ": " + lastError;
+    if (plan && plan->firstStatus == HEED_OK) {
+      plan->firstError = lastError;
+      plan->firstStatus = status;
+    }
+  } catch (...) { // out of memory: keep the unprefixed message
+    if (plan && plan->firstStatus == HEED_OK)
+      plan->firstStatus = status;
+  }
 }
 
 extern "C" {
@@ -177,8 +209,9 @@ void heed_plan_free(heed_plan *plan) { delete plan; }
 heed_status heed_plan_add_buffer(heed_plan *plan, heed_dtype dtype,
                                  int32_t rank, const int64_t *shape,
                                  int64_t offset, int32_t *buffer_id) {
-  return guard([&] {
-    require(plan && buffer_id, "null argument");
+  auto call = [] { return std::string("heed_plan_add_buffer"); };
+  return guardPlan(plan, call, [&] {
+    require(plan, "plan is null");
     PlanBuffer b;
     b.desc = makeDesc(dtype, rank, shape);
     if (offset != HEED_AUTO_OFFSET && (offset < 0 || offset % 64))
@@ -187,28 +220,55 @@ heed_status heed_plan_add_buffer(heed_plan *plan, heed_dtype dtype,
                " must be a non-negative multiple of 64");
     b.offset = offset;
     plan->buffers.push_back(std::move(b));
-    *buffer_id = (int32_t)plan->buffers.size() - 1;
+    if (buffer_id)
+      *buffer_id = (int32_t)plan->buffers.size() - 1;
   });
 }
 
 heed_status heed_plan_add_constant(heed_plan *plan, heed_dtype dtype,
                                    int32_t rank, const int64_t *shape,
                                    const void *data, int32_t *buffer_id) {
-  return guard([&] {
-    require(plan && buffer_id, "null argument");
+  auto call = [] { return std::string("heed_plan_add_constant"); };
+  return guardPlan(plan, call, [&] {
+    require(plan, "plan is null");
     PlanBuffer b;
     b.desc = makeDesc(dtype, rank, shape);
     require(data || b.desc.nbytes() == 0, "constant data is null");
     static const uint8_t kEmpty[64] = {};
     b.constant = data ? data : kEmpty; // marks the buffer as constant
     plan->buffers.push_back(std::move(b));
-    *buffer_id = (int32_t)plan->buffers.size() - 1;
+    if (buffer_id)
+      *buffer_id = (int32_t)plan->buffers.size() - 1;
+  });
+}
+
+heed_status heed_plan_add_view(heed_plan *plan, int32_t source, int32_t rank,
+                               const int64_t *shape, int32_t *buffer_id) {
+  auto call = [] { return std::string("heed_plan_add_view"); };
+  return guardPlan(plan, call, [&] {
+    require(plan, "plan is null");
+    checkBuffer(plan, source);
+    PlanBuffer b = plan->buffers[source];
+    TensorDesc from = b.desc;
+    b.desc = makeDesc(from.dtype, rank, shape);
+    if (b.desc.numel() != from.numel())
+      fail(HEED_ERROR_SHAPE, "a view of " + from.str() + " as " + b.desc.str() +
+                                 " must keep the number of elements");
+    b.viewOf = source;
+    plan->buffers.push_back(std::move(b));
+    if (buffer_id)
+      *buffer_id = (int32_t)plan->buffers.size() - 1;
   });
 }
 
 static heed_status addPort(heed_plan *plan, const char *name, int32_t id,
                            bool input) {
-  return guard([&] {
+  auto call = [&] {
+    return std::string(input ? "heed_plan_add_input("
+                             : "heed_plan_add_output(") +
+           quoted(name) + ")";
+  };
+  return guardPlan(plan, call, [&] {
     require(plan && name, "null argument");
     checkBuffer(plan, id);
     auto &ports = input ? plan->inputs : plan->outputs;
@@ -235,8 +295,9 @@ heed_status heed_plan_add_node(heed_plan *plan, const char *kernel,
                                const int32_t *inputs, int32_t num_inputs,
                                const int32_t *outputs, int32_t num_outputs,
                                int32_t *node_id) {
-  return guard([&] {
-    require(plan && kernel && node_id, "null argument");
+  auto call = [&] { return "heed_plan_add_node(" + quoted(kernel) + ")"; };
+  return guardPlan(plan, call, [&] {
+    require(plan && kernel, "null argument");
     require(num_inputs >= 0 && num_outputs >= 0, "negative count");
     require(!num_inputs || inputs, "inputs is null");
     require(!num_outputs || outputs, "outputs is null");
@@ -251,19 +312,22 @@ heed_status heed_plan_add_node(heed_plan *plan, const char *kernel,
       n.outputs.push_back(outputs[i]);
     }
     plan->nodes.push_back(std::move(n));
-    *node_id = (int32_t)plan->nodes.size() - 1;
+    if (node_id)
+      *node_id = (int32_t)plan->nodes.size() - 1;
   });
 }
 
 heed_status heed_plan_set_int(heed_plan *plan, int32_t node_id,
                               const char *name, int64_t value) {
-  return guard([&] { node(plan, node_id, name).attrs.setInt(name, value); });
+  return guardPlan(plan, setterCall("heed_plan_set_int", node_id, name), [&] {
+    node(plan, node_id, name).attrs.setInt(name, value);
+  });
 }
 
 heed_status heed_plan_set_ints(heed_plan *plan, int32_t node_id,
                                const char *name, const int64_t *values,
                                int32_t count) {
-  return guard([&] {
+  return guardPlan(plan, setterCall("heed_plan_set_ints", node_id, name), [&] {
     PlanNode &n = node(plan, node_id, name);
     require(count >= 0 && (!count || values), "bad value array");
     n.attrs.setInts(name, std::vector<int64_t>(values, values + count));
@@ -272,13 +336,17 @@ heed_status heed_plan_set_ints(heed_plan *plan, int32_t node_id,
 
 heed_status heed_plan_set_float(heed_plan *plan, int32_t node_id,
                                 const char *name, double value) {
-  return guard([&] { node(plan, node_id, name).attrs.setFloat(name, value); });
+  return guardPlan(plan, setterCall("heed_plan_set_float", node_id, name), [&] {
+    node(plan, node_id, name).attrs.setFloat(name, value);
+  });
 }
 
 heed_status heed_plan_finalize(const heed_plan *plan, heed_model **out) {
   return guard([&] {
     require(plan && out, "null argument");
     *out = nullptr;
+    if (plan->firstStatus != HEED_OK)
+      throw Error(plan->firstStatus, plan->firstError);
     *out = finalizePlan(*plan).release();
   });
 }

@@ -20,11 +20,15 @@ namespace heed::rt {
 /// A failure with the status the C API will return.
 class Error : public std::exception {
 public:
-  Error(heed_status status, std::string message)
-      : status(status), message(std::move(message)) {}
+  Error(heed_status status, std::string message, bool namesCall = false)
+      : status(status), message(std::move(message)), namesCall(namesCall) {}
   const char *what() const noexcept override { return message.c_str(); }
   heed_status status;
   std::string message;
+  /// True when the message already says what failed well enough for a user
+  /// (e.g. "weight 'w' is missing from m.safetensors"), so plan calls do not
+  /// prefix it with the function's name.
+  bool namesCall;
 };
 
 [[noreturn]] inline void fail(heed_status status, std::string message) {

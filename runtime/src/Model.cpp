@@ -45,6 +45,7 @@ namespace heed::rt {
 /// Checks \p plan and builds the model (see heed_plan_finalize).
 std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
   auto model = std::make_unique<heed_model>();
+  model->keepAlive = plan.keepAlive;
   model->buffers = plan.buffers;
   model->inputs = plan.inputs;
   model->outputs = plan.outputs;
@@ -56,7 +57,9 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
       end = std::max(end, (size_t)b.offset + b.desc.nbytes());
   end = alignUp(end);
   for (PlanBuffer &b : model->buffers)
-    if (!b.constant && b.offset == HEED_AUTO_OFFSET) {
+    if (b.viewOf >= 0) // views come after their source: it is placed
+      b.offset = model->buffers[b.viewOf].offset;
+    else if (!b.constant && b.offset == HEED_AUTO_OFFSET) {
       b.offset = (int64_t)end;
       end = alignUp(end + b.desc.nbytes());
     }

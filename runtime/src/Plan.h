@@ -3,6 +3,7 @@
 #ifndef HEED_RUNTIME_PLAN_H
 #define HEED_RUNTIME_PLAN_H
 
+#include "Error.h"
 #include "Kernel.h"
 
 #include <memory>
@@ -16,6 +17,7 @@ struct PlanBuffer {
   TensorDesc desc;
   int64_t offset = HEED_AUTO_OFFSET; ///< bytes into the arena
   const void *constant = nullptr;    ///< borrowed data of a constant
+  int32_t viewOf = -1; ///< the buffer whose bytes this one views, or -1
 };
 
 struct PlanNode {
@@ -38,10 +40,20 @@ struct heed_plan {
   std::vector<heed::rt::PlanBuffer> buffers;
   std::vector<heed::rt::PlanNode> nodes;
   std::vector<heed::rt::PlanPort> inputs, outputs;
+  /// Objects the constants' data lives in (weights tables); the finalized
+  /// model shares them, so they outlive it.
+  std::vector<std::shared_ptr<const void>> keepAlive;
+  /// The first failure of a heed_plan_* call on this plan, which
+  /// heed_plan_finalize returns (errors are sticky).
+  heed_status firstStatus = HEED_OK;
+  std::string firstError;
 };
 
 /// A finalized plan: resolved buffers, kernels, arena and executor.
 struct heed_model {
+  /// Shared with the plan (first, so it is destroyed last: kernels and the
+  /// buffers point into it).
+  std::vector<std::shared_ptr<const void>> keepAlive;
   std::vector<heed::rt::PlanBuffer> buffers; ///< offsets resolved
   std::vector<heed::rt::PlanPort> inputs, outputs;
   struct Node {
@@ -61,5 +73,51 @@ struct heed_model {
   void *bufferData(int32_t id);
   ~heed_model();
 };
+
+namespace heed::rt {
+
+/// The dtype and shape of a new buffer or tensor, checked: a known dtype,
+/// rank in [0, 16], non-negative extents, a size that fits in int64_t.
+TensorDesc makeDesc(heed_dtype dtype, int32_t rank, const int64_t *shape);
+
+/// `"s"` with the quotes, or `NULL`, for messages naming a call.
+std::string quoted(const char *s);
+
+/// Records the failure that just happened on this thread (status \p status,
+/// message heed_last_error()) as a failure of \p plan: the message becomes
+/// "<prefix>: <message>" unless \p prefix is empty, and the plan keeps it
+/// when it is its first failure.
+void recordPlanFailure(heed_plan *plan, heed_status status,
+                       const std::string &prefix) noexcept;
+
+/// Runs \p body like guard() for a call on \p plan (which may be null).
+/// On failure the message is prefixed with \p call() (the function, e.g.
+/// `heed_plan_add_node("matmul")`) unless the Error says it names what
+/// failed already, and recorded in the plan (see heed_plan_finalize).
+template <typename Call, typename Body>
+heed_status guardPlan(heed_plan *plan, Call &&call, Body &&body) noexcept {
+  bool namesCall = false;
+  heed_status status = guard([&] {
+    try {
+      body();
+    } catch (const Error &e) {
+      namesCall = e.namesCall;
+      throw;
+    }
+  });
+  if (status != HEED_OK) {
+    std::string prefix;
+    if (!namesCall) {
+      try {
+        prefix = call();
+      } catch (...) {
+      }
+    }
+    recordPlanFailure(plan, status, prefix);
+  }
+  return status;
+}
+
+} // namespace heed::rt
 
 #endif // HEED_RUNTIME_PLAN_H

@@ -47,6 +47,8 @@ OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
   return loadHeedFile(path, sourceMgr, context, options);
 }
 
+std::string weightsFlag() { return weightsFile; }
+
 bool weightFlagsGiven() {
   return !weightsFile.empty() || randomWeights.getNumOccurrences() ||
          !saveWeightsFile.empty();

@@ -31,6 +31,9 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
                                             llvm::SourceMgr &sourceMgr,
                                             mlir::MLIRContext &context);
 
+/// The --weights file ("" when not given).
+std::string weightsFlag();
+
 /// Whether --weights, --random-weights or --save-weights was given.
 bool weightFlagsGiven();
 

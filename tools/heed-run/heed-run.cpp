@@ -1,11 +1,14 @@
 //===- heed-run.cpp - Compile a .heed model in memory and run it ----------===//
 //
-// heed-run M.heed --reference [--input NAME=FILE.npy]... [--random-inputs=S]
-//          [--output-dir DIR] [--weights=F | --random-weights=S]
+// heed-run M.heed [-O0|-O2|--reference] [--input NAME=FILE.npy]...
+//          [--random-inputs=S] [--output-dir DIR] [--threads N] [--repeat K]
+//          [--json] [--weights=F | --random-weights=S]
 //
-// With --reference the graph is evaluated by the reference interpreter
-// (plain loops; the executable meaning of every op). The compiled in-memory
-// path (ExecutionEngine over the lowered module) lands with the lowering.
+// By default the model is lowered like heedc does and compiled in memory
+// with MLIR's ExecutionEngine; the run flags then go to the same command
+// line as a compiled executable's (heed_cli_main). With --reference the
+// graph is evaluated by the reference interpreter instead (plain loops; the
+// executable meaning of every op).
 //
 //===----------------------------------------------------------------------===//
 
@@ -15,16 +18,29 @@
 #include "ModelFlags.h"
 #include "Weights.h"
 
+#include "CodeGen.h"
+#include "ReservedFlags.h"
+
+#include "heed/Registration.h"
 #include "heed/ShapeUtils.h"
+#include "heed/compiled.h"
 #include "heed/io/Npy.h"
+#include "heed/io/Random.h"
+#include "heed/io/Summary.h"
+#include "heedrt/HeedrtOps.h"
+#include "passes/Pipelines.h"
 
 #include "heed/HeedOps.h"
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/ExecutionEngine/ExecutionEngine.h"
 #include "mlir/IR/MLIRContext.h"
+#include "mlir/Pass/PassManager.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
 #include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
+#include "llvm/Support/TargetSelect.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -53,46 +69,22 @@ static cl::opt<std::string> outputDir("output-dir",
                                       cl::value_desc("dir"), cl::cat(category));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Run K times"), cl::init(1),
                                 cl::value_desc("K"), cl::cat(category));
+static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(2),
+                                  cl::desc("-O0: unfused baseline, -O2: fused "
+                                           "(default); not with --reference"),
+                                  cl::cat(category));
 static cl::opt<bool> json("json",
                           cl::desc("Print one JSON object with timings"),
                           cl::cat(category));
 
 namespace {
 
-/// Integer inputs are drawn from [0, bound): the smallest extent they index
-/// (embedding rows, gathered axis), 2 when they index nothing.
-int64_t randomIntBound(BlockArgument arg) {
-  int64_t bound = std::numeric_limits<int64_t>::max();
-  for (Operation *user : arg.getUsers()) {
-    if (auto e = dyn_cast<EmbeddingOp>(user))
-      bound = std::min(
-          bound, cast<RankedTensorType>(e.getWeight().getType()).getDimSize(0));
-    if (auto g = dyn_cast<GatherOp>(user))
-      if (g.getIndices() == arg)
-        bound = std::min(bound, cast<RankedTensorType>(g.getInput().getType())
-                                    .getDimSize(g.getAxis()));
-  }
-  return bound == std::numeric_limits<int64_t>::max() ? 2 : bound;
-}
-
 ref::Tensor randomInput(BlockArgument arg, StringRef name, uint64_t seed) {
   auto type = cast<RankedTensorType>(arg.getType());
-  DType dtype = *toDType(type.getElementType());
-  std::vector<double> data(type.getNumElements());
-  SeededUniform rng(seed, name);
-  int64_t bound = randomIntBound(arg);
-  for (double &v : data) {
-    double u = rng.next(); // [-1, 1)
-    if (isFloatDType(dtype))
-      v = u;
-    else if (dtype == DType::I1)
-      v = u >= 0;
-    else
-      v = std::min<double>(bound - 1, std::floor((u + 1) / 2 * bound));
-  }
-  return ref::Tensor(dtype,
-                     ref::Shape(type.getShape().begin(), type.getShape().end()),
-                     std::move(data));
+  return ref::fromHost(io::randomTensor(
+      name, *toDType(type.getElementType()),
+      std::vector<int64_t>(type.getShape().begin(), type.getShape().end()),
+      seed, randomInputBound(arg)));
 }
 
 /// The inputs of \p graph, from --input files or the random filler.
@@ -144,62 +136,127 @@ FailureOr<std::vector<ref::Tensor>> prepareInputs(func::FuncOp graph) {
   return values;
 }
 
+/// The line compiled model executables print too (io::formatSummary).
 void printSummary(llvm::raw_ostream &os, StringRef name, const ref::Tensor &t) {
-  os << name << ": " << dtypeName(t.dtype) << ref::shapeToString(t.shape)
-     << " = [";
-  int64_t shown = std::min<int64_t>(t.numel(), 6);
-  for (int64_t i = 0; i < shown; ++i)
-    os << (i ? ", " : "") << llvm::format("%.6g", t.data[i]);
-  os << (t.numel() > shown ? ", ...]" : "]") << "\n";
+  os << io::formatSummary(name, ref::toHost(t));
+}
+
+/// The compiled path: lowers \p module like heedc (weights external: the
+/// table is built from \p weights in memory), compiles it with MLIR's
+/// ExecutionEngine, and hands the run flags to the compiled model's command
+/// line (heed_cli_main), so heed-run and an executable built by heedc parse
+/// and report them identically.
+int runCompiled(ModuleOp module, const WeightStore &weights,
+                const std::optional<std::string> &threads, const char *argv0) {
+  MLIRContext *ctx = module.getContext();
+  LoweringOptions lowering;
+  lowering.optLevel = optLevel;
+  lowering.externalWeights = true;
+  PassManager pm(ctx);
+  buildTensorPipeline(pm, optLevel);
+  buildHeedrtPipeline(pm);
+  if (failed(pm.run(module)))
+    return 1;
+  auto plan = *module.getOps<heedrt::PlanOp>().begin();
+  std::string name = plan.getSymName().str();
+  std::vector<int64_t> bounds;
+  for (auto input : plan.getBody().front().getOps<heedrt::InputOp>())
+    bounds.push_back(input.getRandomBound().value_or(0));
+  PassManager llvmPm(ctx);
+  buildLLVMPipeline(llvmPm, lowering);
+  if (failed(llvmPm.run(module)))
+    return 1;
+
+  llvm::InitializeNativeTarget();
+  llvm::InitializeNativeTargetAsmPrinter();
+  ExecutionEngineOptions options;
+  options.jitCodeGenOptLevel = llvm::CodeGenOptLevel::Default;
+  auto engine = ExecutionEngine::create(module, options);
+  if (!engine) {
+    emitError(UnknownLoc::get(ctx)) << "cannot compile the model in memory: "
+                                    << llvm::toString(engine.takeError());
+    return 1;
+  }
+  auto build = (*engine)->lookup(name + "_build");
+  if (!build) {
+    emitError(UnknownLoc::get(ctx))
+        << "the compiled model has no " << name
+        << "_build: " << llvm::toString(build.takeError());
+    return 1;
+  }
+
+  heed_weights *table = nullptr;
+  if (heed_weights_create(&table) != HEED_OK) {
+    emitError(UnknownLoc::get(ctx)) << heed_last_error();
+    return 1;
+  }
+  for (const auto &entry : weights) {
+    const io::HostTensor &t = entry.second;
+    if (heed_weights_add(table, entry.first().str().c_str(),
+                         (heed_dtype)t.dtype, (int32_t)t.shape.size(),
+                         t.shape.data(), t.data.data()) != HEED_OK) {
+      emitError(UnknownLoc::get(ctx)) << heed_last_error();
+      heed_weights_free(table);
+      return 1;
+    }
+  }
+
+  // The run flags, as the compiled model's command line reads them.
+  std::vector<std::string> args = {argv0};
+  for (const std::string &flag : inputs)
+    args.insert(args.end(), {"--input", flag});
+  if (randomInputs.getNumOccurrences())
+    args.push_back("--random-inputs=" + std::to_string(randomInputs));
+  if (!outputDir.empty())
+    args.insert(args.end(), {"--output-dir", outputDir});
+  if (threads)
+    args.insert(args.end(), {"--threads", *threads});
+  args.insert(args.end(), {"--repeat", std::to_string(repeat)});
+  if (json)
+    args.push_back("--json");
+  std::vector<char *> argvOut;
+  for (std::string &a : args)
+    argvOut.push_back(a.data());
+  argvOut.push_back(nullptr);
+  int rc = heed_cli_main((int)args.size(), argvOut.data(), name.c_str(),
+                         reinterpret_cast<heed_build_fn>(*build), nullptr,
+                         table, bounds.data());
+  heed_weights_free(table);
+  return rc;
 }
 
 } // namespace
 
-/// `--threads N` is read before LLVM's option parser sees the command line:
-/// libLLVM already registers an option of that name.
-static std::optional<std::string> takeThreadsFlag(int &argc, char **argv) {
-  std::optional<std::string> value;
-  int out = 1;
-  for (int i = 1; i < argc; ++i) {
-    StringRef a = argv[i];
-    if (a.consume_front("--threads=") || a.consume_front("-threads=")) {
-      value = a.str();
-    } else if ((a == "--threads" || a == "-threads") && i + 1 < argc) {
-      value = argv[++i];
-    } else {
-      argv[out++] = argv[i];
-    }
-  }
-  argc = out;
-  return value;
-}
-
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
-  std::optional<std::string> threadsFlag = takeThreadsFlag(argc, argv);
+  std::optional<std::string> threadsFlag =
+      tools::takeValueFlag(argc, argv, "threads");
   cl::HideUnrelatedOptions({&category, &tools::modelFlagsCategory()});
   cl::ParseCommandLineOptions(argc, argv,
                               "heed-run: compile a .heed model in memory and "
                               "run it\n");
-  MLIRContext context;
+  DialectRegistry registry;
+  registerHeedDialects(registry);
+  registry.insert<LLVM::LLVMDialect>();
+  MLIRContext context(registry);
+  tools::registerLLVMTranslations(context);
   // Errors point at the source line; a dump of the generic op adds nothing.
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heed-run",
                                     llvm::errs());
   auto fail = [&]() { return emitError(UnknownLoc::get(&context)); };
-  if (!reference) {
-    fail() << "compiled execution is not implemented yet; run the reference "
-              "interpreter with --reference";
-    return 1;
-  }
   unsigned threads = 0;
   if (threadsFlag &&
       (StringRef(*threadsFlag).getAsInteger(10, threads) || threads < 1)) {
     fail() << "--threads " << *threadsFlag << ": expected a positive integer";
     return 1;
   }
-  (void)threads; // the reference interpreter runs on one thread
+  if (optLevel != 0 && optLevel != 2) {
+    fail() << "-O" << optLevel
+           << " is not a pipeline; use -O0 (unfused) or -O2 (fused)";
+    return 1;
+  }
   if (repeat < 1) {
     fail() << "--repeat must be at least 1";
     return 1;
@@ -212,6 +269,9 @@ int main(int argc, char **argv) {
   auto weights = tools::bindWeightsFromFlags(graph);
   if (failed(weights))
     return 1;
+  if (!reference)
+    return runCompiled(*module, *weights, threadsFlag, argv[0]);
+  // The reference interpreter runs on one thread; --threads is accepted.
   auto values = prepareInputs(graph);
   if (failed(values))
     return 1;

@@ -1,25 +1,45 @@
 //===- heedc.cpp - The Heed compiler driver -------------------------------===//
 //
-// heedc M.heed --emit=mlir [-o OUT]: parses a model and prints the heed/attn
-// module. The lowering to a plan and native code (heed-to-heedrt,
-// heedrt-to-llvm) and the -O2 passes plug into this driver with their
-// issues; until then the other --emit kinds say so and fail cleanly.
+// heedc M.heed -o OUT        an executable (the model's command line)
+// heedc M.heed -o OUT.so     a shared library and OUT.h, its C API
+// heedc M.heed -o OUT.o      an object file (link it with libheedrt)
+// heedc M.heed --emit=mlir|heedrt|llvm|obj [-o FILE]   one stage
+//
+// Stages: parse (frontend) -> tensor passes (-O0: none, -O2: attention
+// passes) -> heed-to-heedrt + heedrt-plan-memory -> heedrt-to-llvm ->
+// LLVM IR with the weights -> object (TargetMachine) -> link (c++).
 //
 //===----------------------------------------------------------------------===//
 
+#include "CodeGen.h"
 #include "Diagnostics.h"
 #include "Frontend.h"
 #include "ModelFlags.h"
+#include "ModelHeader.h"
+#include "ReservedFlags.h"
 #include "Weights.h"
 
+#include "heed/HeedOps.h"
+#include "heed/Registration.h"
+#include "heed/ShapeUtils.h"
+#include "heedrt/HeedrtOps.h"
+#include "passes/Pipelines.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
 #include "mlir/IR/OperationSupport.h"
+#include "mlir/Pass/PassManager.h"
 #include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/FileUtilities.h"
 #include "llvm/Support/InitLLVM.h"
+#include "llvm/Support/Path.h"
 #include "llvm/Support/SourceMgr.h"
 #include "llvm/Support/ToolOutputFile.h"
 #include "llvm/Support/raw_ostream.h"
+
+#include <chrono>
 
 using namespace mlir;
 using namespace heed;
@@ -28,75 +48,303 @@ namespace cl = llvm::cl;
 static cl::OptionCategory category("heedc options");
 static cl::opt<std::string> inputFile(cl::Positional, cl::desc("<model.heed>"),
                                       cl::Required, cl::cat(category));
-static cl::opt<std::string> outputFile("o",
-                                       cl::desc("Output file (default: "
-                                                "stdout for --emit)"),
-                                       cl::value_desc("file"),
-                                       cl::cat(category));
+static cl::opt<std::string>
+    outputFile("o",
+               cl::desc("Output: an executable, NAME.so (plus NAME.h) or "
+                        "NAME.o; default: the model file's name without "
+                        ".heed, or stdout with --emit"),
+               cl::value_desc("file"), cl::cat(category));
 enum class EmitKind { Mlir, Heedrt, Llvm, Obj, Exe };
 static cl::opt<EmitKind> emit(
-    "emit", cl::desc("Stage to print or write"), cl::init(EmitKind::Exe),
+    "emit", cl::desc("Stop after a stage and print or write it"),
+    cl::init(EmitKind::Exe),
     cl::values(clEnumValN(EmitKind::Mlir, "mlir",
-                          "heed/attn tensor-level MLIR"),
-               clEnumValN(EmitKind::Heedrt, "heedrt", "buffer-level heedrt"),
+                          "tensor-level heed/attn MLIR after the -O passes"),
+               clEnumValN(EmitKind::Heedrt, "heedrt",
+                          "the buffer-level plan (heedrt dialect)"),
                clEnumValN(EmitKind::Llvm, "llvm", "LLVM IR"),
-               clEnumValN(EmitKind::Obj, "obj", "object file")),
+               clEnumValN(EmitKind::Obj, "obj", "an object file")),
     cl::cat(category));
 static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(2),
                                   cl::desc("-O0: unfused baseline, -O2: fused "
                                            "(default)"),
                                   cl::cat(category));
+static cl::opt<bool> weightsExternal(
+    "weights-external",
+    cl::desc("Read the weights from the --weights file when the model "
+             "loads instead of embedding them"),
+    cl::cat(category));
+static cl::opt<std::string>
+    targetCpu("target-cpu",
+              cl::desc("CPU to generate code for: host (default) or an LLVM "
+                       "CPU name"),
+              cl::init("host"), cl::value_desc("cpu"), cl::cat(category));
+/// --stats: the plan's arena size and number of kernels (read before LLVM's
+/// parser: libLLVM owns an option of that name).
+static bool stats = false;
+static cl::opt<bool> verbose("v", cl::desc("Print each phase with its time"),
+                             cl::cat(category));
 static cl::opt<bool> noLocations("no-locations",
                                  cl::desc("Print MLIR without source "
                                           "locations"),
                                  cl::cat(category));
 
+namespace {
+
+/// `-v`: numbered phases with their times on stderr.
+class Phases {
+public:
+  explicit Phases(unsigned total) : total(total) {}
+  void begin(const llvm::Twine &what) {
+    end();
+    if (!verbose)
+      return;
+    llvm::errs() << "[" << ++index << "/" << total << "] " << what;
+    start = std::chrono::steady_clock::now();
+    open = true;
+  }
+  void end() {
+    if (!open)
+      return;
+    double ms = std::chrono::duration<double, std::milli>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+    llvm::errs() << llvm::format(" (%.0f ms)\n", ms);
+    open = false;
+  }
+  ~Phases() { end(); }
+
+private:
+  unsigned total, index = 0;
+  bool open = false;
+  std::chrono::steady_clock::time_point start;
+};
+
+/// Opens \p path ("-" for stdout) for text or binary output.
+std::unique_ptr<llvm::ToolOutputFile> openOutput(StringRef path,
+                                                 MLIRContext &context) {
+  std::string error;
+  auto output = mlir::openOutputFile(path, &error);
+  if (!output)
+    emitError(UnknownLoc::get(&context)) << error;
+  return output;
+}
+
+LogicalResult printModule(ModuleOp module, MLIRContext &context) {
+  auto output = openOutput(
+      outputFile.empty() ? std::string("-") : outputFile.getValue(), context);
+  if (!output)
+    return failure();
+  OpPrintingFlags flags;
+  if (!noLocations)
+    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
+  module.print(output->os(), flags);
+  output->os() << "\n";
+  output->keep();
+  return success();
+}
+
+void printStats(ModuleOp module) {
+  for (auto plan : module.getOps<heedrt::PlanOp>()) {
+    unsigned kernels = 0, weights = 0;
+    int64_t weightBytes = 0;
+    for (Operation &op : plan.getBody().front()) {
+      kernels += isa<heedrt::KernelOp>(op);
+      if (auto w = dyn_cast<heedrt::WeightOp>(op)) {
+        ++weights;
+        weightBytes += heedrt::bufferBytes(w.getType());
+      }
+    }
+    int64_t arena = plan.getArenaBytes().value_or(0);
+    llvm::errs() << llvm::format(
+        "%s: arena %lld bytes (%.2f MiB), %u kernels, %u weights (%.2f "
+        "MiB)\n",
+        plan.getSymName().str().c_str(), (long long)arena, arena / 1048576.0,
+        kernels, weights, weightBytes / 1048576.0);
+  }
+}
+
+/// What -o asks for when --emit is not given.
+enum class Artifact { Executable, SharedLibrary, Object };
+
+Artifact artifactOf(StringRef path) {
+  if (path.ends_with(".so"))
+    return Artifact::SharedLibrary;
+  if (path.ends_with(".o"))
+    return Artifact::Object;
+  return Artifact::Executable;
+}
+
+} // namespace
+
 int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
+  stats = tools::takeBoolFlag(argc, argv, "stats");
   cl::HideUnrelatedOptions({&category, &tools::modelFlagsCategory()});
-  cl::ParseCommandLineOptions(argc, argv,
-                              "heedc: compile .heed models\n\n"
-                              "  heedc model.heed --emit=mlir [-o out.mlir]\n");
-  MLIRContext context;
+  cl::ParseCommandLineOptions(
+      argc, argv,
+      "heedc: compile .heed models\n\n"
+      "  heedc model.heed -o model        an executable\n"
+      "  heedc model.heed -o libm.so      a shared library and libm.h\n"
+      "  heedc model.heed -o model.o      an object file\n"
+      "  heedc model.heed --emit=mlir     print a stage "
+      "(mlir|heedrt|llvm|obj)\n\n"
+      "  --stats                          print the plan's arena size and "
+      "number of kernels\n");
+  DialectRegistry registry;
+  registerHeedDialects(registry);
+  registry.insert<LLVM::LLVMDialect>();
+  MLIRContext context(registry);
+  tools::registerLLVMTranslations(context);
   // Errors point at the source line; a dump of the generic op adds nothing.
   context.printOpOnDiagnostic(false);
   llvm::SourceMgr sourceMgr;
   HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heedc", llvm::errs());
+  auto fail = [&]() { return emitError(UnknownLoc::get(&context)); };
   if (optLevel != 0 && optLevel != 2) {
-    emitError(UnknownLoc::get(&context), "-O")
-        << optLevel << " is not a pipeline; use -O0 (unfused) or -O2 (fused)";
+    fail() << "-O" << optLevel
+           << " is not a pipeline; use -O0 (unfused) or -O2 (fused)";
     return 1;
   }
+  if (weightsExternal && tools::weightsFlag().empty()) {
+    fail() << "--weights-external needs --weights=FILE.safetensors (the file "
+              "the model reads when it loads)";
+    return 1;
+  }
+
+  std::string output = outputFile;
+  if (emit == EmitKind::Exe && output.empty())
+    output = llvm::sys::path::stem(inputFile).str();
+  Artifact artifact = artifactOf(output);
+  bool linking = emit == EmitKind::Exe && artifact != Artifact::Object;
+  unsigned stages = emit == EmitKind::Mlir     ? 2
+                    : emit == EmitKind::Heedrt ? 3
+                    : emit == EmitKind::Llvm   ? 4
+                                               : 5;
+  Phases phases(stages + linking);
+
+  phases.begin("parsing " + inputFile);
   OwningOpRef<ModuleOp> module =
       tools::loadModel(inputFile, sourceMgr, context);
   if (!module)
     return 1;
+  func::FuncOp graph = getEntryGraph(*module);
 
-  // Bind parameters when the user asked for it, so that weight errors are
-  // compile errors.
-  if (tools::weightFlagsGiven() &&
-      failed(tools::bindWeightsFromFlags(getEntryGraph(*module))))
-    return 1;
-
-  if (emit != EmitKind::Mlir) {
-    emitError(UnknownLoc::get(&context))
-        << "this build can only print the tensor-level module "
-           "(--emit=mlir); lowering to heedrt, LLVM IR, objects and "
-           "executables is not implemented yet";
+  // Embedded weights need values now; external ones are checked when the
+  // model loads, but a given file is checked here too.
+  WeightStore weights;
+  bool needWeights =
+      emit != EmitKind::Mlir && emit != EmitKind::Heedrt && !weightsExternal;
+  bool hasParams = !graph.getOps<ParamOp>().empty();
+  if (needWeights && hasParams && !tools::weightFlagsGiven()) {
+    fail() << "the model has parameters; give --weights=FILE.safetensors or "
+              "--random-weights=SEED (or --weights-external)";
     return 1;
   }
-  std::string error;
-  auto output = mlir::openOutputFile(
-      outputFile.empty() ? std::string("-") : outputFile.getValue(), &error);
-  if (!output) {
-    emitError(UnknownLoc::get(&context)) << error;
+  if (tools::weightFlagsGiven()) {
+    auto bound = tools::bindWeightsFromFlags(graph);
+    if (failed(bound))
+      return 1;
+    weights = std::move(*bound);
+  }
+
+  LoweringOptions lowering;
+  lowering.optLevel = optLevel;
+  lowering.externalWeights = weightsExternal;
+  if (weightsExternal) {
+    llvm::SmallString<256> path(tools::weightsFlag());
+    llvm::sys::fs::make_absolute(path);
+    lowering.weightsFile = path.str().str();
+  }
+  lowering.emitMain = emit == EmitKind::Exe && artifact == Artifact::Executable;
+
+  phases.begin(optLevel == 0 ? "tensor passes (-O0: none)"
+                             : "attention passes (-O2)");
+  PassManager tensorPm(&context);
+  buildTensorPipeline(tensorPm, optLevel);
+  if (failed(tensorPm.run(*module)))
+    return 1;
+  if (emit == EmitKind::Mlir) {
+    phases.end();
+    return failed(printModule(*module, context));
+  }
+
+  phases.begin("lowering to a heedrt plan");
+  PassManager heedrtPm(&context);
+  buildHeedrtPipeline(heedrtPm);
+  if (failed(heedrtPm.run(*module)))
+    return 1;
+  if (stats)
+    printStats(*module);
+  if (emit == EmitKind::Heedrt) {
+    phases.end();
+    return failed(printModule(*module, context));
+  }
+  heedrt::PlanOp plan = *module->getOps<heedrt::PlanOp>().begin();
+  std::string header;
+  if (artifact == Artifact::SharedLibrary && emit == EmitKind::Exe) {
+    llvm::raw_string_ostream os(header);
+    tools::writeModelHeader(plan, llvm::sys::path::filename(inputFile),
+                            weightsExternal, os);
+  }
+
+  phases.begin("lowering to LLVM");
+  PassManager llvmPm(&context);
+  buildLLVMPipeline(llvmPm, lowering);
+  if (failed(llvmPm.run(*module)))
+    return 1;
+  std::unique_ptr<llvm::TargetMachine> machine =
+      tools::createTargetMachine(targetCpu, context);
+  if (!machine)
+    return 1;
+  llvm::LLVMContext llvmContext;
+  std::unique_ptr<llvm::Module> llvmModule =
+      tools::translateToLLVM(*module, llvmContext, *machine, weights);
+  if (!llvmModule)
+    return 1;
+  if (emit == EmitKind::Llvm) {
+    phases.end();
+    auto out = openOutput(output.empty() ? "-" : output, context);
+    if (!out)
+      return 1;
+    llvmModule->print(out->os(), nullptr);
+    out->keep();
+    return 0;
+  }
+
+  phases.begin("generating code for " + machine->getTargetCPU());
+  if (emit == EmitKind::Obj || artifact == Artifact::Object) {
+    if (output.empty() || output == "-") {
+      fail() << "--emit=obj writes a binary file; give -o FILE.o";
+      return 1;
+    }
+    return failed(tools::writeObject(*llvmModule, *machine, output, context));
+  }
+  llvm::SmallString<128> object;
+  if (std::error_code ec =
+          llvm::sys::fs::createTemporaryFile("heedc", "o", object)) {
+    fail() << "cannot create a temporary file: " << ec.message();
     return 1;
   }
-  OpPrintingFlags flags;
-  if (!noLocations)
-    flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
-  module->print(output->os(), flags);
-  output->os() << "\n";
-  output->keep();
+  llvm::FileRemover removeObject(object);
+  if (failed(tools::writeObject(*llvmModule, *machine, object, context)))
+    return 1;
+
+  phases.begin("linking " + output);
+  if (failed(tools::linkProgram(object, output,
+                                artifact == Artifact::SharedLibrary,
+                                tools::runtimeLibraryDir(argv[0]), context)))
+    return 1;
+  if (artifact == Artifact::SharedLibrary) {
+    llvm::SmallString<256> headerPath(output);
+    llvm::sys::path::replace_extension(headerPath, "h");
+    auto out = openOutput(headerPath, context);
+    if (!out) {
+      llvm::sys::fs::remove(output);
+      return 1;
+    }
+    out->os() << header;
+    out->keep();
+  }
   return 0;
 }

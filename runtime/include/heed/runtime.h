@@ -16,6 +16,12 @@
  *  - heed_model_run may be called repeatedly, and concurrently on distinct
  *    models; one model runs one call at a time.
  *  - Outputs are bitwise identical for any thread count.
+ *  - Plan errors are sticky: a plan remembers the first heed_plan_* call
+ *    that failed on it (its status and message, which names the call, e.g.
+ *    'heed_plan_add_node("matmul"): buffer 7 does not exist'), and
+ *    heed_plan_finalize returns that failure instead of finalizing. Compiled
+ *    code may therefore build a plan as straight-line calls and check only
+ *    the status of heed_plan_finalize.
  *
  * docs/runtime.md walks through a complete example.
 \*===----------------------------------------------------------------------===*/
@@ -93,19 +99,35 @@ size_t heed_tensor_nbytes(const heed_tensor *tensor);
 
 /*===--- Plans ------------------------------------------------------------===*/
 
+/* Ids are predictable, and compiled code relies on it: buffer ids are
+ * assigned consecutively from 0 in the order of the successful
+ * heed_plan_add_buffer, heed_plan_add_constant, heed_plan_add_view and
+ * heed_plan_add_weight (heed/compiled.h) calls, one sequence for all four,
+ * node ids consecutively
+ * from 0 in the order of the successful heed_plan_add_node calls. The id
+ * out-parameters may therefore be null. A failed call assigns no id (and makes
+ * the plan fail to finalize; see the conventions above). */
+
 heed_status heed_plan_create(heed_plan **out);
 void heed_plan_free(heed_plan *plan);
 
 /** A buffer at \p offset bytes into the arena (64-byte aligned), or at a
  *  runtime-chosen place with HEED_AUTO_OFFSET. Buffers may share arena bytes
- *  (the compiler's liveness plan); the runtime orders nodes accordingly. */
+ *  (the compiler's liveness plan); the runtime orders nodes accordingly.
+ *  \p buffer_id (may be null) receives the new buffer's id. */
 heed_status heed_plan_add_buffer(heed_plan *plan, heed_dtype dtype,
                                  int32_t rank, const int64_t *shape,
                                  int64_t offset, int32_t *buffer_id);
-/** A read-only buffer over \p data (borrowed; must outlive the model). */
+/** A read-only buffer over \p data (borrowed; must outlive the model).
+ *  \p buffer_id (may be null) receives the new buffer's id. */
 heed_status heed_plan_add_constant(heed_plan *plan, heed_dtype dtype,
                                    int32_t rank, const int64_t *shape,
                                    const void *data, int32_t *buffer_id);
+/** A buffer over the same bytes as buffer \p source (arena or constant)
+ *  with another shape of the same element count: a reshape that costs
+ *  nothing. */
+heed_status heed_plan_add_view(heed_plan *plan, int32_t source, int32_t rank,
+                               const int64_t *shape, int32_t *buffer_id);
 /** Marks a buffer as the next model input / output, with a name. */
 heed_status heed_plan_add_input(heed_plan *plan, const char *name,
                                 int32_t buffer_id);
@@ -114,7 +136,8 @@ heed_status heed_plan_add_output(heed_plan *plan, const char *name,
 
 /** Appends a node running \p kernel (e.g. "matmul", "softmax"; see
  *  docs/runtime.md) on the given buffers. Nodes run as if in the order they
- *  were added; independent nodes may run concurrently. */
+ *  were added; independent nodes may run concurrently. \p node_id (may be
+ *  null) receives the new node's id. */
 heed_status heed_plan_add_node(heed_plan *plan, const char *kernel,
                                const int32_t *inputs, int32_t num_inputs,
                                const int32_t *outputs, int32_t num_outputs,
@@ -129,7 +152,9 @@ heed_status heed_plan_set_float(heed_plan *plan, int32_t node_id,
                                 const char *name, double value);
 
 /** Checks the plan, creates every kernel, allocates the arena and builds
- *  the task graph. The plan may be freed afterwards. */
+ *  the task graph. The plan may be freed afterwards. When an earlier call on
+ *  the plan failed, returns that first failure's status (and message, through
+ *  heed_last_error) and creates nothing. */
 heed_status heed_plan_finalize(const heed_plan *plan, heed_model **out);
 
 /*===--- Models -----------------------------------------------------------===*/

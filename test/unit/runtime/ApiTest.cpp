@@ -9,6 +9,7 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
 namespace {
 
@@ -82,16 +83,97 @@ TEST_F(PlanTest, BadIdsAndOffsets) {
   EXPECT_EQ(heed_plan_add_buffer(plan, HEED_F32, 1, shape, 12, &id),
             HEED_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(std::string(heed_last_error()),
-            "buffer offset 12 must be a non-negative multiple of 64");
+            "heed_plan_add_buffer: buffer offset 12 must be a non-negative "
+            "multiple of 64");
   int32_t in[] = {7};
   EXPECT_EQ(heed_plan_add_node(plan, "relu", in, 1, in, 1, &id),
             HEED_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(std::string(heed_last_error()), "buffer id 7 is out of range");
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_add_node(\"relu\"): buffer 7 does not exist");
   EXPECT_EQ(heed_plan_set_int(plan, 3, "axis", 1), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_set_int(node 3, \"axis\"): node 3 does not exist");
   int32_t b = buffer(4);
   EXPECT_EQ(heed_plan_add_input(plan, "x", b), HEED_OK);
   EXPECT_EQ(heed_plan_add_input(plan, "x", b), HEED_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(std::string(heed_last_error()), "input 'x' is declared twice");
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_add_input(\"x\"): input 'x' is declared twice");
+}
+
+TEST_F(PlanTest, FirstErrorIsSticky) {
+  int32_t x = buffer(4), y = buffer(4);
+  ASSERT_EQ(heed_plan_add_input(plan, "x", x), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", y), HEED_OK);
+  // The first failure: a negative extent (a shape error).
+  int64_t negative[] = {-1};
+  EXPECT_EQ(heed_plan_add_buffer(plan, HEED_F32, 1, negative, HEED_AUTO_OFFSET,
+                                 nullptr),
+            HEED_ERROR_SHAPE);
+  // Later calls still report their own failures...
+  int32_t missing = 7;
+  EXPECT_EQ(heed_plan_add_node(plan, "matmul", &missing, 1, &y, 1, nullptr),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_add_node(\"matmul\"): buffer 7 does not exist");
+  // ...and succeed when they are right.
+  EXPECT_EQ(heed_plan_add_node(plan, "relu", &x, 1, &y, 1, nullptr), HEED_OK);
+  // Finalizing returns the first failure, status and message.
+  heed_model *failed = reinterpret_cast<heed_model *>(&missing);
+  EXPECT_EQ(heed_plan_finalize(plan, &failed), HEED_ERROR_SHAPE);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_add_buffer: negative extent in f32[-1]");
+  EXPECT_EQ(failed, nullptr); // reset, as on every failure
+  // Again: the plan stays failed.
+  EXPECT_EQ(heed_plan_finalize(plan, &model), HEED_ERROR_SHAPE);
+  EXPECT_EQ(model, nullptr);
+}
+
+TEST_F(PlanTest, AttributeErrorsAreSticky) {
+  int32_t x = buffer(4), y = buffer(4), node = -1;
+  ASSERT_EQ(heed_plan_add_node(plan, "relu", &x, 1, &y, 1, &node), HEED_OK);
+  EXPECT_EQ(heed_plan_set_ints(plan, node, "perm", nullptr, 2),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(heed_plan_set_float(plan, node, "eps", 1e-5), HEED_OK);
+  EXPECT_EQ(heed_plan_finalize(plan, &model), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_set_ints(node 0, \"perm\"): bad value array");
+}
+
+TEST_F(PlanTest, IdsAreConsecutiveAndMayBeNull) {
+  // Buffers 0 (x), 1 (a constant), 2 (h), 3 (y): ids in the order of the
+  // calls, whichever function adds them; nodes 0 and 1.
+  int64_t shape[] = {4};
+  static const float two[4] = {2, 2, 2, 2};
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 1, shape, HEED_AUTO_OFFSET, nullptr),
+      HEED_OK);
+  ASSERT_EQ(heed_plan_add_constant(plan, HEED_F32, 1, shape, two, nullptr),
+            HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 1, shape, HEED_AUTO_OFFSET, nullptr),
+      HEED_OK);
+  int32_t id = -1;
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 1, shape, HEED_AUTO_OFFSET, &id),
+      HEED_OK);
+  EXPECT_EQ(id, 3);
+  ASSERT_EQ(heed_plan_add_input(plan, "x", 0), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", 3), HEED_OK);
+  int32_t mulIn[] = {0, 1}, h = 2, y = 3;
+  ASSERT_EQ(heed_plan_add_node(plan, "mul", mulIn, 2, &h, 1, nullptr), HEED_OK);
+  int32_t node = -1;
+  ASSERT_EQ(heed_plan_add_node(plan, "relu", &h, 1, &y, 1, &node), HEED_OK);
+  EXPECT_EQ(node, 1);
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
+  // y = relu(x * 2): [-1, 0.5, 3, -4] -> [0, 1, 6, 0] by hand.
+  float xs[4] = {-1, 0.5f, 3, -4}, ys[4] = {9, 9, 9, 9};
+  heed_tensor *tx = nullptr, *ty = nullptr;
+  ASSERT_EQ(heed_tensor_wrap(HEED_F32, 1, shape, xs, &tx), HEED_OK);
+  ASSERT_EQ(heed_tensor_wrap(HEED_F32, 1, shape, ys, &ty), HEED_OK);
+  EXPECT_EQ(heed_model_run(model, &tx, 1, &ty, 1), HEED_OK);
+  EXPECT_EQ(std::vector<float>(ys, ys + 4), (std::vector<float>{0, 1, 6, 0}));
+  heed_tensor_free(tx);
+  heed_tensor_free(ty);
 }
 
 TEST_F(PlanTest, ConstantsAreReadOnly) {

@@ -1,0 +1,30 @@
+//===- HeedrtOps.h - Ops of the heedrt dialect ------------------*- C++ -*-===//
+
+#ifndef HEED_DIALECTS_HEEDRTOPS_H
+#define HEED_DIALECTS_HEEDRTOPS_H
+
+#include "heedrt/HeedrtDialect.h"
+
+#include "mlir/Bytecode/BytecodeOpInterface.h"
+#include "mlir/IR/BuiltinAttributes.h"
+#include "mlir/IR/BuiltinTypes.h"
+#include "mlir/IR/OpDefinition.h"
+#include "mlir/IR/RegionKindInterface.h"
+#include "mlir/IR/SymbolTable.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#define GET_OP_CLASSES
+#include "heedrt/HeedrtOps.h.inc"
+
+namespace heed::heedrt {
+
+/// Bytes of a buffer of type \p type (i1 takes one byte per element).
+int64_t bufferBytes(mlir::MemRefType type);
+
+/// The arena buffer \p value lives in (through views), or null when it is a
+/// weight or a constant.
+BufferOp getArenaBuffer(mlir::Value value);
+
+} // namespace heed::heedrt
+
+#endif // HEED_DIALECTS_HEEDRTOPS_H

@@ -1,0 +1,27 @@
+//===- Passes.h - Heed's passes ---------------------------------*- C++ -*-===//
+
+#ifndef HEED_PASSES_PASSES_H
+#define HEED_PASSES_PASSES_H
+
+#include "heedrt/HeedrtOps.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "mlir/Pass/Pass.h"
+
+#include <memory>
+
+namespace heed {
+
+/// heedrt-to-llvm marks each weight's global with this attribute, holding
+/// the weight's name, so defineWeights (Pipelines.h) can fill it in.
+constexpr const char *kWeightGlobalAttrName = "heedrt.weight";
+
+#define GEN_PASS_DECL
+#include "passes/Passes.h.inc"
+
+#define GEN_PASS_REGISTRATION
+#include "passes/Passes.h.inc"
+
+} // namespace heed
+
+#endif // HEED_PASSES_PASSES_H

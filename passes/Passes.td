@@ -1,0 +1,95 @@
+//===- Passes.td - Heed's passes ---------------------------*- tablegen -*-===//
+//
+// Every Heed pass: the lowering of a tensor-level graph to a heedrt plan,
+// the plan's memory, and the plan's lowering to LLVM. The optimising -O2
+// passes (attn-fuse, attn-sparsify, attn-tile, heed-fuse-post-ops) join
+// them here.
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_PASSES_TD
+#define HEED_PASSES_TD
+
+include "mlir/Pass/PassBase.td"
+
+def HeedToHeedrt : Pass<"heed-to-heedrt", "mlir::ModuleOp"> {
+  let summary = "Lower the entry graph to a heedrt plan of runtime kernels";
+  let description = [{
+    Replaces the module's entry `func.func` (the one marked `heed.entry`, or
+    the only one) by a `heedrt.plan` of the same name: one arena
+    `heedrt.buffer` per tensor (no offsets yet; `heedrt-plan-memory` assigns
+    them), `heedrt.weight` per parameter, `heedrt.constant` per literal
+    (large splats become a `fill` kernel instead of embedded data),
+    `heedrt.view` per reshape (no copy), and one `heedrt.kernel` per op.
+    Ops whose kernel computes only in f32 get their bf16/f16 operands cast to
+    f32 and their results cast back, as the reference interpreter rounds.
+    An op that no kernel implements is an error at its source location;
+    nothing is dropped silently.
+
+    Before:
+    ```mlir
+    func.func @m(%x: tensor<4xf32> {heed.name = "x"}) -> (tensor<4xf32> {heed.name = "y"}) attributes {heed.entry} {
+      %y = heed.relu %x : (tensor<4xf32>) -> tensor<4xf32>
+      return %y : tensor<4xf32>
+    }
+    ```
+    After:
+    ```mlir
+    heedrt.plan @m {
+      %0 = heedrt.buffer : memref<4xf32>
+      heedrt.input "x", %0 : memref<4xf32>
+      %1 = heedrt.buffer : memref<4xf32>
+      heedrt.kernel "relu" ins(%0 : memref<4xf32>) outs(%1 : memref<4xf32>)
+      heedrt.output "y", %1 : memref<4xf32>
+    }
+    ```
+  }];
+  let dependentDialects = ["heed::heedrt::HeedrtDialect"];
+}
+
+def HeedrtPlanMemory : Pass<"heedrt-plan-memory", "heed::heedrt::PlanOp"> {
+  let summary = "Give every arena buffer an offset from liveness";
+  let description = [{
+    Computes each arena buffer's live interval (from its first to its last
+    use, through views, in program order; inputs are live from the start and
+    outputs to the end), lets an output reuse the bytes of an input that dies
+    at the kernel writing it when the kernel allows it (`in-place`, see
+    dialects/heedrt/KernelTable.cpp), then places buffers largest first at
+    the lowest 64-byte-aligned offset that overlaps no buffer live at the
+    same time. Sets the plan's `arena_bytes`.
+  }];
+  let options = [
+    Option<"inPlace", "in-place", "bool", /*default=*/"true",
+           "Let outputs overwrite inputs that die at their kernel">,
+  ];
+}
+
+def HeedrtToLLVM : Pass<"heedrt-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Turn each planned heedrt.plan into code that builds and runs it";
+  let description = [{
+    For a plan `@m` emits, in the LLVM dialect:
+    - `void m_build(heed_plan *, heed_weights *)`: straight-line calls of the
+      C API (runtime/include/heed/runtime.h, compiled.h) that add every
+      buffer, constant, weight, port and node with its attributes. Buffer
+      and node ids are the order of the calls.
+    - `heed_model *m_load(void)`, `heed_status m_run(heed_model *, const
+      void *const *inputs, void *const *outputs)`, `void m_free(heed_model *)`:
+      the C API of a compiled model (declared in the generated header).
+    - with `main`, `int main(int, char **)` calling `heed_cli_main`.
+    Weights are global byte arrays `m_weight_N` (64-byte aligned, read-only)
+    whose data the driver fills in after translation to LLVM IR, or, with
+    `weights=external`, looked up by name in a weights table at load time
+    (`weights-file` is the default file).
+  }];
+  let options = [
+    Option<"externalWeights", "external-weights", "bool", /*default=*/"false",
+           "Look weights up by name at load time instead of embedding them">,
+    Option<"weightsFile", "weights-file", "std::string", /*default=*/"",
+           "The safetensors file external weights are read from by default">,
+    Option<"emitMain", "main", "bool", /*default=*/"false",
+           "Emit a main() that runs the model's command-line interface">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+#endif // HEED_PASSES_TD

@@ -1,0 +1,178 @@
+//===- HeedrtPlanMemory.cpp - Arena offsets from liveness -----------------===//
+//
+// Every arena buffer is live from its first use to its last use (through
+// views) in program order; inputs from the start, outputs to the end. A
+// kernel output may take over the bytes of an input that dies at that
+// kernel (in place) when the kernel table allows it. Buffers are then placed
+// largest first, each at the lowest 64-byte-aligned offset that overlaps no
+// already placed buffer with an overlapping interval (greedy by size: close
+// to optimal on the chain-like graphs of models and O(n^2) in the number of
+// buffers).
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "heedrt/KernelTable.h"
+
+#include "mlir/IR/Builders.h"
+#include "llvm/ADT/MapVector.h"
+
+#include <algorithm>
+#include <limits>
+
+namespace heed {
+#define GEN_PASS_DEF_HEEDRTPLANMEMORY
+#include "passes/Passes.h.inc"
+} // namespace heed
+
+using namespace mlir;
+using namespace heed;
+using namespace heed::heedrt;
+
+namespace {
+
+constexpr int64_t kAlign = 64;
+
+int64_t alignUp(int64_t n) { return (n + kAlign - 1) / kAlign * kAlign; }
+
+struct Interval {
+  int64_t begin = std::numeric_limits<int64_t>::max();
+  int64_t end = -1;
+  void extend(int64_t at) {
+    begin = std::min(begin, at);
+    end = std::max(end, at);
+  }
+  bool overlaps(const Interval &o) const {
+    return begin <= o.end && o.begin <= end;
+  }
+};
+
+/// Lets output 0 of \p kernel reuse the buffer of an input that dies there.
+/// \p lastUse gives each arena buffer's last use so far.
+void tryInPlace(KernelOp kernel, const DenseMap<Operation *, int64_t> &lastUse,
+                const DenseMap<Operation *, int64_t> &position) {
+  const KernelInfo *info = lookupKernel(kernel.getKernel());
+  Value out = kernel.getOuts()[0];
+  auto outBuffer = out.getDefiningOp<BufferOp>();
+  if (!info || !info->inPlaceInputs || !outBuffer)
+    return;
+  // The output must be used only after this kernel (it is created for it).
+  int64_t here = position.lookup(kernel);
+  for (auto [i, in] : llvm::enumerate(kernel.getIns())) {
+    if (i >= 32 || !(info->inPlaceInputs >> i & 1) ||
+        in.getType() != out.getType())
+      continue;
+    BufferOp root = getArenaBuffer(in);
+    if (!root || lastUse.lookup(root) != here)
+      continue;
+    // Model inputs stay as the caller gave them (and an output never shares
+    // an input's bytes).
+    if (llvm::any_of(root->getUsers(), llvm::IsaPred<InputOp>))
+      continue;
+    // Another input reading the same bytes might see them overwritten.
+    if (llvm::count_if(kernel.getIns(), [&](Value other) {
+          return getArenaBuffer(other) == root;
+        }) > 1)
+      continue;
+    out.replaceAllUsesWith(in);
+    outBuffer.erase();
+    return;
+  }
+}
+
+struct HeedrtPlanMemoryPass
+    : heed::impl::HeedrtPlanMemoryBase<HeedrtPlanMemoryPass> {
+  using HeedrtPlanMemoryBase::HeedrtPlanMemoryBase;
+
+  void runOnOperation() override {
+    PlanOp plan = getOperation();
+    Block &body = plan.getBody().front();
+
+    if (inPlace) {
+      // Last uses by position, recomputed as buffers merge (a merged
+      // buffer lives as long as its last user).
+      DenseMap<Operation *, int64_t> position, lastUse;
+      int64_t at = 0;
+      for (Operation &op : body)
+        position[&op] = at++;
+      for (Operation &op : body) {
+        for (Value operand : op.getOperands())
+          if (BufferOp root = getArenaBuffer(operand))
+            lastUse[root] = std::max(lastUse[root], position[&op]);
+        if (isa<OutputOp>(op))
+          if (BufferOp root = getArenaBuffer(op.getOperand(0)))
+            lastUse[root] = std::numeric_limits<int64_t>::max();
+      }
+      for (Operation &op : llvm::make_early_inc_range(body)) {
+        auto kernel = dyn_cast<KernelOp>(op);
+        if (!kernel)
+          continue;
+        BufferOp before = getArenaBuffer(kernel.getOuts()[0]);
+        tryInPlace(kernel, lastUse, position);
+        BufferOp after = getArenaBuffer(kernel.getOuts()[0]);
+        if (after != before)
+          lastUse[after] = std::max(lastUse[after], lastUse[before]);
+      }
+      // Outputs that became the buffer of an earlier value keep it to the
+      // end; lastUse is recomputed below anyway.
+    }
+
+    // Live intervals of the remaining arena buffers.
+    llvm::MapVector<Operation *, Interval> live;
+    int64_t at = 0, end = 0;
+    for (Operation &op : body) {
+      ++at;
+      if (auto buffer = dyn_cast<BufferOp>(op))
+        live[buffer];
+      for (Value operand : op.getOperands())
+        if (BufferOp root = getArenaBuffer(operand))
+          live[root].extend(isa<InputOp>(op) ? 0 : at);
+    }
+    end = at + 1;
+    for (auto output : body.getOps<OutputOp>())
+      live[getArenaBuffer(output.getBuffer())].extend(end);
+    for (auto &[op, interval] : live)
+      if (interval.end < 0) // never used: still needs a place
+        interval.extend(0);
+
+    // Greedy by size.
+    SmallVector<Operation *> order;
+    for (auto &entry : live)
+      order.push_back(entry.first);
+    auto bytes = [](Operation *op) {
+      return alignUp(bufferBytes(cast<BufferOp>(op).getType()));
+    };
+    std::stable_sort(
+        order.begin(), order.end(),
+        [&](Operation *a, Operation *b) { return bytes(a) > bytes(b); });
+    struct Placed {
+      int64_t offset, size;
+      Interval interval;
+    };
+    SmallVector<Placed> placed;
+    int64_t arena = 0;
+    OpBuilder builder(plan.getContext());
+    for (Operation *op : order) {
+      int64_t size = bytes(op);
+      const Interval &interval = live[op];
+      SmallVector<std::pair<int64_t, int64_t>> taken;
+      for (const Placed &p : placed)
+        if (p.interval.overlaps(interval))
+          taken.push_back({p.offset, p.offset + p.size});
+      llvm::sort(taken);
+      int64_t offset = 0;
+      for (auto [b, e] : taken) {
+        if (offset + size <= b)
+          break;
+        offset = std::max(offset, e);
+      }
+      placed.push_back({offset, size, interval});
+      arena = std::max(arena, offset + size);
+      cast<BufferOp>(op).setOffsetAttr(builder.getI64IntegerAttr(offset));
+    }
+    plan.setArenaBytesAttr(builder.getI64IntegerAttr(arena));
+  }
+};
+
+} // namespace

@@ -1,0 +1,463 @@
+//===- Cli.cpp - The command line of compiled model executables -----------===//
+//
+// heed_cli_main: what a compiled model executable's main() calls, and what
+// heed-run's compiled path calls after JIT-compiling the same code. Plain C++
+// (no LLVM): the flags are few and fixed.
+//
+// It works in three phases so that a failure never leaves output files
+// behind: (1) parse the flags, load the model and prepare every input,
+// (2) run the model --repeat times, (3) write or print the outputs. Any
+// error ends the program with "<program>: error: <message>" on stderr and
+// exit status 1.
+//
+//===----------------------------------------------------------------------===//
+
+#include "heed/compiled.h"
+#include "heed/io/Npy.h"
+#include "heed/io/Random.h"
+#include "heed/io/Summary.h"
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <utility>
+#include <vector>
+
+namespace {
+
+namespace fs = std::filesystem;
+using heed::DType;
+using heed::io::HostTensor;
+
+/// A failure of the command line; its message is printed after
+/// "<program>: error: ".
+struct CliError {
+  std::string message;
+};
+
+[[noreturn]] void cliFail(std::string message) {
+  throw CliError{std::move(message)};
+}
+
+/// The parsed flags.
+struct Options {
+  /// --input NAME=FILE.npy, in the order given, as (NAME, FILE, flag value).
+  struct InputFlag {
+    std::string name, path, flag;
+  };
+  std::vector<InputFlag> inputs;
+  std::optional<uint64_t> randomSeed;
+  std::optional<std::string> outputDir;
+  std::optional<int32_t> threads;
+  int64_t repeat = 1;
+  bool json = false;
+  std::optional<std::string> weightsFile;
+  bool help = false;
+};
+
+/// Parses a decimal integer in [lo, hi]; nothing else is accepted.
+std::optional<int64_t> parseInt(const std::string &s, int64_t lo, int64_t hi) {
+  if (s.empty() || s.size() > 18)
+    return std::nullopt;
+  int64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    v = v * 10 + (c - '0');
+  }
+  if (v < lo || v > hi)
+    return std::nullopt;
+  return v;
+}
+
+/// Parses a seed: a decimal integer in [0, 2^64).
+std::optional<uint64_t> parseSeed(const std::string &s) {
+  if (s.empty() || s.size() > 20)
+    return std::nullopt;
+  uint64_t v = 0;
+  for (char c : s) {
+    if (c < '0' || c > '9')
+      return std::nullopt;
+    uint64_t digit = (uint64_t)(c - '0');
+    if (v > (UINT64_MAX - digit) / 10)
+      return std::nullopt;
+    v = v * 10 + digit;
+  }
+  return v;
+}
+
+Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
+  Options o;
+  const char *const valued[] = {"--input",   "--random-inputs", "--output-dir",
+                                "--threads", "--repeat",        "--weights"};
+  for (int i = 1; i < argc; ++i) {
+    const std::string typed = argv[i] ? argv[i] : "";
+    if (typed == "-h" || typed == "--help" || typed == "-help") {
+      o.help = true;
+      continue;
+    }
+    if (typed.size() < 2 || typed[0] != '-')
+      cliFail("unexpected argument '" + typed + "'; see --help");
+    // LLVM-style single-dash long flags (-input), as heed-run accepts them.
+    std::string arg = typed[1] == '-' ? typed : "-" + typed;
+    size_t eq = arg.find('=');
+    std::string flag = arg.substr(0, eq);
+    std::optional<std::string> value;
+    if (eq != std::string::npos)
+      value = arg.substr(eq + 1);
+    if (flag == "--json") {
+      if (value)
+        cliFail("--json takes no value");
+      o.json = true;
+      continue;
+    }
+    if (std::find(std::begin(valued), std::end(valued), flag) ==
+        std::end(valued))
+      cliFail("unknown flag '" + typed.substr(0, typed.find('=')) +
+              "'; see --help");
+    if (!value) {
+      if (i + 1 >= argc || !argv[i + 1])
+        cliFail("missing value for " + flag);
+      value = argv[++i];
+    }
+    const std::string &v = *value;
+    if (flag == "--input") {
+      size_t split = v.find('=');
+      if (split == std::string::npos || split == 0 || split + 1 == v.size())
+        cliFail("--input " + v + ": expected NAME=FILE.npy");
+      o.inputs.push_back({v.substr(0, split), v.substr(split + 1), v});
+    } else if (flag == "--random-inputs") {
+      o.randomSeed = parseSeed(v);
+      if (!o.randomSeed)
+        cliFail("--random-inputs " + v +
+                ": expected a non-negative integer seed");
+    } else if (flag == "--output-dir") {
+      if (v.empty())
+        cliFail("--output-dir: expected a directory");
+      o.outputDir = v;
+    } else if (flag == "--threads") {
+      std::optional<int64_t> n = parseInt(v, 1, INT32_MAX);
+      if (!n)
+        cliFail("--threads " + v + ": expected a positive integer");
+      o.threads = (int32_t)*n;
+    } else if (flag == "--repeat") {
+      std::optional<int64_t> n = parseInt(v, 1, INT32_MAX);
+      if (!n)
+        cliFail("--repeat " + v + ": expected a positive integer");
+      o.repeat = *n;
+    } else { // --weights
+      if (weightsEmbedded)
+        cliFail("--weights " + v +
+                ": the model embeds its weights and reads no weights file");
+      if (v.empty())
+        cliFail("--weights: expected a .safetensors file");
+      o.weightsFile = v;
+    }
+  }
+  return o;
+}
+
+/// A model input or output as the model declares it.
+struct Port {
+  std::string name;
+  DType dtype;
+  std::vector<int64_t> shape;
+
+  /// "f32[1, 8, 64]".
+  std::string type() const {
+    return std::string(heed::dtypeName(dtype)) + heed::io::shapeToString(shape);
+  }
+};
+
+std::vector<Port> ports(const heed_model *model, bool inputs) {
+  std::vector<Port> result;
+  int32_t n =
+      inputs ? heed_model_num_inputs(model) : heed_model_num_outputs(model);
+  for (int32_t i = 0; i < n; ++i) {
+    const char *name = nullptr;
+    heed_dtype dtype = HEED_F32;
+    int32_t rank = 0;
+    const int64_t *shape = nullptr;
+    heed_status s =
+        inputs ? heed_model_input(model, i, &name, &dtype, &rank, &shape)
+               : heed_model_output(model, i, &name, &dtype, &rank, &shape);
+    if (s != HEED_OK)
+      cliFail(heed_last_error());
+    result.push_back(
+        {name, (DType)dtype, std::vector<int64_t>(shape, shape + rank)});
+  }
+  return result;
+}
+
+/// The usage text, with the model's inputs and outputs when it loaded.
+std::string usage(const std::string &program, const char *modelName,
+                  const char *weightsFile, bool weightsEmbedded,
+                  const heed_model *model) {
+  std::string s = "usage: " + program +
+                  " [--input NAME=FILE.npy]... [--random-inputs=SEED]\n"
+                  "       [--output-dir DIR] [--threads N] [--repeat K] "
+                  "[--json]";
+  if (!weightsEmbedded)
+    s += " [--weights FILE.safetensors]";
+  s += "\n\nRuns the Heed model '" +
+       std::string(modelName ? modelName : program) +
+       "', compiled by heedc.\n\n"
+       "options:\n"
+       "  --input NAME=FILE.npy       read input NAME from a .npy file\n"
+       "  --random-inputs=SEED        draw every input not given (the values "
+       "of\n"
+       "                              heed-run --reference "
+       "--random-inputs=SEED)\n"
+       "  --output-dir DIR            write DIR/NAME.npy for every output\n"
+       "  --threads N                 run on N threads (default: "
+       "$HEED_NUM_THREADS,\n"
+       "                              else every core)\n"
+       "  --repeat K                  run K times (default 1)\n"
+       "  --json                      print the run times and memory as one "
+       "JSON\n"
+       "                              object instead of the outputs\n";
+  if (!weightsEmbedded) {
+    s += "  --weights FILE.safetensors  read the weights from FILE";
+    s += weightsFile ? std::string(" (default: ") + weightsFile + ")\n"
+                     : std::string("\n");
+  }
+  s += "  -h, --help                  print this help\n"
+       "\n"
+       "Without --output-dir or --json, prints the first elements of each "
+       "output.\n";
+  if (!model)
+    return s;
+  for (bool inputs : {true, false}) {
+    std::vector<Port> list = ports(model, inputs);
+    s += inputs ? "\ninputs:\n" : "outputs:\n";
+    size_t width = 0;
+    for (const Port &p : list)
+      width = std::max(width, p.name.size());
+    for (const Port &p : list)
+      s += "  " + p.name + std::string(width - p.name.size() + 2, ' ') +
+           p.type() + "\n";
+    if (list.empty())
+      s += "  (none)\n";
+  }
+  return s;
+}
+
+/// Owns a model.
+struct ModelDeleter {
+  void operator()(heed_model *m) const { heed_model_free(m); }
+};
+using ModelPtr = std::unique_ptr<heed_model, ModelDeleter>;
+
+/// The inputs of the model, from --input files or --random-inputs.
+std::vector<HostTensor> prepareInputs(const Options &o,
+                                      const std::vector<Port> &inputs,
+                                      const int64_t *randomBounds) {
+  std::map<std::string, const Options::InputFlag *> given;
+  for (const Options::InputFlag &f : o.inputs) {
+    bool known = std::any_of(inputs.begin(), inputs.end(),
+                             [&](const Port &p) { return p.name == f.name; });
+    if (!known) {
+      std::string names;
+      for (const Port &p : inputs)
+        names += (names.empty() ? "" : ", ") + p.name;
+      cliFail(
+          "--input " + f.flag + ": the model has no input '" + f.name + "' (" +
+          (inputs.empty() ? "it has no inputs" : "its inputs: " + names) + ")");
+    }
+    if (!given.emplace(f.name, &f).second)
+      cliFail("--input " + f.name + " is given twice");
+  }
+  std::vector<HostTensor> values;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const Port &p = inputs[i];
+    auto it = given.find(p.name);
+    if (it == given.end()) {
+      if (!o.randomSeed)
+        cliFail("input '" + p.name + "' (" + p.type() +
+                ") is not given; pass --input " + p.name +
+                "=FILE.npy or --random-inputs=SEED");
+      int64_t bound = randomBounds && randomBounds[i] > 0 ? randomBounds[i] : 2;
+      values.push_back(heed::io::randomTensor(p.name, p.dtype, p.shape,
+                                              *o.randomSeed, bound));
+      continue;
+    }
+    HostTensor t;
+    std::string error;
+    if (!heed::io::readNpy(it->second->path, t, error))
+      cliFail("input '" + p.name + "': " + error);
+    if (t.dtype != p.dtype || t.shape != p.shape)
+      cliFail("input '" + p.name + "' is " + heed::dtypeName(t.dtype) +
+              heed::io::shapeToString(t.shape) + " in " + it->second->path +
+              " but the model expects " + p.type());
+    values.push_back(std::move(t));
+  }
+  return values;
+}
+
+/// Writes DIR/NAME.npy for every output, all or nothing: on failure the
+/// files written so far and the directories created are removed again.
+void writeOutputs(const std::string &dir, const std::vector<Port> &outputs,
+                  const std::vector<HostTensor> &values) {
+  // Encode first: an output .npy cannot hold fails before anything is made.
+  std::vector<std::vector<uint8_t>> encoded(values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    std::string error;
+    if (!heed::io::encodeNpy(values[i], encoded[i], error))
+      cliFail("output '" + outputs[i].name + "': " + error);
+  }
+  // The directories create_directories will make, deepest first.
+  std::vector<fs::path> created;
+  std::error_code ec;
+  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty();
+       p = p.parent_path()) {
+    if (fs::exists(p, ec))
+      break;
+    created.push_back(p);
+    if (p == p.parent_path())
+      break;
+  }
+  if (!fs::create_directories(dir, ec) && ec)
+    cliFail("cannot create " + dir + ": " + ec.message());
+  if (!fs::is_directory(dir, ec))
+    cliFail("cannot create " + dir + ": it is not a directory");
+  std::vector<fs::path> written;
+  for (size_t i = 0; i < values.size(); ++i) {
+    fs::path path = fs::path(dir) / (outputs[i].name + ".npy");
+    std::string error;
+    if (!heed::io::writeNpy(path.string(), values[i], error)) {
+      for (const fs::path &w : written)
+        fs::remove(w, ec);
+      for (const fs::path &c : created)
+        fs::remove(c, ec);
+      cliFail(error);
+    }
+    written.push_back(path);
+  }
+}
+
+std::string programName(int argc, char **argv, const char *modelName) {
+  if (argc > 0 && argv && argv[0] && *argv[0]) {
+    std::string s = argv[0];
+    size_t slash = s.find_last_of('/');
+    return slash == std::string::npos ? s : s.substr(slash + 1);
+  }
+  return modelName && *modelName ? modelName : "model";
+}
+
+/// The body of heed_cli_main; throws CliError.
+void runCli(int argc, char **argv, const std::string &program,
+            const char *modelName, heed_build_fn build, const char *weightsFile,
+            heed_weights *weights, const int64_t *randomBounds) {
+  bool embedded = !weightsFile && !weights;
+  Options o = parseFlags(argc, argv, embedded);
+  if (o.weightsFile) {
+    weightsFile = o.weightsFile->c_str();
+    weights = nullptr;
+  }
+  heed_model *raw = nullptr;
+  heed_status loaded = heed_compiled_load(build, weightsFile, weights, &raw);
+  ModelPtr model(raw);
+  if (o.help) {
+    std::fputs(
+        usage(program, modelName, weightsFile, embedded, model.get()).c_str(),
+        stdout);
+    if (loaded != HEED_OK)
+      std::fprintf(stderr,
+                   "%s: note: cannot list the model's inputs and outputs: "
+                   "%s\n",
+                   program.c_str(), heed_last_error());
+    return;
+  }
+  if (loaded != HEED_OK)
+    cliFail(heed_last_error());
+  if (o.threads && heed_model_set_threads(model.get(), *o.threads) != HEED_OK)
+    cliFail(heed_last_error());
+
+  std::vector<Port> inputPorts = ports(model.get(), true);
+  std::vector<Port> outputPorts = ports(model.get(), false);
+  std::vector<HostTensor> inputs = prepareInputs(o, inputPorts, randomBounds);
+  if (o.outputDir)
+    for (const Port &p : outputPorts)
+      if (p.dtype == DType::BF16)
+        cliFail("--output-dir: output '" + p.name +
+                "' is bf16, which .npy files cannot hold");
+  std::vector<HostTensor> outputs(outputPorts.size());
+  for (size_t i = 0; i < outputPorts.size(); ++i) {
+    outputs[i].dtype = outputPorts[i].dtype;
+    outputs[i].shape = outputPorts[i].shape;
+    outputs[i].data.resize(outputs[i].nbytes());
+  }
+  std::vector<const void *> inputData;
+  for (const HostTensor &t : inputs)
+    inputData.push_back(t.data.data());
+  std::vector<void *> outputData;
+  for (HostTensor &t : outputs)
+    outputData.push_back(t.data.data());
+
+  std::vector<double> times;
+  for (int64_t r = 0; r < o.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    heed_status s =
+        heed_model_run_data(model.get(), inputData.data(), outputData.data());
+    auto end = std::chrono::steady_clock::now();
+    if (s != HEED_OK)
+      cliFail(heed_last_error());
+    times.push_back(
+        std::chrono::duration<double, std::milli>(end - start).count());
+  }
+
+  if (o.outputDir)
+    writeOutputs(*o.outputDir, outputPorts, outputs);
+  if (o.json) {
+    std::vector<double> sorted = times;
+    std::sort(sorted.begin(), sorted.end());
+    std::printf("{\"median_ms\": %.6f, \"min_ms\": %.6f, \"max_ms\": %.6f, "
+                "\"runs\": %zu, \"memory_bytes\": %zu}\n",
+                sorted[sorted.size() / 2], sorted.front(), sorted.back(),
+                sorted.size(), heed_model_memory_bytes(model.get()));
+  } else if (!o.outputDir) {
+    for (size_t i = 0; i < outputs.size(); ++i)
+      std::fputs(
+          heed::io::formatSummary(outputPorts[i].name, outputs[i]).c_str(),
+          stdout);
+  }
+}
+
+} // namespace
+
+extern "C" int heed_cli_main(int argc, char **argv, const char *model_name,
+                             heed_build_fn build, const char *weights_file,
+                             heed_weights *weights,
+                             const int64_t *input_random_bounds) {
+  std::string program = "model";
+  int status = 0;
+  try {
+    program = programName(argc, argv, model_name);
+    if (!build)
+      cliFail("the model has no build function");
+    runCli(argc, argv, program, model_name, build, weights_file, weights,
+           input_random_bounds);
+  } catch (const CliError &e) {
+    std::fprintf(stderr, "%s: error: %s\n", program.c_str(), e.message.c_str());
+    status = 1;
+  } catch (const std::bad_alloc &) {
+    std::fprintf(stderr, "%s: error: out of memory\n", program.c_str());
+    status = 1;
+  } catch (const std::exception &e) {
+    std::fprintf(stderr, "%s: error: internal error: %s\n", program.c_str(),
+                 e.what());
+    status = 1;
+  } catch (...) {
+    std::fprintf(stderr, "%s: error: internal error\n", program.c_str());
+    status = 1;
+  }
+  std::fflush(stdout);
+  std::fflush(stderr);
+  return status;
+}

@@ -1,0 +1,98 @@
+//===- Compiled.cpp - Loading and running compiled models -----------------===//
+//
+// heed_compiled_load and heed_model_run_data: the two calls of
+// heed/compiled.h that the code heedc generates builds everything else on.
+//
+//===----------------------------------------------------------------------===//
+
+#include "Error.h"
+#include "Plan.h"
+#include "Tensor.h"
+#include "Weights.h"
+
+#include <memory>
+
+using namespace heed::rt;
+
+namespace heed::rt {
+void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
+              heed_tensor *const *outputs, int32_t numOutputs);
+} // namespace heed::rt
+
+namespace {
+
+/// Turns a failed C call into an Error with its status and message.
+void check(heed_status status) {
+  if (status != HEED_OK)
+    throw Error(status, heed_last_error());
+}
+
+/// heed_tensor views of the raw pointers of \p data, one per port.
+std::vector<heed_tensor> wrapPorts(const heed_model &model,
+                                   const std::vector<PlanPort> &ports,
+                                   const void *const *data, const char *what) {
+  std::vector<heed_tensor> tensors(ports.size());
+  for (size_t i = 0; i < ports.size(); ++i) {
+    const TensorDesc &desc = model.buffers[ports[i].buffer].desc;
+    if (!data[i] && desc.nbytes())
+      fail(HEED_ERROR_INVALID_ARGUMENT,
+           std::string(what) + " '" + ports[i].name + "' is null");
+    tensors[i].dtype = desc.dtype;
+    tensors[i].shape = desc.shape;
+    tensors[i].data = const_cast<void *>(data[i]);
+  }
+  return tensors;
+}
+
+} // namespace
+
+extern "C" {
+
+heed_status heed_compiled_load(heed_build_fn build, const char *weights_file,
+                               heed_weights *weights, heed_model **out) {
+  return guard([&] {
+    if (!build || !out)
+      fail(HEED_ERROR_INVALID_ARGUMENT, "null argument");
+    *out = nullptr;
+    std::unique_ptr<heed_weights, void (*)(heed_weights *)> opened(
+        nullptr, heed_weights_free);
+    if (!weights && weights_file) {
+      heed_weights *w = nullptr;
+      check(heed_weights_open(weights_file, &w));
+      opened.reset(w);
+      weights = w;
+    }
+    std::unique_ptr<heed_plan, void (*)(heed_plan *)> plan(nullptr,
+                                                           heed_plan_free);
+    heed_plan *p = nullptr;
+    check(heed_plan_create(&p));
+    plan.reset(p);
+    build(p, weights);
+    check(heed_plan_finalize(p, out)); // the model keeps the weights alive
+  });
+}
+
+heed_status heed_model_run_data(heed_model *model, const void *const *inputs,
+                                void *const *outputs) {
+  return guard([&] {
+    if (!model)
+      fail(HEED_ERROR_INVALID_ARGUMENT, "model is null");
+    if ((!inputs && !model->inputs.empty()) ||
+        (!outputs && !model->outputs.empty()))
+      fail(HEED_ERROR_INVALID_ARGUMENT, "null data array");
+    std::vector<heed_tensor> in =
+        wrapPorts(*model, model->inputs, inputs, "input");
+    std::vector<heed_tensor> out =
+        wrapPorts(*model, model->outputs,
+                  const_cast<const void *const *>(outputs), "output");
+    std::vector<heed_tensor *> inPtrs, outPtrs;
+    for (heed_tensor &t : in)
+      inPtrs.push_back(&t);
+    for (heed_tensor &t : out)
+      outPtrs.push_back(&t);
+    runModel(*model, inPtrs.data(), (int32_t)inPtrs.size(), outPtrs.data(),
+             (int32_t)outPtrs.size());
+  });
+}
+
+} // extern "C"

@@ -1,0 +1,112 @@
+// RUN: heed-opt %s -split-input-file -verify-diagnostics
+
+// Every verifier message of the heedrt dialect (dialects/heedrt/HeedrtOps.cpp).
+
+heedrt.plan @unknown_kernel {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op names no runtime kernel: 'frobnicate'}}
+  heedrt.kernel "frobnicate" ins(%b : memref<4xf32>) outs(%b : memref<4xf32>)
+}
+
+// -----
+
+heedrt.plan @no_outputs {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op needs at least one output}}
+  "heedrt.kernel"(%b) {kernel = "relu", operandSegmentSizes = array<i32: 1, 0>} : (memref<4xf32>) -> ()
+}
+
+// -----
+
+heedrt.plan @write_weight {
+  %b = heedrt.buffer : memref<4xf32>
+  %w = heedrt.weight "w" : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op output #0 must be an arena buffer, not read-only data}}
+  heedrt.kernel "relu" ins(%b : memref<4xf32>) outs(%w : memref<4xf32>)
+}
+
+// -----
+
+heedrt.plan @bad_param {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op param 'axis' must be an i64, an f64 or an array<i64>, got "last"}}
+  heedrt.kernel "softmax" ins(%b : memref<4xf32>) outs(%b : memref<4xf32>) params {axis = "last"}
+}
+
+// -----
+
+heedrt.plan @bad_param_width {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op param 'axis' must be an i64, an f64 or an array<i64>, got 0 : i32}}
+  heedrt.kernel "softmax" ins(%b : memref<4xf32>) outs(%b : memref<4xf32>) params {axis = 0 : i32}
+}
+
+// -----
+
+heedrt.plan @misaligned {
+  // expected-error @+1 {{'heedrt.buffer' op offset 32 must be a non-negative multiple of 64}}
+  %b = heedrt.buffer offset 32 : memref<4xf32>
+}
+
+// -----
+
+heedrt.plan @past_arena attributes {arena_bytes = 64 : i64} {
+  // expected-error @+1 {{'heedrt.buffer' op ends at byte 80, past the arena's 64 bytes}}
+  %b = heedrt.buffer offset 64 : memref<4xf32>
+}
+
+// -----
+
+heedrt.plan @unplanned_buffer attributes {arena_bytes = 64 : i64} {
+  // expected-error @+1 {{'heedrt.buffer' op has no offset but the plan's memory is planned}}
+  %b = heedrt.buffer : memref<4xf32>
+}
+
+// -----
+
+heedrt.plan @constant_mismatch {
+  // expected-error @+1 {{'heedrt.constant' op value of type 'tensor<2xf32>' does not fit the buffer 'memref<4xf32>'}}
+  %c = heedrt.constant dense<1.0> : tensor<2xf32> : memref<4xf32>
+}
+
+// -----
+
+heedrt.plan @view_mismatch {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.view' op cannot view 'memref<4xf32>' as 'memref<5xf32>': element type and count must be the same}}
+  %v = heedrt.view %b : memref<4xf32> to memref<5xf32>
+}
+
+// -----
+
+heedrt.plan @input_weight {
+  %w = heedrt.weight "w" : memref<4xf32>
+  // expected-error @+1 {{'heedrt.input' op needs an arena buffer (heedrt.buffer or a view of one), not read-only data}}
+  heedrt.input "x", %w : memref<4xf32>
+}
+
+// -----
+
+heedrt.plan @output_twice {
+  %b = heedrt.buffer : memref<4xf32>
+  heedrt.output "y", %b : memref<4xf32>
+  // expected-error @+1 {{'heedrt.output' op output 'y' is declared twice}}
+  heedrt.output "y", %b : memref<4xf32>
+}
+
+// -----
+
+heedrt.plan @input_twice {
+  %b = heedrt.buffer : memref<4xf32>
+  heedrt.input "x", %b : memref<4xf32>
+  // expected-error @+1 {{'heedrt.input' op input 'x' is declared twice}}
+  heedrt.input "x", %b : memref<4xf32>
+}
+
+// -----
+
+func.func @outside_plan() {
+  // expected-error @+1 {{'heedrt.buffer' op expects parent op 'heedrt.plan'}}
+  %b = heedrt.buffer : memref<4xf32>
+  return
+}

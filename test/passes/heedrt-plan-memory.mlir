@@ -1,0 +1,89 @@
+// RUN: heed-opt %s -split-input-file -pass-pipeline='builtin.module(heedrt.plan(heedrt-plan-memory))' | FileCheck %s
+// RUN: heed-opt %s -split-input-file -pass-pipeline='builtin.module(heedrt.plan(heedrt-plan-memory{in-place=false}))' | FileCheck %s --check-prefix=NOINPLACE
+
+// Offsets by hand: buffers are 64-byte aligned, placed largest first at the
+// lowest offset free during their lifetime.
+
+// A chain a -> b -> c -> d of 256-byte buffers, in-place off: the input a
+// lives from the start to the exp that reads it while writing b, so a and b
+// need two slots; c then reuses a's slot and d reuses b's.
+// NOINPLACE-LABEL: heedrt.plan @chain attributes {arena_bytes = 512 : i64}
+// NOINPLACE: %[[A:.+]] = heedrt.buffer offset 0 : memref<64xf32>
+// NOINPLACE: %[[B:.+]] = heedrt.buffer offset 256 : memref<64xf32>
+// NOINPLACE: %[[C:.+]] = heedrt.buffer offset 0 : memref<64xf32>
+// NOINPLACE: %[[D:.+]] = heedrt.buffer offset 256 : memref<64xf32>
+// In place, relu and tanh overwrite their dead inputs; the input a is never
+// overwritten.
+// CHECK-LABEL: heedrt.plan @chain attributes {arena_bytes = 512 : i64}
+// CHECK: %[[A:.+]] = heedrt.buffer offset 0 : memref<64xf32>
+// CHECK: %[[B:.+]] = heedrt.buffer offset 256 : memref<64xf32>
+// CHECK: heedrt.kernel "exp" ins(%[[A]] : memref<64xf32>) outs(%[[B]] : memref<64xf32>)
+// CHECK: heedrt.kernel "relu" ins(%[[B]] : memref<64xf32>) outs(%[[B]] : memref<64xf32>)
+// CHECK: heedrt.kernel "tanh" ins(%[[B]] : memref<64xf32>) outs(%[[B]] : memref<64xf32>)
+// CHECK: heedrt.output "d", %[[B]]
+heedrt.plan @chain {
+  %a = heedrt.buffer : memref<64xf32>
+  heedrt.input "a", %a : memref<64xf32>
+  %b = heedrt.buffer : memref<64xf32>
+  heedrt.kernel "exp" ins(%a : memref<64xf32>) outs(%b : memref<64xf32>)
+  %c = heedrt.buffer : memref<64xf32>
+  heedrt.kernel "relu" ins(%b : memref<64xf32>) outs(%c : memref<64xf32>)
+  %d = heedrt.buffer : memref<64xf32>
+  heedrt.kernel "tanh" ins(%c : memref<64xf32>) outs(%d : memref<64xf32>)
+  heedrt.output "d", %d : memref<64xf32>
+}
+
+// -----
+
+// negative_: no in-place when the input is read again later, when the
+// kernel does not allow it (matmul), when types differ, or when the same
+// bytes are read twice by the kernel.
+// CHECK-LABEL: heedrt.plan @negative_in_place
+// CHECK: %[[A:.+]] = heedrt.buffer offset {{[0-9]+}} : memref<4x4xf32>
+// CHECK: %[[B:.+]] = heedrt.buffer offset {{[0-9]+}} : memref<4x4xf32>
+// CHECK: heedrt.kernel "exp" ins(%[[A]] : memref<4x4xf32>) outs(%[[B]] : memref<4x4xf32>)
+// CHECK: %[[C:.+]] = heedrt.buffer offset {{[0-9]+}} : memref<4x4xf32>
+// CHECK: heedrt.kernel "relu" ins(%[[B]] : memref<4x4xf32>) outs(%[[C]] : memref<4x4xf32>)
+// CHECK: %[[D:.+]] = heedrt.buffer offset {{[0-9]+}} : memref<4x4xf32>
+// CHECK: heedrt.kernel "matmul" ins(%[[B]], %[[C]] : memref<4x4xf32>, memref<4x4xf32>) outs(%[[D]] : memref<4x4xf32>)
+// CHECK: %[[E:.+]] = heedrt.buffer offset {{[0-9]+}} : memref<4x4xi1>
+// CHECK: heedrt.kernel "gt" ins(%[[D]], %[[D]] : {{.*}}) outs(%[[E]] : memref<4x4xi1>)
+// CHECK: %[[F:.+]] = heedrt.buffer offset {{[0-9]+}} : memref<4x4xf32>
+// CHECK: heedrt.kernel "add" ins(%[[D]], %[[D]] : {{.*}}) outs(%[[F]] : memref<4x4xf32>)
+heedrt.plan @negative_in_place {
+  %a = heedrt.buffer : memref<4x4xf32>
+  heedrt.input "a", %a : memref<4x4xf32>
+  %b = heedrt.buffer : memref<4x4xf32>
+  heedrt.kernel "exp" ins(%a : memref<4x4xf32>) outs(%b : memref<4x4xf32>)
+  %c = heedrt.buffer : memref<4x4xf32>
+  heedrt.kernel "relu" ins(%b : memref<4x4xf32>) outs(%c : memref<4x4xf32>)
+  %d = heedrt.buffer : memref<4x4xf32>
+  heedrt.kernel "matmul" ins(%b, %c : memref<4x4xf32>, memref<4x4xf32>) outs(%d : memref<4x4xf32>)
+  %e = heedrt.buffer : memref<4x4xi1>
+  heedrt.kernel "gt" ins(%d, %d : memref<4x4xf32>, memref<4x4xf32>) outs(%e : memref<4x4xi1>)
+  %f = heedrt.buffer : memref<4x4xf32>
+  heedrt.kernel "add" ins(%d, %d : memref<4x4xf32>, memref<4x4xf32>) outs(%f : memref<4x4xf32>)
+  heedrt.output "e", %e : memref<4x4xi1>
+  heedrt.output "f", %f : memref<4x4xf32>
+}
+
+// -----
+
+// A view keeps its buffer alive: a is read through its view by the slice,
+// so c cannot take a's bytes, and b is an output, live to the end: c goes
+// above both.
+// CHECK-LABEL: heedrt.plan @views_extend_life attributes {arena_bytes = 320 : i64}
+// CHECK: heedrt.buffer offset 0 : memref<32xf32>
+// CHECK: heedrt.buffer offset 128 : memref<32xf32>
+// CHECK: heedrt.buffer offset 256 : memref<4x4xf32>
+heedrt.plan @views_extend_life {
+  %a = heedrt.buffer : memref<32xf32>
+  heedrt.input "a", %a : memref<32xf32>
+  %b = heedrt.buffer : memref<32xf32>
+  heedrt.kernel "exp" ins(%a : memref<32xf32>) outs(%b : memref<32xf32>)
+  %v = heedrt.view %a : memref<32xf32> to memref<2x16xf32>
+  %c = heedrt.buffer : memref<4x4xf32>
+  heedrt.kernel "slice" ins(%v : memref<2x16xf32>) outs(%c : memref<4x4xf32>) params {axis = 0 : i64, start = 0 : i64}
+  heedrt.output "b", %b : memref<32xf32>
+  heedrt.output "c", %c : memref<4x4xf32>
+}
