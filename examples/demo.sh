@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# `make demo`: compile an example model to MLIR, run it with the reference
-# interpreter, and show where its parameters and outputs went.
+# `make demo`: compile an example model, run it with the reference
+# interpreter and as a native executable, check they agree, and time the
+# unfused (-O0) and fused (-O2) builds side by side.
 set -euo pipefail
 build=${1:-build}
 bin="$build/bin"
@@ -21,6 +22,19 @@ echo "== 3. heed-run --reference with random weights and inputs"
 "$bin/heed-run" "$model" --reference --random-weights=1 --random-inputs=1 \
   --repeat 3 --json | sed 's/^/   reference interpreter timing: /'
 echo
-echo "== 4. fused vs unfused timing"
-echo "   The compiled pipelines (-O0 unfused, -O2 fused) are not built yet;"
-echo "   this demo will time them side by side once they land."
+echo "== 4. heedc: a native executable (-O2), run on the same weights and inputs"
+"$bin/heedc" "$model" --weights="$out/weights.safetensors" -O2 -v -o "$out/model_O2"
+"$out/model_O2" --random-inputs=1 --output-dir "$out/compiled"
+"$bin/heed-run" "$model" --reference --weights="$out/weights.safetensors" \
+  --random-inputs=1 --output-dir "$out/reference"
+echo -n "   compiled vs reference, y: "
+"$bin/heed-compare" "$out/compiled/y.npy" "$out/reference/y.npy" --rtol 1e-4 --atol 1e-5
+echo
+echo "== 5. fused (-O2) vs unfused (-O0) timing, median of 20 runs each"
+"$bin/heedc" "$model" --weights="$out/weights.safetensors" -O0 -o "$out/model_O0"
+for variant in O0 O2; do
+  echo -n "   -$variant: "
+  "$out/model_$variant" --random-inputs=1 --repeat 20 --json
+done
+echo "   (Until the attention passes land (issue 7), -O2 builds the same plan"
+echo "   as -O0; heed-bench will time the variants interleaved.)"

@@ -253,7 +253,7 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (optLevel != 0 && optLevel != 2) {
-    fail() << "-O" << optLevel
+    fail() << "-O" << optLevel.getValue()
            << " is not a pipeline; use -O0 (unfused) or -O2 (fused)";
     return 1;
   }

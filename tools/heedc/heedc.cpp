@@ -202,7 +202,7 @@ int main(int argc, char **argv) {
   HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heedc", llvm::errs());
   auto fail = [&]() { return emitError(UnknownLoc::get(&context)); };
   if (optLevel != 0 && optLevel != 2) {
-    fail() << "-O" << optLevel
+    fail() << "-O" << optLevel.getValue()
            << " is not a pipeline; use -O0 (unfused) or -O2 (fused)";
     return 1;
   }
@@ -274,8 +274,10 @@ int main(int argc, char **argv) {
   buildHeedrtPipeline(heedrtPm);
   if (failed(heedrtPm.run(*module)))
     return 1;
-  if (stats)
+  if (stats) {
+    phases.end();
     printStats(*module);
+  }
   if (emit == EmitKind::Heedrt) {
     phases.end();
     return failed(printModule(*module, context));
