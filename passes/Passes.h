@@ -3,7 +3,10 @@
 #ifndef HEED_PASSES_PASSES_H
 #define HEED_PASSES_PASSES_H
 
+#include "attn/AttnDialect.h"
 #include "heedrt/HeedrtOps.h"
+
+#include "mlir/Dialect/Func/IR/FuncOps.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/Pass/Pass.h"

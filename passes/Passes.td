@@ -12,6 +12,43 @@
 
 include "mlir/Pass/PassBase.td"
 
+def AttnFuse : Pass<"attn-fuse", "mlir::func::FuncOp"> {
+  let summary = "Fuse spelled-out attention into attn.attention";
+  let description = [{
+    Rewrites `matmul(softmax(mask(scale * matmul(Q, K^T))), V)` into one
+    `attn.attention`, whatever form the chain has: the scale multiplying or
+    dividing the scores or folded into Q or K (several factors multiply),
+    the mask a `where` with -inf or a large negative number (either branch)
+    or an additive tensor, a NaN guard `where(ne(p, p), 0, p)` after the
+    softmax, K^T any transpose (the fused op reads K through the inverse
+    permutation, without a copy when K^T was a transpose), Q, K, V of rank 2
+    to 4 (reshaped to `[B, H, L, D]`). When the probabilities are used
+    elsewhere (returned, say) the fused op returns them (`return_probs`).
+
+    A softmax feeding a matmul that is not fused gets a remark naming the
+    reason when `remarks` is set (`heedc --remarks=attn-fuse`).
+
+    Before:
+    ```mlir
+    %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x8x128x64xf32>) -> tensor<1x8x64x128xf32>
+    %s = heed.matmul %q, %kt : (tensor<1x8x128x64xf32>, tensor<1x8x64x128xf32>) -> tensor<1x8x128x128xf32>
+    %c = heed.constant dense<1.250000e-01> : tensor<f32>
+    %t = heed.mul %s, %c : (tensor<1x8x128x128xf32>, tensor<f32>) -> tensor<1x8x128x128xf32>
+    %p = heed.softmax %t {axis = 3 : i64} : (tensor<1x8x128x128xf32>) -> tensor<1x8x128x128xf32>
+    %o = heed.matmul %p, %v : (tensor<1x8x128x128xf32>, tensor<1x8x128x64xf32>) -> tensor<1x8x128x64xf32>
+    ```
+    After:
+    ```mlir
+    %o = attn.attention %q, %k, %v {scale = 1.250000e-01 : f64} : (tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32>) -> tensor<1x8x128x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Explain every near match that is not fused">,
+  ];
+  let dependentDialects = ["heed::attn::AttnDialect"];
+}
+
 def HeedToHeedrt : Pass<"heed-to-heedrt", "mlir::ModuleOp"> {
   let summary = "Lower the entry graph to a heedrt plan of runtime kernels";
   let description = [{

@@ -10,11 +10,13 @@
 
 using namespace mlir;
 
-void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel) {
-  // -O2's attention passes (attn-fuse, attn-sparsify, attn-tile,
-  // heed-fuse-post-ops) are added here by their issue.
-  (void)pm;
-  (void)optLevel;
+void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel,
+                               const PassRemarks &remarks) {
+  if (optLevel < 2)
+    return;
+  AttnFuseOptions fuse;
+  fuse.remarks = remarks.attnFuse;
+  pm.addNestedPass<func::FuncOp>(createAttnFuse(fuse));
 }
 
 void heed::buildHeedrtPipeline(OpPassManager &pm) {
@@ -68,7 +70,7 @@ void heed::registerHeedPipelines() {
           LoweringOptions options;
           options.optLevel = level;
           options.externalWeights = true;
-          buildTensorPipeline(pm, level);
+          buildTensorPipeline(pm, level, PassRemarks());
           buildHeedrtPipeline(pm);
           buildLLVMPipeline(pm, options);
         });

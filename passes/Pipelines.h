@@ -38,8 +38,15 @@ struct LoweringOptions {
   bool emitMain = false;
 };
 
+/// Which passes explain what they did not do (`heedc --remarks=...`).
+struct PassRemarks {
+  bool attnFuse = false;
+  bool attnSparsify = false;
+};
+
 /// Tensor-level passes of \p optLevel.
-void buildTensorPipeline(mlir::OpPassManager &pm, unsigned optLevel);
+void buildTensorPipeline(mlir::OpPassManager &pm, unsigned optLevel,
+                         const PassRemarks &remarks);
 /// heed-to-heedrt and heedrt-plan-memory.
 void buildHeedrtPipeline(mlir::OpPassManager &pm);
 /// heedrt-to-llvm.

@@ -36,7 +36,27 @@ cl::opt<std::string> saveWeightsFile("save-weights",
                                      cl::desc("Write the weights used"),
                                      cl::value_desc("file.safetensors"),
                                      cl::cat(modelFlagsCategory()));
+enum class RemarkPass { AttnFuse, AttnSparsify };
+cl::list<RemarkPass> remarkFlags(
+    "remarks", cl::CommaSeparated,
+    cl::desc("Passes that explain (as remarks) what they did not fuse or "
+             "sparsify"),
+    cl::values(clEnumValN(RemarkPass::AttnFuse, "attn-fuse",
+                          "near matches attn-fuse left alone"),
+               clEnumValN(RemarkPass::AttnSparsify, "attn-sparsify",
+                          "masks attn-sparsify could not turn into skipped "
+                          "tiles")),
+    cl::cat(modelFlagsCategory()));
 } // namespace
+
+PassRemarks remarksFromFlags() {
+  PassRemarks remarks;
+  for (RemarkPass pass : remarkFlags) {
+    remarks.attnFuse |= pass == RemarkPass::AttnFuse;
+    remarks.attnSparsify |= pass == RemarkPass::AttnSparsify;
+  }
+  return remarks;
+}
 
 OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
                                 MLIRContext &context) {

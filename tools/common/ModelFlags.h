@@ -12,6 +12,8 @@
 
 #include "Weights.h"
 
+#include "passes/Pipelines.h"
+
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/CommandLine.h"
@@ -33,6 +35,10 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
 
 /// The --weights file ("" when not given).
 std::string weightsFlag();
+
+/// `--remarks=attn-fuse,attn-sparsify`: the passes that explain, as MLIR
+/// remarks at the ops concerned, what they could not do.
+PassRemarks remarksFromFlags();
 
 /// Whether --weights, --random-weights or --save-weights was given.
 bool weightFlagsGiven();

@@ -153,7 +153,7 @@ int runCompiled(ModuleOp module, const WeightStore &weights,
   lowering.optLevel = optLevel;
   lowering.externalWeights = true;
   PassManager pm(ctx);
-  buildTensorPipeline(pm, optLevel);
+  buildTensorPipeline(pm, optLevel, tools::remarksFromFlags());
   buildHeedrtPipeline(pm);
   if (failed(pm.run(module)))
     return 1;

@@ -261,7 +261,7 @@ int main(int argc, char **argv) {
   phases.begin(optLevel == 0 ? "tensor passes (-O0: none)"
                              : "attention passes (-O2)");
   PassManager tensorPm(&context);
-  buildTensorPipeline(tensorPm, optLevel);
+  buildTensorPipeline(tensorPm, optLevel, tools::remarksFromFlags());
   if (failed(tensorPm.run(*module)))
     return 1;
   if (emit == EmitKind::Mlir) {

@@ -1,0 +1,333 @@
+//===- AttnFuse.cpp - Spelled-out attention into attn.attention -----------===//
+//
+// Starts at each `matmul(P, V)` whose P is a softmax over the last axis and
+// walks the scores back towards `matmul(Q, K^T)`:
+//
+//   P      = softmax(S) | where(ne(x, x), 0, x) with x = softmax(S) (NaN guard)
+//   S      = where(mask, S', c <= -1e4) | where(mask, c, S') (mask negated)
+//          | S' + mask | mask + S'           (additive masks, f32)
+//          | S' * c | c * S' | S' / c        (scalar c; any number of times)
+//   S'     = matmul(Q * c?, Kt * c?)         (scale folded into Q or K)
+//   Kt     = transpose(K', perm) -> K = transpose(K', perm with the last two
+//            swapped), or any other Kt -> K = transpose(Kt)
+//
+// Q, K, V of rank 2 to 4 become [B, H, L, D] through reshapes. When the
+// probabilities P are used elsewhere the fused op returns them
+// (`return_probs`); other intermediate values used elsewhere (scores shared
+// by two chains, say) are left for those users and erased once dead. A
+// near-match (a softmax feeding a matmul) that is not fused gets a remark
+// saying why when the pass runs with `remarks`.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/GraphUtils.h"
+#include "passes/Passes.h"
+
+#include "attn/AttnOps.h"
+#include "heed/HeedOps.h"
+
+#include "mlir/IR/Builders.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
+
+namespace heed {
+#define GEN_PASS_DEF_ATTNFUSE
+#include "passes/Passes.h.inc"
+} // namespace heed
+
+using namespace mlir;
+using namespace heed;
+
+namespace {
+
+/// Scores below this (after scaling) count as "masked out".
+constexpr double kMaskedScore = -1e4;
+
+/// What the walk found.
+struct Chain {
+  Value query, keyTransposed, value, mask, probs;
+  /// Q, K or V with the scale folded in, before it (see fold*).
+  double scale = 1.0;
+  bool negateMask = false;
+  /// The softmax, whose result the fused op can return.
+  SoftmaxOp softmax;
+  /// Every op of the chain, root first, to erase after the rewrite.
+  SmallVector<Operation *> ops;
+};
+
+int64_t rankOf(Value v) { return cast<ShapedType>(v.getType()).getRank(); }
+
+/// Peels `x * c`, `c * x`, `x / c` into \p scale.
+Value peelScale(Value value, double &scale, SmallVector<Operation *> &ops) {
+  while (true) {
+    if (auto mul = value.getDefiningOp<MulOp>()) {
+      if (auto c = getSplatFloat(mul.getRhs());
+          c && rankOf(mul.getRhs()) <= rankOf(mul.getLhs()) &&
+          mul.getType() == mul.getLhs().getType()) {
+        scale *= *c;
+        ops.push_back(mul);
+        value = mul.getLhs();
+        continue;
+      }
+      if (auto c = getSplatFloat(mul.getLhs());
+          c && mul.getType() == mul.getRhs().getType()) {
+        scale *= *c;
+        ops.push_back(mul);
+        value = mul.getRhs();
+        continue;
+      }
+    }
+    if (auto div = value.getDefiningOp<DivOp>())
+      if (auto c = getSplatFloat(div.getRhs());
+          c && *c != 0 && div.getType() == div.getLhs().getType()) {
+        scale /= *c;
+        ops.push_back(div);
+        value = div.getLhs();
+        continue;
+      }
+    return value;
+  }
+}
+
+/// Walks from `matmul(P, V)`; a failure carries the reason (for remarks),
+/// an empty reason when \p root is not attention at all.
+FailureOr<Chain> matchChain(MatmulOp root, std::string &reason) {
+  Chain chain;
+  chain.ops.push_back(root);
+  chain.value = root.getRhs();
+  Value probs = root.getLhs();
+  // NaN guard: where(ne(x, x), 0, x).
+  if (auto guard = probs.getDefiningOp<WhereOp>()) {
+    auto isNan = guard.getCond().getDefiningOp<NeOp>();
+    auto zero = getSplatFloat(guard.getLhs());
+    if (isNan && isNan.getLhs() == isNan.getRhs() &&
+        isNan.getLhs() == guard.getRhs() && zero && *zero == 0 &&
+        guard.getType() == guard.getRhs().getType()) {
+      chain.ops.append({guard, isNan});
+      probs = guard.getRhs();
+    }
+  }
+  chain.softmax = probs.getDefiningOp<SoftmaxOp>();
+  if (!chain.softmax)
+    return failure(); // not attention: no remark
+  auto fail = [&](const Twine &why) {
+    reason = why.str();
+    return failure();
+  };
+  if ((int64_t)chain.softmax.getAxis() != rankOf(probs) - 1)
+    return fail("the softmax is not over the last axis");
+  chain.ops.push_back(chain.softmax);
+  chain.probs = probs;
+  Type scoresType = chain.softmax.getInput().getType();
+
+  // Masks and scales, outermost first.
+  Value scores = chain.softmax.getInput();
+  bool maskSeen = false;
+  double scaleOutsideMask = 1.0;
+  while (true) {
+    double before = chain.scale;
+    scores = peelScale(scores, chain.scale, chain.ops);
+    if (!maskSeen)
+      scaleOutsideMask *= chain.scale / before;
+    if (auto where = scores.getDefiningOp<WhereOp>()) {
+      if (chain.mask)
+        return fail("more than one mask");
+      auto low = getSplatFloat(where.getRhs());
+      auto lowLhs = getSplatFloat(where.getLhs());
+      if (where.getType() != scoresType)
+        return fail("the mask widens the scores");
+      if (low && *low <= kMaskedScore) {
+        chain.mask = where.getCond();
+        scores = where.getLhs();
+      } else if (lowLhs && *lowLhs <= kMaskedScore) {
+        chain.mask = where.getCond();
+        chain.negateMask = true;
+        scores = where.getRhs();
+      } else {
+        return fail("the select does not mask with -inf or a large negative "
+                    "number");
+      }
+      chain.ops.push_back(where);
+      maskSeen = true;
+      continue;
+    }
+    if (auto add = scores.getDefiningOp<AddOp>()) {
+      if (chain.mask)
+        return fail("more than one mask");
+      if (scaleOutsideMask != 1.0)
+        return fail("the scale multiplies the additive mask too");
+      if (add.getType() != scoresType)
+        return fail("the mask widens the scores");
+      // The scores side leads to the matmul; the other is the mask.
+      auto leadsToScores = [](Value v) {
+        Operation *def = v.getDefiningOp();
+        return def && isa<MatmulOp, MulOp, DivOp, WhereOp>(def);
+      };
+      bool lhsScores =
+          leadsToScores(add.getLhs()) && add.getLhs().getType() == scoresType;
+      chain.mask = lhsScores ? add.getRhs() : add.getLhs();
+      scores = lhsScores ? add.getLhs() : add.getRhs();
+      if (scores.getType() != scoresType)
+        return fail("neither side of the add is the scores");
+      chain.ops.push_back(add);
+      maskSeen = true;
+      continue;
+    }
+    break;
+  }
+  if (chain.scale <= 0)
+    return fail("the scale is not positive");
+
+  auto qk = scores.getDefiningOp<MatmulOp>();
+  if (!qk)
+    return fail("the softmax input is not matmul(Q, K^T) with a mask and "
+                "scale");
+  chain.ops.push_back(qk);
+  chain.query = peelScale(qk.getLhs(), chain.scale, chain.ops);
+  chain.keyTransposed = peelScale(qk.getRhs(), chain.scale, chain.ops);
+
+  // Shapes: equal batch dims, rank 2 to 4.
+  auto q = cast<ShapedType>(chain.query.getType());
+  auto kt = cast<ShapedType>(chain.keyTransposed.getType());
+  auto v = cast<ShapedType>(chain.value.getType());
+  if (q.getRank() < 2 || q.getRank() > 4 || q.getRank() != kt.getRank() ||
+      q.getRank() != v.getRank())
+    return fail("Q, K and V must have the same rank, 2 to 4");
+  if (q.getShape().drop_back(2) != kt.getShape().drop_back(2) ||
+      q.getShape().drop_back(2) != v.getShape().drop_back(2))
+    return fail("Q, K and V have different batch or head dimensions");
+  if (chain.mask && rankOf(chain.mask) > q.getRank())
+    return fail("the mask has a higher rank than the scores");
+
+  return chain;
+}
+
+/// Q, K or V as [B, H, L, D].
+Value toFourD(OpBuilder &b, Location loc, Value v) {
+  ArrayRef<int64_t> s = cast<ShapedType>(v.getType()).getShape();
+  SmallVector<int64_t> shape(s.begin(), s.end());
+  while (shape.size() < 4)
+    shape.insert(shape.end() - 2, 1);
+  return reshapeTo(b, loc, v, shape);
+}
+
+/// A mask that broadcast against rank-r scores, for rank-4 scores: rank-3
+/// masks [B, Lq, Lk] get a head dim; rank-2 ones broadcast as they are.
+Value maskToFourD(OpBuilder &b, Location loc, Value mask, int64_t rank) {
+  ArrayRef<int64_t> s = cast<ShapedType>(mask.getType()).getShape();
+  if (rank == 4 || s.size() <= 2)
+    return mask;
+  SmallVector<int64_t> shape(s.begin(), s.end());
+  while ((int64_t)shape.size() < rank)
+    shape.insert(shape.begin(), 1);
+  shape.insert(shape.end() - 2, 1); // [B, Lq, Lk] -> [B, 1, Lq, Lk]
+  while (shape.size() > 4)
+    shape.erase(shape.begin());
+  return reshapeTo(b, loc, mask, shape);
+}
+
+LogicalResult rewrite(MatmulOp root, Chain &chain,
+                      DenseSet<Operation *> &erased) {
+  OpBuilder b(root);
+  Location loc = root.getLoc();
+  MLIRContext *ctx = b.getContext();
+  int64_t rank = rankOf(chain.query);
+
+  // K from K^T without copying when K^T is itself a transpose.
+  Value key;
+  SmallVector<int64_t> swap;
+  for (int64_t i = 0; i < rank; ++i)
+    swap.push_back(i);
+  std::swap(swap[rank - 1], swap[rank - 2]);
+  if (auto t = chain.keyTransposed.getDefiningOp<TransposeOp>()) {
+    SmallVector<int64_t> perm(t.getPerm().begin(), t.getPerm().end());
+    std::swap(perm[rank - 1], perm[rank - 2]);
+    bool identity = llvm::all_of(llvm::enumerate(perm), [](auto p) {
+      return (int64_t)p.index() == p.value();
+    });
+    key = identity ? Value(t.getInput())
+                   : buildInferred(
+                         b, loc, TransposeOp::getOperationName(), t.getInput(),
+                         b.getNamedAttr("perm", b.getDenseI64ArrayAttr(perm)))
+                         ->getResult(0);
+  } else {
+    key = buildInferred(b, loc, TransposeOp::getOperationName(),
+                        chain.keyTransposed,
+                        b.getNamedAttr("perm", b.getDenseI64ArrayAttr(swap)))
+              ->getResult(0);
+  }
+
+  Value mask = chain.mask;
+  if (mask && chain.negateMask)
+    mask = buildInferred(b, loc, NotOp::getOperationName(), mask)->getResult(0);
+  if (mask)
+    mask = maskToFourD(b, loc, mask, rank);
+  SmallVector<Value> operands = {toFourD(b, loc, chain.query),
+                                 toFourD(b, loc, key),
+                                 toFourD(b, loc, chain.value)};
+  if (mask)
+    operands.push_back(mask);
+  bool returnProbs = !chain.softmax.getResult().use_empty() &&
+                     llvm::any_of(chain.softmax->getUsers(), [&](Operation *u) {
+                       return !llvm::is_contained(chain.ops, u);
+                     });
+  SmallVector<NamedAttribute> attrs = {
+      b.getNamedAttr("scale", b.getF64FloatAttr(chain.scale))};
+  if (returnProbs)
+    attrs.push_back(b.getNamedAttr("return_probs", UnitAttr::get(ctx)));
+  Operation *fused = buildInferred(
+      b, loc, attn::AttentionOp::getOperationName(), operands, attrs);
+  if (!fused)
+    return failure();
+  auto resultShape = [](Value v) {
+    return cast<ShapedType>(v.getType()).getShape();
+  };
+  root.getResult().replaceAllUsesWith(
+      reshapeTo(b, loc, fused->getResult(0), resultShape(root.getResult())));
+  if (returnProbs)
+    chain.softmax.getResult().replaceAllUsesWith(reshapeTo(
+        b, loc, fused->getResult(1), resultShape(chain.softmax.getResult())));
+  // Erase what is now dead, users before producers.
+  for (Operation *op : chain.ops)
+    if (op->use_empty()) {
+      erased.insert(op);
+      op->erase();
+    }
+  return success();
+}
+
+struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
+  using AttnFuseBase::AttnFuseBase;
+
+  void runOnOperation() override {
+    SmallVector<MatmulOp> roots;
+    getOperation()->walk([&](MatmulOp op) { roots.push_back(op); });
+    // Later matmuls first: a chain never contains a later root, but it may
+    // contain (and erase) earlier matmuls.
+    DenseSet<Operation *> erased;
+    for (MatmulOp root : llvm::reverse(roots)) {
+      if (erased.contains(root))
+        continue;
+      std::string reason;
+      FailureOr<Chain> chain = matchChain(root, reason);
+      if (failed(chain)) {
+        if (remarks && !reason.empty())
+          root.emitRemark("attn-fuse: not fused: ") << reason;
+        continue;
+      }
+      if (failed(rewrite(root, *chain, erased))) {
+        if (remarks)
+          root.emitRemark("attn-fuse: not fused: the fused op would not "
+                          "verify (unsupported shapes or dtypes)");
+        continue;
+      }
+    }
+    // What only the fused chains used (constants, transposes); parameters
+    // stay, so the weights a model reads do not depend on -O.
+    Block &body = getOperation().getBody().front();
+    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
+      if (!isa<ParamOp>(op) && isOpTriviallyDead(&op))
+        op.erase();
+  }
+};
+
+} // namespace

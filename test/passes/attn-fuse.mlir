@@ -1,0 +1,189 @@
+// RUN: heed-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(attn-fuse{remarks=true}))' -verify-diagnostics | FileCheck %s
+
+// attn-fuse: each spelled-out form becomes one attn.attention; each
+// negative_ near miss stays and says why (expected-remark).
+
+// CHECK-LABEL: func.func @scale_on_scores
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x2x8x16xf32>, %[[K:.+]]: tensor<1x2x8x16xf32>, %[[V:.+]]: tensor<1x2x8x16xf32>)
+// CHECK-NEXT: %[[O:.+]] = attn.attention %[[Q]], %[[K]], %[[V]] {scale = 2.500000e-01 : f64}
+// CHECK-NEXT: return %[[O]]
+func.func @scale_on_scores(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %c = heed.constant dense<2.500000e-01> : tensor<f32>
+  %t = heed.mul %s, %c : (tensor<1x2x8x8xf32>, tensor<f32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %t {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Division, rank 3 (one head): reshapes to [B, 1, L, D] and back.
+// CHECK-LABEL: func.func @divide_rank3
+// CHECK: %[[Q4:.+]] = heed.reshape %{{.+}} {shape = array<i64: 2, 1, 8, 16>}
+// CHECK: %[[O:.+]] = attn.attention %[[Q4]], %{{.+}}, %{{.+}} {scale = 2.500000e-01 : f64}
+// CHECK: %[[R:.+]] = heed.reshape %[[O]] {shape = array<i64: 2, 8, 16>}
+// CHECK: return %[[R]]
+func.func @divide_rank3(%q: tensor<2x8x16xf32>, %k: tensor<2x8x16xf32>, %v: tensor<2x8x16xf32>) -> tensor<2x8x16xf32> {
+  %kt = heed.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<2x8x16xf32>) -> tensor<2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<2x8x16xf32>, tensor<2x16x8xf32>) -> tensor<2x8x8xf32>
+  %c = heed.constant dense<4.0> : tensor<f32>
+  %t = heed.div %s, %c : (tensor<2x8x8xf32>, tensor<f32>) -> tensor<2x8x8xf32>
+  %p = heed.softmax %t {axis = 2 : i64} : (tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  %o = heed.matmul %p, %v : (tensor<2x8x8xf32>, tensor<2x8x16xf32>) -> tensor<2x8x16xf32>
+  return %o : tensor<2x8x16xf32>
+}
+
+// -----
+
+// The scale split as sqrt(scale) on Q and on K; K^T made by a head-split
+// transpose [B, L, H, D] -> [B, H, D, L] is read as [B, H, L, D].
+// CHECK-LABEL: func.func @split_scale_head_split
+// CHECK: %[[K:.+]] = heed.transpose %{{.+}} {perm = array<i64: 0, 2, 1, 3>} : (tensor<1x8x2x16xf32>) -> tensor<1x2x8x16xf32>
+// CHECK: attn.attention %{{.+}}, %[[K]], %{{.+}} {scale = 2.500000e-01 : f64}
+// CHECK-NOT: heed.softmax
+func.func @split_scale_head_split(%q: tensor<1x2x8x16xf32>, %kx: tensor<1x8x2x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %c = heed.constant dense<5.000000e-01> : tensor<f32>
+  %qs = heed.mul %q, %c : (tensor<1x2x8x16xf32>, tensor<f32>) -> tensor<1x2x8x16xf32>
+  %kt = heed.transpose %kx {perm = array<i64: 0, 2, 3, 1>} : (tensor<1x8x2x16xf32>) -> tensor<1x2x16x8xf32>
+  %kts = heed.mul %c, %kt : (tensor<f32>, tensor<1x2x16x8xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %qs, %kts : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %s {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// A select with -inf keeps the mask; with the large negative in the other
+// branch the mask is negated.
+// CHECK-LABEL: func.func @select_masks
+// CHECK-SAME: %[[M:[^:]+]]: tensor<8x8xi1>
+// CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[M]] {scale = 1.000000e+00 : f64}
+// CHECK: %[[N:.+]] = heed.not %[[M]]
+// CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[N]] {scale = 1.000000e+00 : f64}
+func.func @select_masks(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<8x8xi1>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
+  %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %ninf = heed.constant dense<0xFF800000> : tensor<f32>
+  %w = heed.where %m, %s, %ninf : (tensor<8x8xi1>, tensor<1x2x8x8xf32>, tensor<f32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %w {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %s2 = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %big = heed.constant dense<-1.0e9> : tensor<f32>
+  %w2 = heed.where %m, %big, %s2 : (tensor<8x8xi1>, tensor<f32>, tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %p2 = heed.softmax %w2 {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o2 = heed.matmul %p2, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o, %o2 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// An additive f32 mask after the scale; a NaN guard after the softmax; the
+// probabilities returned as well (return_probs).
+// CHECK-LABEL: func.func @additive_guard_probs
+// CHECK-SAME: %[[M:[^:]+]]: tensor<1x1x8x8xf32>
+// CHECK: %[[O:.+]], %[[P:.+]] = attn.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[M]] {return_probs, scale = 1.250000e-01 : f64}
+// CHECK: return %[[O]], %[[P]]
+func.func @additive_guard_probs(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<1x1x8x8xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x8xf32>) {
+  %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %c = heed.constant dense<1.250000e-01> : tensor<f32>
+  %t = heed.mul %s, %c : (tensor<1x2x8x8xf32>, tensor<f32>) -> tensor<1x2x8x8xf32>
+  %a = heed.add %t, %m : (tensor<1x2x8x8xf32>, tensor<1x1x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %a {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %nan = heed.ne %p, %p : (tensor<1x2x8x8xf32>, tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xi1>
+  %zero = heed.constant dense<0.0> : tensor<f32>
+  %g = heed.where %nan, %zero, %p : (tensor<1x2x8x8xi1>, tensor<f32>, tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = heed.matmul %g, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o, %p : tensor<1x2x8x16xf32>, tensor<1x2x8x8xf32>
+}
+
+// -----
+
+// K^T that is not a transpose: K is made from it by one.
+// CHECK-LABEL: func.func @key_given_transposed
+// CHECK: %[[K:.+]] = heed.transpose %{{.+}} {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x16x8xf32>) -> tensor<1x2x8x16xf32>
+// CHECK: attn.attention %{{.+}}, %[[K]], %{{.+}} {scale = 1.000000e+00 : f64}
+func.func @key_given_transposed(%q: tensor<1x2x8x16xf32>, %kt: tensor<1x2x16x8xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %s {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// negative_: the softmax runs over the query axis.
+// CHECK-LABEL: func.func @negative_softmax_axis
+// CHECK: heed.softmax
+// CHECK-NOT: attn.attention
+func.func @negative_softmax_axis(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %s {axis = 2 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  // expected-remark @+1 {{attn-fuse: not fused: the softmax is not over the last axis}}
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// negative_: a select that fills with 0 is not a mask.
+// CHECK-LABEL: func.func @negative_select_zero
+// CHECK-NOT: attn.attention
+func.func @negative_select_zero(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<8x8xi1>) -> tensor<1x2x8x16xf32> {
+  %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %zero = heed.constant dense<0.0> : tensor<f32>
+  %w = heed.where %m, %s, %zero : (tensor<8x8xi1>, tensor<1x2x8x8xf32>, tensor<f32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %w {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  // expected-remark @+1 {{attn-fuse: not fused: the select does not mask with -inf or a large negative number}}
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// negative_: scaling after an additive mask scales the mask too.
+// CHECK-LABEL: func.func @negative_scale_after_mask
+// CHECK-NOT: attn.attention
+func.func @negative_scale_after_mask(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<8x8xf32>) -> tensor<1x2x8x16xf32> {
+  %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %a = heed.add %s, %m : (tensor<1x2x8x8xf32>, tensor<8x8xf32>) -> tensor<1x2x8x8xf32>
+  %c = heed.constant dense<2.500000e-01> : tensor<f32>
+  %t = heed.mul %a, %c : (tensor<1x2x8x8xf32>, tensor<f32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %t {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  // expected-remark @+1 {{attn-fuse: not fused: the scale multiplies the additive mask too}}
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// negative_: softmax of something that is not Q K^T.
+// CHECK-LABEL: func.func @negative_not_scores
+// CHECK-NOT: attn.attention
+func.func @negative_not_scores(%x: tensor<1x2x8x8xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %e = heed.exp %x : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %e {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  // expected-remark @+1 {{attn-fuse: not fused: the softmax input is not matmul(Q, K^T) with a mask and scale}}
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// negative_: Q and K/V batch dimensions differ (a broadcast matmul).
+// CHECK-LABEL: func.func @negative_batch_broadcast
+// CHECK-NOT: attn.attention
+func.func @negative_batch_broadcast(%q: tensor<2x8x16xf32>, %k: tensor<1x8x16xf32>, %v: tensor<1x8x16xf32>) -> tensor<2x8x16xf32> {
+  %kt = heed.transpose %k {perm = array<i64: 0, 2, 1>} : (tensor<1x8x16xf32>) -> tensor<1x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<2x8x16xf32>, tensor<1x16x8xf32>) -> tensor<2x8x8xf32>
+  %p = heed.softmax %s {axis = 2 : i64} : (tensor<2x8x8xf32>) -> tensor<2x8x8xf32>
+  // expected-remark @+1 {{attn-fuse: not fused: Q, K and V have different batch or head dimensions}}
+  %o = heed.matmul %p, %v : (tensor<2x8x8xf32>, tensor<1x8x16xf32>) -> tensor<2x8x16xf32>
+  return %o : tensor<2x8x16xf32>
+}
