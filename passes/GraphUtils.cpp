@@ -5,6 +5,7 @@
 #include "heed/HeedOps.h"
 
 #include "mlir/Interfaces/InferTypeOpInterface.h"
+#include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
 
@@ -46,4 +47,20 @@ Value heed::reshapeTo(OpBuilder &builder, Location loc, Value value,
       builder, loc, ReshapeOp::getOperationName(), value,
       builder.getNamedAttr("shape", builder.getDenseI64ArrayAttr(shape)));
   return op->getResult(0);
+}
+
+llvm::DenseSet<Operation *> heed::deadOps(Block &block) {
+  llvm::DenseSet<Operation *> dead;
+  for (Operation &op : block)
+    if (isOpTriviallyDead(&op))
+      dead.insert(&op);
+  return dead;
+}
+
+void heed::eraseNewlyDead(Block &block,
+                          const llvm::DenseSet<Operation *> &deadBefore) {
+  for (Operation &op : llvm::make_early_inc_range(llvm::reverse(block)))
+    if (!isa<ParamOp>(op) && !deadBefore.contains(&op) &&
+        isOpTriviallyDead(&op))
+      op.erase();
 }

@@ -10,6 +10,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/Value.h"
+#include "llvm/ADT/DenseSet.h"
 
 #include <optional>
 
@@ -28,6 +29,16 @@ mlir::Operation *buildInferred(mlir::OpBuilder &builder, mlir::Location loc,
 /// A reshape of \p value to \p shape (the value itself when it has it).
 mlir::Value reshapeTo(mlir::OpBuilder &builder, mlir::Location loc,
                       mlir::Value value, llvm::ArrayRef<int64_t> shape);
+
+/// The ops of \p block that are dead now, for eraseNewlyDead.
+llvm::DenseSet<mlir::Operation *> deadOps(mlir::Block &block);
+
+/// Erases the ops of \p block that became dead since \p deadBefore was taken
+/// (never parameters). Ops that were dead before stay, so what a model reads
+/// (its parameters, and the gathers and embeddings that set an integer
+/// input's --random-inputs bound) does not depend on -O.
+void eraseNewlyDead(mlir::Block &block,
+                    const llvm::DenseSet<mlir::Operation *> &deadBefore);
 
 } // namespace heed
 

@@ -49,6 +49,39 @@ def AttnFuse : Pass<"attn-fuse", "mlir::func::FuncOp"> {
   let dependentDialects = ["heed::attn::AttnDialect"];
 }
 
+def AttnSparsify : Pass<"attn-sparsify", "mlir::func::FuncOp"> {
+  let summary = "Turn masks built in the graph into skipped tiles";
+  let description = [{
+    Reads the mask operand of `attn.attention` and `attn.gated_attention`
+    symbolically, as linear inequalities in the query row i and key column
+    j (iota over the last two axes, integer constants, add/sub, compares,
+    and/not, tril/triu of ones, casts, leading-dim reshapes and broadcasts,
+    and `where(P, 0, -inf)` additive masks), without materialising it. When
+    every row sees exactly a band around the (bottom-right aligned) diagonal
+    the mask is replaced by `#attn.causal` or `#attn.window<left, right>`,
+    so the kernel never reads K/V tiles outside the band; a mask that is
+    always true is dropped. With `remarks` (`heedc --remarks=attn-sparsify`)
+    a mask computed in the graph that stays dense says why; masks computed
+    from the model's inputs are data and stay silently.
+
+    Before:
+    ```mlir
+    %r = heed.iota {axis = 0 : i64, dtype = i64, shape = array<i64: 128, 128>} : () -> tensor<128x128xi64>
+    %c = heed.iota {axis = 1 : i64, dtype = i64, shape = array<i64: 128, 128>} : () -> tensor<128x128xi64>
+    %m = heed.ge %r, %c : (tensor<128x128xi64>, tensor<128x128xi64>) -> tensor<128x128xi1>
+    %o = attn.attention %q, %k, %v, %m {scale = 1.250000e-01 : f64} : (tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32>, tensor<128x128xi1>) -> tensor<1x8x128x64xf32>
+    ```
+    After:
+    ```mlir
+    %o = attn.attention %q, %k, %v {scale = 1.250000e-01 : f64, structure = #attn.causal} : (tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32>, tensor<1x8x128x64xf32>) -> tensor<1x8x128x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"remarks", "remarks", "bool", /*default=*/"false",
+           "Explain every mask computed in the graph that stays dense">,
+  ];
+}
+
 def HeedToHeedrt : Pass<"heed-to-heedrt", "mlir::ModuleOp"> {
   let summary = "Lower the entry graph to a heedrt plan of runtime kernels";
   let description = [{

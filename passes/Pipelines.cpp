@@ -17,6 +17,9 @@ void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel,
   AttnFuseOptions fuse;
   fuse.remarks = remarks.attnFuse;
   pm.addNestedPass<func::FuncOp>(createAttnFuse(fuse));
+  AttnSparsifyOptions sparsify;
+  sparsify.remarks = remarks.attnSparsify;
+  pm.addNestedPass<func::FuncOp>(createAttnSparsify(sparsify));
 }
 
 void heed::buildHeedrtPipeline(OpPassManager &pm) {
