@@ -299,6 +299,8 @@ struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
   using AttnFuseBase::AttnFuseBase;
 
   void runOnOperation() override {
+    Block &body = getOperation().getBody().front();
+    llvm::DenseSet<Operation *> deadBefore = deadOps(body);
     SmallVector<MatmulOp> roots;
     getOperation()->walk([&](MatmulOp op) { roots.push_back(op); });
     // Later matmuls first: a chain never contains a later root, but it may
@@ -321,12 +323,8 @@ struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
         continue;
       }
     }
-    // What only the fused chains used (constants, transposes); parameters
-    // stay, so the weights a model reads do not depend on -O.
-    Block &body = getOperation().getBody().front();
-    for (Operation &op : llvm::make_early_inc_range(llvm::reverse(body)))
-      if (!isa<ParamOp>(op) && isOpTriviallyDead(&op))
-        op.erase();
+    // What only the fused chains used (constants, transposes).
+    eraseNewlyDead(body, deadBefore);
   }
 };
 

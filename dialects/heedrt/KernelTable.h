@@ -6,7 +6,8 @@
 // computes in natively, and which inputs its output may overwrite in place.
 // docs/runtime.md and the comment at the top of each kernel family file in
 // runtime/kernels/cpu/ are the full contracts; this table must agree with
-// them (test/passes/heedrt-kernels.mlir runs every kernel through a plan).
+// them (test/e2e/compiled/all_ops_*.heed compile every op of the language
+// and compare the kernels with the reference interpreter).
 //
 //===----------------------------------------------------------------------===//
 
@@ -23,7 +24,14 @@ namespace heed::heedrt {
 /// Element types a kernel handles besides f32.
 enum class KernelDTypes {
   /// f32 only (floats); other float types are computed in f32 by casts.
+  /// Integer and i1 operands are passed as they are (to the kernels that
+  /// take them: comparisons, where, neg/abs, not/and/or, iota).
   F32,
+  /// Arithmetic on numbers: f32, i64 and i32 (add ... pow, reductions,
+  /// top_k). f16, bf16 and i1 are computed in f32 by casts; for i1 that is
+  /// exact, on 0 and 1 with the result rounded back as x != 0, as the
+  /// reference does.
+  Numeric,
   /// f32, and bf16 with f32 accumulation (matmul, linear, attention).
   F32OrBF16,
   /// Moves bytes: every dtype (copy, transpose, concat, ...).

@@ -5,8 +5,8 @@
 // parameters, heedrt.constant for literals, heedrt.view for reshapes. Each
 // other op becomes one heedrt.kernel. Most heed ops share their kernel's
 // name and attributes (docs/runtime.md); the attention ops, linear and conv
-// map theirs explicitly. Float operands a kernel cannot compute in are cast
-// to f32 around it.
+// map theirs explicitly. Operands of a dtype a kernel cannot compute in
+// (f16 and bf16; i1 for arithmetic) are cast to f32 around it.
 //
 //===----------------------------------------------------------------------===//
 
@@ -101,7 +101,8 @@ private:
 //===----------------------------------------------------------------------===//
 
 /// Emits kernel \p name of \p op on \p ins, creating the result buffers.
-/// Float operands and results the kernel cannot compute in go through f32.
+/// Operands and results of a dtype the kernel cannot compute in (f16, bf16;
+/// i1 for arithmetic) go through f32.
 SmallVector<Value> PlanBuilder::emitKernel(Operation *op, StringRef name,
                                            SmallVector<Value> ins,
                                            TypeRange results,
@@ -114,11 +115,17 @@ SmallVector<Value> PlanBuilder::emitKernel(Operation *op, StringRef name,
   // two matmul factors); biases, masks, residuals are f32.
   unsigned bf16Operands = name == "attention" ? 3 : 2;
   auto needsF32 = [&](Type element, unsigned index) {
-    if (info->dtypes == KernelDTypes::Any || !isNarrowFloat(element))
+    switch (info->dtypes) {
+    case KernelDTypes::Any:
       return false;
-    if (info->dtypes == KernelDTypes::F32OrBF16 && element.isBF16())
-      return index >= bf16Operands;
-    return true;
+    case KernelDTypes::Numeric:
+      return isNarrowFloat(element) || element.isInteger(1);
+    case KernelDTypes::F32:
+      return isNarrowFloat(element);
+    case KernelDTypes::F32OrBF16:
+      return element.isF16() || (element.isBF16() && index >= bf16Operands);
+    }
+    llvm_unreachable("unknown KernelDTypes");
   };
   for (auto [i, in] : llvm::enumerate(ins)) {
     Type element = cast<MemRefType>(in.getType()).getElementType();

@@ -187,3 +187,21 @@ func.func @negative_batch_broadcast(%q: tensor<2x8x16xf32>, %k: tensor<1x8x16xf3
   %o = heed.matmul %p, %v : (tensor<2x8x8xf32>, tensor<1x8x16xf32>) -> tensor<2x8x16xf32>
   return %o : tensor<2x8x16xf32>
 }
+
+// -----
+
+// Only what the fused chain used is erased: an op that was dead before
+// (here a gather whose indices are an input: it sets that input's
+// --random-inputs bound, which must not depend on -O) stays.
+// CHECK-LABEL: func.func @dead_before_stays
+// CHECK: heed.gather
+// CHECK: attn.attention
+// CHECK-NOT: heed.softmax
+func.func @dead_before_stays(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %t: tensor<7xf32>, %i: tensor<3xi64>) -> tensor<1x2x8x16xf32> {
+  %g = heed.gather %t, %i {axis = 0 : i64} : (tensor<7xf32>, tensor<3xi64>) -> tensor<3xf32>
+  %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %s {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}

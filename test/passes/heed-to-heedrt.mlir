@@ -98,6 +98,41 @@ func.func @narrow_floats(%x: tensor<2x4xbf16> {heed.name = "x"}, %w: tensor<4x4x
 
 // -----
 
+// Arithmetic kernels (add ... pow, reductions, top_k) have no i1: the
+// operands are cast to f32 and the results back (x != 0, as the reference
+// rounds). Comparisons, where and the logical ops take i1 as it is. iota has
+// no bf16: computed in f32, cast.
+// CHECK-LABEL: heedrt.plan @bool_arithmetic
+// CHECK: %[[A:.+]] = heedrt.buffer : memref<2x3xi1>
+// CHECK: %[[B:.+]] = heedrt.buffer : memref<3xi1>
+// CHECK: %[[A32:.+]] = heedrt.buffer : memref<2x3xf32>
+// CHECK: heedrt.kernel "cast" ins(%[[A]] : memref<2x3xi1>) outs(%[[A32]] : memref<2x3xf32>)
+// CHECK: %[[B32:.+]] = heedrt.buffer : memref<3xf32>
+// CHECK: heedrt.kernel "cast" ins(%[[B]] : memref<3xi1>) outs(%[[B32]] : memref<3xf32>)
+// CHECK: %[[S:.+]] = heedrt.buffer : memref<2x3xi1>
+// CHECK: %[[S32:.+]] = heedrt.buffer : memref<2x3xf32>
+// CHECK: heedrt.kernel "add" ins(%[[A32]], %[[B32]] : memref<2x3xf32>, memref<3xf32>) outs(%[[S32]] : memref<2x3xf32>)
+// CHECK: heedrt.kernel "cast" ins(%[[S32]] : memref<2x3xf32>) outs(%[[S]] : memref<2x3xi1>)
+// CHECK: heedrt.kernel "cast" ins(%[[S]] : memref<2x3xi1>) outs(%{{.+}} : memref<2x3xf32>)
+// CHECK: heedrt.kernel "reduce_max" ins(%{{.+}} : memref<2x3xf32>) outs(%{{.+}} : memref<2xf32>) params {axes = array<i64: 1>, keepdim = 0 : i64}
+// CHECK: heedrt.kernel "cast" ins(%{{.+}} : memref<2xf32>) outs(%{{.+}} : memref<2xi1>)
+// CHECK: heedrt.kernel "cast" ins(%[[A]] : memref<2x3xi1>) outs(%{{.+}} : memref<2x3xf32>)
+// CHECK: heedrt.kernel "top_k" ins(%{{.+}} : memref<2x3xf32>) outs(%[[V32:.+]], %[[I:.+]] : memref<2x2xf32>, memref<2x2xi64>) params {axis = 1 : i64, k = 2 : i64}
+// CHECK: heedrt.kernel "cast" ins(%[[V32]] : memref<2x2xf32>) outs(%{{.+}} : memref<2x2xi1>)
+// CHECK: heedrt.kernel "eq" ins(%[[A]], %[[B]] : memref<2x3xi1>, memref<3xi1>) outs(%{{.+}} : memref<2x3xi1>)
+// CHECK: heedrt.kernel "iota" outs(%[[IO32:.+]] : memref<2x3xf32>) params {axis = 1 : i64}
+// CHECK: heedrt.kernel "cast" ins(%[[IO32]] : memref<2x3xf32>) outs(%{{.+}} : memref<2x3xbf16>)
+func.func @bool_arithmetic(%a: tensor<2x3xi1> {heed.name = "a"}, %b: tensor<3xi1> {heed.name = "b"}) -> (tensor<2xi1> {heed.name = "m"}, tensor<2x2xi1> {heed.name = "v"}, tensor<2x2xi64> {heed.name = "i"}, tensor<2x3xi1> {heed.name = "e"}, tensor<2x3xbf16> {heed.name = "io"}) {
+  %s = heed.add %a, %b : (tensor<2x3xi1>, tensor<3xi1>) -> tensor<2x3xi1>
+  %m = heed.reduce_max %s {axes = array<i64: 1>} : (tensor<2x3xi1>) -> tensor<2xi1>
+  %v, %i = heed.top_k %a {axis = 1 : i64, k = 2 : i64} : (tensor<2x3xi1>) -> (tensor<2x2xi1>, tensor<2x2xi64>)
+  %e = heed.eq %a, %b : (tensor<2x3xi1>, tensor<3xi1>) -> tensor<2x3xi1>
+  %io = heed.iota {shape = array<i64: 2, 3>, axis = 1 : i64, dtype = bf16} : () -> tensor<2x3xbf16>
+  return %m, %v, %i, %e, %io : tensor<2xi1>, tensor<2x2xi1>, tensor<2x2xi64>, tensor<2x3xi1>, tensor<2x3xbf16>
+}
+
+// -----
+
 // Structure, top-k and an i1 mask become the kernel's attributes.
 // CHECK-LABEL: heedrt.plan @attention_mask
 // CHECK: %[[Q:.+]] = heedrt.buffer : memref<2x1x8x16xf32>

@@ -4,7 +4,8 @@
 //   exp log sqrt rsqrt neg abs tanh sigmoid relu gelu silu : x -> y (f32)
 //   neg abs : also i64, i32;   not : i1 -> i1
 //   add sub mul div maximum minimum pow : a, b -> c, NumPy broadcasting
-//     (f32, i64, i32; integer div truncates, division by zero gives 0)
+//     (f32, i64, i32; integer div truncates, division by zero gives 0;
+//     integer pow truncates, saturates, and gives 0 where infinite)
 //   and or : i1, i1 -> i1
 //   eq ne lt le gt ge : a, b -> i1
 //   where : cond (i1), a, b -> c
@@ -18,6 +19,8 @@
 
 #include <cmath>
 #include <cstring>
+#include <limits>
+#include <type_traits>
 
 namespace heed::rt {
 namespace {
@@ -117,9 +120,14 @@ template <typename T> T arith(Arith op, T a, T b) {
   case Arith::Mul:
     return a * b;
   case Arith::Div:
-    if constexpr (std::is_integral_v<T>)
-      return b == 0 ? 0 : a / b;
-    else
+    if constexpr (std::is_integral_v<T>) {
+      if (b == 0)
+        return 0;
+      // lowest / -1 overflows (and traps on x86); it wraps to lowest.
+      if (b == -1)
+        return (T)(0 - (std::make_unsigned_t<T>)a);
+      return a / b;
+    } else
       return a / b;
   case Arith::Max:
     if constexpr (std::is_floating_point_v<T>)
@@ -132,7 +140,21 @@ template <typename T> T arith(Arith op, T a, T b) {
         return NAN;
     return a < b ? a : b;
   case Arith::Pow:
-    return (T)std::pow((double)a, (double)b);
+    if constexpr (std::is_integral_v<T>) {
+      // Truncated like a cast; a non-finite power (0 to a negative power)
+      // gives 0, as in the reference, and a huge one saturates (converting
+      // an out-of-range double to an integer is undefined).
+      double p = std::trunc(std::pow((double)a, (double)b));
+      if (!std::isfinite(p))
+        return 0;
+      if (p <= (double)std::numeric_limits<T>::lowest())
+        return std::numeric_limits<T>::lowest();
+      if (p >= (double)std::numeric_limits<T>::max())
+        return std::numeric_limits<T>::max();
+      return (T)p;
+    } else {
+      return (T)std::pow((double)a, (double)b);
+    }
   }
   return a;
 }

@@ -1,15 +1,15 @@
 //===- Reduction.cpp - reduce_sum/mean/max/min and top_k kernels ----------===//
 //
 // Kernels (inputs -> outputs; attributes with defaults):
-//   reduce_sum, reduce_max, reduce_min : x -> y  (f32, i64, i32)
-//   reduce_mean : x -> y  (f32)
+//   reduce_sum, reduce_mean, reduce_max, reduce_min : x -> y  (f32, i64, i32)
 //     axes (int list, required; non-negative, distinct, possibly empty),
 //     keepdim (0/1, 0): y has x's shape without the reduced axes, or with
 //     them as extent 1 when keepdim = 1; y has x's dtype.
 //     f32 sums and means accumulate in double; integer sums wrap around in
-//     64 bits before being cast to the dtype. max/min propagate NaN. An empty
-//     reduction gives 0 (sum), NaN (mean), -inf/+inf or the integer limits
-//     (max/min).
+//     64 bits before being cast to the dtype, and an integer mean is that
+//     sum divided by the count, truncated towards zero. max/min propagate
+//     NaN. An empty reduction gives 0 (sum), NaN (mean; 0 for integers),
+//     -inf/+inf or the integer limits (max/min).
 //   top_k : x -> values, indices  (x f32, i64 or i32; indices i64)
 //     k (int, required, 1 <= k <= extent), axis (int, required): the k
 //     largest elements along axis, sorted descending; ties keep the lower
@@ -148,8 +148,10 @@ template <typename T, Reduce Op> struct Reducer {
   }
 
   static T finish(Acc a, int64_t count) {
-    if constexpr (Op == Reduce::Mean)
+    if constexpr (Op == Reduce::Mean && kFloat)
       return (T)(a / (double)count);
+    else if constexpr (Op == Reduce::Mean) // truncates towards zero
+      return count == 0 ? T(0) : (T)((int64_t)a / count);
     else if constexpr (!kFloat && Op == Reduce::Sum)
       return (T)(int64_t)a;
     else
@@ -225,12 +227,10 @@ private:
 /// The kernel for dtype \p t (already checked to be supported by Op).
 template <Reduce Op>
 std::unique_ptr<Kernel> makeReduceFor(heed_dtype t, ReduceLayout layout) {
-  if constexpr (Op != Reduce::Mean) {
-    if (t == HEED_I64)
-      return std::make_unique<ReduceKernel<int64_t, Op>>(std::move(layout));
-    if (t == HEED_I32)
-      return std::make_unique<ReduceKernel<int32_t, Op>>(std::move(layout));
-  }
+  if (t == HEED_I64)
+    return std::make_unique<ReduceKernel<int64_t, Op>>(std::move(layout));
+  if (t == HEED_I32)
+    return std::make_unique<ReduceKernel<int32_t, Op>>(std::move(layout));
   return std::make_unique<ReduceKernel<float, Op>>(std::move(layout));
 }
 
@@ -240,7 +240,7 @@ template <Reduce Op> void registerReduce(const std::string &name) {
         sig.expectArity(1, 1);
         const TensorDesc &x = sig.inputs[0];
         bool integer = x.dtype == HEED_I64 || x.dtype == HEED_I32;
-        if (x.dtype != HEED_F32 && !(integer && Op != Reduce::Mean))
+        if (x.dtype != HEED_F32 && !integer)
           fail(HEED_ERROR_DTYPE, name + ": unsupported dtype " + x.str());
         std::vector<bool> reduced(x.shape.size(), false);
         for (int64_t axis : sig.attrs.getInts("axes")) {

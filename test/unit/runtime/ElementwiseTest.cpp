@@ -71,6 +71,27 @@ TEST(RuntimeElementwiseTest, IntegerAndScalarOperands) {
   EXPECT_EQ(out[0].data, (std::vector<double>{0, 0, 1, 1, 2, 2}));
 }
 
+TEST(RuntimeElementwiseTest, IntegerPowAndDivEdgeCases) {
+  // pow: 0 ^ -1 is infinite, which the reference rounds to 0 (a plain cast
+  // of inf to an integer is undefined and gave INT64_MIN); 2 ^ -1 = 0.5
+  // truncates to 0; 3 ^ 40 saturates; (-2) ^ 3 = -8.
+  for (DType dtype : {DType::I64, DType::I32}) {
+    SCOPED_TRACE(dtype == DType::I64 ? "i64" : "i32");
+    ref::Tensor a(dtype, {4}, {0, 2, 3, -2});
+    ref::Tensor b(dtype, {4}, {-1, -1, 40, 3});
+    auto out = runKernel("pow", {a, b}, {{dtype, {4}}});
+    ASSERT_EQ(out.size(), 1u);
+    double big = dtype == DType::I64 ? 9223372036854775807.0 : 2147483647.0;
+    EXPECT_EQ(out[0].data, (std::vector<double>{0, 0, big, -8}));
+  }
+  // div: lowest / -1 wraps to lowest instead of trapping; x / 0 gives 0.
+  ref::Tensor a(DType::I32, {3}, {-2147483648.0, 7, -7});
+  ref::Tensor b(DType::I32, {3}, {-1, 0, 2});
+  auto out = runKernel("div", {a, b}, {{DType::I32, {3}}});
+  ASSERT_EQ(out.size(), 1u);
+  EXPECT_EQ(out[0].data, (std::vector<double>{-2147483648.0, 0, -3}));
+}
+
 TEST(RuntimeElementwiseTest, CompareAndWhereBuildACausalMask) {
   // i >= j over [4, 1] x [1, 4] is the lower triangle (hand-checked).
   ref::Tensor i(DType::I64, {4, 1}, {0, 1, 2, 3});

@@ -116,11 +116,11 @@ TEST(RuntimeReductionTest, KeepdimDefaultsToZero) {
 }
 
 TEST(RuntimeReductionTest, IntegerDtypes) {
+  // Means included: the reference truncates the exact mean towards zero
+  // (negative and positive means both occur in [-50, 50]).
   for (DType dtype : {DType::I64, DType::I32}) {
     ref::Tensor x = integers(dtype, {7, 33, 3}, 3);
     for (const ReduceOp &op : kReduceOps) {
-      if (op.kind == ref::ReduceKind::Mean)
-        continue;
       for (const std::vector<int64_t> &axes :
            {std::vector<int64_t>{1}, {2}, {0, 2}, {0, 1, 2}}) {
         SCOPED_TRACE(std::string(op.kernel) + " " + describeAxes(axes, 0) +
@@ -146,6 +146,18 @@ TEST(RuntimeReductionTest, ByHand) {
   EXPECT_EQ(run("reduce_mean", {1}, {2, 1}), (std::vector<double>{2, 5}));
   EXPECT_EQ(run("reduce_max", {0, 1}, {1, 1}), (std::vector<double>{6}));
   EXPECT_EQ(run("reduce_min", {0}, {1, 3}), (std::vector<double>{1, 2, 3}));
+}
+
+TEST(RuntimeReductionTest, IntegerMeanTruncatesTowardsZero) {
+  // [[-7, 2], [7, 0], [-1, -2]]: sums over axis 1 are [-5, 7, -3], so the
+  // means -2.5, 3.5, -1.5 truncate to [-2, 3, -1] (not floor: -3, 3, -2).
+  for (DType dtype : {DType::I64, DType::I32}) {
+    SCOPED_TRACE(dtype == DType::I64 ? "i64" : "i32");
+    ref::Tensor x(dtype, {3, 2}, {-7, 2, 7, 0, -1, -2});
+    auto y = runKernel("reduce_mean", {x}, {{dtype, {3}}}, reduceAttrs({1}, 0));
+    ASSERT_EQ(y.size(), 1u);
+    EXPECT_EQ(y[0].data, (std::vector<double>{-2, 3, -1}));
+  }
 }
 
 TEST(RuntimeReductionTest, MaxAndMinPropagateNaN) {
@@ -284,10 +296,9 @@ TEST(RuntimeReductionTest, ReduceErrors) {
   expectFinalizeError("reduce_sum", {x}, {{DType::F32, {2}}},
                       reduceAttrs({1}, 2), HEED_ERROR_INVALID_ARGUMENT,
                       "reduce_sum: keepdim must be 0 or 1, got 2");
-  expectFinalizeError("reduce_mean", {{DType::I64, {2, 3}}},
-                      {{DType::I64, {2}}}, reduceAttrs({1}, 0),
-                      HEED_ERROR_DTYPE,
-                      "reduce_mean: unsupported dtype i64[2, 3]");
+  expectFinalizeError("reduce_mean", {{DType::I1, {2, 3}}}, {{DType::I1, {2}}},
+                      reduceAttrs({1}, 0), HEED_ERROR_DTYPE,
+                      "reduce_mean: unsupported dtype i1[2, 3]");
   expectFinalizeError("reduce_sum", {{DType::F16, {2, 3}}}, {{DType::F16, {2}}},
                       reduceAttrs({1}, 0), HEED_ERROR_DTYPE,
                       "reduce_sum: unsupported dtype f16[2, 3]");
