@@ -117,6 +117,33 @@ def HeedToHeedrt : Pass<"heed-to-heedrt", "mlir::ModuleOp"> {
   let dependentDialects = ["heed::heedrt::HeedrtDialect"];
 }
 
+def HeedFusePostOps : Pass<"heed-fuse-post-ops", "heed::heedrt::PlanOp"> {
+  let summary = "Fold epilogues into matmul post-ops and residual adds into norms";
+  let description = [{
+    On a heedrt plan before its memory is planned: an activation (relu,
+    gelu, tanh, sigmoid, silu) reading only a matmul/linear output becomes
+    the kernel's `activation`; a following `add` of another tensor becomes
+    its residual (`has_residual`), applied by oneDNN while the tile is hot;
+    an `add` feeding a `layer_norm`/`rms_norm` becomes the norm's residual
+    (`has_residual`, with `emit_sum` when the sum is also used, as in
+    pre-norm Transformers). Runs at -O2.
+
+    It works on the plan rather than on tensors because post-ops are
+    properties of the runtime kernels (oneDNN attributes), not of the
+    model's math.
+
+    Before:
+    ```mlir
+    heedrt.kernel "linear" ins(%x, %w, %b : ...) outs(%h : memref<8x64xf32>) params {has_bias = 1 : i64}
+    heedrt.kernel "gelu" ins(%h : memref<8x64xf32>) outs(%g : memref<8x64xf32>)
+    ```
+    After:
+    ```mlir
+    heedrt.kernel "linear" ins(%x, %w, %b : ...) outs(%g : memref<8x64xf32>) params {activation = 2 : i64, has_bias = 1 : i64}
+    ```
+  }];
+}
+
 def HeedrtPlanMemory : Pass<"heedrt-plan-memory", "heed::heedrt::PlanOp"> {
   let summary = "Give every arena buffer an offset from liveness";
   let description = [{

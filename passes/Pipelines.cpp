@@ -22,8 +22,10 @@ void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel,
   pm.addNestedPass<func::FuncOp>(createAttnSparsify(sparsify));
 }
 
-void heed::buildHeedrtPipeline(OpPassManager &pm) {
+void heed::buildHeedrtPipeline(OpPassManager &pm, unsigned optLevel) {
   pm.addPass(createHeedToHeedrt());
+  if (optLevel >= 2)
+    pm.addNestedPass<heedrt::PlanOp>(createHeedFusePostOps());
   pm.addNestedPass<heedrt::PlanOp>(createHeedrtPlanMemory());
 }
 
@@ -74,7 +76,7 @@ void heed::registerHeedPipelines() {
           options.optLevel = level;
           options.externalWeights = true;
           buildTensorPipeline(pm, level, PassRemarks());
-          buildHeedrtPipeline(pm);
+          buildHeedrtPipeline(pm, level);
           buildLLVMPipeline(pm, options);
         });
   }

@@ -47,8 +47,8 @@ struct PassRemarks {
 /// Tensor-level passes of \p optLevel.
 void buildTensorPipeline(mlir::OpPassManager &pm, unsigned optLevel,
                          const PassRemarks &remarks);
-/// heed-to-heedrt and heedrt-plan-memory.
-void buildHeedrtPipeline(mlir::OpPassManager &pm);
+/// heed-to-heedrt, (-O2) heed-fuse-post-ops, and heedrt-plan-memory.
+void buildHeedrtPipeline(mlir::OpPassManager &pm, unsigned optLevel);
 /// heedrt-to-llvm.
 void buildLLVMPipeline(mlir::OpPassManager &pm, const LoweringOptions &options);
 

@@ -271,7 +271,7 @@ int main(int argc, char **argv) {
 
   phases.begin("lowering to a heedrt plan");
   PassManager heedrtPm(&context);
-  buildHeedrtPipeline(heedrtPm);
+  buildHeedrtPipeline(heedrtPm, optLevel);
   if (failed(heedrtPm.run(*module)))
     return 1;
   if (stats) {
