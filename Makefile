@@ -13,7 +13,7 @@ DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         ocl-icd-opencl-dev opencl-headers \
         cmake ninja-build ccache clang-format python3 python3-numpy python3-torch
 
-.PHONY: all deps configure build test check-lit check-unit check-asan check-tsan demo docs format clean
+.PHONY: all deps configure build test check-lit check-unit check-asan check-tsan check-torch torch-goldens demo docs format clean
 
 all: build
 
@@ -55,6 +55,17 @@ test: build
 	/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv $(BUILD_DIR)/test || lit=1; \
 	echo "== summary: unit $$([ $$unit = 0 ] && echo passed || echo FAILED), lit $$([ $$lit = 0 ] && echo passed || echo FAILED) =="; \
 	[ $$unit = 0 ] && [ $$lit = 0 ]
+
+# The seed model zoo (examples/seed/) against live PyTorch: every model runs
+# in heed-run --reference and in PyTorch (Debian's torch) on the same inputs
+# and weights, and the committed goldens must still equal PyTorch's outputs.
+# Writes nothing; `make torch-goldens` rewrites tools/torch-reference/goldens/
+# (the inputs and expected outputs that test/e2e/seed/ compares against).
+check-torch: build
+	/usr/bin/python3 tools/torch-reference/seed_models.py check --bin $(BUILD_DIR)/bin
+
+torch-goldens: build
+	/usr/bin/python3 tools/torch-reference/seed_models.py goldens --bin $(BUILD_DIR)/bin
 
 # Every test under AddressSanitizer + UBSan (build-asan/).
 check-asan: deps

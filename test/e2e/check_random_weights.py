@@ -3,26 +3,14 @@
 Expected bounds are the documented rule (docs/language.md): uniform in
 +-1/sqrt(fan_in), norm scales in 1 +- min(0.5, 1/sqrt(fan_in)).
 """
-import json
-import struct
+import os
 import sys
 
 import numpy as np
 
-
-def read_safetensors(path):
-    data = open(path, "rb").read()
-    (n,) = struct.unpack("<Q", data[:8])
-    header = json.loads(data[8:8 + n])
-    base = 8 + n
-    out = {}
-    for name, entry in header.items():
-        if name == "__metadata__":
-            continue
-        assert entry["dtype"] == "F32", entry
-        b, e = entry["data_offsets"]
-        out[name] = np.frombuffer(data[base + b:base + e], "<f4").reshape(entry["shape"])
-    return out
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tools", "torch-reference"))
+from safetensors_np import read_safetensors  # noqa: E402
 
 
 w = read_safetensors(sys.argv[1])
@@ -37,6 +25,7 @@ expect = {  # name: (shape, centre, bound)
 assert sorted(w) == sorted(expect), sorted(w)
 for name, (shape, centre, bound) in expect.items():
     t = w[name]
+    assert t.dtype == np.float32, (name, t.dtype)
     assert t.shape == shape, (name, t.shape)
     dev = np.abs(t - centre)
     assert dev.max() <= bound, (name, dev.max(), bound)

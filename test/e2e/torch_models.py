@@ -13,14 +13,13 @@ output, the max-norm relative error max|heed - torch| / max|torch|. Exits 1
 if any error exceeds the tolerance (default 1e-5) or anything is missing.
 
 Needs Debian's Python (/usr/bin/python3) with torch and numpy. The
-safetensors reader is written out here: the package is not installed.
+safetensors reader is tools/torch-reference/safetensors_np.py (the package is
+not installed).
 """
 
 import argparse
-import json
 import math
 import os
-import struct
 import sys
 
 import numpy as np
@@ -28,54 +27,13 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "..", "tools", "torch-reference"))
+from safetensors_np import read_safetensors  # noqa: E402
+
 #===------------------------------------------------------------------------===#
 # I/O
 #===------------------------------------------------------------------------===#
-
-_ST_DTYPES = {
-    "F64": np.float64,
-    "F32": np.float32,
-    "F16": np.float16,
-    "I64": np.int64,
-    "I32": np.int32,
-    "I8": np.int8,
-    "U8": np.uint8,
-    "BOOL": np.bool_,
-}
-
-
-def read_safetensors(path):
-    """The tensors of a .safetensors file as a name -> np.ndarray dict.
-
-    Format: an 8-byte little-endian header length N, N bytes of JSON mapping
-    each name to {dtype, shape, data_offsets: [begin, end]} (offsets relative
-    to the end of the header), then the raw little-endian data.
-    """
-    with open(path, "rb") as f:
-        blob = f.read()
-    (n,) = struct.unpack("<Q", blob[:8])
-    header = json.loads(blob[8:8 + n].decode("utf-8"))
-    data = memoryview(blob)[8 + n:]
-    tensors = {}
-    for name, info in header.items():
-        if name == "__metadata__":
-            continue
-        begin, end = info["data_offsets"]
-        shape = tuple(info["shape"])
-        raw = data[begin:end]
-        if info["dtype"] == "BF16":
-            bits = np.frombuffer(raw, dtype="<u2").astype(np.uint32) << 16
-            array = bits.view(np.float32)
-        else:
-            dtype = np.dtype(_ST_DTYPES[info["dtype"]]).newbyteorder("<")
-            array = np.frombuffer(raw, dtype=dtype)
-        count = int(np.prod(shape)) if shape else 1
-        if array.size != count:
-            raise ValueError(f"{path}: {name}: {array.size} elements for "
-                             f"shape {list(shape)}")
-        tensors[name] = array.reshape(shape).copy()
-    return tensors
-
 
 def load_state(model, path):
     """Loads heed's weights into model (strict), as float64."""
