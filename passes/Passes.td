@@ -82,6 +82,42 @@ def AttnSparsify : Pass<"attn-sparsify", "mlir::func::FuncOp"> {
   ];
 }
 
+def AttnTile : Pass<"attn-tile", "mlir::func::FuncOp"> {
+  let summary = "Choose the tiles of fused attention with a cost model";
+  let description = [{
+    Sets `tile = array<i64: q_block, k_block>` on every f32 `attn.attention`
+    and `attn.gated_attention` without a block map: the candidate (q_block
+    in 16..256, k_block in 64..1024) with the lowest estimated time
+    `visited tiles * tile-ns + computed score elements * 2 * (D + Dv) *
+    element-ns-per-flop`, among those whose f32 working set fits in half the
+    L2 and that give every core of the target two tasks. Visited tiles and
+    elements follow the kernel's trimming under causal and window structure.
+    The target is the host (L2 size from sysconf, its cores) unless the
+    options say otherwise; the run-time thread count never changes the grid.
+    `q-block` and `k-block` force a tile. docs/passes.md has the
+    measurements behind the constants.
+
+    ```mlir
+    %o = attn.attention %q, %k, %v {scale = 1.250000e-01 : f64, tile = array<i64: 64, 512>} : (tensor<1x8x2048x64xf32>, tensor<1x8x2048x64xf32>, tensor<1x8x2048x64xf32>) -> tensor<1x8x2048x64xf32>
+    ```
+  }];
+  let options = [
+    Option<"l2Bytes", "l2-bytes", "int64_t", /*default=*/"0",
+           "L2 cache per core (0: the host's)">,
+    Option<"cores", "cores", "int64_t", /*default=*/"0",
+           "Cores of the target (0: the host's)">,
+    Option<"tileNs", "tile-ns", "double", /*default=*/"3600.0",
+           "Fixed cost of one visited tile (two GEMM calls), in ns">,
+    Option<"elementNsPerFlop", "element-ns-per-flop", "double",
+           /*default=*/"0.0116",
+           "Cost of one flop of the tile GEMMs, in ns (86 GFLOP/s)">,
+    Option<"qBlock", "q-block", "int64_t", /*default=*/"0",
+           "Force this q_block (with k-block)">,
+    Option<"kBlock", "k-block", "int64_t", /*default=*/"0",
+           "Force this k_block (with q-block)">,
+  ];
+}
+
 def HeedToHeedrt : Pass<"heed-to-heedrt", "mlir::ModuleOp"> {
   let summary = "Lower the entry graph to a heedrt plan of runtime kernels";
   let description = [{

@@ -20,6 +20,7 @@ void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel,
   AttnSparsifyOptions sparsify;
   sparsify.remarks = remarks.attnSparsify;
   pm.addNestedPass<func::FuncOp>(createAttnSparsify(sparsify));
+  pm.addNestedPass<func::FuncOp>(createAttnTile());
 }
 
 void heed::buildHeedrtPipeline(OpPassManager &pm, unsigned optLevel) {

@@ -233,7 +233,8 @@ void finalize(heed_plan *plan, Bench &bench, int threads) {
 }
 
 /// The fused kernel: out = attention(q, k, v), scale 1/sqrt(D).
-void buildFused(Bench &bench, Kind kind, int64_t L, int threads) {
+void buildFused(Bench &bench, Kind kind, int64_t L, int threads,
+                int64_t qBlock = 0, int64_t kBlock = 0) {
   heed_dtype dtype = kind == Kind::DenseBf16 ? HEED_BF16 : HEED_F32;
   heed_plan *plan = nullptr;
   if (!bench.check(heed_plan_create(&plan), "plan_create"))
@@ -256,6 +257,10 @@ void buildFused(Bench &bench, Kind kind, int64_t L, int threads) {
   if (kind == Kind::Window) {
     int64_t window[] = {kWindowLeft, kWindowRight};
     bench.check(heed_plan_set_ints(plan, node, "window", window, 2), "window");
+  }
+  if (qBlock > 0) {
+    bench.check(heed_plan_set_int(plan, node, "q_block", qBlock), "q_block");
+    bench.check(heed_plan_set_int(plan, node, "k_block", kBlock), "k_block");
   }
   finalize(plan, bench, threads);
   makeTensors(bench, dtype, L, 3);
@@ -433,5 +438,41 @@ BENCHMARK_CAPTURE(BM_Attention, bf16, Kind::DenseBf16)
     ->Args({4096, 1});
 
 } // namespace
+
+/// The tile sweep behind attn-tile's cost model (docs/passes.md): one
+/// thread, L = 2048, dense and causal, every (q_block, k_block).
+void BM_AttentionTiles(benchmark::State &state, Kind kind) {
+  const int64_t L = 2048, qb = state.range(0), kb = state.range(1);
+  Bench bench;
+  buildFused(bench, kind, L, 1, qb, kb);
+  if (!bench.error.empty() ||
+      !bench.check(heed_model_run(bench.model, bench.inputs.data(),
+                                  (int32_t)bench.inputs.size(),
+                                  bench.outputs.data(),
+                                  (int32_t)bench.outputs.size()),
+                   "run")) {
+    state.SkipWithError(bench.error.c_str());
+    return;
+  }
+  double seconds = timedLoop(state, [&] {
+    return heed_model_run(bench.model, bench.inputs.data(),
+                          (int32_t)bench.inputs.size(), bench.outputs.data(),
+                          (int32_t)bench.outputs.size()) == HEED_OK;
+  });
+  if (seconds > 0)
+    state.counters["dense_GFLOPs"] = 4.0 * kB * kH * (double)L * (double)L *
+                                     kD * 1e-9 * (double)state.iterations() /
+                                     seconds;
+}
+void tileGrid(benchmark::internal::Benchmark *b) {
+  b->ArgNames({"q_block", "k_block"})
+      ->Unit(benchmark::kMillisecond)
+      ->UseManualTime();
+  for (int64_t qb : {16, 32, 64, 128, 256})
+    for (int64_t kb : {64, 128, 256, 512, 1024})
+      b->Args({qb, kb});
+}
+BENCHMARK_CAPTURE(BM_AttentionTiles, dense, Kind::Dense)->Apply(tileGrid);
+BENCHMARK_CAPTURE(BM_AttentionTiles, causal, Kind::Causal)->Apply(tileGrid);
 
 BENCHMARK_MAIN();

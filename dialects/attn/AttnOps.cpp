@@ -19,9 +19,16 @@ static RankedTensorType typeOf(Value v) { return ShapeChecker::tensorType(v); }
 /// type [B, Hq, Lq, Dv] (and the probabilities' type [B, Hq, Lq, Lk]).
 static LogicalResult checkAttention(const ShapeChecker &check, Value query,
                                     Value key, Value value, Value mask,
-                                    Attribute structure,
+                                    Attribute structure, DenseI64ArrayAttr tile,
                                     RankedTensorType &outputType,
                                     RankedTensorType &probsType) {
+  if (tile) {
+    ArrayRef<int64_t> t = tile.asArrayRef();
+    if (t.size() != 2 || t[0] < 1 || t[1] < 1)
+      return check.fail("tile must be [q_block, k_block], both positive");
+    if (isa_and_nonnull<BlocksAttr>(structure))
+      return check.fail("a block map fixes its own tiles; drop the tile");
+  }
   Value operands[] = {query, key, value};
   StringRef names[] = {"query", "key", "value"};
   for (int i = 0; i < 3; ++i)
@@ -81,8 +88,8 @@ LogicalResult AttentionOp::inferReturnTypes(MLIRContext *, Loc loc,
   RankedTensorType out, probs;
   if (failed(checkAttention(ShapeChecker(loc, "attention"), adaptor.getQuery(),
                             adaptor.getKey(), adaptor.getValue(),
-                            adaptor.getMask(), adaptor.getStructureAttr(), out,
-                            probs)))
+                            adaptor.getMask(), adaptor.getStructureAttr(),
+                            adaptor.getTileAttr(), out, probs)))
     return failure();
   results.push_back(out);
   if (adaptor.getReturnProbs())
@@ -97,7 +104,8 @@ LogicalResult GatedAttentionOp::inferReturnTypes(MLIRContext *, Loc loc,
   RankedTensorType out, probs;
   if (failed(checkAttention(check, adaptor.getQuery(), adaptor.getKey(),
                             adaptor.getValue(), adaptor.getMask(),
-                            adaptor.getStructureAttr(), out, probs)) ||
+                            adaptor.getStructureAttr(), adaptor.getTileAttr(),
+                            out, probs)) ||
       failed(check.requireShape(adaptor.getGate(), out.getShape(), "gate")) ||
       failed(check.requireSameElementType(adaptor.getQuery(), adaptor.getGate(),
                                           "query", "gate")))

@@ -27,7 +27,9 @@ def Attn_AttentionOp : Attn_Op<"attention"> {
     `#attn.window<l, r>`, `#attn.blocks<...>`) and `topk` (`#attn.topk<r>`)
     restrict the visible keys further. A query row that sees no key yields
     zeros. With `return_probs` the op also returns the attention
-    probabilities `[B, Hq, Lq, Lk]`.
+    probabilities `[B, Hq, Lq, Lk]`. `tile = array<i64: q_block, k_block>`
+    (set by `attn-tile`) fixes the query rows per task and the keys per K/V
+    tile; it does not change the result.
 
     ```mlir
     %o = attn.attention %q, %k, %v {scale = 0.125 : f64, structure = #attn.causal} : (tensor<1x8x128x64xf32>, tensor<1x2x128x64xf32>, tensor<1x2x128x64xf32>) -> tensor<1x8x128x64xf32>
@@ -36,7 +38,8 @@ def Attn_AttentionOp : Attn_Op<"attention"> {
   let arguments = (ins Attn_FloatTensor:$query, Attn_FloatTensor:$key,
                    Attn_FloatTensor:$value, Optional<Attn_MaskTensor>:$mask,
                    F64Attr:$scale, OptionalAttr<Attn_StructureAttr>:$structure,
-                   OptionalAttr<Attn_TopKAttr>:$topk, UnitAttr:$return_probs);
+                   OptionalAttr<Attn_TopKAttr>:$topk, UnitAttr:$return_probs,
+                   OptionalAttr<DenseI64ArrayAttr>:$tile);
   let results = (outs Attn_FloatTensor:$output,
                       Optional<Attn_FloatTensor>:$probs);
 }
@@ -56,7 +59,8 @@ def Attn_GatedAttentionOp : Attn_Op<"gated_attention"> {
                    Attn_FloatTensor:$value, Attn_FloatTensor:$gate,
                    Optional<Attn_MaskTensor>:$mask, F64Attr:$scale,
                    OptionalAttr<Attn_StructureAttr>:$structure,
-                   OptionalAttr<Attn_TopKAttr>:$topk);
+                   OptionalAttr<Attn_TopKAttr>:$topk,
+                   OptionalAttr<DenseI64ArrayAttr>:$tile);
   let results = (outs Attn_FloatTensor:$output);
 }
 

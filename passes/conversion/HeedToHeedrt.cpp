@@ -93,7 +93,7 @@ private:
   SmallVector<Value> lowerAttention(Operation *op, Value q, Value k, Value v,
                                     Value mask, Value gate, double scale,
                                     Attribute structure, Attribute topk,
-                                    bool returnProbs);
+                                    bool returnProbs, DenseI64ArrayAttr tile);
 };
 
 //===----------------------------------------------------------------------===//
@@ -206,9 +206,12 @@ void PlanBuilder::lowerConstant(heed::ConstantOp op) {
 
 /// attn.attention and attn.gated_attention ([B, H, L, D] operands, like the
 /// kernel's).
-SmallVector<Value> PlanBuilder::lowerAttention(
-    Operation *op, Value q, Value k, Value v, Value mask, Value gate,
-    double scale, Attribute structure, Attribute topk, bool returnProbs) {
+SmallVector<Value> PlanBuilder::lowerAttention(Operation *op, Value q, Value k,
+                                               Value v, Value mask, Value gate,
+                                               double scale,
+                                               Attribute structure,
+                                               Attribute topk, bool returnProbs,
+                                               DenseI64ArrayAttr tile) {
   SmallVector<Value> ins = {q, k, v};
   if (mask)
     ins.push_back(mask);
@@ -242,6 +245,10 @@ SmallVector<Value> PlanBuilder::lowerAttention(
                   builder.getF64FloatAttr(t.getRatio().convertToDouble()));
   if (returnProbs)
     params.append("return_probs", builder.getI64IntegerAttr(1));
+  if (tile) {
+    params.append("q_block", builder.getI64IntegerAttr(tile[0]));
+    params.append("k_block", builder.getI64IntegerAttr(tile[1]));
+  }
 
   return emitKernel(op, "attention", ins, op->getResultTypes(), params);
 }
@@ -297,14 +304,14 @@ LogicalResult PlanBuilder::lowerOp(Operation *op) {
         return bind(lowerAttention(
             op, qkv[0], qkv[1], qkv[2], buffers.lookup(a.getMask()), Value(),
             a.getScale().convertToDouble(), a.getStructureAttr(),
-            a.getTopkAttr(), a.getReturnProbs()));
+            a.getTopkAttr(), a.getReturnProbs(), a.getTileAttr()));
       })
       .Case([&](attn::GatedAttentionOp a) {
         ValueRange qkv = ins;
         return bind(lowerAttention(
             op, qkv[0], qkv[1], qkv[2], buffers.lookup(a.getMask()),
             buffers.lookup(a.getGate()), a.getScale().convertToDouble(),
-            a.getStructureAttr(), a.getTopkAttr(), false));
+            a.getStructureAttr(), a.getTopkAttr(), false, a.getTileAttr()));
       })
       .Case([&](attn::AdditiveAttentionOp a) {
         return withParams("additive_attention",

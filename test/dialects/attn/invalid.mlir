@@ -441,3 +441,23 @@ func.func @additive_alpha_shape(%h: tensor<2x32xf32>, %s: tensor<2x10x32xf32>, %
   %0:2 = attn.additive_attention %h, %s, %w : (tensor<2x32xf32>, tensor<2x10x32xf32>, tensor<1x64xf32>) -> (tensor<2x32xf32>, tensor<2x32xf32>)
   return
 }
+
+// -----
+
+// tile: two positive sizes.
+func.func @tile_bad(%q: tensor<1x1x16x8xf32>) {
+  // expected-error @+2 {{attention: tile must be [q_block, k_block], both positive}}
+  // expected-error @+1 {{'attn.attention' op failed to infer returned types}}
+  %0 = attn.attention %q, %q, %q {scale = 1.0 : f64, tile = array<i64: 0, 8>} : (tensor<1x1x16x8xf32>, tensor<1x1x16x8xf32>, tensor<1x1x16x8xf32>) -> tensor<1x1x16x8xf32>
+  return
+}
+
+// -----
+
+// tile: not with a block map.
+func.func @tile_with_blocks(%q: tensor<1x1x16x8xf32>) {
+  // expected-error @+2 {{attention: a block map fixes its own tiles; drop the tile}}
+  // expected-error @+1 {{'attn.attention' op failed to infer returned types}}
+  %0 = attn.attention %q, %q, %q {scale = 1.0 : f64, structure = #attn.blocks<q_block = 8, k_block = 8, visit = [array<i64: 0>, array<i64: 1>]>, tile = array<i64: 8, 8>} : (tensor<1x1x16x8xf32>, tensor<1x1x16x8xf32>, tensor<1x1x16x8xf32>) -> tensor<1x1x16x8xf32>
+  return
+}

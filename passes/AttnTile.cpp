@@ -1,0 +1,152 @@
+//===- AttnTile.cpp - Tile sizes of fused attention from a cost model -----===//
+//
+// For every attn.attention / attn.gated_attention without a block map or a
+// tile, picks (q_block, k_block) from a target description and writes it
+// as `tile`. The cost of one (batch, head), for the tiles the kernel visits
+// (the same trimming as runtime/kernels/cpu/FlashAttention.cpp: rows and
+// keys of a tile that see nothing under causal/window structure are
+// skipped, the rest computed as a rectangle):
+//
+//   cost = tiles * tileNs + elements * elementNs(D, Dv)
+//
+// where `tiles` counts visited (query tile, key tile) pairs, each paying the
+// fixed cost of two single-threaded GEMM calls and the softmax
+// bookkeeping, and `elements` counts the score elements computed
+// (2 * (D + Dv) flops each). A candidate must keep its f32 working set
+// (Q tile, K and V tiles, scores, O and a spare O) within half the L2 and
+// give at least two tasks per core (query tiles x batch x heads, when the
+// problem has that many rows). Near-ties (within 2%) go to the smaller
+// tile, which computes less of the diagonal under causal/window structure
+// (the model underestimates that: docs/passes.md). The grid is a
+// compile-time constant: the run-time thread count never changes it, so
+// results stay bitwise identical for any thread count. docs/passes.md
+// shows the measurements the constants come from.
+//
+//===----------------------------------------------------------------------===//
+
+#include "passes/Passes.h"
+
+#include "attn/AttnOps.h"
+
+#include "mlir/IR/Builders.h"
+
+#include <thread>
+#include <unistd.h>
+
+namespace heed {
+#define GEN_PASS_DEF_ATTNTILE
+#include "passes/Passes.h.inc"
+} // namespace heed
+
+using namespace mlir;
+using namespace heed;
+
+namespace {
+
+/// The rows of query tile [r0, r1) that see key tile [c0, c1), trimmed to
+/// a rectangle; zero area when none does. `visible(i)` is row i's key range.
+template <typename Range>
+int64_t visitedArea(int64_t r0, int64_t r1, int64_t c0, int64_t c1,
+                    Range visible) {
+  int64_t ra = r1, rb = r0, ca = c1, cb = c0;
+  for (int64_t i = r0; i < r1; ++i) {
+    auto [lo, hi] = visible(i);
+    lo = std::max(lo, c0);
+    hi = std::min(hi, c1 - 1);
+    if (lo > hi)
+      continue;
+    ra = std::min(ra, i);
+    rb = std::max(rb, i + 1);
+    ca = std::min(ca, lo);
+    cb = std::max(cb, hi + 1);
+  }
+  return ra < rb ? (rb - ra) * (cb - ca) : 0;
+}
+
+struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
+  using AttnTileBase::AttnTileBase;
+
+  void runOnOperation() override {
+    int64_t l2 = l2Bytes;
+    if (l2 <= 0) {
+      long host = sysconf(_SC_LEVEL2_CACHE_SIZE);
+      l2 = host > 0 ? host : 1 << 20;
+    }
+    int64_t nCores = cores > 0
+                         ? (int64_t)cores
+                         : std::max(1u, std::thread::hardware_concurrency());
+    getOperation()->walk([&](Operation *op) {
+      if (isa<attn::AttentionOp, attn::GatedAttentionOp>(op))
+        tile(op, l2, nCores);
+    });
+  }
+
+  void tile(Operation *op, int64_t l2, int64_t nCores) {
+    if (op->getAttr("tile") ||
+        isa_and_nonnull<attn::BlocksAttr>(op->getAttr("structure")))
+      return;
+    auto q = cast<ShapedType>(op->getOperand(0).getType());
+    auto v = cast<ShapedType>(op->getOperand(2).getType());
+    // Native bf16 GEMMs have their own measured default (FlashAttention.cpp);
+    // the constants below are f32 measurements.
+    if (!q.getElementType().isF32())
+      return;
+    int64_t heads = q.getDimSize(0) * q.getDimSize(1), lq = q.getDimSize(2),
+            d = q.getDimSize(3), lk = v.getDimSize(2), dv = v.getDimSize(3);
+    if (lq == 0 || lk == 0)
+      return;
+    int64_t offset = lk - lq;
+    Attribute structure = op->getAttr("structure");
+    auto visible = [&](int64_t i) -> std::pair<int64_t, int64_t> {
+      int64_t p = i + offset;
+      if (isa_and_nonnull<attn::CausalAttr>(structure))
+        return {0, p};
+      if (auto w = dyn_cast_or_null<attn::WindowAttr>(structure))
+        return {p - w.getLeft(), p + w.getRight()};
+      return {0, lk - 1};
+    };
+
+    OpBuilder b(op);
+    if (qBlock > 0 && kBlock > 0) { // forced by the pass options
+      op->setAttr("tile", b.getDenseI64ArrayAttr({qBlock, kBlock}));
+      return;
+    }
+    double elementNs = elementNsPerFlop * 2.0 * (double)(d + dv);
+    double best = std::numeric_limits<double>::infinity();
+    int64_t bestQ = 0, bestK = 0;
+    for (int64_t qb : {16, 32, 64, 128, 256}) {
+      for (int64_t kb : {64, 128, 256, 512, 1024}) {
+        int64_t qt = std::min(qb, lq), kt = std::min(kb, lk);
+        int64_t ws = 4 * (qt * d + kt * (d + dv) + qt * kt + 2 * qt * dv);
+        if (ws > l2 / 2)
+          continue;
+        int64_t qTiles = (lq + qt - 1) / qt;
+        // Enough tasks for the target's cores, when the problem has them.
+        int64_t maxTasks = heads * ((lq + 15) / 16);
+        if (heads * qTiles < std::min(2 * nCores, maxTasks))
+          continue;
+        int64_t tiles = 0, elements = 0;
+        for (int64_t r0 = 0; r0 < lq; r0 += qt)
+          for (int64_t c0 = 0; c0 < lk; c0 += kt) {
+            int64_t area = visitedArea(r0, std::min(lq, r0 + qt), c0,
+                                       std::min(lk, c0 + kt), visible);
+            if (area) {
+              ++tiles;
+              elements += area;
+            }
+          }
+        double cost = (double)tiles * tileNs + (double)elements * elementNs;
+        // A larger tile must be clearly cheaper.
+        if (cost < best * 0.98) {
+          best = cost;
+          bestQ = qt;
+          bestK = kt;
+        }
+      }
+    }
+    if (bestQ)
+      op->setAttr("tile", b.getDenseI64ArrayAttr({bestQ, bestK}));
+  }
+};
+
+} // namespace
