@@ -11,7 +11,9 @@
 //   Kt     = transpose(K', perm) -> K = transpose(K', perm with the last two
 //            swapped), or any other Kt -> K = transpose(Kt)
 //
-// Q, K, V of rank 2 to 4 become [B, H, L, D] through reshapes. When the
+// Q, K, V of rank 2 to 4 become [B, H, L, D] through reshapes; K and V
+// repeated to the query heads in the graph (grouped-query attention) are
+// read with their own heads, without the copy. When the
 // probabilities P are used elsewhere the fused op returns them
 // (`return_probs`); other intermediate values used elsewhere (scores shared
 // by two chains, say) are left for those users and erased once dead. A
@@ -225,6 +227,39 @@ Value maskToFourD(OpBuilder &b, Location loc, Value mask, int64_t rank) {
   return reshapeTo(b, loc, mask, shape);
 }
 
+/// K or V repeated to the query heads in the graph (grouped-query
+/// attention): reshape [B, Hkv, L, D] -> [B, Hkv, 1, L, D], broadcast_to
+/// [B, Hkv, G, L, D], reshape [B, Hkv * G, L, D]; or a broadcast_to of
+/// [B, 1, L, D] (one key/value head). The fused op reads the Hkv heads
+/// directly (no copy); returns \p v itself otherwise.
+Value peelHeadRepeat(Value v) {
+  auto shapeOf = [](Value x) {
+    return cast<ShapedType>(x.getType()).getShape();
+  };
+  if (auto b = v.getDefiningOp<BroadcastToOp>()) {
+    ArrayRef<int64_t> from = shapeOf(b.getInput()), to = shapeOf(v);
+    if (from.size() == 4 && from[1] == 1 && from[0] == to[0] &&
+        from.drop_front(2) == to.drop_front(2))
+      return b.getInput();
+    return v;
+  }
+  auto merge = v.getDefiningOp<ReshapeOp>();
+  auto b = merge ? merge.getInput().getDefiningOp<BroadcastToOp>() : nullptr;
+  auto split = b ? b.getInput().getDefiningOp<ReshapeOp>() : nullptr;
+  if (!split)
+    return v;
+  ArrayRef<int64_t> x = shapeOf(split.getInput()), s1 = shapeOf(split),
+                    s2 = shapeOf(b), out = shapeOf(v);
+  if (x.size() != 4 || s1.size() != 5 || s2.size() != 5 || out.size() != 4)
+    return v;
+  bool pattern = s1[0] == x[0] && s1[1] == x[1] && s1[2] == 1 &&
+                 s1.drop_front(3) == x.drop_front(2) && s2[0] == x[0] &&
+                 s2[1] == x[1] && s2.drop_front(3) == x.drop_front(2) &&
+                 out[0] == x[0] && out[1] == x[1] * s2[2] &&
+                 out.drop_front(2) == x.drop_front(2);
+  return pattern ? split.getInput() : v;
+}
+
 LogicalResult rewrite(MatmulOp root, Chain &chain,
                       DenseSet<Operation *> &erased) {
   OpBuilder b(root);
@@ -261,9 +296,13 @@ LogicalResult rewrite(MatmulOp root, Chain &chain,
     mask = buildInferred(b, loc, NotOp::getOperationName(), mask)->getResult(0);
   if (mask)
     mask = maskToFourD(b, loc, mask, rank);
+  Value value = chain.value;
+  if (rank == 4) {
+    key = peelHeadRepeat(key);
+    value = peelHeadRepeat(value);
+  }
   SmallVector<Value> operands = {toFourD(b, loc, chain.query),
-                                 toFourD(b, loc, key),
-                                 toFourD(b, loc, chain.value)};
+                                 toFourD(b, loc, key), toFourD(b, loc, value)};
   if (mask)
     operands.push_back(mask);
   bool returnProbs = !chain.softmax.getResult().use_empty() &&

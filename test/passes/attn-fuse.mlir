@@ -205,3 +205,32 @@ func.func @dead_before_stays(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>,
   %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return %o : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// Grouped-query attention written out: K and V (2 heads) repeated to the 4
+// query heads by reshape + broadcast_to + reshape; the fused op reads the 2
+// heads directly. One key/value head broadcast to all (multi-query) too.
+// CHECK-LABEL: func.func @gqa_repeat
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x4x8x16xf32>, %[[K:.+]]: tensor<1x2x8x16xf32>, %[[V:.+]]: tensor<1x2x8x16xf32>, %[[K1:.+]]: tensor<1x1x8x16xf32>)
+// CHECK: attn.attention %[[Q]], %[[K]], %[[V]] {scale
+// CHECK: attn.attention %[[Q]], %[[K1]], %[[K1]] {scale
+// CHECK-NOT: heed.broadcast_to
+func.func @gqa_repeat(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %k1: tensor<1x1x8x16xf32>) -> (tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>) {
+  %k5 = heed.reshape %k {shape = array<i64: 1, 2, 1, 8, 16>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x1x8x16xf32>
+  %kb = heed.broadcast_to %k5 {shape = array<i64: 1, 2, 2, 8, 16>} : (tensor<1x2x1x8x16xf32>) -> tensor<1x2x2x8x16xf32>
+  %kr = heed.reshape %kb {shape = array<i64: 1, 4, 8, 16>} : (tensor<1x2x2x8x16xf32>) -> tensor<1x4x8x16xf32>
+  %v5 = heed.reshape %v {shape = array<i64: 1, 2, 1, 8, 16>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x1x8x16xf32>
+  %vb = heed.broadcast_to %v5 {shape = array<i64: 1, 2, 2, 8, 16>} : (tensor<1x2x1x8x16xf32>) -> tensor<1x2x2x8x16xf32>
+  %vr = heed.reshape %vb {shape = array<i64: 1, 4, 8, 16>} : (tensor<1x2x2x8x16xf32>) -> tensor<1x4x8x16xf32>
+  %kt = heed.transpose %kr {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x4x8x16xf32>) -> tensor<1x4x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x8x8xf32>
+  %p = heed.softmax %s {axis = 3 : i64} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %o = heed.matmul %p, %vr : (tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  %k1b = heed.broadcast_to %k1 {shape = array<i64: 1, 4, 8, 16>} : (tensor<1x1x8x16xf32>) -> tensor<1x4x8x16xf32>
+  %k1t = heed.transpose %k1b {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x4x8x16xf32>) -> tensor<1x4x16x8xf32>
+  %s1 = heed.matmul %q, %k1t : (tensor<1x4x8x16xf32>, tensor<1x4x16x8xf32>) -> tensor<1x4x8x8xf32>
+  %p1 = heed.softmax %s1 {axis = 3 : i64} : (tensor<1x4x8x8xf32>) -> tensor<1x4x8x8xf32>
+  %o1 = heed.matmul %p1, %k1b : (tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
+  return %o, %o1 : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>
+}
