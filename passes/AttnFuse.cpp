@@ -11,6 +11,8 @@
 //   Kt     = transpose(K', perm) -> K = transpose(K', perm with the last two
 //            swapped), or any other Kt -> K = transpose(Kt)
 //
+// Then `attention * sigmoid(gate)` becomes attn.gated_attention.
+//
 // Q, K, V of rank 2 to 4 become [B, H, L, D] through reshapes; K and V
 // repeated to the query heads in the graph (grouped-query attention) are
 // read with their own heads, without the copy. When the
@@ -334,6 +336,38 @@ LogicalResult rewrite(MatmulOp root, Chain &chain,
   return success();
 }
 
+/// attention(...) * sigmoid(gate), in either order, becomes
+/// attn.gated_attention when the attention output is used only there.
+void fuseGate(attn::AttentionOp attention) {
+  if (attention.getReturnProbs() || !attention.getOutput().hasOneUse())
+    return;
+  auto mul = dyn_cast<MulOp>(*attention.getOutput().getUsers().begin());
+  if (!mul || mul.getType() != attention.getOutput().getType())
+    return;
+  Value other =
+      mul.getLhs() == attention.getOutput() ? mul.getRhs() : mul.getLhs();
+  auto sigmoid = other.getDefiningOp<SigmoidOp>();
+  if (!sigmoid || sigmoid.getType() != mul.getType())
+    return;
+  OpBuilder b(mul);
+  SmallVector<Value> operands = {attention.getQuery(), attention.getKey(),
+                                 attention.getValue(), sigmoid.getInput()};
+  if (attention.getMask())
+    operands.push_back(attention.getMask());
+  SmallVector<NamedAttribute> attrs;
+  for (NamedAttribute a : attention->getAttrs())
+    if (a.getName() != "return_probs")
+      attrs.push_back(a);
+  Operation *gated =
+      buildInferred(b, mul.getLoc(), attn::GatedAttentionOp::getOperationName(),
+                    operands, attrs);
+  if (!gated)
+    return;
+  mul.getResult().replaceAllUsesWith(gated->getResult(0));
+  mul.erase();
+  attention.erase();
+}
+
 struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
   using AttnFuseBase::AttnFuseBase;
 
@@ -362,7 +396,13 @@ struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
         continue;
       }
     }
-    // What only the fused chains used (constants, transposes).
+    // Gates, on fused and written attention alike.
+    SmallVector<attn::AttentionOp> attentions;
+    getOperation()->walk(
+        [&](attn::AttentionOp op) { attentions.push_back(op); });
+    for (attn::AttentionOp op : attentions)
+      fuseGate(op);
+    // What only the fused chains used (constants, transposes, sigmoids).
     eraseNewlyDead(body, deadBefore);
   }
 };

@@ -22,8 +22,11 @@ def AttnFuse : Pass<"attn-fuse", "mlir::func::FuncOp"> {
     or an additive tensor, a NaN guard `where(ne(p, p), 0, p)` after the
     softmax, K^T any transpose (the fused op reads K through the inverse
     permutation, without a copy when K^T was a transpose), Q, K, V of rank 2
-    to 4 (reshaped to `[B, H, L, D]`). When the probabilities are used
-    elsewhere (returned, say) the fused op returns them (`return_probs`).
+    to 4 (reshaped to `[B, H, L, D]`), K/V repeated to the query heads
+    (grouped-query attention, read without the copy). When the probabilities
+    are used elsewhere (returned, say) the fused op returns them
+    (`return_probs`). `attention * sigmoid(gate)` then becomes
+    `attn.gated_attention`.
 
     A softmax feeding a matmul that is not fused gets a remark naming the
     reason when `remarks` is set (`heedc --remarks=attn-fuse`).

@@ -234,3 +234,20 @@ func.func @gqa_repeat(%q: tensor<1x4x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: te
   %o1 = heed.matmul %p1, %k1b : (tensor<1x4x8x8xf32>, tensor<1x4x8x16xf32>) -> tensor<1x4x8x16xf32>
   return %o, %o1 : tensor<1x4x8x16xf32>, tensor<1x4x8x16xf32>
 }
+
+// -----
+
+// Gated attention written out: the fused attention times sigmoid(gate).
+// CHECK-LABEL: func.func @gated
+// CHECK-SAME: (%[[Q:.+]]: tensor<1x2x8x16xf32>, %[[G:.+]]: tensor<1x2x8x16xf32>)
+// CHECK-NEXT: %[[O:.+]] = attn.gated_attention %[[Q]], %[[Q]], %[[Q]], %[[G]] {scale = 1.000000e+00 : f64}
+// CHECK-NEXT: return %[[O]]
+func.func @gated(%q: tensor<1x2x8x16xf32>, %g: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %kt = heed.transpose %q {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %p = heed.softmax %s {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o = heed.matmul %p, %q : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %sg = heed.sigmoid %g : (tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  %y = heed.mul %sg, %o : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %y : tensor<1x2x8x16xf32>
+}
