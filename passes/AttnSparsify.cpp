@@ -18,6 +18,10 @@
 // 0) or `#attn.window<left, right>`, whose tiles outside the band the kernel
 // never touches. A mask that is always true is dropped.
 //
+// A constant i1 mask that is not a band becomes a block map (#attn.blocks,
+// 64 x 64 tiles): the kernel visits only tiles with a visible key and still
+// applies the mask inside them.
+//
 // A structured-looking mask that cannot be proven a band stays a dense mask,
 // and with `remarks` the pass says why at the attention op, so no structure
 // falls back to dense work silently. A mask computed from the model's inputs
@@ -279,6 +283,53 @@ struct AttnSparsifyPass : heed::impl::AttnSparsifyBase<AttnSparsifyPass> {
     eraseNewlyDead(body, deadBefore);
   }
 
+  /// A constant i1 mask [.., Lq, Lk] (leading dims 1) becomes a block map:
+  /// the kernel visits only the tiles with a visible key and still applies
+  /// the mask inside them. Fails (after a remark when that is the reason)
+  /// when the mask is not such a constant or hides no whole tile.
+  template <typename Remark>
+  LogicalResult blockMapFromConstant(Operation *op, Value mask, int64_t lq,
+                                     int64_t lk, Remark remark) {
+    auto constant = mask.getDefiningOp<ConstantOp>();
+    auto dense =
+        constant ? dyn_cast<DenseElementsAttr>(constant.getValue()) : nullptr;
+    auto type = cast<ShapedType>(mask.getType());
+    if (!dense || !type.getElementType().isInteger(1) || type.getRank() < 2 ||
+        type.getNumElements() != lq * lk)
+      return failure();
+    std::vector<bool> visible;
+    visible.reserve(lq * lk);
+    for (bool v : dense.getValues<bool>())
+      visible.push_back(v);
+    int64_t qb = std::min<int64_t>(64, lq), kb = std::min<int64_t>(64, lk);
+    int64_t qTiles = (lq + qb - 1) / qb, kTiles = (lk + kb - 1) / kb;
+    SmallVector<Attribute> visit;
+    int64_t visited = 0;
+    OpBuilder b(op);
+    for (int64_t qt = 0; qt < qTiles; ++qt) {
+      SmallVector<int64_t> tiles;
+      for (int64_t kt = 0; kt < kTiles; ++kt) {
+        bool any = false;
+        for (int64_t i = qt * qb; i < std::min(lq, (qt + 1) * qb) && !any; ++i)
+          for (int64_t j = kt * kb; j < std::min(lk, (kt + 1) * kb) && !any;
+               ++j)
+            any = visible[i * lk + j];
+        if (any)
+          tiles.push_back(kt);
+      }
+      visited += tiles.size();
+      visit.push_back(b.getDenseI64ArrayAttr(tiles));
+    }
+    if (visited == qTiles * kTiles) {
+      remark("the constant mask hides no whole " + Twine(qb) + "x" + Twine(kb) +
+             " tile");
+      return success();
+    }
+    op->setAttr("structure", attn::BlocksAttr::get(op->getContext(), qb, kb,
+                                                   b.getArrayAttr(visit)));
+    return success();
+  }
+
   void sparsify(Operation *op) {
     auto maskOf = [&]() -> Value {
       if (auto a = dyn_cast<attn::AttentionOp>(op))
@@ -298,6 +349,8 @@ struct AttnSparsifyPass : heed::impl::AttnSparsifyBase<AttnSparsifyPass> {
     MaskReader reader;
     Symbol s = reader.read(mask);
     if (s.kind != Symbol::Pred) {
+      if (succeeded(blockMapFromConstant(op, mask, lq, lk, remark)))
+        return;
       if (!reader.dataDependent)
         remark("it is computed in the graph but not as comparisons of iota "
                "or tril/triu that this pass can read");

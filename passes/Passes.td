@@ -63,7 +63,9 @@ def AttnSparsify : Pass<"attn-sparsify", "mlir::func::FuncOp"> {
     every row sees exactly a band around the (bottom-right aligned) diagonal
     the mask is replaced by `#attn.causal` or `#attn.window<left, right>`,
     so the kernel never reads K/V tiles outside the band; a mask that is
-    always true is dropped. With `remarks` (`heedc --remarks=attn-sparsify`)
+    always true is dropped. A constant i1 mask of another pattern becomes a
+    block map (`#attn.blocks`, 64 x 64 tiles) and stays for the visited
+    tiles. With `remarks` (`heedc --remarks=attn-sparsify`)
     a mask computed in the graph that stays dense says why; masks computed
     from the model's inputs are data and stay silently.
 
