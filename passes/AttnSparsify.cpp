@@ -88,7 +88,6 @@ private:
   Symbol compute(Value v);
 };
 
-int64_t rankOf(Value v) { return cast<ShapedType>(v.getType()).getRank(); }
 
 Symbol MaskReader::read(Value v) {
   auto it = memo.find(v);

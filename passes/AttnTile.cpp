@@ -27,6 +27,7 @@
 #include "passes/Passes.h"
 
 #include "attn/AttnOps.h"
+#include "heed/AttentionBand.h"
 
 #include "mlir/IR/Builders.h"
 
@@ -42,26 +43,6 @@ using namespace mlir;
 using namespace heed;
 
 namespace {
-
-/// The rows of query tile [r0, r1) that see key tile [c0, c1), trimmed to
-/// a rectangle; zero area when none does. `visible(i)` is row i's key range.
-template <typename Range>
-int64_t visitedArea(int64_t r0, int64_t r1, int64_t c0, int64_t c1,
-                    Range visible) {
-  int64_t ra = r1, rb = r0, ca = c1, cb = c0;
-  for (int64_t i = r0; i < r1; ++i) {
-    auto [lo, hi] = visible(i);
-    lo = std::max(lo, c0);
-    hi = std::min(hi, c1 - 1);
-    if (lo > hi)
-      continue;
-    ra = std::min(ra, i);
-    rb = std::max(rb, i + 1);
-    ca = std::min(ca, lo);
-    cb = std::max(cb, hi + 1);
-  }
-  return ra < rb ? (rb - ra) * (cb - ca) : 0;
-}
 
 struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
   using AttnTileBase::AttnTileBase;
@@ -95,16 +76,17 @@ struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
             d = q.getDimSize(3), lk = v.getDimSize(2), dv = v.getDimSize(3);
     if (lq == 0 || lk == 0)
       return;
-    int64_t offset = lk - lq;
+    AttentionBand band;
+    band.lq = lq;
+    band.lk = lk;
     Attribute structure = op->getAttr("structure");
-    auto visible = [&](int64_t i) -> std::pair<int64_t, int64_t> {
-      int64_t p = i + offset;
-      if (isa_and_nonnull<attn::CausalAttr>(structure))
-        return {0, p};
-      if (auto w = dyn_cast_or_null<attn::WindowAttr>(structure))
-        return {p - w.getLeft(), p + w.getRight()};
-      return {0, lk - 1};
-    };
+    if (isa_and_nonnull<attn::CausalAttr>(structure)) {
+      band.kind = AttentionBand::Causal;
+    } else if (auto w = dyn_cast_or_null<attn::WindowAttr>(structure)) {
+      band.kind = AttentionBand::Window;
+      band.left = w.getLeft();
+      band.right = w.getRight();
+    }
 
     OpBuilder b(op);
     if (qBlock > 0 && kBlock > 0) { // forced by the pass options
@@ -128,11 +110,11 @@ struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
         int64_t tiles = 0, elements = 0;
         for (int64_t r0 = 0; r0 < lq; r0 += qt)
           for (int64_t c0 = 0; c0 < lk; c0 += kt) {
-            int64_t area = visitedArea(r0, std::min(lq, r0 + qt), c0,
-                                       std::min(lk, c0 + kt), visible);
-            if (area) {
+            int64_t ra, rb, ca, cb;
+            if (band.visibleBox(r0, std::min(lq, r0 + qt), c0,
+                                std::min(lk, c0 + kt), ra, rb, ca, cb)) {
               ++tiles;
-              elements += area;
+              elements += (rb - ra) * (cb - ca);
             }
           }
         double cost = (double)tiles * tileNs + (double)elements * elementNs;

@@ -39,6 +39,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "heed/AttentionBand.h"
 #include "heed/runtime.h"
 
 #include <benchmark/benchmark.h>
@@ -331,29 +332,18 @@ double visitedScores(Kind kind, int64_t L) {
   if (kind != Kind::Causal && kind != Kind::Window)
     return (double)L * (double)L;
   auto [qb, kb] = defaultTiles(L);
-  auto range = [&](int64_t i) -> std::pair<int64_t, int64_t> {
-    if (kind == Kind::Causal)
-      return {0, i};
-    return {std::max<int64_t>(0, i - kWindowLeft),
-            std::min<int64_t>(L - 1, i + kWindowRight)};
-  };
+  heed::AttentionBand band;
+  band.kind = kind == Kind::Causal ? heed::AttentionBand::Causal
+                                   : heed::AttentionBand::Window;
+  band.left = kWindowLeft;
+  band.right = kWindowRight;
+  band.lq = band.lk = L;
   double total = 0;
   for (int64_t r0 = 0; r0 < L; r0 += qb)
     for (int64_t c0 = 0; c0 < L; c0 += kb) {
-      int64_t r1 = std::min(L, r0 + qb), c1 = std::min(L, c0 + kb);
-      int64_t ra = r1, rb = r0, ca = c1, cb = c0;
-      for (int64_t i = r0; i < r1; ++i) {
-        auto [lo, hi] = range(i);
-        lo = std::max(lo, c0);
-        hi = std::min(hi, c1 - 1);
-        if (lo > hi)
-          continue;
-        ra = std::min(ra, i);
-        rb = std::max(rb, i + 1);
-        ca = std::min(ca, lo);
-        cb = std::max(cb, hi + 1);
-      }
-      if (ra < rb)
+      int64_t ra, rb, ca, cb;
+      if (band.visibleBox(r0, std::min(L, r0 + qb), c0, std::min(L, c0 + kb),
+                          ra, rb, ca, cb))
         total += (double)(rb - ra) * (double)(cb - ca);
     }
   return total;

@@ -112,6 +112,7 @@
 #include "OneDnn.h"
 #include "Parallel.h"
 #include "VectorExp.h"
+#include "heed/AttentionBand.h"
 #include "heed/DType.h"
 
 #include <oneapi/dnnl/dnnl.h>
@@ -407,6 +408,9 @@ struct Config {
   float scale = 1.0f;
   int64_t structure = None;
   int64_t left = 0, right = 0;
+  /// The keys each row sees under causal/window structure (dense for none
+  /// and blocks).
+  AttentionBand band;
   /// Blocks: the sorted, distinct key tiles of each query tile.
   std::vector<std::vector<int64_t>> visit;
   bool topk = false;
@@ -601,6 +605,13 @@ Config readConfig(const KernelSignature &sig) {
     cfg.left = std::clamp(w[0], -bound, bound);
     cfg.right = std::clamp(w[1], -bound, bound);
   }
+  cfg.band.kind = cfg.structure == Causal   ? AttentionBand::Causal
+                  : cfg.structure == Window ? AttentionBand::Window
+                                            : AttentionBand::Dense;
+  cfg.band.left = cfg.left;
+  cfg.band.right = cfg.right;
+  cfg.band.lq = cfg.Lq;
+  cfg.band.lk = cfg.Lk;
   if (cfg.structure == Blocks &&
       (!attrs.has("q_block") || !attrs.has("k_block")))
     invalid(sig, "structure 3 (blocks) needs the q_block and k_block "
@@ -778,16 +789,7 @@ private:
   /// Keys [lo, hi] visible from query row \p i under causal or window (lo >
   /// hi when none); every key otherwise.
   std::pair<int64_t, int64_t> rowRange(int64_t i) const {
-    int64_t pos = i + cfg.Lk - cfg.Lq;
-    switch (cfg.structure) {
-    case Causal:
-      return {0, std::min(pos, cfg.Lk - 1)};
-    case Window:
-      return {std::max<int64_t>(0, pos - cfg.left),
-              std::min(cfg.Lk - 1, pos + cfg.right)};
-    default:
-      return {0, cfg.Lk - 1};
-    }
+    return cfg.band.rowRange(i);
   }
 
   /// Calls \p fn(kt) for the key tiles that query rows [r0, r1) of query
@@ -826,19 +828,8 @@ private:
       box = {r0, r1, c0, c1, false};
       return r0 < r1 && c0 < c1;
     }
-    box = {r1, r0, c1, c0, false};
-    for (int64_t i = r0; i < r1; ++i) {
-      auto [lo, hi] = rowRange(i);
-      lo = std::max(lo, c0);
-      hi = std::min(hi, c1 - 1);
-      if (lo > hi)
-        continue;
-      box.ra = std::min(box.ra, i);
-      box.rb = std::max(box.rb, i + 1);
-      box.ca = std::min(box.ca, lo);
-      box.cb = std::max(box.cb, hi + 1);
-    }
-    if (box.ra >= box.rb)
+    box.partial = false;
+    if (!cfg.band.visibleBox(r0, r1, c0, c1, box.ra, box.rb, box.ca, box.cb))
       return false;
     for (int64_t i = box.ra; i < box.rb && !box.partial; ++i) {
       auto [lo, hi] = rowRange(i);
