@@ -33,6 +33,8 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <cmath>
+
 namespace heed {
 #define GEN_PASS_DEF_ATTNFUSE
 #include "passes/Passes.h.inc"
@@ -49,9 +51,15 @@ constexpr double kMaskedScore = -1e4;
 /// What the walk found.
 struct Chain {
   Value query, keyTransposed, value, mask, probs;
+  /// The NaN-guarded probabilities, when the chain has a guard.
+  Value guarded;
   /// Q, K or V with the scale folded in, before it (see fold*).
   double scale = 1.0;
   bool negateMask = false;
+  /// The select's fill when it is finite (-1e9, say): a row that hides
+  /// every key then averages them, so the mask becomes the additive
+  /// where(mask, 0, fill) rather than an i1 mask (which would give zeros).
+  std::optional<double> finiteFill;
   /// The softmax, whose result the fused op can return.
   SoftmaxOp softmax;
   /// Every op of the chain, root first, to erase after the rewrite.
@@ -107,6 +115,7 @@ FailureOr<Chain> matchChain(MatmulOp root, std::string &reason) {
         isNan.getLhs() == guard.getRhs() && zero && *zero == 0 &&
         guard.getType() == guard.getRhs().getType()) {
       chain.ops.append({guard, isNan});
+      chain.guarded = guard.getResult();
       probs = guard.getRhs();
     }
   }
@@ -146,10 +155,13 @@ FailureOr<Chain> matchChain(MatmulOp root, std::string &reason) {
         chain.mask = where.getCond();
         chain.negateMask = true;
         scores = where.getRhs();
+        low = lowLhs;
       } else {
         return fail("the select does not mask with -inf or a large negative "
                     "number");
       }
+      if (!std::isinf(*low))
+        chain.finiteFill = *low;
       chain.ops.push_back(where);
       maskSeen = true;
       continue;
@@ -294,8 +306,23 @@ LogicalResult rewrite(MatmulOp root, Chain &chain,
   }
 
   Value mask = chain.mask;
-  if (mask && chain.negateMask)
+  if (mask && chain.finiteFill) {
+    // Additive: 0 where kept, the fill where hidden, as the select did.
+    auto scalar = [&](double v) {
+      auto type = RankedTensorType::get({}, b.getF32Type());
+      return buildInferred(b, loc, ConstantOp::getOperationName(), {},
+                           b.getNamedAttr(
+                               "value", DenseElementsAttr::get(type, (float)v)))
+          ->getResult(0);
+    };
+    Value keep = scalar(0.0), hide = scalar(*chain.finiteFill);
+    mask = buildInferred(b, loc, WhereOp::getOperationName(),
+                         chain.negateMask ? ValueRange{mask, hide, keep}
+                                          : ValueRange{mask, keep, hide})
+               ->getResult(0);
+  } else if (mask && chain.negateMask) {
     mask = buildInferred(b, loc, NotOp::getOperationName(), mask)->getResult(0);
+  }
   if (mask)
     mask = maskToFourD(b, loc, mask, rank);
   Value value = chain.value;
@@ -307,10 +334,15 @@ LogicalResult rewrite(MatmulOp root, Chain &chain,
                                  toFourD(b, loc, key), toFourD(b, loc, value)};
   if (mask)
     operands.push_back(mask);
-  bool returnProbs = !chain.softmax.getResult().use_empty() &&
-                     llvm::any_of(chain.softmax->getUsers(), [&](Operation *u) {
-                       return !llvm::is_contained(chain.ops, u);
-                     });
+  // Probabilities used outside the chain, guarded or not, come from the
+  // fused op (whose rows are never NaN, so the guard changes nothing).
+  auto usedOutside = [&](Value v) {
+    return v && llvm::any_of(v.getUsers(), [&](Operation *u) {
+             return !llvm::is_contained(chain.ops, u);
+           });
+  };
+  bool returnProbs =
+      usedOutside(chain.softmax.getResult()) || usedOutside(chain.guarded);
   SmallVector<NamedAttribute> attrs = {
       b.getNamedAttr("scale", b.getF64FloatAttr(chain.scale))};
   if (returnProbs)
@@ -324,9 +356,15 @@ LogicalResult rewrite(MatmulOp root, Chain &chain,
   };
   root.getResult().replaceAllUsesWith(
       reshapeTo(b, loc, fused->getResult(0), resultShape(root.getResult())));
-  if (returnProbs)
-    chain.softmax.getResult().replaceAllUsesWith(reshapeTo(
-        b, loc, fused->getResult(1), resultShape(chain.softmax.getResult())));
+  if (returnProbs) {
+    Value probs = reshapeTo(b, loc, fused->getResult(1),
+                            resultShape(chain.softmax.getResult()));
+    for (Value v : {Value(chain.softmax.getResult()), chain.guarded})
+      if (v)
+        v.replaceUsesWithIf(probs, [&](OpOperand &use) {
+          return !llvm::is_contained(chain.ops, use.getOwner());
+        });
+  }
   // Erase what is now dead, users before producers.
   for (Operation *op : chain.ops)
     if (op->use_empty()) {

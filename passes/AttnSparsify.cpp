@@ -71,9 +71,16 @@ struct Symbol {
   enum Kind { Unknown, Value, Pred } kind = Unknown;
   Affine value;
   Predicate pred;
+  /// For predicates: how a float mask made from it hides keys. None: it is
+  /// not an additive mask (an indicator of 0s and 1s is added as is);
+  /// Infinite: where(P, 0, -inf); Finite: where(P, 0, c) with c <= -1e4
+  /// (a row that hides every key then averages them instead of giving 0).
+  enum Additive { None, Infinite, Finite } additive = None;
   static Symbol unknown() { return {}; }
   static Symbol of(Affine v) { return {Value, v, {}}; }
-  static Symbol of(Predicate p) { return {Pred, {}, std::move(p)}; }
+  static Symbol of(Predicate p, Additive a = None) {
+    return {Pred, {}, std::move(p), a};
+  }
 };
 
 /// Reads mask computations; `dataDependent` is set when one reaches a graph
@@ -87,7 +94,6 @@ private:
   DenseMap<Value, Symbol> memo;
   Symbol compute(Value v);
 };
-
 
 Symbol MaskReader::read(Value v) {
   auto it = memo.find(v);
@@ -126,6 +132,8 @@ Symbol MaskReader::compute(Value v) {
       return f;
     auto c = x.getDefiningOp<ConstantOp>();
     auto dense = c ? dyn_cast<DenseElementsAttr>(c.getValue()) : nullptr;
+    if (dense && dense.isSplat() && dense.getElementType().isInteger(1))
+      return dense.getSplatValue<bool>() ? 1.0 : 0.0;
     if (dense && dense.isSplat() && isa<IntegerType>(dense.getElementType()))
       return (double)dense.getSplatValue<APInt>().getSExtValue();
     return std::nullopt;
@@ -142,6 +150,8 @@ Symbol MaskReader::compute(Value v) {
   return llvm::TypeSwitch<Operation *, Symbol>(op)
       .Case([&](IotaOp o) {
         int64_t rank = (int64_t)o.getShape().size(), axis = o.getAxis();
+        if (o.getShape()[axis] == 1) // all zeros, broadcast
+          return Symbol::of(Affine{0, 0, 0});
         if (axis == rank - 1)
           return Symbol::of(Affine{0, 1, 0});
         if (axis == rank - 2)
@@ -219,11 +229,15 @@ Symbol MaskReader::compute(Value v) {
         std::optional<double> a = splat(o.getLhs()), b = splat(o.getRhs());
         if (p.kind != Symbol::Pred || !a || !b)
           return Symbol::unknown();
+        auto hiding = [](double c) {
+          return std::isinf(c) ? Symbol::Infinite : Symbol::Finite;
+        };
         if (*a == 0 && *b <= -1e4)
-          return p;
+          return Symbol::of(p.pred, hiding(*b));
         if (*a <= -1e4 && *b == 0 && p.pred.size() == 1) {
           Affine e = p.pred[0];
-          return Symbol::of(Predicate{Affine{-e.a, -e.b, -e.c - 1}});
+          return Symbol::of(Predicate{Affine{-e.a, -e.b, -e.c - 1}},
+                            hiding(*a));
         }
         return Symbol::unknown();
       })
@@ -245,7 +259,11 @@ struct Band {
 std::optional<Band> bandOf(const Predicate &pred, int64_t lq, int64_t lk) {
   Band band;
   int64_t offset = lk - lq;
-  for (const Affine &e : pred) {
+  for (Affine e : pred) {
+    // With one query row, i is always 0: any row coefficient is the
+    // diagonal's.
+    if (lq == 1)
+      e.a = -e.b;
     if (e.b == 0) {
       if (e.a != 0)
         return std::nullopt; // a condition on rows only
@@ -360,11 +378,28 @@ struct AttnSparsifyPass : heed::impl::AttnSparsifyBase<AttnSparsifyPass> {
     if (rank < 2 || maskType.getDimSize(rank - 2) != lq ||
         maskType.getDimSize(rank - 1) != lk)
       return remark("it does not have the scores' last two extents");
+    bool floatMask = !maskType.getElementType().isInteger(1);
+    if (floatMask && s.additive == Symbol::None)
+      return remark("a float mask of 0s and 1s is added to the scores; it "
+                    "hides nothing");
     std::optional<Band> band = bandOf(s.pred, lq, lk);
     if (!band)
       return remark("its inequalities are not parallel to the diagonal");
     if (band->never)
       return remark("it hides every key");
+    if (s.additive == Symbol::Finite) {
+      // A finite "minus a lot" on every key of a row averages the row in the
+      // graph; structure would give it zeros.
+      for (int64_t i = 0; i < lq; ++i) {
+        int64_t p = i + lk - lq;
+        int64_t lo = band->left ? std::max<int64_t>(0, p - *band->left) : 0;
+        int64_t hi = band->right ? std::min(lk - 1, p + *band->right) : lk - 1;
+        if (lo > hi)
+          return remark("row " + Twine(i) +
+                        " sees no key, and a finite mask averages such a "
+                        "row where the structure would give zeros");
+      }
+    }
     OpBuilder b(op);
     MLIRContext *ctx = op->getContext();
     Attribute structure;

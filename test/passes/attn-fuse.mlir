@@ -56,14 +56,19 @@ func.func @split_scale_head_split(%q: tensor<1x2x8x16xf32>, %kx: tensor<1x8x2x16
 
 // -----
 
-// A select with -inf keeps the mask; with the large negative in the other
-// branch the mask is negated.
+// A select with -inf keeps the mask; with -inf in the other branch the mask
+// is negated; a finite fill (-1e9) becomes the additive where(m, 0, -1e9),
+// so a row that hides every key still averages them as the select does.
 // CHECK-LABEL: func.func @select_masks
 // CHECK-SAME: %[[M:[^:]+]]: tensor<8x8xi1>
 // CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[M]] {scale = 1.000000e+00 : f64}
 // CHECK: %[[N:.+]] = heed.not %[[M]]
 // CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[N]] {scale = 1.000000e+00 : f64}
-func.func @select_masks(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<8x8xi1>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
+// CHECK: %[[ZERO:.+]] = heed.constant dense<0.000000e+00> : tensor<f32>
+// CHECK: %[[FILL:.+]] = heed.constant dense<-1.000000e+09> : tensor<f32>
+// CHECK: %[[ADD:.+]] = heed.where %[[M]], %[[ZERO]], %[[FILL]]
+// CHECK: attn.attention %{{.+}}, %{{.+}}, %{{.+}}, %[[ADD]] {scale = 1.000000e+00 : f64}
+func.func @select_masks(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>, %m: tensor<8x8xi1>) -> (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) {
   %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
   %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
   %ninf = heed.constant dense<0xFF800000> : tensor<f32>
@@ -71,11 +76,15 @@ func.func @select_masks(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: 
   %p = heed.softmax %w {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
   %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   %s2 = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
-  %big = heed.constant dense<-1.0e9> : tensor<f32>
-  %w2 = heed.where %m, %big, %s2 : (tensor<8x8xi1>, tensor<f32>, tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %w2 = heed.where %m, %ninf, %s2 : (tensor<8x8xi1>, tensor<f32>, tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
   %p2 = heed.softmax %w2 {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
   %o2 = heed.matmul %p2, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
-  return %o, %o2 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+  %s3 = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %big = heed.constant dense<-1.0e9> : tensor<f32>
+  %w3 = heed.where %m, %s3, %big : (tensor<8x8xi1>, tensor<1x2x8x8xf32>, tensor<f32>) -> tensor<1x2x8x8xf32>
+  %p3 = heed.softmax %w3 {axis = 3 : i64} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %o3 = heed.matmul %p3, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o, %o2, %o3 : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
 }
 
 // -----
