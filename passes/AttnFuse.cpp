@@ -11,7 +11,9 @@
 //   Kt     = transpose(K', perm) -> K = transpose(K', perm with the last two
 //            swapped), or any other Kt -> K = transpose(Kt)
 //
-// Then `attention * sigmoid(gate)` becomes attn.gated_attention.
+// Then `attention * sigmoid(gate)` becomes attn.gated_attention, and the
+// seed's additive (Bahdanau) attention written out becomes
+// attn.additive_attention (see fuseAdditive).
 //
 // Q, K, V of rank 2 to 4 become [B, H, L, D] through reshapes; K and V
 // repeated to the query heads in the graph (grouped-query attention) are
@@ -406,6 +408,64 @@ void fuseGate(attn::AttentionOp attention) {
   attention.erase();
 }
 
+/// The seed's additive (Bahdanau) attention written out:
+///   pairs   = concat(broadcast_to(reshape(h, [B, 1, D]), [B, T, D]), s, 2)
+///   scores  = reshape(linear(pairs, W [1, 2D], b?), [B, T])
+///   alpha   = softmax(scores, axis = 1)
+///   context = h + reshape(matmul(reshape(alpha, [B, 1, T]), s), [B, D])
+/// becomes attn.additive_attention(h, s, W, b), whose alpha replaces the
+/// softmax's other uses.
+void fuseAdditive(AddOp add) {
+  auto shapeOf = [](Value v) {
+    return cast<ShapedType>(v.getType()).getShape();
+  };
+  for (int side = 0; side < 2; ++side) {
+    Value h = add->getOperand(side), rest = add->getOperand(1 - side);
+    if (shapeOf(h).size() != 2 || add.getType() != h.getType())
+      continue;
+    int64_t b = shapeOf(h)[0], d = shapeOf(h)[1];
+    auto ctx = rest.getDefiningOp<ReshapeOp>();
+    auto mm = ctx ? ctx.getInput().getDefiningOp<MatmulOp>() : nullptr;
+    auto a3 = mm ? mm.getLhs().getDefiningOp<ReshapeOp>() : nullptr;
+    auto softmax = a3 ? a3.getInput().getDefiningOp<SoftmaxOp>() : nullptr;
+    if (!softmax || softmax.getAxis() != 1 || shapeOf(a3).size() != 3 ||
+        shapeOf(a3)[1] != 1)
+      continue;
+    Value states = mm.getRhs();
+    ArrayRef<int64_t> st = shapeOf(states);
+    if (st.size() != 3 || st[0] != b || st[2] != d)
+      continue;
+    auto scores = softmax.getInput().getDefiningOp<ReshapeOp>();
+    auto linear =
+        scores ? scores.getInput().getDefiningOp<LinearOp>() : nullptr;
+    auto concat =
+        linear ? linear.getInput().getDefiningOp<ConcatOp>() : nullptr;
+    if (!concat || concat.getInputs().size() != 2 || concat.getAxis() != 2 ||
+        concat.getInputs()[1] != states ||
+        shapeOf(linear.getWeight()) != ArrayRef<int64_t>{1, 2 * d})
+      continue;
+    auto bcast = concat.getInputs()[0].getDefiningOp<BroadcastToOp>();
+    auto h3 = bcast ? bcast.getInput().getDefiningOp<ReshapeOp>() : nullptr;
+    if (!h3 || h3.getInput() != h)
+      continue;
+    OpBuilder builder(add);
+    SmallVector<Value> operands = {h, states, linear.getWeight()};
+    if (linear.getBias())
+      operands.push_back(linear.getBias());
+    Operation *fused =
+        buildInferred(builder, add.getLoc(),
+                      attn::AdditiveAttentionOp::getOperationName(), operands);
+    if (!fused)
+      continue;
+    add.getResult().replaceAllUsesWith(fused->getResult(0));
+    softmax.getResult().replaceUsesWithIf(
+        fused->getResult(1),
+        [&](OpOperand &use) { return use.getOwner() != a3; });
+    add.erase();
+    return;
+  }
+}
+
 struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
   using AttnFuseBase::AttnFuseBase;
 
@@ -440,6 +500,11 @@ struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
         [&](attn::AttentionOp op) { attentions.push_back(op); });
     for (attn::AttentionOp op : attentions)
       fuseGate(op);
+    // Additive attention written out.
+    SmallVector<AddOp> adds;
+    getOperation()->walk([&](AddOp op) { adds.push_back(op); });
+    for (AddOp op : adds)
+      fuseAdditive(op);
     // What only the fused chains used (constants, transposes, sigmoids).
     eraseNewlyDead(body, deadBefore);
   }

@@ -26,7 +26,9 @@ def AttnFuse : Pass<"attn-fuse", "mlir::func::FuncOp"> {
     (grouped-query attention, read without the copy). When the probabilities
     are used elsewhere (returned, say) the fused op returns them
     (`return_probs`). `attention * sigmoid(gate)` then becomes
-    `attn.gated_attention`.
+    `attn.gated_attention`, and the seed's additive attention written out
+    (concat of the broadcast query and the states, a linear to one score,
+    softmax, weighted sum plus the query) `attn.additive_attention`.
 
     A softmax feeding a matmul that is not fused gets a remark naming the
     reason when `remarks` is set (`heedc --remarks=attn-fuse`).

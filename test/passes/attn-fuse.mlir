@@ -260,3 +260,44 @@ func.func @gated(%q: tensor<1x2x8x16xf32>, %g: tensor<1x2x8x16xf32>) -> tensor<1
   %y = heed.mul %sg, %o : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
   return %y : tensor<1x2x8x16xf32>
 }
+
+// -----
+
+// The seed's additive attention written out becomes attn.additive_attention;
+// the softmax's other use (alpha, returned) reads the fused op's alpha.
+// CHECK-LABEL: func.func @additive
+// CHECK-SAME: (%[[H:.+]]: tensor<2x8xf32>, %[[S:.+]]: tensor<2x5x8xf32>, %[[W:.+]]: tensor<1x16xf32>)
+// CHECK-NEXT: %[[O:.+]], %[[A:.+]] = attn.additive_attention %[[H]], %[[S]], %[[W]]
+// CHECK-NEXT: return %[[O]], %[[A]]
+func.func @additive(%h: tensor<2x8xf32>, %s: tensor<2x5x8xf32>, %w: tensor<1x16xf32>) -> (tensor<2x8xf32>, tensor<2x5xf32>) {
+  %h3 = heed.reshape %h {shape = array<i64: 2, 1, 8>} : (tensor<2x8xf32>) -> tensor<2x1x8xf32>
+  %hb = heed.broadcast_to %h3 {shape = array<i64: 2, 5, 8>} : (tensor<2x1x8xf32>) -> tensor<2x5x8xf32>
+  %pairs = heed.concat %hb, %s {axis = 2 : i64} : (tensor<2x5x8xf32>, tensor<2x5x8xf32>) -> tensor<2x5x16xf32>
+  %e = heed.linear %pairs, %w : (tensor<2x5x16xf32>, tensor<1x16xf32>) -> tensor<2x5x1xf32>
+  %scores = heed.reshape %e {shape = array<i64: 2, 5>} : (tensor<2x5x1xf32>) -> tensor<2x5xf32>
+  %alpha = heed.softmax %scores {axis = 1 : i64} : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 2, 1, 5>} : (tensor<2x5xf32>) -> tensor<2x1x5xf32>
+  %c3 = heed.matmul %a3, %s : (tensor<2x1x5xf32>, tensor<2x5x8xf32>) -> tensor<2x1x8xf32>
+  %c = heed.reshape %c3 {shape = array<i64: 2, 8>} : (tensor<2x1x8xf32>) -> tensor<2x8xf32>
+  %out = heed.add %h, %c : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %out, %alpha : tensor<2x8xf32>, tensor<2x5xf32>
+}
+
+// -----
+
+// negative_: the states first in the concat is another scoring layout.
+// CHECK-LABEL: func.func @negative_additive_order
+// CHECK-NOT: attn.additive_attention
+func.func @negative_additive_order(%h: tensor<2x8xf32>, %s: tensor<2x5x8xf32>, %w: tensor<1x16xf32>) -> tensor<2x8xf32> {
+  %h3 = heed.reshape %h {shape = array<i64: 2, 1, 8>} : (tensor<2x8xf32>) -> tensor<2x1x8xf32>
+  %hb = heed.broadcast_to %h3 {shape = array<i64: 2, 5, 8>} : (tensor<2x1x8xf32>) -> tensor<2x5x8xf32>
+  %pairs = heed.concat %s, %hb {axis = 2 : i64} : (tensor<2x5x8xf32>, tensor<2x5x8xf32>) -> tensor<2x5x16xf32>
+  %e = heed.linear %pairs, %w : (tensor<2x5x16xf32>, tensor<1x16xf32>) -> tensor<2x5x1xf32>
+  %scores = heed.reshape %e {shape = array<i64: 2, 5>} : (tensor<2x5x1xf32>) -> tensor<2x5xf32>
+  %alpha = heed.softmax %scores {axis = 1 : i64} : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  %a3 = heed.reshape %alpha {shape = array<i64: 2, 1, 5>} : (tensor<2x5xf32>) -> tensor<2x1x5xf32>
+  %c3 = heed.matmul %a3, %s : (tensor<2x1x5xf32>, tensor<2x5x8xf32>) -> tensor<2x1x8xf32>
+  %c = heed.reshape %c3 {shape = array<i64: 2, 8>} : (tensor<2x1x8xf32>) -> tensor<2x8xf32>
+  %out = heed.add %h, %c : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
+  return %out : tensor<2x8xf32>
+}
