@@ -11,9 +11,10 @@ JOBS ?= $(shell nproc)
 DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         libdnnl-dev libtbb-dev libgtest-dev libbenchmark-dev \
         ocl-icd-opencl-dev opencl-headers \
-        cmake ninja-build ccache clang-format python3 python3-numpy python3-torch
+        cmake ninja-build ccache clang-format python3 python3-numpy python3-torch \
+        python3-matplotlib
 
-.PHONY: all deps configure build test check-lit check-unit check-asan check-tsan check-torch torch-goldens demo docs format clean
+.PHONY: all deps configure build test check-lit check-unit check-asan check-tsan check-torch torch-goldens demo bench docs format clean
 
 all: build
 
@@ -84,6 +85,44 @@ check-tsan: deps
 
 demo: build
 	@bash examples/demo.sh $(BUILD_DIR)
+
+# heed-bench's suite (docs/bench.md): every model of bench/ (and the seed
+# examples that fit), unfused vs fused, interleaved in one process, sweeping
+# L from 512 to 8192 for the attention blocks; writes BENCH_OUT/NAME.json and
+# NAME.png and regenerates the heed-bench section of docs/performance.md
+# (bench/report.py). With the defaults it took 4 minutes on the 2-core
+# development machine when quiet, 6.5 minutes when busy; most of it is the
+# unfused attention at L = 8192 (a 2 GiB score matrix, seconds per run).
+# Small models get more runs (BENCH_RUNS_SMALL): their runs take
+# milliseconds and a busy neighbour skews a few of them.
+BENCH_RUNS ?= 5
+BENCH_RUNS_SMALL ?= 101
+BENCH_WARMUP ?= 1
+BENCH_THREADS ?= $(JOBS)
+BENCH_OUT ?= docs/heed-bench
+HEED_BENCH = $(BUILD_DIR)/bin/heed-bench --warmup $(BENCH_WARMUP) --threads $(BENCH_THREADS)
+BENCH_L := L=512,1024,2048,4096,8192
+
+bench: build
+	@mkdir -p $(BENCH_OUT)
+	$(HEED_BENCH) --runs $(BENCH_RUNS) bench/attention_dense.heed --sweep $(BENCH_L) \
+	  --json $(BENCH_OUT)/attention_dense.json --plot $(BENCH_OUT)/attention_dense.png
+	$(HEED_BENCH) --runs $(BENCH_RUNS) bench/attention_causal.heed --sweep $(BENCH_L) \
+	  --json $(BENCH_OUT)/attention_causal.json --plot $(BENCH_OUT)/attention_causal.png
+	$(HEED_BENCH) --runs $(BENCH_RUNS) bench/attention_window.heed --sweep $(BENCH_L) \
+	  --json $(BENCH_OUT)/attention_window.json --plot $(BENCH_OUT)/attention_window.png
+	$(HEED_BENCH) --runs $(BENCH_RUNS) examples/seed/bert_encoder_layer.heed --dim B=1 \
+	  --sweep L=512,1024,2048,4096 \
+	  --json $(BENCH_OUT)/bert_encoder_layer.json --plot $(BENCH_OUT)/bert_encoder_layer.png
+	$(HEED_BENCH) --runs $(BENCH_RUNS) bench/bert_base.heed --sweep L=128,512 \
+	  --json $(BENCH_OUT)/bert_base.json --plot $(BENCH_OUT)/bert_base.png
+	$(HEED_BENCH) --runs $(BENCH_RUNS) bench/gpt2_small.heed --sweep L=256,1024 \
+	  --json $(BENCH_OUT)/gpt2_small.json --plot $(BENCH_OUT)/gpt2_small.png
+	$(HEED_BENCH) --runs $(BENCH_RUNS_SMALL) examples/lstm_attention_classifier.heed \
+	  --dim B=32 --sweep T=64,256 \
+	  --json $(BENCH_OUT)/lstm_attention_classifier.json \
+	  --plot $(BENCH_OUT)/lstm_attention_classifier.png
+	/usr/bin/python3 bench/report.py $(BENCH_OUT) docs/performance.md
 
 docs: build
 	cmake --build $(BUILD_DIR) --target heed-docs

@@ -19,12 +19,17 @@ llvm_config.use_default_substitutions()
 config.environment["HEED_SRC"] = config.heed_src_root
 
 # Heed's tools, then FileCheck/not/count from LLVM 19.
-tools = ["heed-opt", "heedc", "heed-run", "heed-compare"]
+tools = ["heed-opt", "heedc", "heed-run", "heed-compare", "heed-bench"]
 llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
 llvm_config.add_tool_substitutions(["FileCheck", "not", "count"],
                                    [config.llvm_tools_dir])
 # Debian's Python with numpy (and torch when installed) for independent checks.
 config.substitutions.append(("%python", "/usr/bin/python3"))
+# heed-bench --plot needs matplotlib (python3-matplotlib, `make deps`).
+import subprocess
+if subprocess.call(["/usr/bin/python3", "-c", "import matplotlib"],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
+    config.available_features.add("matplotlib")
 config.substitutions.append(("%heed_src", config.heed_src_root))
 config.substitutions.append(("%heed_obj", config.heed_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.heed_src_root,

@@ -36,7 +36,7 @@ rm -rf "$prefix" "$scratch/consumer"
   { cat "$scratch/install.log" >&2; fail "cmake --install failed"; }
 
 # The layout the issue asks for.
-for f in bin/heedc bin/heed-run bin/heed-opt lib/libheedrt.so \
+for f in bin/heedc bin/heed-run bin/heed-opt bin/heed-bench share/heed/plot.py lib/libheedrt.so \
          include/heed/runtime.h lib/cmake/Heed/HeedConfig.cmake \
          lib/cmake/Heed/HeedConfigVersion.cmake lib/cmake/Heed/HeedTargets.cmake; do
   [[ -e $prefix/$f ]] || fail "not installed: $f"

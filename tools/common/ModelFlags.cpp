@@ -60,11 +60,29 @@ PassRemarks remarksFromFlags() {
 
 OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
                                 MLIRContext &context) {
+  return loadModel(path, sourceMgr, context, {}, "");
+}
+
+OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
+                                MLIRContext &context,
+                                const std::map<std::string, int64_t> &extraDims,
+                                StringRef extraFlag) {
   FrontendOptions options;
   options.entry = entry;
   if (failed(parseDimFlags(dimFlags, options.dims, context)))
     return nullptr;
+  for (const auto &[name, value] : extraDims)
+    if (!options.dims.emplace(name, value).second) {
+      emitError(UnknownLoc::get(&context))
+          << "--dim " << name << " and " << extraFlag << " " << name
+          << " both set the dimension '" << name << "'";
+      return nullptr;
+    }
   return loadHeedFile(path, sourceMgr, context, options);
+}
+
+std::vector<std::string> dimFlagValues() {
+  return std::vector<std::string>(dimFlags.begin(), dimFlags.end());
 }
 
 std::string weightsFlag() { return weightsFile; }
@@ -74,11 +92,15 @@ bool weightFlagsGiven() {
          !saveWeightsFile.empty();
 }
 
-FailureOr<WeightStore> bindWeightsFromFlags(func::FuncOp graph) {
+namespace {
+FailureOr<WeightStore> bindFromFlags(func::FuncOp graph,
+                                     std::optional<uint64_t> defaultSeed) {
   WeightOptions options;
   options.weightsFile = weightsFile;
   if (randomWeights.getNumOccurrences())
     options.randomSeed = randomWeights;
+  else if (defaultSeed && weightsFile.empty())
+    options.randomSeed = *defaultSeed;
   auto store = bindWeights(graph, options);
   if (failed(store))
     return failure();
@@ -86,6 +108,16 @@ FailureOr<WeightStore> bindWeightsFromFlags(func::FuncOp graph) {
       failed(saveWeights(*store, saveWeightsFile, graph.getContext())))
     return failure();
   return store;
+}
+} // namespace
+
+FailureOr<WeightStore> bindWeightsFromFlags(func::FuncOp graph) {
+  return bindFromFlags(graph, std::nullopt);
+}
+
+FailureOr<WeightStore> bindWeightsFromFlags(func::FuncOp graph,
+                                            uint64_t defaultSeed) {
+  return bindFromFlags(graph, defaultSeed);
 }
 
 } // namespace heed::tools

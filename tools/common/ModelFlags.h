@@ -1,6 +1,6 @@
 //===- ModelFlags.h - Flags shared by the model tools -----------*- C++ -*-===//
 //
-// heedc and heed-run (and heed-bench later) read a .heed model with the same
+// heedc, heed-run and heed-bench read a .heed model with the same
 // flags: --dim NAME=VALUE, --entry NAME, --weights=FILE.safetensors,
 // --random-weights=SEED and --save-weights=FILE.safetensors. They are
 // defined once here.
@@ -18,6 +18,10 @@
 #include "mlir/IR/OwningOpRef.h"
 #include "llvm/Support/CommandLine.h"
 
+#include <map>
+#include <string>
+#include <vector>
+
 namespace llvm {
 class SourceMgr;
 } // namespace llvm
@@ -33,6 +37,18 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
                                             llvm::SourceMgr &sourceMgr,
                                             mlir::MLIRContext &context);
 
+/// As loadModel, with the dimensions \p extraDims bound too (heed-bench's
+/// sweep points); a dimension both in --dim and in \p extraDims is an error
+/// naming \p extraFlag (e.g. "--sweep").
+mlir::OwningOpRef<mlir::ModuleOp>
+loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+          mlir::MLIRContext &context,
+          const std::map<std::string, int64_t> &extraDims,
+          llvm::StringRef extraFlag);
+
+/// The --dim flags as given (NAME=VALUE each).
+std::vector<std::string> dimFlagValues();
+
 /// The --weights file ("" when not given).
 std::string weightsFlag();
 
@@ -46,6 +62,11 @@ bool weightFlagsGiven();
 /// Binds the parameters of \p graph as --weights/--random-weights say and
 /// writes --save-weights when given.
 mlir::FailureOr<WeightStore> bindWeightsFromFlags(mlir::func::FuncOp graph);
+
+/// As bindWeightsFromFlags, drawing random weights with \p defaultSeed when
+/// neither --weights nor --random-weights is given (heed-bench's default).
+mlir::FailureOr<WeightStore> bindWeightsFromFlags(mlir::func::FuncOp graph,
+                                                  uint64_t defaultSeed);
 
 } // namespace heed::tools
 
