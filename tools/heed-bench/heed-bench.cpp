@@ -21,6 +21,7 @@
 #include "ModelFlags.h"
 #include "Parser.h"
 #include "ReservedFlags.h"
+#include "ToolContext.h"
 #include "Weights.h"
 
 #include "FlopCount.h"
@@ -470,15 +471,9 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  DialectRegistry registry;
-  registerHeedDialects(registry);
-  registry.insert<LLVM::LLVMDialect>();
-  MLIRContext context(registry);
-  tools::registerLLVMTranslations(context);
-  context.printOpOnDiagnostic(false);
-  llvm::SourceMgr sourceMgr;
-  HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heed-bench",
-                                    llvm::errs());
+  tools::ToolContext tool("heed-bench");
+  MLIRContext &context = tool.context;
+  llvm::SourceMgr &sourceMgr = tool.sourceMgr;
   Bench bench(context, sourceMgr);
   // The progress bar makes way for any diagnostic (this handler runs first
   // and passes the diagnostic on).

@@ -20,6 +20,7 @@
 
 #include "CodeGen.h"
 #include "ReservedFlags.h"
+#include "ToolContext.h"
 
 #include "heed/Registration.h"
 #include "heed/ShapeUtils.h"
@@ -235,16 +236,9 @@ int main(int argc, char **argv) {
   cl::ParseCommandLineOptions(argc, argv,
                               "heed-run: compile a .heed model in memory and "
                               "run it\n");
-  DialectRegistry registry;
-  registerHeedDialects(registry);
-  registry.insert<LLVM::LLVMDialect>();
-  MLIRContext context(registry);
-  tools::registerLLVMTranslations(context);
-  // Errors point at the source line; a dump of the generic op adds nothing.
-  context.printOpOnDiagnostic(false);
-  llvm::SourceMgr sourceMgr;
-  HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heed-run",
-                                    llvm::errs());
+  tools::ToolContext tool("heed-run");
+  MLIRContext &context = tool.context;
+  llvm::SourceMgr &sourceMgr = tool.sourceMgr;
   auto fail = [&]() { return emitError(UnknownLoc::get(&context)); };
   unsigned threads = 0;
   if (threadsFlag &&

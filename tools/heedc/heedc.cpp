@@ -17,6 +17,7 @@
 #include "ModelFlags.h"
 #include "ModelHeader.h"
 #include "ReservedFlags.h"
+#include "ToolContext.h"
 #include "Weights.h"
 
 #include "heed/HeedOps.h"
@@ -191,15 +192,9 @@ int main(int argc, char **argv) {
       "(mlir|heedrt|llvm|obj)\n\n"
       "  --stats                          print the plan's arena size and "
       "number of kernels\n");
-  DialectRegistry registry;
-  registerHeedDialects(registry);
-  registry.insert<LLVM::LLVMDialect>();
-  MLIRContext context(registry);
-  tools::registerLLVMTranslations(context);
-  // Errors point at the source line; a dump of the generic op adds nothing.
-  context.printOpOnDiagnostic(false);
-  llvm::SourceMgr sourceMgr;
-  HeedDiagnosticHandler diagnostics(sourceMgr, &context, "heedc", llvm::errs());
+  tools::ToolContext tool("heedc");
+  MLIRContext &context = tool.context;
+  llvm::SourceMgr &sourceMgr = tool.sourceMgr;
   auto fail = [&]() { return emitError(UnknownLoc::get(&context)); };
   if (optLevel != 0 && optLevel != 2) {
     fail() << "-O" << optLevel.getValue()

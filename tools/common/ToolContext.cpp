@@ -1,0 +1,30 @@
+//===- ToolContext.cpp - The MLIR context of the Heed tools ---------------===//
+
+#include "ToolContext.h"
+#include "CodeGen.h"
+
+#include "heed/Registration.h"
+
+#include "mlir/Dialect/LLVMIR/LLVMDialect.h"
+#include "llvm/Support/raw_ostream.h"
+
+using namespace mlir;
+
+namespace heed::tools {
+
+static DialectRegistry toolRegistry() {
+  DialectRegistry registry;
+  registerHeedDialects(registry);
+  registry.insert<LLVM::LLVMDialect>();
+  return registry;
+}
+
+ToolContext::ToolContext(llvm::StringRef toolName)
+    : context(toolRegistry()),
+      diagnostics(sourceMgr, &context, toolName, llvm::errs()) {
+  registerLLVMTranslations(context);
+  // Errors point at the source line; a dump of the generic op adds nothing.
+  context.printOpOnDiagnostic(false);
+}
+
+} // namespace heed::tools
