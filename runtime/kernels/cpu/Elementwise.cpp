@@ -4,8 +4,10 @@
 //   exp log sqrt rsqrt neg abs tanh sigmoid relu gelu silu : x -> y (f32)
 //   neg abs : also i64, i32;   not : i1 -> i1
 //   add sub mul div maximum minimum pow : a, b -> c, NumPy broadcasting
-//     (f32, i64, i32; integer div truncates, division by zero gives 0;
-//     integer pow truncates, saturates, and gives 0 where infinite)
+//     (f32, i64, i32; integer div truncates, and a zero integer divisor
+//     fails the run with HEED_ERROR_INVALID_ARGUMENT before anything is
+//     written; integer pow truncates, saturates, and gives 0 where
+//     infinite)
 //   and or : i1, i1 -> i1
 //   eq ne lt le gt ge : a, b -> i1
 //   where : cond (i1), a, b -> c
@@ -159,6 +161,39 @@ template <typename T> T arith(Arith op, T a, T b) {
   return a;
 }
 
+/// Integer division: a zero divisor fails the run, before anything is
+/// written (docs/language.md: a run-time error, as in the reference).
+template <typename T> class IntegerDivKernel : public Kernel {
+public:
+  IntegerDivKernel(std::unique_ptr<Kernel> divide, int64_t divisors)
+      : divide(std::move(divide)), divisors(divisors) {}
+  void run(const void *const *in, void *const *out) override {
+    const T *b = static_cast<const T *>(in[1]);
+    for (int64_t i = 0; i < divisors; ++i)
+      if (b[i] == 0)
+        fail(HEED_ERROR_INVALID_ARGUMENT,
+             "div: integer division by zero (divisor element " +
+                 std::to_string(i) + ")");
+    divide->run(in, out);
+  }
+
+private:
+  std::unique_ptr<Kernel> divide;
+  int64_t divisors;
+};
+
+template <typename T>
+std::unique_ptr<Kernel> makeArith(const KernelSignature &sig, Arith op);
+
+template <typename T>
+std::unique_ptr<Kernel> makeIntegerArith(const KernelSignature &sig, Arith op) {
+  std::unique_ptr<Kernel> kernel = makeArith<T>(sig, op);
+  if (op != Arith::Div)
+    return kernel;
+  return std::make_unique<IntegerDivKernel<T>>(std::move(kernel),
+                                               sig.inputs[1].numel());
+}
+
 template <typename T>
 std::unique_ptr<Kernel> makeArith(const KernelSignature &sig, Arith op) {
   return makeBroadcast<T>(
@@ -178,9 +213,9 @@ void registerArith(const std::string &name, Arith op) {
                    if (t == HEED_F32)
                      return makeArith<float>(sig, op);
                    if (t == HEED_I64)
-                     return makeArith<int64_t>(sig, op);
+                     return makeIntegerArith<int64_t>(sig, op);
                    if (t == HEED_I32)
-                     return makeArith<int32_t>(sig, op);
+                     return makeIntegerArith<int32_t>(sig, op);
                    fail(HEED_ERROR_DTYPE,
                         name + ": unsupported dtype " + sig.inputs[0].str());
                  });

@@ -84,12 +84,51 @@ TEST(RuntimeElementwiseTest, IntegerPowAndDivEdgeCases) {
     double big = dtype == DType::I64 ? 9223372036854775807.0 : 2147483647.0;
     EXPECT_EQ(out[0].data, (std::vector<double>{0, 0, big, -8}));
   }
-  // div: lowest / -1 wraps to lowest instead of trapping; x / 0 gives 0.
+  // div: lowest / -1 wraps to lowest instead of trapping.
   ref::Tensor a(DType::I32, {3}, {-2147483648.0, 7, -7});
-  ref::Tensor b(DType::I32, {3}, {-1, 0, 2});
+  ref::Tensor b(DType::I32, {3}, {-1, 1, 2});
   auto out = runKernel("div", {a, b}, {{DType::I32, {3}}});
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].data, (std::vector<double>{-2147483648.0, 0, -3}));
+  EXPECT_EQ(out[0].data, (std::vector<double>{-2147483648.0, 7, -3}));
+}
+
+TEST(RuntimeElementwiseTest, IntegerDivisionByZeroFailsTheRun) {
+  // docs/language.md: integer division by 0 is a run-time error (the
+  // reference interpreter throws); the output must stay untouched.
+  int64_t shape[] = {3};
+  int32_t a[] = {6, 7, 8}, b[] = {2, 0, 4}, y[] = {-1, -1, -1};
+  heed_plan *plan = nullptr;
+  ASSERT_EQ(heed_plan_create(&plan), HEED_OK);
+  int32_t ids[3];
+  for (int32_t &id : ids)
+    ASSERT_EQ(
+        heed_plan_add_buffer(plan, HEED_I32, 1, shape, HEED_AUTO_OFFSET, &id),
+        HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "a", ids[0]), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "b", ids[1]), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", ids[2]), HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(plan, "div", ids, 2, ids + 2, 1, nullptr),
+            HEED_OK);
+  heed_model *model = nullptr;
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
+  heed_plan_free(plan);
+  heed_tensor *ta = nullptr, *tb = nullptr, *ty = nullptr;
+  ASSERT_EQ(heed_tensor_wrap(HEED_I32, 1, shape, a, &ta), HEED_OK);
+  ASSERT_EQ(heed_tensor_wrap(HEED_I32, 1, shape, b, &tb), HEED_OK);
+  ASSERT_EQ(heed_tensor_wrap(HEED_I32, 1, shape, y, &ty), HEED_OK);
+  heed_tensor *inputs[] = {ta, tb};
+  EXPECT_EQ(heed_model_run(model, inputs, 2, &ty, 1),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_STREQ(heed_last_error(),
+               "div: integer division by zero (divisor element 1)");
+  EXPECT_EQ(y[0], -1);
+  b[1] = 1; // a good divisor: 6/2, 7/1, 8/4 by hand
+  EXPECT_EQ(heed_model_run(model, inputs, 2, &ty, 1), HEED_OK);
+  EXPECT_EQ((std::vector<int32_t>(y, y + 3)), (std::vector<int32_t>{3, 7, 2}));
+  heed_tensor_free(ta);
+  heed_tensor_free(tb);
+  heed_tensor_free(ty);
+  heed_model_free(model);
 }
 
 TEST(RuntimeElementwiseTest, CompareAndWhereBuildACausalMask) {
