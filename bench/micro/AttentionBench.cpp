@@ -349,6 +349,27 @@ double visitedScores(Kind kind, int64_t L) {
   return total;
 }
 
+/// Times \p bench's model over the benchmark's iterations after one untimed
+/// run (first touch of the arena and the kernels' scratch); returns the
+/// seconds, or 0 after marking the benchmark skipped with the error.
+double timeModel(benchmark::State &state, Bench &bench) {
+  auto run = [&] {
+    return heed_model_run(bench.model, bench.inputs.data(),
+                          (int32_t)bench.inputs.size(), bench.outputs.data(),
+                          (int32_t)bench.outputs.size());
+  };
+  if (!bench.error.empty() || !bench.check(run(), "run")) {
+    state.SkipWithError(bench.error.c_str());
+    return 0;
+  }
+  return timedLoop(state, [&] {
+    if (run() == HEED_OK)
+      return true;
+    state.SkipWithError(heed_last_error());
+    return false;
+  });
+}
+
 void BM_Attention(benchmark::State &state, Kind kind) {
   const int64_t L = state.range(0);
   const int threads = (int)state.range(1);
@@ -357,27 +378,7 @@ void BM_Attention(benchmark::State &state, Kind kind) {
     buildUnfused(bench, L, threads);
   else
     buildFused(bench, kind, L, threads);
-  if (!bench.error.empty()) {
-    state.SkipWithError(bench.error.c_str());
-    return;
-  }
-  // One untimed run: first-touch of the arena and the kernels' scratch.
-  if (!bench.check(heed_model_run(bench.model, bench.inputs.data(),
-                                  (int32_t)bench.inputs.size(),
-                                  bench.outputs.data(),
-                                  (int32_t)bench.outputs.size()),
-                   "run")) {
-    state.SkipWithError(bench.error.c_str());
-    return;
-  }
-  double seconds = timedLoop(state, [&] {
-    if (heed_model_run(bench.model, bench.inputs.data(),
-                       (int32_t)bench.inputs.size(), bench.outputs.data(),
-                       (int32_t)bench.outputs.size()) == HEED_OK)
-      return true;
-    state.SkipWithError(heed_last_error());
-    return false;
-  });
+  double seconds = timeModel(state, bench);
   if (seconds <= 0)
     return;
   const double iters = (double)state.iterations();
@@ -435,20 +436,7 @@ void BM_AttentionTiles(benchmark::State &state, Kind kind) {
   const int64_t L = 2048, qb = state.range(0), kb = state.range(1);
   Bench bench;
   buildFused(bench, kind, L, 1, qb, kb);
-  if (!bench.error.empty() ||
-      !bench.check(heed_model_run(bench.model, bench.inputs.data(),
-                                  (int32_t)bench.inputs.size(),
-                                  bench.outputs.data(),
-                                  (int32_t)bench.outputs.size()),
-                   "run")) {
-    state.SkipWithError(bench.error.c_str());
-    return;
-  }
-  double seconds = timedLoop(state, [&] {
-    return heed_model_run(bench.model, bench.inputs.data(),
-                          (int32_t)bench.inputs.size(), bench.outputs.data(),
-                          (int32_t)bench.outputs.size()) == HEED_OK;
-  });
+  double seconds = timeModel(state, bench);
   if (seconds > 0)
     state.counters["dense_GFLOPs"] = 4.0 * kB * kH * (double)L * (double)L *
                                      kD * 1e-9 * (double)state.iterations() /
