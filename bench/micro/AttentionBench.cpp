@@ -9,7 +9,10 @@
 //   attention/<kind>      the fused `attention` kernel as a one-node plan
 //                         built through the C API (kernels by name), run
 //                         with heed_model_run on a model with 1 or 2 threads.
-//                         kinds: dense, causal, window (512, 0), dense_bf16.
+//                         kinds: dense, causal, window (512, 0), dense_bf16,
+//                         and dense_onednn: dense with microkernels = 0
+//                         (f32 GEMMs through dnnl_sgemm instead of the
+//                         kernel's own AVX-512 micro-kernels).
 //   unfused/dense         matmul (transpose_b, scale) -> softmax -> matmul
 //                         with libheedrt's `matmul` and `softmax` kernels in
 //                         one 3-node plan through the full [B, H, L, L]
@@ -167,7 +170,7 @@ void BM_Sgemm2048(benchmark::State &state) {
 // Plans through the C API
 //===----------------------------------------------------------------------===//
 
-enum class Kind { Dense, Causal, Window, DenseBf16, Unfused };
+enum class Kind { Dense, DenseOneDnn, Causal, Window, DenseBf16, Unfused };
 
 constexpr int64_t kWindowLeft = 512, kWindowRight = 0;
 
@@ -259,6 +262,9 @@ void buildFused(Bench &bench, Kind kind, int64_t L, int threads,
     int64_t window[] = {kWindowLeft, kWindowRight};
     bench.check(heed_plan_set_ints(plan, node, "window", window, 2), "window");
   }
+  if (kind == Kind::DenseOneDnn)
+    bench.check(heed_plan_set_int(plan, node, "microkernels", 0),
+                "microkernels");
   if (qBlock > 0) {
     bench.check(heed_plan_set_int(plan, node, "q_block", qBlock), "q_block");
     bench.check(heed_plan_set_int(plan, node, "k_block", kBlock), "k_block");
@@ -408,6 +414,10 @@ BENCHMARK_CAPTURE(BM_Attention, dense, Kind::Dense)
     ->Args({4096, 1})
     ->Args({8192, 1})
     ->Args({4096, 2});
+BENCHMARK_CAPTURE(BM_Attention, dense_onednn, Kind::DenseOneDnn)
+    ->Name("attention/dense_onednn")
+    ->Apply(dims)
+    ->Args({4096, 1});
 BENCHMARK_CAPTURE(BM_Attention, unfused, Kind::Unfused)
     ->Name("unfused/dense")
     ->Apply(dims)

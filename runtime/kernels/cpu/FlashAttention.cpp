@@ -56,6 +56,9 @@
 //     bf16_via_f32 = 0 : 1 widens bf16 q, k and v to f32 and runs the f32
 //       GEMMs (automatic where oneDNN has no bf16 GEMM; the attribute lets
 //       tests exercise that path).
+//     microkernels = 1 : 0 runs the f32 products through dnnl_sgemm also
+//       where the micro-kernels apply (see Execution; tests and benchmarks
+//       compare the two).
 //   dtypes: q, k, v all f32 -> out f32, or all bf16 -> out bf16 or f32.
 //   mask f32 or i1; gate f32 or q's dtype; probs f32 or out's dtype; lse f32.
 //
@@ -79,6 +82,15 @@
 //                            product into the spare tile, then added)
 // and finally out = O / l (zeros when nothing was visible), times
 // sigmoid(gate), lse = m + log l. exp is the vectorised one of VectorExp.h.
+//
+// f32 without an explicit mask (the common case) runs the same steps on the
+// kernel's own AVX-512 micro-kernels instead (LaneTiles.h), where the CPU
+// has AVX-512F: a task's rows are taken 64 at a time and held in the lanes
+// of four vectors, so K and V are read in place (dnnl_sgemm repacks them on
+// every tile call), the band of causal / window tiles is two integer
+// compares in the scores' epilogue, and the softmax is per-lane vector code.
+// The scale is folded into the packed Q^T (scale * q rounded once), so the
+// scores may differ from the GEMM path's scale * (q . k) in the last bit.
 // Per-worker scratch (a thread buffer from OneDnn.h) depends only on
 // q_block, k_block (each capped at Lq and Lk) and Dv: it does not grow with
 // Lk.
@@ -109,6 +121,7 @@
 
 #include "Broadcast.h"
 #include "Error.h"
+#include "LaneTiles.h"
 #include "OneDnn.h"
 #include "Parallel.h"
 #include "VectorExp.h"
@@ -427,6 +440,9 @@ struct Config {
   int64_t tileRows = 1, tileCols = 1;
   /// Materialising path: rows per chunk.
   int64_t rowChunk = 1;
+  /// The flash path runs on the lane-major micro-kernels of LaneTiles.h
+  /// (f32 GEMMs, no explicit mask, AVX-512) instead of oneDNN GEMMs.
+  bool laneTiles = false;
   bool materialise() const { return topk || returnProbs; }
 };
 
@@ -653,6 +669,13 @@ Config readConfig(const KernelSignature &sig) {
   cfg.tileCols = std::max<int64_t>(1, std::min(cfg.kBlock, cfg.Lk));
   cfg.rowChunk = std::clamp<int64_t>(
       kRowChunkBytes / (4 * std::max<int64_t>(cfg.Lk, 1)), 1, cfg.tileRows);
+  // The micro-kernels cover the f32 flash path (also bf16 widened to f32);
+  // an explicit mask, probs and top-k keep the GEMM path, and so does
+  // microkernels = 0 (tests and benchmarks compare the two).
+  cfg.laneTiles = sig.attrs.getFlag("microkernels", 1) == 1 &&
+                  !(cfg.bf16 && !cfg.widenBf16) && !cfg.hasMask &&
+                  !cfg.materialise() && lanetiles::laneTilesAvailable() &&
+                  cfg.Lk < std::numeric_limits<int32_t>::max();
   return cfg;
 }
 
@@ -677,7 +700,20 @@ struct Head {
   float *lse = nullptr;
 };
 
-/// Carves the per-worker scratch buffer.
+/// Carves 64-byte-aligned pieces out of a buffer; with a null base it only
+/// measures.
+struct Carver {
+  char *base;
+  size_t at = 0;
+
+  template <typename T> T *take(int64_t count) {
+    char *p = base ? base + at : nullptr;
+    at += (sizeof(T) * (size_t)count + 63) / 64 * 64;
+    return reinterpret_cast<T *>(p);
+  }
+};
+
+/// The per-worker scratch buffer of the GEMM paths.
 struct Scratch {
   float *s = nullptr;               ///< scores / P: rows x ld
   uint16_t *p16 = nullptr;          ///< bf16 P: rows x ld
@@ -689,20 +725,42 @@ struct Scratch {
   /// Lays the buffers out from \p base (null: just measures); returns bytes.
   size_t layout(char *base, int64_t rows, int64_t ld, int64_t dv, bool bf16,
                 int64_t selLen) {
-    size_t at = 0;
-    auto take = [&](size_t bytes) -> char * {
-      char *p = base ? base + at : nullptr;
-      at += (bytes + 63) / 64 * 64;
-      return p;
-    };
-    s = (float *)take(sizeof(float) * rows * ld);
-    p16 = bf16 ? (uint16_t *)take(2 * rows * ld) : nullptr;
-    o = (float *)take(sizeof(float) * rows * dv);
-    tmp = bf16 ? (float *)take(sizeof(float) * rows * dv) : nullptr;
-    m = (float *)take(sizeof(float) * rows);
-    l = (float *)take(sizeof(float) * rows);
-    sel = (float *)take(sizeof(float) * selLen);
-    return at;
+    Carver c{base};
+    s = c.take<float>(rows * ld);
+    p16 = bf16 ? c.take<uint16_t>(rows * ld) : nullptr;
+    o = c.take<float>(rows * dv);
+    tmp = bf16 ? c.take<float>(rows * dv) : nullptr;
+    m = c.take<float>(rows);
+    l = c.take<float>(rows);
+    sel = c.take<float>(selLen);
+    return c.at;
+  }
+};
+
+/// The per-worker scratch buffer of the micro-kernel path (LaneTiles.h):
+/// lane-major tiles of kLaneRows query rows.
+struct LaneScratch {
+  float *qt = nullptr; ///< scaled Q^T: D x 64
+  float *st = nullptr; ///< scores / P^T: cols x 64
+  float *ot = nullptr; ///< accumulator O^T: Dv x 64
+  float *o = nullptr;  ///< the accumulator row-major: 64 x Dv
+  float *m = nullptr, *l = nullptr, *alpha = nullptr, *tileMax = nullptr;
+  int32_t *lo = nullptr, *hi = nullptr; ///< causal/window keys per lane
+
+  size_t layout(char *base, int64_t d, int64_t cols, int64_t dv) {
+    constexpr int64_t R = lanetiles::kLaneRows;
+    Carver c{base};
+    qt = c.take<float>(d * R);
+    st = c.take<float>(cols * R);
+    ot = c.take<float>(dv * R);
+    o = c.take<float>(R * dv);
+    m = c.take<float>(R);
+    l = c.take<float>(R);
+    alpha = c.take<float>(R);
+    tileMax = c.take<float>(R);
+    lo = c.take<int32_t>(R);
+    hi = c.take<int32_t>(R);
+    return c.at;
   }
 };
 
@@ -774,6 +832,10 @@ private:
   /// Lays out a task's scratch from \p base (null: only measures); returns
   /// its size in bytes.
   size_t layoutScratch(char *base, Scratch &sc) const {
+    if (cfg.laneTiles) {
+      LaneScratch lane;
+      return lane.layout(base, cfg.D, cfg.tileCols, cfg.Dv);
+    }
     if (cfg.materialise())
       return sc.layout(base, cfg.rowChunk, std::max<int64_t>(cfg.Lk, 1), cfg.Dv,
                        gemmBf16(), cfg.topk ? cfg.Lk : 0);
@@ -1034,9 +1096,16 @@ private:
       hd.lse = ops.lse + rowsBefore;
 
     int64_t r0 = qt * cfg.qBlock, r1 = std::min(cfg.Lq, r0 + cfg.qBlock);
+    char *buffer = static_cast<char *>(threadScratch(kScratchSlot, scratch));
+    if (cfg.laneTiles) {
+      LaneScratch lane;
+      lane.layout(buffer, cfg.D, cfg.tileCols, cfg.Dv);
+      for (int64_t c0 = r0; c0 < r1; c0 += lanetiles::kLaneRows)
+        laneRows(hd, qt, c0, std::min(r1, c0 + lanetiles::kLaneRows), lane);
+      return;
+    }
     Scratch sc;
-    layoutScratch(static_cast<char *>(threadScratch(kScratchSlot, scratch)),
-                  sc);
+    layoutScratch(buffer, sc);
     if (cfg.materialise()) {
       for (int64_t c0 = r0; c0 < r1; c0 += cfg.rowChunk)
         materialisedRows(hd, qt, c0, std::min(r1, c0 + cfg.rowChunk), sc);
@@ -1067,6 +1136,53 @@ private:
       }
       addPV(hd, box, r0, sc.s, sc.p16, ld, colBase, sc.o, sc.tmp);
     });
+    finishRows(hd, r0, r1, sc.o, sc.m, sc.l);
+  }
+
+  /// The flash path on the micro-kernels of LaneTiles.h for query rows
+  /// [r0, r1) (at most kLaneRows) of query tile \p qt.
+  void laneRows(const Head &hd, int64_t qt, int64_t r0, int64_t r1,
+                const LaneScratch &sc) const {
+    using namespace lanetiles;
+    int64_t rows = r1 - r0, D = cfg.D, dv = cfg.Dv;
+    const float *q = static_cast<const float *>(hd.q);
+    const float *k = static_cast<const float *>(hd.k);
+    const float *v = static_cast<const float *>(hd.v);
+    packQueries(q + r0 * D, rows, D, cfg.scale, sc.qt);
+    std::fill(sc.ot, sc.ot + dv * kLaneRows, 0.0f);
+    std::fill(sc.m, sc.m + kLaneRows, kNegInf);
+    std::fill(sc.l, sc.l + kLaneRows, 0.0f);
+    bool band = cfg.structure == Causal || cfg.structure == Window;
+    if (band) {
+      for (int64_t i = 0; i < kLaneRows; ++i) {
+        // Lanes past the last row see nothing.
+        auto [lo, hi] =
+            i < rows ? rowRange(r0 + i) : std::pair<int64_t, int64_t>{1, 0};
+        if (lo > hi) {
+          lo = std::numeric_limits<int32_t>::max();
+          hi = std::numeric_limits<int32_t>::min();
+        }
+        sc.lo[i] = (int32_t)lo; // Lk < 2^31 (readConfig)
+        sc.hi[i] = (int32_t)hi;
+      }
+    }
+    forEachTile(qt, r0, r1, [&](int64_t kt) {
+      Box box;
+      if (!tileBox(r0, r1, kt, box))
+        return;
+      // The vectors of lanes that hold the box's rows.
+      int64_t first = (box.ra - r0) / kLanes;
+      int64_t vecs = ceilDiv(box.rb - r0, kLanes) - first;
+      int64_t lane = first * kLanes, n = box.cb - box.ca;
+      scoreTile(sc.qt + lane, vecs, D, k + box.ca * D, n, box.ca,
+                band ? sc.lo + lane : nullptr, band ? sc.hi + lane : nullptr,
+                sc.st + lane, sc.tileMax + lane);
+      softmaxTile(sc.st + lane, n, vecs, sc.tileMax + lane, sc.m + lane,
+                  sc.l + lane, sc.alpha + lane);
+      accumulateTile(sc.st + lane, n, vecs, v + box.ca * dv, dv,
+                     sc.alpha + lane, sc.ot + lane);
+    });
+    unpackRows(sc.ot, rows, dv, sc.o);
     finishRows(hd, r0, r1, sc.o, sc.m, sc.l);
   }
 

@@ -8,45 +8,16 @@
 //===----------------------------------------------------------------------===//
 
 #include "VectorExp.h"
+#include "VectorExpAvx512.h"
 
 #include <cmath>
 #include <cstring>
 #include <limits>
 
-#if defined(__x86_64__) || defined(__i386__)
-#define HEED_EXP_X86 1
-// GCC 12's AVX-512 intrinsics pass _mm512_undefined_ps() (a self-initialised
-// variable) as the pass-through operand, which -W(maybe-)uninitialized reports
-// at the header's lines wherever they are inlined; the warning is keyed to
-// those lines, so silence it for the header only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#endif
-
 namespace heed::rt {
 namespace {
 
-// Inputs below kLo flush to +0, above kHi saturate to +inf. kHi is the
-// largest f32 whose exp is finite (exp(88.72283935546875) > FLT_MAX).
-constexpr float kLo = -87.3f;
-constexpr float kHi = 0x1.62e42ep+6f; // 88.72283172607421875
-constexpr float kLog2e = 0x1.715476p+0f;
-/// 1.5 * 2^23: adding it rounds to an integer held in the low mantissa bits.
-constexpr float kShifter = 0x1.8p+23f;
-/// Cody-Waite split of ln 2 (Cephes): kC1 has 9 significant bits, so n * kC1
-/// is exact for |n| <= 128 and xc - n * kC1 is exact (Sterbenz).
-constexpr float kC1 = 0.693359375f;
-constexpr float kC2 = -2.12194440e-4f;
-/// exp(r) ~= 1 + r (1 + r (kP2 + r (kP3 + r (kP4 + r (kP5 + r kP6))))) on
-/// [-ln2/2, ln2/2]: Remez (relative error) with c0 = c1 = 1, rounded to f32.
-constexpr float kP2 = 0x1.fffffep-2f;
-constexpr float kP3 = 0x1.55547ep-3f;
-constexpr float kP4 = 0x1.555638p-5f;
-constexpr float kP5 = 0x1.1246dap-7f;
-constexpr float kP6 = 0x1.6c350cp-10f;
+using namespace expconst;
 
 inline uint32_t bitsOf(float f) {
   uint32_t u;
@@ -193,33 +164,6 @@ __attribute__((target("avx2,fma"))) float sumAvx2(float *x, int64_t n,
 //===----------------------------------------------------------------------===//
 // AVX-512F, 16 lanes
 //===----------------------------------------------------------------------===//
-
-__attribute__((target("avx512f"), always_inline)) inline __m512
-exp16(__m512 x) {
-  const __m512 lo = _mm512_set1_ps(kLo), hi = _mm512_set1_ps(kHi);
-  const __m512 shifter = _mm512_set1_ps(kShifter);
-  const __m512 one = _mm512_set1_ps(1.0f);
-  __m512 xc = _mm512_min_ps(_mm512_max_ps(x, lo), hi);
-  __m512 t = _mm512_fmadd_ps(xc, _mm512_set1_ps(kLog2e), shifter);
-  __m512 n = _mm512_sub_ps(t, shifter);
-  __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kC1), xc);
-  r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kC2), r);
-  __m512 p = _mm512_set1_ps(kP6);
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP5));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP4));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP3));
-  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kP2));
-  p = _mm512_fmadd_ps(p, r, one);
-  p = _mm512_fmadd_ps(p, r, one);
-  __m512i e = _mm512_slli_epi32(_mm512_castps_si512(t), 23);
-  __m512 y = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(p), e));
-  y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ),
-                         _mm512_setzero_ps());
-  y = _mm512_mask_mov_ps(
-      y, _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ),
-      _mm512_set1_ps(std::numeric_limits<float>::infinity()));
-  return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
-}
 
 __attribute__((target("avx512f"))) void expAvx512(float *x, int64_t n) {
   int64_t i = 0;

@@ -48,6 +48,9 @@ struct Case {
   double topk = 0;
   ref::Tensor mask, gate; ///< unset (no data) when absent
   bool probs = false, lse = false, viaF32 = false;
+  /// microkernels = 0: the f32 GEMMs through dnnl_sgemm instead of the
+  /// kernel's AVX-512 micro-kernels (LaneTiles.h).
+  bool oneDnnGemms = false;
   DType in = DType::F32, out = DType::F32, probsType = DType::F32;
   int threads = 1;
   uint64_t seed = 1;
@@ -125,6 +128,8 @@ struct Case {
         setInt("return_lse", 1);
       if (self.viaF32)
         setInt("bf16_via_f32", 1);
+      if (self.oneDnnGemms)
+        setInt("microkernels", 0);
     };
   }
 
@@ -279,6 +284,49 @@ TEST(RuntimeAttentionTest, CausalGrid) {
     c.seed = (uint64_t)(s.Lq * 5 + s.Lk);
     check(c);
   }
+}
+
+TEST(RuntimeAttentionTest, OneDnnGemmPathGrid) {
+  // Where the CPU has AVX-512 the grids above run on the micro-kernels; the
+  // dnnl_sgemm path (other CPUs, and masks) must give the same answers.
+  for (int64_t structure : {0, 1, 2})
+    for (const Shape &s : kGrid) {
+      Case c;
+      c.Lq = s.Lq;
+      c.Lk = s.Lk;
+      c.D = s.D;
+      c.Hq = s.Hq;
+      c.Hkv = s.Hkv;
+      c.structure = structure;
+      c.left = 40;
+      c.right = 2;
+      c.oneDnnGemms = true;
+      c.seed = (uint64_t)(s.Lq * 3 + s.Lk + structure);
+      check(c);
+    }
+}
+
+TEST(RuntimeAttentionTest, MicroKernelBlockRemainders) {
+  // The micro-kernels block 6 keys / value columns by 16-row vectors: every
+  // remainder of keys (Lk, k_block) and value columns (Dv) mod 6, and 1 to 4
+  // vectors of query rows, full and partial (Lq).
+  uint64_t seed = 300;
+  for (int64_t dv = 1; dv <= 12; ++dv)
+    for (int64_t lq : {1, 17, 40, 64}) {
+      Case c;
+      c.Lq = lq;
+      c.Lk = 7 + dv;
+      c.D = 13 - dv;
+      c.Dv = dv;
+      c.Hq = 2;
+      c.Hkv = 1;
+      c.kBlock = 5 + dv % 4;
+      c.structure = dv % 3; // none, causal, window
+      c.left = 3;
+      c.right = 1;
+      c.seed = seed++;
+      check(c);
+    }
 }
 
 TEST(RuntimeAttentionTest, TileSizesNotDividingL) {
@@ -700,6 +748,24 @@ TEST(RuntimeAttentionTest, DeterministicAcrossThreadCounts) {
   ASSERT_EQ(three.size(), 2u);
   for (size_t i = 0; i < one.size(); ++i)
     EXPECT_EQ(one[i].data, three[i].data);
+
+  // The micro-kernel path (no mask): window, gate, lse, a q_block that is
+  // not a multiple of the 64 lane rows.
+  Case w = c;
+  w.mask = ref::Tensor();
+  w.structure = 2;
+  w.left = 300;
+  w.right = 7;
+  w.qBlock = 100;
+  w.kBlock = 128;
+  w.threads = 1;
+  auto wOne = w.run();
+  w.threads = 3;
+  auto wThree = w.run();
+  ASSERT_EQ(wOne.size(), 2u);
+  ASSERT_EQ(wThree.size(), 2u);
+  for (size_t i = 0; i < wOne.size(); ++i)
+    EXPECT_EQ(wOne[i].data, wThree[i].data);
 
   Case t;
   t.Hq = 4;
