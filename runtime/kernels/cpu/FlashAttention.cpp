@@ -37,10 +37,11 @@
 //       fits in half of the per-core L2 cache (sysconf, 1 MiB if unknown),
 //       else 64; then at most Lk. With 1 MiB of L2 and D = Dv = 64 that is
 //       64 x 512 (432 KiB); D = Dv = 128 gives 64 x 256.
-//       With native bf16 GEMMs (bf16 q, k, v, not bf16_via_f32) q_block =
-//       min(Lq, 256) instead (fewer, larger oneDNN matmul calls: measured
-//       ~7% faster at L = 4096, D = 64), k_block still the rule above for
-//       64 rows (so 256 x 512 for D = Dv = 64).
+//       With oneDNN's bf16 GEMMs (bf16 q, k, v where the bf16 micro-kernels
+//       do not apply, not bf16_via_f32) q_block = min(Lq, 256) instead
+//       (fewer, larger oneDNN matmul calls: measured ~7% faster at L = 4096,
+//       D = 64), k_block still the rule above for 64 rows (so 256 x 512 for
+//       D = Dv = 64).
 //     block_visit : with structure 3, for each of the ceil(Lq / q_block)
 //       query tiles in order, a count n followed by n key tile indices (key
 //       tile kt holds keys [kt * k_block, (kt + 1) * k_block)); a query tile
@@ -56,9 +57,9 @@
 //     bf16_via_f32 = 0 : 1 widens bf16 q, k and v to f32 and runs the f32
 //       GEMMs (automatic where oneDNN has no bf16 GEMM; the attribute lets
 //       tests exercise that path).
-//     microkernels = 1 : 0 runs the f32 products through dnnl_sgemm also
-//       where the micro-kernels apply (see Execution; tests and benchmarks
-//       compare the two).
+//     microkernels = 1 : 0 runs the products through oneDNN (dnnl_sgemm,
+//       bf16 matmuls) also where the micro-kernels apply (see Execution;
+//       tests and benchmarks compare the two).
 //   dtypes: q, k, v all f32 -> out f32, or all bf16 -> out bf16 or f32.
 //   mask f32 or i1; gate f32 or q's dtype; probs f32 or out's dtype; lse f32.
 //
@@ -83,14 +84,20 @@
 // and finally out = O / l (zeros when nothing was visible), times
 // sigmoid(gate), lse = m + log l. exp is the vectorised one of VectorExp.h.
 //
-// f32 without an explicit mask (the common case) runs the same steps on the
-// kernel's own AVX-512 micro-kernels instead (LaneTiles.h), where the CPU
-// has AVX-512F: a task's rows are taken 64 at a time and held in the lanes
-// of four vectors, so K and V are read in place (dnnl_sgemm repacks them on
-// every tile call), the band of causal / window tiles is two integer
-// compares in the scores' epilogue, and the softmax is per-lane vector code.
-// The scale is folded into the packed Q^T (scale * q rounded once), so the
-// scores may differ from the GEMM path's scale * (q . k) in the last bit.
+// Without an explicit mask, probs or top-k (the common case) the same steps
+// run on the kernel's own AVX-512 micro-kernels instead (LaneTiles.h), where
+// the CPU has AVX-512F and BW: a task's rows are taken 64 at a time and held
+// in the lanes of four vectors, so K and V are read in place (dnnl_sgemm
+// repacks them on every tile call), the band of causal / window tiles is two
+// integer compares in the scores' epilogue, and the softmax is per-lane
+// vector code. f32: the scale is folded into the packed Q^T (scale * q
+// rounded once), so the scores may differ from the GEMM path's
+// scale * (q . k) in the last bit. bf16 (CPUs with AVX512_BF16, even D, key
+// tiles starting at even keys; else oneDNN's bf16 matmuls): vdpbf16ps on
+// pairs of head dims (scores) and of keys (P V, with V packed into key pairs
+// once per head and run, B * Hkv * ceil(Lk / 2) * Dv words), f32 softmax
+// with the weights' exp of VectorExpAvx512.h (relative error 7.5e-5, below
+// the bf16 rounding of P that follows).
 // Per-worker scratch (a thread buffer from OneDnn.h) depends only on
 // q_block, k_block (each capped at Lq and Lk) and Dv: it does not grow with
 // Lk.
@@ -441,10 +448,15 @@ struct Config {
   /// Materialising path: rows per chunk.
   int64_t rowChunk = 1;
   /// The flash path runs on the lane-major micro-kernels of LaneTiles.h
-  /// (f32 GEMMs, no explicit mask, AVX-512) instead of oneDNN GEMMs.
+  /// instead of oneDNN GEMMs ...
   bool laneTiles = false;
+  /// ... their bf16 variant (q, k, v bf16, not widened).
+  bool laneBf16 = false;
   bool materialise() const { return topk || returnProbs; }
 };
+
+/// Whether the products read bf16 operands (else f32, possibly widened).
+bool bf16Products(const Config &cfg) { return cfg.bf16 && !cfg.widenBf16; }
 
 [[noreturn]] void invalid(const KernelSignature &sig, const std::string &msg) {
   fail(HEED_ERROR_INVALID_ARGUMENT, sig.kernel + ": " + msg);
@@ -632,29 +644,6 @@ Config readConfig(const KernelSignature &sig) {
       (!attrs.has("q_block") || !attrs.has("k_block")))
     invalid(sig, "structure 3 (blocks) needs the q_block and k_block "
                  "attributes");
-  cfg.widenBf16 = cfg.bf16 && (sig.attrs.getFlag("bf16_via_f32", 0) == 1 ||
-                               !Bf16Gemm::available());
-  // Native bf16 GEMMs pay a fixed cost per call: taller query tiles (the key
-  // tile still chosen for kDefaultQBlock rows).
-  int64_t defaultQBlock =
-      cfg.bf16 && !cfg.widenBf16 ? kDefaultQBlockBf16 : kDefaultQBlock;
-  int64_t qBlock = attrs.getInt(
-      "q_block", std::max<int64_t>(1, std::min(cfg.Lq, defaultQBlock)));
-  if (qBlock < 1)
-    invalid(sig, "q_block must be positive, got " + std::to_string(qBlock));
-  int64_t kBlock = attrs.getInt(
-      "k_block",
-      std::max<int64_t>(
-          1, std::min(cfg.Lk, defaultKeyBlock(kDefaultQBlock, cfg.D, cfg.Dv))));
-  if (kBlock < 1)
-    invalid(sig, "k_block must be positive, got " + std::to_string(kBlock));
-  cfg.qBlock = qBlock;
-  cfg.kBlock = kBlock;
-  cfg.qTiles = ceilDiv(cfg.Lq, qBlock);
-  cfg.kTiles = ceilDiv(cfg.Lk, kBlock);
-  if (cfg.structure == Blocks)
-    readBlockVisit(sig, cfg);
-
   double ratio = attrs.getFloat("topk_ratio", 0.0);
   if (!(ratio >= 0.0 && ratio <= 1.0))
     invalid(sig, "topk_ratio must be in [0, 1] (0: off), got " +
@@ -665,17 +654,49 @@ Config readConfig(const KernelSignature &sig) {
     int64_t keep = (int64_t)std::ceil(ratio * (double)cfg.Lk);
     cfg.keep = std::min(std::max(keep, (int64_t)0), cfg.Lk);
   }
+
+  int64_t kBlock = attrs.getInt(
+      "k_block",
+      std::max<int64_t>(
+          1, std::min(cfg.Lk, defaultKeyBlock(kDefaultQBlock, cfg.D, cfg.Dv))));
+  if (kBlock < 1)
+    invalid(sig, "k_block must be positive, got " + std::to_string(kBlock));
+
+  // Which products run where. The micro-kernels (LaneTiles.h) take the flash
+  // path (no explicit mask, probs or top-k) where the CPU has them; bf16 ones
+  // also need an even D and key tiles that start at even keys.
+  // microkernels = 0 keeps oneDNN's GEMMs (tests and benchmarks compare).
+  bool micro = attrs.getFlag("microkernels", 1) == 1 && !cfg.hasMask &&
+               !cfg.materialise() &&
+               cfg.Lk < std::numeric_limits<int32_t>::max();
+  bool viaF32 = attrs.getFlag("bf16_via_f32", 0) == 1;
+  cfg.laneBf16 = micro && cfg.bf16 && !viaF32 && cfg.D % 2 == 0 &&
+                 (kBlock % 2 == 0 || kBlock >= cfg.Lk) &&
+                 lanetiles::bf16LaneTilesAvailable();
+  cfg.widenBf16 =
+      cfg.bf16 && !cfg.laneBf16 && (viaF32 || !Bf16Gemm::available());
+  cfg.laneTiles = cfg.laneBf16 || (micro && (!cfg.bf16 || cfg.widenBf16) &&
+                                   lanetiles::laneTilesAvailable());
+
+  // oneDNN's bf16 GEMMs pay a fixed cost per call: taller query tiles (the
+  // key tile still chosen for kDefaultQBlock rows).
+  int64_t defaultQBlock =
+      bf16Products(cfg) && !cfg.laneTiles ? kDefaultQBlockBf16 : kDefaultQBlock;
+  int64_t qBlock = attrs.getInt(
+      "q_block", std::max<int64_t>(1, std::min(cfg.Lq, defaultQBlock)));
+  if (qBlock < 1)
+    invalid(sig, "q_block must be positive, got " + std::to_string(qBlock));
+  cfg.qBlock = qBlock;
+  cfg.kBlock = kBlock;
+  cfg.qTiles = ceilDiv(cfg.Lq, qBlock);
+  cfg.kTiles = ceilDiv(cfg.Lk, kBlock);
+  if (cfg.structure == Blocks)
+    readBlockVisit(sig, cfg);
+
   cfg.tileRows = std::max<int64_t>(1, std::min(cfg.qBlock, cfg.Lq));
   cfg.tileCols = std::max<int64_t>(1, std::min(cfg.kBlock, cfg.Lk));
   cfg.rowChunk = std::clamp<int64_t>(
       kRowChunkBytes / (4 * std::max<int64_t>(cfg.Lk, 1)), 1, cfg.tileRows);
-  // The micro-kernels cover the f32 flash path (also bf16 widened to f32);
-  // an explicit mask, probs and top-k keep the GEMM path, and so does
-  // microkernels = 0 (tests and benchmarks compare the two).
-  cfg.laneTiles = sig.attrs.getFlag("microkernels", 1) == 1 &&
-                  !(cfg.bf16 && !cfg.widenBf16) && !cfg.hasMask &&
-                  !cfg.materialise() && lanetiles::laneTilesAvailable() &&
-                  cfg.Lk < std::numeric_limits<int32_t>::max();
   return cfg;
 }
 
@@ -694,7 +715,8 @@ struct Box {
 struct Head {
   int64_t b = 0, h = 0;
   const void *q = nullptr, *k = nullptr, *v = nullptr; ///< row 0 of the head
-  const char *mask = nullptr; ///< element (b, h, 0, 0), strides in cfg
+  const uint32_t *vPairs = nullptr; ///< bf16 micro-kernels: V's key pairs
+  const char *mask = nullptr;       ///< element (b, h, 0, 0), strides in cfg
   const void *gate = nullptr;
   void *out = nullptr, *probs = nullptr;
   float *lse = nullptr;
@@ -740,18 +762,22 @@ struct Scratch {
 /// The per-worker scratch buffer of the micro-kernel path (LaneTiles.h):
 /// lane-major tiles of kLaneRows query rows.
 struct LaneScratch {
-  float *qt = nullptr; ///< scaled Q^T: D x 64
-  float *st = nullptr; ///< scores / P^T: cols x 64
-  float *ot = nullptr; ///< accumulator O^T: Dv x 64
-  float *o = nullptr;  ///< the accumulator row-major: 64 x Dv
+  void *qt = nullptr;     ///< Q^T: D x 64 f32 (scaled), or D/2 x 64 bf16 pairs
+  float *st = nullptr;    ///< scores (f32: then P): (cols + 2) x 64
+  uint32_t *pt = nullptr; ///< bf16: P as pairs of keys: (cols / 2 + 2) x 64
+  float *ot = nullptr;    ///< accumulator O^T: Dv x 64
+  float *o = nullptr;     ///< the accumulator row-major: 64 x Dv
   float *m = nullptr, *l = nullptr, *alpha = nullptr, *tileMax = nullptr;
   int32_t *lo = nullptr, *hi = nullptr; ///< causal/window keys per lane
 
-  size_t layout(char *base, int64_t d, int64_t cols, int64_t dv) {
+  /// \p cols: keys per tile; bf16 tiles may grow by one key at each end to
+  /// start and end at even keys.
+  size_t layout(char *base, int64_t d, int64_t cols, int64_t dv, bool bf16) {
     constexpr int64_t R = lanetiles::kLaneRows;
     Carver c{base};
     qt = c.take<float>(d * R);
-    st = c.take<float>(cols * R);
+    st = c.take<float>((cols + 2) * R);
+    pt = bf16 ? c.take<uint32_t>((cols / 2 + 2) * R) : nullptr;
     ot = c.take<float>(dv * R);
     o = c.take<float>(R * dv);
     m = c.take<float>(R);
@@ -767,8 +793,7 @@ struct LaneScratch {
 class AttentionKernel : public Kernel {
 public:
   explicit AttentionKernel(Config config) : cfg(std::move(config)) {
-    bool nativeBf16 = cfg.bf16 && !cfg.widenBf16;
-    if (nativeBf16) {
+    if (bf16Products(cfg) && !cfg.laneTiles) {
       qk = Bf16Gemm(/*transB=*/true, cfg.scale);
       pv = Bf16Gemm(/*transB=*/false, 1.0f);
     }
@@ -807,6 +832,21 @@ public:
       }
     }
 
+    // The bf16 micro-kernels read V as pairs of consecutive keys: packed
+    // once per key/value head.
+    std::vector<uint32_t> vPairs;
+    if (cfg.laneBf16) {
+      int64_t perHead = valuePairsPerHead();
+      vPairs.resize((size_t)(cfg.B * cfg.Hkv * perHead));
+      const uint16_t *v = static_cast<const uint16_t *>(ops.v);
+      parallelChunks(cfg.B * cfg.Hkv, 1, [&](int64_t b, int64_t e) {
+        for (int64_t head = b; head < e; ++head)
+          lanetiles::packValuePairs(v + head * cfg.Lk * cfg.Dv, cfg.Lk, cfg.Dv,
+                                    vPairs.data() + head * perHead);
+      });
+      ops.vPairs = vPairs.data();
+    }
+
     parallelChunks(cfg.B * cfg.Hq * cfg.qTiles, 1, [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t)
         runTask(t, ops);
@@ -819,6 +859,8 @@ public:
     if (cfg.widenBf16)
       bytes += 4 * (size_t)(cfg.B * cfg.Hq * cfg.Lq * cfg.D +
                             cfg.B * cfg.Hkv * cfg.Lk * (cfg.D + cfg.Dv));
+    if (cfg.laneBf16)
+      bytes += 4 * (size_t)(cfg.B * cfg.Hkv * valuePairsPerHead());
     return bytes;
   }
 
@@ -827,14 +869,18 @@ private:
     const void *q, *k, *v, *mask, *gate;
     void *out, *probs;
     float *lse;
+    const uint32_t *vPairs = nullptr; ///< bf16 micro-kernels: packed V
   };
+
+  /// Words of a key/value head's packed V (bf16 micro-kernels).
+  int64_t valuePairsPerHead() const { return (cfg.Lk + 1) / 2 * cfg.Dv; }
 
   /// Lays out a task's scratch from \p base (null: only measures); returns
   /// its size in bytes.
   size_t layoutScratch(char *base, Scratch &sc) const {
     if (cfg.laneTiles) {
       LaneScratch lane;
-      return lane.layout(base, cfg.D, cfg.tileCols, cfg.Dv);
+      return lane.layout(base, cfg.D, cfg.tileCols, cfg.Dv, cfg.laneBf16);
     }
     if (cfg.materialise())
       return sc.layout(base, cfg.rowChunk, std::max<int64_t>(cfg.Lk, 1), cfg.Dv,
@@ -843,7 +889,7 @@ private:
   }
 
   /// Whether the GEMMs read bf16 operands (else f32, possibly widened).
-  bool gemmBf16() const { return cfg.bf16 && !cfg.widenBf16; }
+  bool gemmBf16() const { return bf16Products(cfg); }
   size_t inBytes() const { return gemmBf16() ? 2 : 4; }
 
   //===--- Structure ------------------------------------------------------===//
@@ -1079,6 +1125,8 @@ private:
            (b * cfg.Hkv + hkv) * cfg.Lk * cfg.D * in;
     hd.v = static_cast<const char *>(ops.v) +
            (b * cfg.Hkv + hkv) * cfg.Lk * cfg.Dv * in;
+    if (ops.vPairs)
+      hd.vPairs = ops.vPairs + (b * cfg.Hkv + hkv) * valuePairsPerHead();
     if (ops.mask)
       hd.mask = static_cast<const char *>(ops.mask) +
                 (b * cfg.maskStrides[0] + h * cfg.maskStrides[1]) *
@@ -1099,7 +1147,7 @@ private:
     char *buffer = static_cast<char *>(threadScratch(kScratchSlot, scratch));
     if (cfg.laneTiles) {
       LaneScratch lane;
-      lane.layout(buffer, cfg.D, cfg.tileCols, cfg.Dv);
+      lane.layout(buffer, cfg.D, cfg.tileCols, cfg.Dv, cfg.laneBf16);
       for (int64_t c0 = r0; c0 < r1; c0 += lanetiles::kLaneRows)
         laneRows(hd, qt, c0, std::min(r1, c0 + lanetiles::kLaneRows), lane);
       return;
@@ -1145,10 +1193,15 @@ private:
                 const LaneScratch &sc) const {
     using namespace lanetiles;
     int64_t rows = r1 - r0, D = cfg.D, dv = cfg.Dv;
-    const float *q = static_cast<const float *>(hd.q);
-    const float *k = static_cast<const float *>(hd.k);
-    const float *v = static_cast<const float *>(hd.v);
-    packQueries(q + r0 * D, rows, D, cfg.scale, sc.qt);
+    const bool bf16 = cfg.laneBf16;
+    float *qtF32 = static_cast<float *>(sc.qt);
+    uint32_t *qtPairs = static_cast<uint32_t *>(sc.qt);
+    if (bf16)
+      packQueryPairs(static_cast<const uint16_t *>(hd.q) + r0 * D, rows, D,
+                     qtPairs);
+    else
+      packQueries(static_cast<const float *>(hd.q) + r0 * D, rows, D, cfg.scale,
+                  qtF32);
     std::fill(sc.ot, sc.ot + dv * kLaneRows, 0.0f);
     std::fill(sc.m, sc.m + kLaneRows, kNegInf);
     std::fill(sc.l, sc.l + kLaneRows, 0.0f);
@@ -1173,13 +1226,33 @@ private:
       // The vectors of lanes that hold the box's rows.
       int64_t first = (box.ra - r0) / kLanes;
       int64_t vecs = ceilDiv(box.rb - r0, kLanes) - first;
-      int64_t lane = first * kLanes, n = box.cb - box.ca;
-      scoreTile(sc.qt + lane, vecs, D, k + box.ca * D, n, box.ca,
-                band ? sc.lo + lane : nullptr, band ? sc.hi + lane : nullptr,
+      int64_t lane = first * kLanes, ca = box.ca, cb = box.cb;
+      const int32_t *lo = band ? sc.lo + lane : nullptr;
+      const int32_t *hi = band ? sc.hi + lane : nullptr;
+      if (bf16) {
+        // Whole key pairs: a band tile may start or end one key early or
+        // late (the band hides it); dense and block tiles start at even
+        // keys (readConfig) and end at an even key or Lk.
+        ca -= ca % 2;
+        cb = std::min(cfg.Lk, cb + cb % 2);
+        int64_t n = cb - ca;
+        scoreTileBf16(qtPairs + lane, vecs, D,
+                      static_cast<const uint16_t *>(hd.k) + ca * D, n, ca,
+                      cfg.scale, lo, hi, sc.st + lane, sc.tileMax + lane);
+        softmaxTilePairs(sc.st + lane, n, vecs, sc.tileMax + lane, sc.m + lane,
+                         sc.l + lane, sc.alpha + lane, sc.pt + lane);
+        accumulateTileBf16(sc.pt + lane, n, vecs, hd.vPairs + ca / 2 * dv, dv,
+                           sc.alpha + lane, sc.ot + lane);
+        return;
+      }
+      int64_t n = cb - ca;
+      scoreTile(qtF32 + lane, vecs, D,
+                static_cast<const float *>(hd.k) + ca * D, n, ca, lo, hi,
                 sc.st + lane, sc.tileMax + lane);
       softmaxTile(sc.st + lane, n, vecs, sc.tileMax + lane, sc.m + lane,
                   sc.l + lane, sc.alpha + lane);
-      accumulateTile(sc.st + lane, n, vecs, v + box.ca * dv, dv,
+      accumulateTile(sc.st + lane, n, vecs,
+                     static_cast<const float *>(hd.v) + ca * dv, dv,
                      sc.alpha + lane, sc.ot + lane);
     });
     unpackRows(sc.ot, rows, dv, sc.o);

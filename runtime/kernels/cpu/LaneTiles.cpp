@@ -16,7 +16,18 @@
 
 namespace heed::rt::lanetiles {
 
-bool laneTilesAvailable() { return expPathAvailable(ExpPath::Avx512); }
+bool laneTilesAvailable() {
+#ifdef HEED_EXP_X86
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw");
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
 
 void unpackRows(const float *ot, int64_t rows, int64_t Dv, float *o) {
   for (int64_t i = 0; i < rows; ++i)
@@ -26,44 +37,94 @@ void unpackRows(const float *ot, int64_t rows, int64_t Dv, float *o) {
 
 #ifdef HEED_EXP_X86
 
+bool bf16LaneTilesAvailable() {
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return laneTilesAvailable() && __builtin_cpu_supports("avx512bf16");
+  }();
+  return yes;
+}
+
 namespace {
 
 /// Keys (scores) or value columns (P V) per register block.
 constexpr int kBlockCols = 6;
 
-#define HEED_AVX512 __attribute__((target("avx512f"), always_inline)) inline
+// Every AVX-512 function carries the same target: AVX-512F and BW (on every
+// AVX-512 CPU but the Xeon Phi; laneTilesAvailable() checks both) and
+// AVX512_BF16, whose instructions only the bf16 functions use (the compiler
+// never emits them by itself), so the f32 ones run on CPUs without it.
+#define HEED_TARGET __attribute__((target("avx512f,avx512bw,avx512bf16")))
+#define HEED_INLINE HEED_TARGET __attribute__((always_inline)) inline
 
-/// Scores of the kBlockCols-or-fewer keys at k (key index j) for V vectors of
-/// lanes; see scoreTile.
-template <int V, int NR, bool Band>
-HEED_AVX512 void scoreKeys(const float *qt, int64_t D, const float *k,
-                           int32_t j, const __m512i *lo, const __m512i *hi,
-                           float *st, __m512 *mx) {
+/// The multiply-accumulate step of the f32 micro-kernels: one element of the
+/// reduction per word, lanes of f32.
+struct F32Step {
+  using Word = float;
+  static constexpr int kPerWord = 1;
+  static HEED_INLINE __m512 load(const Word *p) { return _mm512_loadu_ps(p); }
+  static HEED_INLINE __m512 broadcast(const Word *p) {
+    return _mm512_set1_ps(*p);
+  }
+  static HEED_INLINE __m512 madd(__m512 acc, __m512 a, __m512 b) {
+    return _mm512_fmadd_ps(a, b, acc);
+  }
+};
+
+/// ... of the bf16 ones: two bf16 of the reduction per 32-bit word (lower
+/// half first), lanes of f32 sums (vdpbf16ps: acc += a.lo * b.lo + a.hi *
+/// b.hi per lane, products exact in f32).
+struct Bf16Step {
+  using Word = uint32_t;
+  static constexpr int kPerWord = 2;
+  static HEED_INLINE __m512 load(const Word *p) {
+    return _mm512_castsi512_ps(_mm512_loadu_si512(p));
+  }
+  static HEED_INLINE __m512 broadcast(const Word *p) {
+    return _mm512_castsi512_ps(_mm512_set1_epi32((int)*p));
+  }
+  static HEED_INLINE __m512 madd(__m512 acc, __m512 a, __m512 b) {
+    return _mm512_dpbf16_ps(acc, (__m512bh)_mm512_castps_si512(a),
+                            (__m512bh)_mm512_castps_si512(b));
+  }
+};
+
+const float kNegInf = -std::numeric_limits<float>::infinity();
+
+/// Scores of the NR (<= kBlockCols) keys at k (rows of `words` words; key
+/// index j) for V vectors of lanes; see scoreTile.
+template <typename Step, int V, int NR, bool Band>
+HEED_INLINE void scoreKeys(const typename Step::Word *qt, int64_t words,
+                           const typename Step::Word *k, int32_t j, float scale,
+                           const __m512i *lo, const __m512i *hi, float *st,
+                           __m512 *mx) {
   __m512 acc[NR][V];
 #pragma GCC unroll 8
   for (int c = 0; c < NR; ++c)
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v)
       acc[c][v] = _mm512_setzero_ps();
-  for (int64_t d = 0; d < D; ++d) {
+  for (int64_t w = 0; w < words; ++w) {
     __m512 q[V];
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v)
-      q[v] = _mm512_loadu_ps(qt + d * kLaneRows + kLanes * v);
+      q[v] = Step::load(qt + w * kLaneRows + kLanes * v);
 #pragma GCC unroll 8
     for (int c = 0; c < NR; ++c) {
-      __m512 b = _mm512_set1_ps(k[c * D + d]);
+      __m512 b = Step::broadcast(k + c * words + w);
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v)
-        acc[c][v] = _mm512_fmadd_ps(q[v], b, acc[c][v]);
+        acc[c][v] = Step::madd(acc[c][v], q[v], b);
     }
   }
-  const __m512 negInf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+  const __m512 scaleV = _mm512_set1_ps(scale), negInf = _mm512_set1_ps(kNegInf);
 #pragma GCC unroll 8
   for (int c = 0; c < NR; ++c) {
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
       __m512 s = acc[c][v];
+      if (scale != 1.0f)
+        s = _mm512_mul_ps(s, scaleV);
       if constexpr (Band) {
         __m512i key = _mm512_set1_epi32(j + c);
         __mmask16 visible = _mm512_cmple_epi32_mask(lo[v], key) &
@@ -76,42 +137,45 @@ HEED_AVX512 void scoreKeys(const float *qt, int64_t D, const float *k,
   }
 }
 
-template <int V, bool Band>
-__attribute__((target("avx512f"))) void
-scoreTileV(const float *qt, int64_t D, const float *k, int64_t n, int64_t j0,
-           const int32_t *lo, const int32_t *hi, float *st, float *tileMax) {
+template <typename Step, int V, bool Band>
+HEED_TARGET void scoreTileV(const typename Step::Word *qt, int64_t D,
+                            const typename Step::Word *k, int64_t n, int64_t j0,
+                            float scale, const int32_t *lo, const int32_t *hi,
+                            float *st, float *tileMax) {
   __m512 mx[V];
   __m512i loV[V], hiV[V];
 #pragma GCC unroll 4
   for (int v = 0; v < V; ++v) {
-    mx[v] = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+    mx[v] = _mm512_set1_ps(kNegInf);
     if constexpr (Band) {
       loV[v] = _mm512_loadu_si512(lo + kLanes * v);
       hiV[v] = _mm512_loadu_si512(hi + kLanes * v);
     }
   }
+  const int64_t words = D / Step::kPerWord;
   int64_t j = 0;
   for (; j + kBlockCols <= n; j += kBlockCols)
-    scoreKeys<V, kBlockCols, Band>(qt, D, k + j * D, (int32_t)(j0 + j), loV,
-                                   hiV, st + j * kLaneRows, mx);
-  const float *kj = k + j * D;
+    scoreKeys<Step, V, kBlockCols, Band>(qt, words, k + j * words,
+                                         (int32_t)(j0 + j), scale, loV, hiV,
+                                         st + j * kLaneRows, mx);
+  const typename Step::Word *kj = k + j * words;
   int32_t key = (int32_t)(j0 + j);
   float *sj = st + j * kLaneRows;
   switch (n - j) {
   case 1:
-    scoreKeys<V, 1, Band>(qt, D, kj, key, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 1, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
     break;
   case 2:
-    scoreKeys<V, 2, Band>(qt, D, kj, key, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 2, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
     break;
   case 3:
-    scoreKeys<V, 3, Band>(qt, D, kj, key, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 3, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
     break;
   case 4:
-    scoreKeys<V, 4, Band>(qt, D, kj, key, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 4, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
     break;
   case 5:
-    scoreKeys<V, 5, Band>(qt, D, kj, key, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 5, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
     break;
   default:
     break;
@@ -121,11 +185,12 @@ scoreTileV(const float *qt, int64_t D, const float *k, int64_t n, int64_t j0,
     _mm512_storeu_ps(tileMax + kLanes * v, mx[v]);
 }
 
-template <int V>
-__attribute__((target("avx512f"))) void
-softmaxTileV(float *st, int64_t n, const float *tileMax, float *m, float *l,
-             float *alpha) {
-  const __m512 negInf = _mm512_set1_ps(-std::numeric_limits<float>::infinity());
+/// softmaxTile; with Pairs, P goes to pt as bf16 pairs of consecutive keys
+/// (see softmaxTilePairs) instead of back into st.
+template <int V, bool Pairs>
+HEED_TARGET void softmaxTileV(float *st, int64_t n, const float *tileMax,
+                              float *m, float *l, float *alpha, uint32_t *pt) {
+  const __m512 negInf = _mm512_set1_ps(kNegInf);
   __m512 shift[V], sum[V], a[V];
 #pragma GCC unroll 4
   for (int v = 0; v < V; ++v) {
@@ -139,14 +204,40 @@ softmaxTileV(float *st, int64_t n, const float *tileMax, float *m, float *l,
     _mm512_storeu_ps(m + kLanes * v, mNew);
     sum[v] = _mm512_setzero_ps();
   }
-  for (int64_t j = 0; j < n; ++j) {
-    float *row = st + j * kLaneRows;
+  if constexpr (Pairs) {
+    // Word i of a pair vector = (P[key 2t][lane i], P[key 2t + 1][lane i]):
+    // vcvtne2ps2bf16 gives [key 2t lanes 0-15, key 2t + 1 lanes 0-15] as 16
+    // bit values, vpermw interleaves them.
+    const __m512i interleave = _mm512_set_epi16(
+        31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
+        6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    for (int64_t j = 0; j < n; j += 2) {
+      const float *row = st + j * kLaneRows;
+      uint32_t *pair = pt + (j / 2) * kLaneRows;
 #pragma GCC unroll 4
-    for (int v = 0; v < V; ++v) {
-      __m512 p =
-          exp16(_mm512_sub_ps(_mm512_loadu_ps(row + kLanes * v), shift[v]));
-      _mm512_storeu_ps(row + kLanes * v, p);
-      sum[v] = _mm512_add_ps(sum[v], p);
+      for (int v = 0; v < V; ++v) {
+        __m512 p0 = expWeights16(
+            _mm512_sub_ps(_mm512_loadu_ps(row + kLanes * v), shift[v]));
+        __m512 p1 = _mm512_setzero_ps(); // past an odd n: key weight 0
+        if (j + 1 < n)
+          p1 = expWeights16(_mm512_sub_ps(
+              _mm512_loadu_ps(row + kLaneRows + kLanes * v), shift[v]));
+        sum[v] = _mm512_add_ps(sum[v], _mm512_add_ps(p0, p1));
+        __m512i halves = (__m512i)_mm512_cvtne2ps_pbh(p1, p0);
+        _mm512_storeu_si512(pair + kLanes * v,
+                            _mm512_permutexvar_epi16(interleave, halves));
+      }
+    }
+  } else {
+    for (int64_t j = 0; j < n; ++j) {
+      float *row = st + j * kLaneRows;
+#pragma GCC unroll 4
+      for (int v = 0; v < V; ++v) {
+        __m512 p =
+            exp16(_mm512_sub_ps(_mm512_loadu_ps(row + kLanes * v), shift[v]));
+        _mm512_storeu_ps(row + kLanes * v, p);
+        sum[v] = _mm512_add_ps(sum[v], p);
+      }
     }
   }
 #pragma GCC unroll 4
@@ -156,10 +247,12 @@ softmaxTileV(float *st, int64_t n, const float *tileMax, float *m, float *l,
         _mm512_fmadd_ps(_mm512_loadu_ps(l + kLanes * v), a[v], sum[v]));
 }
 
-/// P V for the NE-or-fewer value columns at v (column e of ot at ot).
-template <int V, int NE>
-HEED_AVX512 void accumulateCols(const float *st, int64_t n, const float *v,
-                                int64_t Dv, const __m512 *alpha, float *ot) {
+/// P V for the NE (<= kBlockCols) value columns at v (rows of ldv words; ot
+/// at the first of them), over `steps` words of the reduction.
+template <typename Step, int V, int NE>
+HEED_INLINE void accumulateCols(const typename Step::Word *pt, int64_t steps,
+                                const typename Step::Word *v, int64_t ldv,
+                                const __m512 *alpha, float *ot) {
   __m512 acc[NE][V];
 #pragma GCC unroll 8
   for (int c = 0; c < NE; ++c)
@@ -167,17 +260,17 @@ HEED_AVX512 void accumulateCols(const float *st, int64_t n, const float *v,
     for (int x = 0; x < V; ++x)
       acc[c][x] = _mm512_mul_ps(
           _mm512_loadu_ps(ot + c * kLaneRows + kLanes * x), alpha[x]);
-  for (int64_t j = 0; j < n; ++j) {
+  for (int64_t s = 0; s < steps; ++s) {
     __m512 p[V];
 #pragma GCC unroll 4
     for (int x = 0; x < V; ++x)
-      p[x] = _mm512_loadu_ps(st + j * kLaneRows + kLanes * x);
+      p[x] = Step::load(pt + s * kLaneRows + kLanes * x);
 #pragma GCC unroll 8
     for (int c = 0; c < NE; ++c) {
-      __m512 b = _mm512_set1_ps(v[j * Dv + c]);
+      __m512 b = Step::broadcast(v + s * ldv + c);
 #pragma GCC unroll 4
       for (int x = 0; x < V; ++x)
-        acc[c][x] = _mm512_fmadd_ps(p[x], b, acc[c][x]);
+        acc[c][x] = Step::madd(acc[c][x], p[x], b);
     }
   }
 #pragma GCC unroll 8
@@ -187,43 +280,42 @@ HEED_AVX512 void accumulateCols(const float *st, int64_t n, const float *v,
       _mm512_storeu_ps(ot + c * kLaneRows + kLanes * x, acc[c][x]);
 }
 
-template <int V>
-__attribute__((target("avx512f"))) void
-accumulateTileV(const float *st, int64_t n, const float *v, int64_t Dv,
-                const float *alpha, float *ot) {
+template <typename Step, int V>
+HEED_TARGET void accumulateTileV(const typename Step::Word *pt, int64_t steps,
+                                 const typename Step::Word *v, int64_t Dv,
+                                 const float *alpha, float *ot) {
   __m512 a[V];
 #pragma GCC unroll 4
   for (int x = 0; x < V; ++x)
     a[x] = _mm512_loadu_ps(alpha + kLanes * x);
   int64_t e = 0;
   for (; e + kBlockCols <= Dv; e += kBlockCols)
-    accumulateCols<V, kBlockCols>(st, n, v + e, Dv, a, ot + e * kLaneRows);
-  const float *ve = v + e;
+    accumulateCols<Step, V, kBlockCols>(pt, steps, v + e, Dv, a,
+                                        ot + e * kLaneRows);
+  const typename Step::Word *ve = v + e;
   float *oe = ot + e * kLaneRows;
   switch (Dv - e) {
   case 1:
-    accumulateCols<V, 1>(st, n, ve, Dv, a, oe);
+    accumulateCols<Step, V, 1>(pt, steps, ve, Dv, a, oe);
     break;
   case 2:
-    accumulateCols<V, 2>(st, n, ve, Dv, a, oe);
+    accumulateCols<Step, V, 2>(pt, steps, ve, Dv, a, oe);
     break;
   case 3:
-    accumulateCols<V, 3>(st, n, ve, Dv, a, oe);
+    accumulateCols<Step, V, 3>(pt, steps, ve, Dv, a, oe);
     break;
   case 4:
-    accumulateCols<V, 4>(st, n, ve, Dv, a, oe);
+    accumulateCols<Step, V, 4>(pt, steps, ve, Dv, a, oe);
     break;
   case 5:
-    accumulateCols<V, 5>(st, n, ve, Dv, a, oe);
+    accumulateCols<Step, V, 5>(pt, steps, ve, Dv, a, oe);
     break;
   default:
     break;
   }
 }
 
-#undef HEED_AVX512
-
-/// Expands to a switch that runs CALL with V = vecs (1..4).
+/// Expands to a switch that runs the statement with V = vecs (1..4).
 #define HEED_WITH_VECS(vecs, ...)                                              \
   switch (vecs) {                                                              \
   case 1: {                                                                    \
@@ -248,6 +340,20 @@ accumulateTileV(const float *st, int64_t n, const float *v, int64_t Dv,
   }                                                                            \
   }
 
+template <typename Step>
+void scoreTileWith(const typename Step::Word *qt, int64_t vecs, int64_t D,
+                   const typename Step::Word *k, int64_t n, int64_t j0,
+                   float scale, const int32_t *lo, const int32_t *hi, float *st,
+                   float *tileMax) {
+  if (lo) {
+    HEED_WITH_VECS(vecs, scoreTileV<Step, V, true>(qt, D, k, n, j0, scale, lo,
+                                                   hi, st, tileMax));
+  } else {
+    HEED_WITH_VECS(vecs, scoreTileV<Step, V, false>(qt, D, k, n, j0, scale, lo,
+                                                    hi, st, tileMax));
+  }
+}
+
 } // namespace
 
 void packQueries(const float *q, int64_t rows, int64_t D, float scale,
@@ -260,39 +366,84 @@ void packQueries(const float *q, int64_t rows, int64_t D, float scale,
   }
 }
 
+void packQueryPairs(const uint16_t *q, int64_t rows, int64_t D, uint32_t *qt) {
+  for (int64_t w = 0; w < D / 2; ++w) {
+    uint32_t *col = qt + w * kLaneRows;
+    for (int64_t i = 0; i < rows; ++i)
+      std::memcpy(&col[i], q + i * D + 2 * w, 4);
+    std::memset(col + rows, 0, sizeof(uint32_t) * (kLaneRows - rows));
+  }
+}
+
+void packValuePairs(const uint16_t *v, int64_t Lk, int64_t Dv, uint32_t *vp) {
+  for (int64_t t = 0; t < (Lk + 1) / 2; ++t) {
+    const uint16_t *even = v + 2 * t * Dv;
+    const uint16_t *odd = 2 * t + 1 < Lk ? even + Dv : nullptr;
+    for (int64_t e = 0; e < Dv; ++e)
+      vp[t * Dv + e] = (uint32_t)even[e] | (odd ? (uint32_t)odd[e] << 16 : 0u);
+  }
+}
+
 void scoreTile(const float *qt, int64_t vecs, int64_t D, const float *k,
                int64_t n, int64_t j0, const int32_t *lo, const int32_t *hi,
                float *st, float *tileMax) {
-  if (lo) {
-    HEED_WITH_VECS(vecs,
-                   scoreTileV<V, true>(qt, D, k, n, j0, lo, hi, st, tileMax));
-  } else {
-    HEED_WITH_VECS(vecs,
-                   scoreTileV<V, false>(qt, D, k, n, j0, lo, hi, st, tileMax));
-  }
+  scoreTileWith<F32Step>(qt, vecs, D, k, n, j0, 1.0f, lo, hi, st, tileMax);
+}
+
+void scoreTileBf16(const uint32_t *qt, int64_t vecs, int64_t D,
+                   const uint16_t *k, int64_t n, int64_t j0, float scale,
+                   const int32_t *lo, const int32_t *hi, float *st,
+                   float *tileMax) {
+  scoreTileWith<Bf16Step>(qt, vecs, D, reinterpret_cast<const uint32_t *>(k), n,
+                          j0, scale, lo, hi, st, tileMax);
 }
 
 void softmaxTile(float *st, int64_t n, int64_t vecs, const float *tileMax,
                  float *m, float *l, float *alpha) {
-  HEED_WITH_VECS(vecs, softmaxTileV<V>(st, n, tileMax, m, l, alpha));
+  HEED_WITH_VECS(vecs,
+                 softmaxTileV<V, false>(st, n, tileMax, m, l, alpha, nullptr));
+}
+
+void softmaxTilePairs(float *st, int64_t n, int64_t vecs, const float *tileMax,
+                      float *m, float *l, float *alpha, uint32_t *pt) {
+  HEED_WITH_VECS(vecs, softmaxTileV<V, true>(st, n, tileMax, m, l, alpha, pt));
 }
 
 void accumulateTile(const float *st, int64_t n, int64_t vecs, const float *v,
                     int64_t Dv, const float *alpha, float *ot) {
-  HEED_WITH_VECS(vecs, accumulateTileV<V>(st, n, v, Dv, alpha, ot));
+  HEED_WITH_VECS(vecs, accumulateTileV<F32Step, V>(st, n, v, Dv, alpha, ot));
+}
+
+void accumulateTileBf16(const uint32_t *pt, int64_t n, int64_t vecs,
+                        const uint32_t *vp, int64_t Dv, const float *alpha,
+                        float *ot) {
+  HEED_WITH_VECS(
+      vecs, accumulateTileV<Bf16Step, V>(pt, (n + 1) / 2, vp, Dv, alpha, ot));
 }
 
 #undef HEED_WITH_VECS
+#undef HEED_INLINE
+#undef HEED_TARGET
 
-#else // !HEED_EXP_X86: never called (laneTilesAvailable() is false).
+#else // !HEED_EXP_X86: never called (the *Available() functions say no).
 
+bool bf16LaneTilesAvailable() { return false; }
 void packQueries(const float *, int64_t, int64_t, float, float *) {}
+void packQueryPairs(const uint16_t *, int64_t, int64_t, uint32_t *) {}
+void packValuePairs(const uint16_t *, int64_t, int64_t, uint32_t *) {}
 void scoreTile(const float *, int64_t, int64_t, const float *, int64_t, int64_t,
                const int32_t *, const int32_t *, float *, float *) {}
+void scoreTileBf16(const uint32_t *, int64_t, int64_t, const uint16_t *,
+                   int64_t, int64_t, float, const int32_t *, const int32_t *,
+                   float *, float *) {}
 void softmaxTile(float *, int64_t, int64_t, const float *, float *, float *,
                  float *) {}
+void softmaxTilePairs(float *, int64_t, int64_t, const float *, float *,
+                      float *, float *, uint32_t *) {}
 void accumulateTile(const float *, int64_t, int64_t, const float *, int64_t,
                     const float *, float *) {}
+void accumulateTileBf16(const uint32_t *, int64_t, int64_t, const uint32_t *,
+                        int64_t, const float *, float *) {}
 
 #endif // HEED_EXP_X86
 

@@ -1,4 +1,5 @@
-//===- LaneTiles.h - Lane-major f32 flash-attention micro-kernels -*- C++ -*-===//
+//===- LaneTiles.h - Lane-major f32 flash-attention micro-kernels -*- C++
+//-*-===//
 //
 // The f32 flash attention's own AVX-512 micro-kernels. A task's query rows
 // (at most kLaneRows = 64) live in the lanes of four 16-lane vectors: a
@@ -22,8 +23,17 @@
 // docs/performance.md for the measured difference).
 //
 // Register blocking: 4 vectors of query rows x 6 keys (scores) or 6 value
-// columns (P V) = 24 accumulators. All functions need AVX-512F
+// columns (P V) = 24 accumulators. All functions need AVX-512F and BW
 // (laneTilesAvailable()); callers fall back to their GEMM path otherwise.
+//
+// bf16 (q, k, v bf16, f32 accumulation and softmax): the same steps with
+// vdpbf16ps (AVX512_BF16, bf16LaneTilesAvailable()), which multiplies pairs
+// of bf16 along the reduction into f32 lanes. Q^T is packed as 32-bit words
+// holding (q[i][2w], q[i][2w+1]), K is read in place (two consecutive d of a
+// key are one word), P is written as pairs of consecutive keys (rounded to
+// bf16, nearest even), and V, whose pairs would be a column apart, is packed
+// once per head into pairs of consecutive keys (packValuePairs). D must be
+// even, and tiles must start at even keys.
 //
 // Every lane is computed by the same sequence of operations whatever the
 // other lanes hold, so a row's result does not depend on which task or
@@ -44,8 +54,11 @@ constexpr int64_t kLaneRows = 64;
 /// Lanes per vector: the granularity of \c vecs below.
 constexpr int64_t kLanes = 16;
 
-/// Whether this CPU runs the micro-kernels (AVX-512F).
+/// Whether this CPU runs the f32 micro-kernels (AVX-512F and BW).
 bool laneTilesAvailable();
+
+/// Whether it also runs the bf16 ones (AVX512_BF16).
+bool bf16LaneTilesAvailable();
 
 /// qt[d * kLaneRows + i] = scale * q[i * D + d] for the \p rows (<= 64)
 /// query rows of \p q, 0 for the lanes [rows, 64).
@@ -76,6 +89,33 @@ void softmaxTile(float *st, int64_t n, int64_t vecs, const float *tileMax,
 /// for lanes [0, 16 * vecs) and e in [0, Dv).
 void accumulateTile(const float *st, int64_t n, int64_t vecs, const float *v,
                     int64_t Dv, const float *alpha, float *ot);
+
+/// bf16: qt[w * kLaneRows + i] = the bf16 pair (q[i][2w], q[i][2w+1]) (lower
+/// half first) for w < D / 2 (D even), 0 for the lanes [rows, 64).
+void packQueryPairs(const uint16_t *q, int64_t rows, int64_t D, uint32_t *qt);
+
+/// bf16: vp[t * Dv + e] = the pair (v[2t][e], v[2t+1][e]) of the Lk rows of
+/// \p v, with 0 for the missing row 2t + 1 = Lk.
+void packValuePairs(const uint16_t *v, int64_t Lk, int64_t Dv, uint32_t *vp);
+
+/// bf16 scoreTile: st = scale * (the pairs of qt . the rows of \p k), f32.
+/// k is the first of the n keys (j0 even).
+void scoreTileBf16(const uint32_t *qt, int64_t vecs, int64_t D,
+                   const uint16_t *k, int64_t n, int64_t j0, float scale,
+                   const int32_t *lo, const int32_t *hi, float *st,
+                   float *tileMax);
+
+/// softmaxTile that writes P as bf16 pairs of consecutive keys,
+/// pt[t * kLaneRows + i] = (P[2t][i], P[2t+1][i]) (0 past n), instead of
+/// back into st; l sums the f32 values before rounding.
+void softmaxTilePairs(float *st, int64_t n, int64_t vecs, const float *tileMax,
+                      float *m, float *l, float *alpha, uint32_t *pt);
+
+/// bf16 accumulateTile: ot = alpha * ot + the pairs of pt (n keys) times the
+/// value pairs \p vp (of the tile's first key, which is even).
+void accumulateTileBf16(const uint32_t *pt, int64_t n, int64_t vecs,
+                        const uint32_t *vp, int64_t Dv, const float *alpha,
+                        float *ot);
 
 /// o[i * Dv + e] = ot[e * kLaneRows + i] for i < rows, e < Dv.
 void unpackRows(const float *ot, int64_t rows, int64_t Dv, float *o);

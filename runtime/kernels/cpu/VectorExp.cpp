@@ -280,6 +280,31 @@ void expInPlaceWith(ExpPath path, float *x, int64_t n) {
 
 float expScalar(float x) { return bestImpl().one(x); }
 
+#ifdef HEED_EXP_X86
+namespace {
+__attribute__((target("avx512f"))) void expWeightsAvx512(float *x, int64_t n) {
+  for (int64_t i = 0; i < n; i += 16) {
+    __mmask16 m =
+        n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
+    _mm512_mask_storeu_ps(x + i, m,
+                          expWeights16(_mm512_maskz_loadu_ps(m, x + i)));
+  }
+}
+} // namespace
+#endif
+
+bool expWeightsAvailable() { return expPathAvailable(ExpPath::Avx512); }
+
+void expWeightsInPlace(float *x, int64_t n) {
+#ifdef HEED_EXP_X86
+  if (expWeightsAvailable())
+    expWeightsAvx512(x, n);
+#else
+  (void)x;
+  (void)n;
+#endif
+}
+
 float expScaleShiftSum(float *x, int64_t n, float scale, float shift) {
   return bestImpl().sum(x, n, scale, shift);
 }

@@ -85,6 +85,14 @@ float expScaleShiftSum(float *x, int64_t n, float scale, float shift);
 float expScaleShiftSumWith(ExpPath path, float *x, int64_t n, float scale,
                            float shift);
 
+/// Whether expWeightsInPlace runs here (AVX-512F).
+bool expWeightsAvailable();
+
+/// x[i] = the softmax-weights exp of x[i] (VectorExpAvx512.h's expWeights16:
+/// for x <= 0, relative error below 1e-4, for weights rounded to bf16
+/// next), for tests. Needs expWeightsAvailable(); does nothing otherwise.
+void expWeightsInPlace(float *x, int64_t n);
+
 } // namespace heed::rt
 
 #endif // HEED_RUNTIME_KERNELS_VECTOREXP_H

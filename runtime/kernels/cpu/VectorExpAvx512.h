@@ -48,6 +48,16 @@ constexpr float kP4 = 0x1.555638p-5f;
 constexpr float kP5 = 0x1.1246dap-7f;
 constexpr float kP6 = 0x1.6c350cp-10f;
 
+/// The softmax-weights exp (expWeights16): exp(r) ~= kW0 + r (kW1 + r (kW2 +
+/// r kW3)) on [-ln2/2, ln2/2], minimax for the relative error (7.5e-5 with
+/// the coefficients rounded to f32), and ln 2 rounded to f32 for a one-step
+/// reduction.
+constexpr float kW0 = 0x1.fff692p-1f;
+constexpr float kW1 = 0x1.000ac2p+0f;
+constexpr float kW2 = 0x1.028a8cp-1f;
+constexpr float kW3 = 0x1.5349f4p-3f;
+constexpr float kLn2 = 0x1.62e43p-1f;
+
 } // namespace expconst
 
 #ifdef HEED_EXP_X86
@@ -78,6 +88,33 @@ exp16(__m512 x) {
   y = _mm512_mask_mov_ps(
       y, _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ),
       _mm512_set1_ps(std::numeric_limits<float>::infinity()));
+  return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
+}
+
+/// A cheaper exp for softmax weights that are rounded to bf16 next (2^-9
+/// relative): a degree-3 polynomial and a one-step range reduction, 13
+/// operations instead of exp16's 19. For x <= 0 (a score minus its row's
+/// max): max relative error 7.51e-5 on [-87.3, 0] (every f32, against double
+/// std::exp, test/unit/runtime/VectorExpTest.cpp); x < -87.3 and -inf give
+/// +0 exactly, NaN stays NaN. Positive x are not clamped (the caller never
+/// passes them).
+__attribute__((target("avx512f"), always_inline)) inline __m512
+expWeights16(__m512 x) {
+  using namespace expconst;
+  const __m512 lo = _mm512_set1_ps(kLo);
+  const __m512 shifter = _mm512_set1_ps(kShifter);
+  __m512 xc = _mm512_max_ps(x, lo);
+  __m512 t = _mm512_fmadd_ps(xc, _mm512_set1_ps(kLog2e), shifter);
+  __m512 n = _mm512_sub_ps(t, shifter);
+  __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kLn2), xc);
+  __m512 p = _mm512_set1_ps(kW3);
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kW2));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kW1));
+  p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(kW0));
+  __m512i e = _mm512_slli_epi32(_mm512_castps_si512(t), 23);
+  __m512 y = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(p), e));
+  y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ),
+                         _mm512_setzero_ps());
   return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 #endif // HEED_EXP_X86

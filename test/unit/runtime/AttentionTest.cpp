@@ -726,6 +726,58 @@ TEST(RuntimeAttentionTest, Bf16) {
   }
 }
 
+TEST(RuntimeAttentionTest, Bf16MicroKernels) {
+  // The bf16 micro-kernels work on pairs of keys and of head dims: odd Lk,
+  // band tiles that start or end at odd keys, value-column and key-pair
+  // remainders, block maps; odd D and odd key tiles take oneDNN's GEMMs
+  // (checked the same way). Each case also runs with microkernels = 0.
+  struct B16 {
+    int64_t Lq, Lk, D, Dv, structure, left, right, kBlock;
+  } cases[] = {
+      {1, 1, 2, 1, 0, 0, 0, 0},        {17, 7, 16, 5, 0, 0, 0, 0},
+      {64, 257, 64, 64, 0, 0, 0, 0},   {100, 257, 64, 64, 1, 0, 0, 0},
+      {257, 100, 80, 24, 1, 0, 0, 0},  {70, 301, 32, 7, 2, 13, 4, 0},
+      {65, 129, 16, 3, 2, 0, 0, 0},    {64, 300, 64, 64, 1, 0, 0, 60},
+      {64, 300, 64, 64, 0, 0, 0, 61},  {33, 65, 5, 9, 1, 0, 0, 0},
+      {40, 90, 64, 11, 2, 20, -3, 20},
+  };
+  uint64_t seed = 400;
+  for (const B16 &b : cases)
+    for (bool oneDnn : {false, true}) {
+      Case c;
+      c.in = c.out = DType::BF16;
+      c.Hq = 4;
+      c.Hkv = 2;
+      c.Lq = b.Lq;
+      c.Lk = b.Lk;
+      c.D = b.D;
+      c.Dv = b.Dv;
+      c.structure = b.structure;
+      c.left = b.left;
+      c.right = b.right;
+      if (b.kBlock)
+        c.kBlock = b.kBlock;
+      c.oneDnnGemms = oneDnn;
+      c.seed = seed++;
+      SCOPED_TRACE(oneDnn ? "oneDNN GEMMs" : "micro-kernels");
+      check(c, kBf16Tol);
+    }
+  // A block map over key tiles of 20 (even) and 21 keys (odd: oneDNN).
+  for (int64_t kb : {20, 21}) {
+    Case c;
+    c.in = DType::BF16;
+    c.out = DType::F32;
+    c.Lq = 48;
+    c.Lk = 61;
+    c.D = 32;
+    c.qBlock = 16;
+    c.kBlock = kb;
+    c.structure = 3;
+    c.visit = {{0, 2}, {1}, {}};
+    check(c, kBf16Tol);
+  }
+}
+
 TEST(RuntimeAttentionTest, DeterministicAcrossThreadCounts) {
   // Bitwise equal outputs for 1 and 3 threads: the flash path (causal, mask,
   // gate, lse) and the materialising path (top-k, probs).
@@ -749,23 +801,28 @@ TEST(RuntimeAttentionTest, DeterministicAcrossThreadCounts) {
   for (size_t i = 0; i < one.size(); ++i)
     EXPECT_EQ(one[i].data, three[i].data);
 
-  // The micro-kernel path (no mask): window, gate, lse, a q_block that is
-  // not a multiple of the 64 lane rows.
-  Case w = c;
-  w.mask = ref::Tensor();
-  w.structure = 2;
-  w.left = 300;
-  w.right = 7;
-  w.qBlock = 100;
-  w.kBlock = 128;
-  w.threads = 1;
-  auto wOne = w.run();
-  w.threads = 3;
-  auto wThree = w.run();
-  ASSERT_EQ(wOne.size(), 2u);
-  ASSERT_EQ(wThree.size(), 2u);
-  for (size_t i = 0; i < wOne.size(); ++i)
-    EXPECT_EQ(wOne[i].data, wThree[i].data);
+  // The micro-kernel paths (no mask), f32 and bf16: window, gate, lse, a
+  // q_block that is not a multiple of the 64 lane rows.
+  for (DType type : {DType::F32, DType::BF16}) {
+    Case w = c;
+    w.in = w.out = type;
+    w.q = w.k = w.v = ref::Tensor();
+    w.fill();
+    w.mask = ref::Tensor();
+    w.structure = 2;
+    w.left = 300;
+    w.right = 7;
+    w.qBlock = 100;
+    w.kBlock = 128;
+    w.threads = 1;
+    auto wOne = w.run();
+    w.threads = 3;
+    auto wThree = w.run();
+    ASSERT_EQ(wOne.size(), 2u);
+    ASSERT_EQ(wThree.size(), 2u);
+    for (size_t i = 0; i < wOne.size(); ++i)
+      EXPECT_EQ(wOne[i].data, wThree[i].data);
+  }
 
   Case t;
   t.Hq = 4;
