@@ -1227,14 +1227,22 @@ private:
       int64_t first = (box.ra - r0) / kLanes;
       int64_t vecs = ceilDiv(box.rb - r0, kLanes) - first;
       int64_t lane = first * kLanes, ca = box.ca, cb = box.cb;
-      const int32_t *lo = band ? sc.lo + lane : nullptr;
-      const int32_t *hi = band ? sc.hi + lane : nullptr;
       if (bf16) {
         // Whole key pairs: a band tile may start or end one key early or
         // late (the band hides it); dense and block tiles start at even
         // keys (readConfig) and end at an even key or Lk.
         ca -= ca % 2;
         cb = std::min(cfg.Lk, cb + cb % 2);
+      }
+      // The band's compares only where some lane of the computed rectangle
+      // must not see some key of it: a partial box, rows of the lanes
+      // outside the box's rows, or keys added for pairs.
+      int64_t laneEnd = std::min(r1, r0 + lane + vecs * kLanes);
+      bool masked = band && (box.partial || box.ra > r0 + lane ||
+                             box.rb < laneEnd || ca != box.ca || cb != box.cb);
+      const int32_t *lo = masked ? sc.lo + lane : nullptr;
+      const int32_t *hi = masked ? sc.hi + lane : nullptr;
+      if (bf16) {
         int64_t n = cb - ca;
         scoreTileBf16(qtPairs + lane, vecs, D,
                       static_cast<const uint16_t *>(hd.k) + ca * D, n, ca,
