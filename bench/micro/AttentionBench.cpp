@@ -440,8 +440,8 @@ BENCHMARK_CAPTURE(BM_Attention, bf16, Kind::DenseBf16)
 
 } // namespace
 
-/// The tile sweep behind attn-tile's cost model (docs/passes.md): one
-/// thread, L = 2048, dense and causal, every (q_block, k_block).
+/// The tile sweeps of docs/passes.md (attn-tile's cost model): one thread,
+/// L = 2048, every (q_block, k_block).
 void BM_AttentionTiles(benchmark::State &state, Kind kind) {
   const int64_t L = 2048, qb = state.range(0), kb = state.range(1);
   Bench bench;
@@ -462,5 +462,9 @@ void tileGrid(benchmark::internal::Benchmark *b) {
 }
 BENCHMARK_CAPTURE(BM_AttentionTiles, dense, Kind::Dense)->Apply(tileGrid);
 BENCHMARK_CAPTURE(BM_AttentionTiles, causal, Kind::Causal)->Apply(tileGrid);
+// The same grid on oneDNN's GEMMs (microkernels = 0): the path of masked
+// attention and of CPUs without AVX-512, which attn-tile's constants model.
+BENCHMARK_CAPTURE(BM_AttentionTiles, dense_onednn, Kind::DenseOneDnn)
+    ->Apply(tileGrid);
 
 BENCHMARK_MAIN();
