@@ -233,8 +233,8 @@ HEED_TARGET void softmaxTileV(float *st, int64_t n, const float *tileMax,
       float *row = st + j * kLaneRows;
 #pragma GCC unroll 4
       for (int v = 0; v < V; ++v) {
-        __m512 p =
-            exp16(_mm512_sub_ps(_mm512_loadu_ps(row + kLanes * v), shift[v]));
+        __m512 p = exp16</*Saturate=*/false>(
+            _mm512_sub_ps(_mm512_loadu_ps(row + kLanes * v), shift[v]));
         _mm512_storeu_ps(row + kLanes * v, p);
         sum[v] = _mm512_add_ps(sum[v], p);
       }

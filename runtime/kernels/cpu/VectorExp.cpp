@@ -282,12 +282,13 @@ float expScalar(float x) { return bestImpl().one(x); }
 
 #ifdef HEED_EXP_X86
 namespace {
-__attribute__((target("avx512f"))) void expWeightsAvx512(float *x, int64_t n) {
+/// x[i] = Fn(x[i]) for an AVX-512 exp variant Fn.
+template <__m512 (*Fn)(__m512)>
+__attribute__((target("avx512f"))) void applyAvx512(float *x, int64_t n) {
   for (int64_t i = 0; i < n; i += 16) {
     __mmask16 m =
         n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
-    _mm512_mask_storeu_ps(x + i, m,
-                          expWeights16(_mm512_maskz_loadu_ps(m, x + i)));
+    _mm512_mask_storeu_ps(x + i, m, Fn(_mm512_maskz_loadu_ps(m, x + i)));
   }
 }
 } // namespace
@@ -298,7 +299,17 @@ bool expWeightsAvailable() { return expPathAvailable(ExpPath::Avx512); }
 void expWeightsInPlace(float *x, int64_t n) {
 #ifdef HEED_EXP_X86
   if (expWeightsAvailable())
-    expWeightsAvx512(x, n);
+    applyAvx512<expWeights16>(x, n);
+#else
+  (void)x;
+  (void)n;
+#endif
+}
+
+void expUnsaturatedInPlace(float *x, int64_t n) {
+#ifdef HEED_EXP_X86
+  if (expWeightsAvailable())
+    applyAvx512<exp16<false>>(x, n);
 #else
   (void)x;
   (void)n;

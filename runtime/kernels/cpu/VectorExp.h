@@ -85,7 +85,12 @@ float expScaleShiftSum(float *x, int64_t n, float scale, float shift);
 float expScaleShiftSumWith(ExpPath path, float *x, int64_t n, float scale,
                            float shift);
 
-/// Whether expWeightsInPlace runs here (AVX-512F).
+/// x[i] = exp(x[i]) through the AVX-512 exp without the saturation to +inf
+/// that the flash attention micro-kernels use for x <= 0 (for tests: it must
+/// equal expInPlace there bit for bit). Needs expWeightsAvailable().
+void expUnsaturatedInPlace(float *x, int64_t n);
+
+/// Whether expWeightsInPlace and expUnsaturatedInPlace run here (AVX-512F).
 bool expWeightsAvailable();
 
 /// x[i] = the softmax-weights exp of x[i] (VectorExpAvx512.h's expWeights16:

@@ -61,15 +61,21 @@ constexpr float kLn2 = 0x1.62e43p-1f;
 } // namespace expconst
 
 #ifdef HEED_EXP_X86
-/// exp of 16 lanes, with the special values of VectorExp.h (bitwise equal to
-/// expInPlace on the AVX-512 path). Callers need target("avx512f").
+/// exp of 16 lanes. With Saturate, all the special values of VectorExp.h
+/// (bitwise equal to expInPlace on the AVX-512 path); without, x > 88.72
+/// is not clamped to +inf (three fewer operations), which is the same
+/// function for x <= 88.72, e.g. the x <= 0 of a softmax (a score minus its
+/// row's max). Callers need target("avx512f").
+template <bool Saturate = true>
 __attribute__((target("avx512f"), always_inline)) inline __m512
 exp16(__m512 x) {
   using namespace expconst;
   const __m512 lo = _mm512_set1_ps(kLo), hi = _mm512_set1_ps(kHi);
   const __m512 shifter = _mm512_set1_ps(kShifter);
   const __m512 one = _mm512_set1_ps(1.0f);
-  __m512 xc = _mm512_min_ps(_mm512_max_ps(x, lo), hi);
+  __m512 xc = _mm512_max_ps(x, lo);
+  if constexpr (Saturate)
+    xc = _mm512_min_ps(xc, hi);
   __m512 t = _mm512_fmadd_ps(xc, _mm512_set1_ps(kLog2e), shifter);
   __m512 n = _mm512_sub_ps(t, shifter);
   __m512 r = _mm512_fmadd_ps(n, _mm512_set1_ps(-kC1), xc);
@@ -85,9 +91,10 @@ exp16(__m512 x) {
   __m512 y = _mm512_castsi512_ps(_mm512_add_epi32(_mm512_castps_si512(p), e));
   y = _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, lo, _CMP_LT_OQ),
                          _mm512_setzero_ps());
-  y = _mm512_mask_mov_ps(
-      y, _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ),
-      _mm512_set1_ps(std::numeric_limits<float>::infinity()));
+  if constexpr (Saturate)
+    y = _mm512_mask_mov_ps(
+        y, _mm512_cmp_ps_mask(x, hi, _CMP_GT_OQ),
+        _mm512_set1_ps(std::numeric_limits<float>::infinity()));
   return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
 
