@@ -115,19 +115,9 @@
 //
 //===----------------------------------------------------------------------===//
 
-#if defined(__x86_64__)
-// GCC 12's AVX-512 intrinsics pass _mm512_undefined_ps() (a self-initialised
-// variable) as a pass-through operand, which -W(maybe-)uninitialized reports
-// at the header's lines: silence it for the header only (as VectorExp.cpp).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
-#endif
-
 #include "Broadcast.h"
 #include "Error.h"
+#include "Intrinsics.h"
 #include "LaneTiles.h"
 #include "OneDnn.h"
 #include "Parallel.h"

@@ -91,6 +91,30 @@ struct Bf16Step {
 
 const float kNegInf = -std::numeric_limits<float>::infinity();
 
+/// The register-blocked product of both micro-kernels:
+///   acc[c][x] += sum_{s < steps} a[s * kLaneRows + 16 x] *
+///                                b[s * stepStride + c * colStride]
+/// (lane vectors of a times numbers of b broadcast to every lane).
+template <typename Step, int V, int N>
+HEED_INLINE void multiplyAccumulate(__m512 (&acc)[N][V],
+                                    const typename Step::Word *a, int64_t steps,
+                                    const typename Step::Word *b,
+                                    int64_t stepStride, int64_t colStride) {
+  for (int64_t s = 0; s < steps; ++s) {
+    __m512 lanes[V];
+#pragma GCC unroll 4
+    for (int x = 0; x < V; ++x)
+      lanes[x] = Step::load(a + s * kLaneRows + kLanes * x);
+#pragma GCC unroll 8
+    for (int c = 0; c < N; ++c) {
+      __m512 number = Step::broadcast(b + s * stepStride + c * colStride);
+#pragma GCC unroll 4
+      for (int x = 0; x < V; ++x)
+        acc[c][x] = Step::madd(acc[c][x], lanes[x], number);
+    }
+  }
+}
+
 /// Scores of the NR (<= kBlockCols) keys at k (rows of `words` words; key
 /// index j) for V vectors of lanes; see scoreTile.
 template <typename Step, int V, int NR, bool Band>
@@ -104,19 +128,8 @@ HEED_INLINE void scoreKeys(const typename Step::Word *qt, int64_t words,
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v)
       acc[c][v] = _mm512_setzero_ps();
-  for (int64_t w = 0; w < words; ++w) {
-    __m512 q[V];
-#pragma GCC unroll 4
-    for (int v = 0; v < V; ++v)
-      q[v] = Step::load(qt + w * kLaneRows + kLanes * v);
-#pragma GCC unroll 8
-    for (int c = 0; c < NR; ++c) {
-      __m512 b = Step::broadcast(k + c * words + w);
-#pragma GCC unroll 4
-      for (int v = 0; v < V; ++v)
-        acc[c][v] = Step::madd(acc[c][v], q[v], b);
-    }
-  }
+  multiplyAccumulate<Step, V, NR>(acc, qt, words, k, /*stepStride=*/1,
+                                  /*colStride=*/words);
   const __m512 scaleV = _mm512_set1_ps(scale), negInf = _mm512_set1_ps(kNegInf);
 #pragma GCC unroll 8
   for (int c = 0; c < NR; ++c) {
@@ -260,19 +273,8 @@ HEED_INLINE void accumulateCols(const typename Step::Word *pt, int64_t steps,
     for (int x = 0; x < V; ++x)
       acc[c][x] = _mm512_mul_ps(
           _mm512_loadu_ps(ot + c * kLaneRows + kLanes * x), alpha[x]);
-  for (int64_t s = 0; s < steps; ++s) {
-    __m512 p[V];
-#pragma GCC unroll 4
-    for (int x = 0; x < V; ++x)
-      p[x] = Step::load(pt + s * kLaneRows + kLanes * x);
-#pragma GCC unroll 8
-    for (int c = 0; c < NE; ++c) {
-      __m512 b = Step::broadcast(v + s * ldv + c);
-#pragma GCC unroll 4
-      for (int x = 0; x < V; ++x)
-        acc[c][x] = Step::madd(acc[c][x], p[x], b);
-    }
-  }
+  multiplyAccumulate<Step, V, NE>(acc, pt, steps, v, /*stepStride=*/ldv,
+                                  /*colStride=*/1);
 #pragma GCC unroll 8
   for (int c = 0; c < NE; ++c)
 #pragma GCC unroll 4

@@ -13,17 +13,10 @@
 
 #include <limits>
 
-#if defined(__x86_64__) || defined(__i386__)
+#include "Intrinsics.h"
+
+#ifdef HEED_X86
 #define HEED_EXP_X86 1
-// GCC 12's AVX-512 intrinsics pass _mm512_undefined_ps() (a self-initialised
-// variable) as the pass-through operand, which -W(maybe-)uninitialized reports
-// at the header's lines wherever they are inlined; the warning is keyed to
-// those lines, so silence it for the header only.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#include <immintrin.h>
-#pragma GCC diagnostic pop
 #endif
 
 namespace heed::rt {

@@ -258,30 +258,28 @@ const Shape kGrid[] = {
     {64, 257, 128, 4, 1},   {257, 1, 64, 2, 1},  {65, 1000, 16, 1, 1},
 };
 
+/// A case of the grid's shape \p s with its own random data.
+Case gridCase(const Shape &s, uint64_t seed) {
+  Case c;
+  c.Lq = s.Lq;
+  c.Lk = s.Lk;
+  c.D = s.D;
+  c.Hq = s.Hq;
+  c.Hkv = s.Hkv;
+  c.seed = seed;
+  return c;
+}
+
 TEST(RuntimeAttentionTest, DenseGrid) {
-  for (const Shape &s : kGrid) {
-    Case c;
-    c.Lq = s.Lq;
-    c.Lk = s.Lk;
-    c.D = s.D;
-    c.Hq = s.Hq;
-    c.Hkv = s.Hkv;
-    c.seed = (uint64_t)(s.Lq * 7 + s.Lk);
-    check(c);
-  }
+  for (const Shape &s : kGrid)
+    check(gridCase(s, (uint64_t)(s.Lq * 7 + s.Lk)));
 }
 
 TEST(RuntimeAttentionTest, CausalGrid) {
   // Lq > Lk leaves the first Lq - Lk rows with no visible key (zeros).
   for (const Shape &s : kGrid) {
-    Case c;
-    c.Lq = s.Lq;
-    c.Lk = s.Lk;
-    c.D = s.D;
-    c.Hq = s.Hq;
-    c.Hkv = s.Hkv;
+    Case c = gridCase(s, (uint64_t)(s.Lq * 5 + s.Lk));
     c.structure = 1;
-    c.seed = (uint64_t)(s.Lq * 5 + s.Lk);
     check(c);
   }
 }
@@ -291,17 +289,11 @@ TEST(RuntimeAttentionTest, OneDnnGemmPathGrid) {
   // dnnl_sgemm path (other CPUs, and masks) must give the same answers.
   for (int64_t structure : {0, 1, 2})
     for (const Shape &s : kGrid) {
-      Case c;
-      c.Lq = s.Lq;
-      c.Lk = s.Lk;
-      c.D = s.D;
-      c.Hq = s.Hq;
-      c.Hkv = s.Hkv;
+      Case c = gridCase(s, (uint64_t)(s.Lq * 3 + s.Lk + structure));
       c.structure = structure;
       c.left = 40;
       c.right = 2;
       c.oneDnnGemms = true;
-      c.seed = (uint64_t)(s.Lq * 3 + s.Lk + structure);
       check(c);
     }
 }
