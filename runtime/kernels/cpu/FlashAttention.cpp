@@ -202,7 +202,7 @@ void addGeneric(float *x, const float *y, int64_t n) {
     x[i] += y[i];
 }
 
-#if defined(__x86_64__)
+#ifdef HEED_X86
 __attribute__((target("avx512f"))) __mmask16 tailMask(int64_t left) {
   return (__mmask16)((1u << left) - 1u);
 }
@@ -267,7 +267,7 @@ toBf16Avx512(uint16_t *dst, const float *src, int64_t n) {
 #endif
 
 bool useAvx512() {
-#if defined(__x86_64__)
+#ifdef HEED_X86
   static const bool yes = bestExpPath() == ExpPath::Avx512;
   return yes;
 #else
@@ -276,7 +276,7 @@ bool useAvx512() {
 }
 
 float rowMax(const float *x, int64_t n) {
-#if defined(__x86_64__)
+#ifdef HEED_X86
   if (useAvx512())
     return rowMaxAvx512(x, n);
 #endif
@@ -285,7 +285,7 @@ float rowMax(const float *x, int64_t n) {
 
 /// x[0, n) *= a.
 void scaleRow(float *x, int64_t n, float a) {
-#if defined(__x86_64__)
+#ifdef HEED_X86
   if (useAvx512())
     return scaleAvx512(x, n, a);
 #endif
@@ -294,7 +294,7 @@ void scaleRow(float *x, int64_t n, float a) {
 
 /// x[0, n) += y[0, n).
 void addRow(float *x, const float *y, int64_t n) {
-#if defined(__x86_64__)
+#ifdef HEED_X86
   if (useAvx512())
     return addAvx512(x, y, n);
 #endif
@@ -302,7 +302,7 @@ void addRow(float *x, const float *y, int64_t n) {
 }
 
 void toBf16(uint16_t *dst, const float *src, int64_t n) {
-#if defined(__x86_64__)
+#ifdef HEED_X86
   if (useAvx512())
     return toBf16Avx512(dst, src, n);
 #endif

@@ -17,7 +17,7 @@
 namespace heed::rt::lanetiles {
 
 bool laneTilesAvailable() {
-#ifdef HEED_EXP_X86
+#ifdef HEED_X86
   static const bool yes = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx512f") &&
@@ -35,7 +35,7 @@ void unpackRows(const float *ot, int64_t rows, int64_t Dv, float *o) {
       o[i * Dv + e] = ot[e * kLaneRows + i];
 }
 
-#ifdef HEED_EXP_X86
+#ifdef HEED_X86
 
 bool bf16LaneTilesAvailable() {
   static const bool yes = [] {
@@ -427,7 +427,7 @@ void accumulateTileBf16(const uint32_t *pt, int64_t n, int64_t vecs,
 #undef HEED_INLINE
 #undef HEED_TARGET
 
-#else // !HEED_EXP_X86: never called (the *Available() functions say no).
+#else // !HEED_X86: never called (the *Available() functions say no).
 
 bool bf16LaneTilesAvailable() { return false; }
 void packQueries(const float *, int64_t, int64_t, float, float *) {}
@@ -447,6 +447,6 @@ void accumulateTile(const float *, int64_t, int64_t, const float *, int64_t,
 void accumulateTileBf16(const uint32_t *, int64_t, int64_t, const uint32_t *,
                         int64_t, const float *, float *) {}
 
-#endif // HEED_EXP_X86
+#endif // HEED_X86
 
 } // namespace heed::rt::lanetiles

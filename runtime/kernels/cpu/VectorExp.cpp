@@ -83,7 +83,7 @@ float sumPortable(float *x, int64_t n, float scale, float shift) {
   return sum;
 }
 
-#ifdef HEED_EXP_X86
+#ifdef HEED_X86
 
 __attribute__((target("fma"))) float expOneFma(float x) {
   return expCore<true>(x);
@@ -202,7 +202,7 @@ __attribute__((target("avx512f"))) float sumAvx512(float *x, int64_t n,
   return _mm_cvtss_f32(q);
 }
 
-#endif // HEED_EXP_X86
+#endif // HEED_X86
 
 struct ExpImpl {
   void (*inPlace)(float *, int64_t);
@@ -211,7 +211,7 @@ struct ExpImpl {
 };
 
 ExpImpl implFor(ExpPath path) {
-#ifdef HEED_EXP_X86
+#ifdef HEED_X86
   if (path == ExpPath::Avx512 && expPathAvailable(path))
     return {expAvx512, sumAvx512, expOneFma};
   if (path == ExpPath::Avx2 && expPathAvailable(path))
@@ -241,7 +241,7 @@ const char *expPathName(ExpPath path) {
 }
 
 bool expPathAvailable(ExpPath path) {
-#ifdef HEED_EXP_X86
+#ifdef HEED_X86
   static const bool avx2 = [] {
     __builtin_cpu_init();
     return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
@@ -280,41 +280,37 @@ void expInPlaceWith(ExpPath path, float *x, int64_t n) {
 
 float expScalar(float x) { return bestImpl().one(x); }
 
-#ifdef HEED_EXP_X86
 namespace {
-/// x[i] = Fn(x[i]) for an AVX-512 exp variant Fn.
+/// x[i] = Fn(x[i]) for an AVX-512 exp variant Fn, where the CPU has
+/// AVX-512F; nothing otherwise.
+#ifdef HEED_X86
 template <__m512 (*Fn)(__m512)>
 __attribute__((target("avx512f"))) void applyAvx512(float *x, int64_t n) {
+  if (!expPathAvailable(ExpPath::Avx512))
+    return;
   for (int64_t i = 0; i < n; i += 16) {
     __mmask16 m =
         n - i >= 16 ? (__mmask16)0xffff : (__mmask16)((1u << (n - i)) - 1);
     _mm512_mask_storeu_ps(x + i, m, Fn(_mm512_maskz_loadu_ps(m, x + i)));
   }
 }
-} // namespace
+#define HEED_APPLY_AVX512(FN, x, n) applyAvx512<FN>(x, n)
+#else
+#define HEED_APPLY_AVX512(FN, x, n) ((void)(x), (void)(n))
 #endif
+} // namespace
 
 bool expWeightsAvailable() { return expPathAvailable(ExpPath::Avx512); }
 
 void expWeightsInPlace(float *x, int64_t n) {
-#ifdef HEED_EXP_X86
-  if (expWeightsAvailable())
-    applyAvx512<expWeights16>(x, n);
-#else
-  (void)x;
-  (void)n;
-#endif
+  HEED_APPLY_AVX512(expWeights16, x, n);
 }
 
 void expUnsaturatedInPlace(float *x, int64_t n) {
-#ifdef HEED_EXP_X86
-  if (expWeightsAvailable())
-    applyAvx512<exp16<false>>(x, n);
-#else
-  (void)x;
-  (void)n;
-#endif
+  HEED_APPLY_AVX512(exp16<false>, x, n);
 }
+
+#undef HEED_APPLY_AVX512
 
 float expScaleShiftSum(float *x, int64_t n, float scale, float shift) {
   return bestImpl().sum(x, n, scale, shift);

@@ -15,10 +15,6 @@
 
 #include "Intrinsics.h"
 
-#ifdef HEED_X86
-#define HEED_EXP_X86 1
-#endif
-
 namespace heed::rt {
 namespace expconst {
 
@@ -53,7 +49,7 @@ constexpr float kLn2 = 0x1.62e43p-1f;
 
 } // namespace expconst
 
-#ifdef HEED_EXP_X86
+#ifdef HEED_X86
 /// exp of 16 lanes. With Saturate, all the special values of VectorExp.h
 /// (bitwise equal to expInPlace on the AVX-512 path); without, x > 88.72
 /// is not clamped to +inf (three fewer operations), which is the same
@@ -117,7 +113,7 @@ expWeights16(__m512 x) {
                          _mm512_setzero_ps());
   return _mm512_mask_mov_ps(y, _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q), x);
 }
-#endif // HEED_EXP_X86
+#endif // HEED_X86
 
 } // namespace heed::rt
 
