@@ -48,9 +48,12 @@ done
 
 # Installed executables and libraries resolve all their libraries (heedc and
 # heed-run find libheedrt in ../lib through their RPATH).
+# (ldd's output is captured first: with pipefail, `ldd | grep -q` fails
+# whenever grep stops reading before ldd has written everything.)
 for f in "$prefix"/bin/* "$prefix"/lib/*.so*; do
-  if ldd "$f" | grep -q 'not found'; then
-    ldd "$f" >&2
+  libs=$(ldd "$f")
+  if grep -q 'not found' <<<"$libs"; then
+    echo "$libs" >&2
     fail "$f does not find all its libraries"
   fi
 done
@@ -76,8 +79,9 @@ model=$(cd "$(dirname "$model")" && pwd)/$(basename "$model")
 
 # The consumer must run against the installed libheedrt, not the build tree's.
 consumer=$scratch/consumer/add_model_consumer
-ldd "$consumer" | grep -q "=> $prefix/lib/libheedrt.so" || {
-  ldd "$consumer" >&2
+libs=$(ldd "$consumer")
+grep -q "=> $prefix/lib/libheedrt.so" <<<"$libs" || {
+  echo "$libs" >&2
   fail "the consumer does not load $prefix/lib/libheedrt.so"
 }
 "$consumer"
