@@ -27,7 +27,7 @@
 #include "passes/Passes.h"
 
 #include "attn/AttnOps.h"
-#include "heed/AttentionBand.h"
+#include "heed/AttentionSparsity.h"
 
 #include "mlir/IR/Builders.h"
 

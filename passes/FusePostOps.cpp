@@ -18,6 +18,8 @@
 
 #include "passes/Passes.h"
 
+#include "heedrt/KernelNames.h"
+
 #include "mlir/IR/Builders.h"
 
 namespace heed {
@@ -31,15 +33,12 @@ using namespace heed::heedrt;
 
 namespace {
 
-/// The runtime's activation codes (Matmul.cpp).
+/// The matmul activation that kernel \p kernel computes (the Activation
+/// enum's cases are named after the elementwise kernels), or none.
 int64_t activationCode(StringRef kernel) {
-  return llvm::StringSwitch<int64_t>(kernel)
-      .Case("relu", 1)
-      .Case("gelu", 2)
-      .Case("tanh", 3)
-      .Case("sigmoid", 4)
-      .Case("silu", 5)
-      .Default(0);
+  std::optional<Activation> activation =
+      symbolizeActivation(std::string_view(kernel.data(), kernel.size()));
+  return (int64_t)activation.value_or(Activation::None);
 }
 
 int64_t param(KernelOp k, StringRef name, int64_t otherwise) {
@@ -105,30 +104,33 @@ bool writtenAfter(Value value, KernelOp k) {
 
 /// matmul/linear followed by an activation or a residual add.
 bool fuseIntoMatmul(KernelOp k) {
-  if (k.getKernel() != "matmul" && k.getKernel() != "linear")
+  if (k.getKernel() != HEED_KERNEL("matmul") &&
+      k.getKernel() != HEED_KERNEL("linear"))
     return false;
   Value y = k.getOuts()[0];
   KernelOp next = soleConsumer(y, k);
   if (!next || next.getOuts().size() != 1)
     return false;
-  bool hasResidual = param(k, "has_residual", 0);
+  // matmul and linear share these attributes (EpilogueAttrs).
+  bool hasResidual = param(k, HEED_KERNEL_ATTR("matmul", "has_residual"), 0);
   if (int64_t code = activationCode(next.getKernel())) {
-    if (hasResidual || param(k, "activation", 0) ||
+    if (hasResidual || param(k, HEED_KERNEL_ATTR("matmul", "activation"), 0) ||
         next.getOuts()[0].getType() != y.getType())
       return false;
-    setParam(k, "activation", code);
+    setParam(k, HEED_KERNEL_ATTR("matmul", "activation"), code);
     absorb(k, next, y);
     return true;
   }
-  if (next.getKernel() == "add" && !hasResidual &&
+  if (next.getKernel() == HEED_KERNEL("add") && !hasResidual &&
       next.getOuts()[0].getType() == y.getType()) {
     Value residual =
         next.getIns()[0] == y ? next.getIns()[1] : next.getIns()[0];
     if (residual == y || writtenAfter(residual, k))
       return false;
     // matmul's has_bias defaults from the input count: pin it.
-    setParam(k, "has_bias", param(k, "has_bias", 0));
-    setParam(k, "has_residual", 1);
+    setParam(k, HEED_KERNEL_ATTR("matmul", "has_bias"),
+             param(k, HEED_KERNEL_ATTR("matmul", "has_bias"), 0));
+    setParam(k, HEED_KERNEL_ATTR("matmul", "has_residual"), 1);
     k.getInsMutable().append(residual);
     absorb(k, next, y);
     return true;
@@ -138,7 +140,7 @@ bool fuseIntoMatmul(KernelOp k) {
 
 /// add(x, r) followed by layer_norm/rms_norm on the sum.
 bool fuseIntoNorm(KernelOp add) {
-  if (add.getKernel() != "add" || add.getIns().size() != 2)
+  if (add.getKernel() != HEED_KERNEL("add") || add.getIns().size() != 2)
     return false;
   Value sum = add.getOuts()[0];
   Value x = add.getIns()[0], r = add.getIns()[1];
@@ -154,8 +156,10 @@ bool fuseIntoNorm(KernelOp add) {
       continue;
     auto k = dyn_cast<KernelOp>(user);
     if (k && !norm &&
-        (k.getKernel() == "layer_norm" || k.getKernel() == "rms_norm") &&
-        k.getIns()[0] == sum && param(k, "has_residual", 0) == 0)
+        (k.getKernel() == HEED_KERNEL("layer_norm") ||
+         k.getKernel() == HEED_KERNEL("rms_norm")) &&
+        k.getIns()[0] == sum &&
+        param(k, HEED_KERNEL_ATTR("layer_norm", "has_residual"), 0) == 0)
       norm = k;
     else
       usedElsewhere = true;
@@ -167,9 +171,10 @@ bool fuseIntoNorm(KernelOp add) {
   ins[0] = x;
   ins.push_back(r);
   norm.getInsMutable().assign(ins);
-  setParam(norm, "has_residual", 1);
+  // layer_norm and rms_norm share these attributes (NormAttrs).
+  setParam(norm, HEED_KERNEL_ATTR("layer_norm", "has_residual"), 1);
   if (usedElsewhere) {
-    setParam(norm, "emit_sum", 1);
+    setParam(norm, HEED_KERNEL_ATTR("layer_norm", "emit_sum"), 1);
     norm.getOutsMutable().append(sum);
     if (norm->isBeforeInBlock(sumDef))
       sumDef->moveBefore(norm);
@@ -205,7 +210,7 @@ struct FusePostOpsPass : heed::impl::HeedFusePostOpsBase<FusePostOpsPass> {
     }
     SmallVector<KernelOp> adds;
     for (KernelOp k : plan.getBody().front().getOps<KernelOp>())
-      if (k.getKernel() == "add")
+      if (k.getKernel() == HEED_KERNEL("add"))
         adds.push_back(k);
     for (KernelOp add : adds)
       fuseIntoNorm(add);

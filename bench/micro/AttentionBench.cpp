@@ -42,7 +42,7 @@
 //
 //===----------------------------------------------------------------------===//
 
-#include "heed/AttentionBand.h"
+#include "heed/AttentionSparsity.h"
 #include "heed/runtime.h"
 
 #include <benchmark/benchmark.h>

@@ -1,7 +1,8 @@
 //===- HeedrtOps.cpp - Verifiers of the heedrt ops ------------------------===//
 
 #include "heedrt/HeedrtOps.h"
-#include "heedrt/KernelTable.h"
+
+#include "heed/KernelSpec.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -68,7 +69,7 @@ LogicalResult BufferOp::verify() {
            << offset << " must be a non-negative multiple of 64";
   auto plan = (*this)->getParentOfType<PlanOp>();
   int64_t end = offset + bufferBytes(getType());
-  if (plan && plan.getArenaBytes() && end > *plan.getArenaBytes())
+  if (plan && plan.getArenaBytes() && end > (int64_t)*plan.getArenaBytes())
     return emitOpError("ends at byte ")
            << end << ", past the arena's " << *plan.getArenaBytes() << " bytes";
   return success();
@@ -108,8 +109,79 @@ static LogicalResult verifyPort(Operation *op, Value buffer) {
 LogicalResult InputOp::verify() { return verifyPort(*this, getBuffer()); }
 LogicalResult OutputOp::verify() { return verifyPort(*this, getBuffer()); }
 
+/// "3", "3 to 5", "at least 3" operands.
+static std::string arityText(std::pair<int64_t, int64_t> arity) {
+  auto [lo, hi] = arity;
+  if (hi < 0)
+    return "at least " + std::to_string(lo);
+  if (lo == hi)
+    return std::to_string(lo);
+  return std::to_string(lo) + " to " + std::to_string(hi);
+}
+
+static bool fits(size_t n, std::pair<int64_t, int64_t> arity) {
+  return (int64_t)n >= arity.first &&
+         (arity.second < 0 || (int64_t)n <= arity.second);
+}
+
+/// Checks one param of \p spec's kernel against its declaration.
+static LogicalResult verifyParam(KernelOp op, const heed::KernelSpec &spec,
+                                 NamedAttribute param) {
+  using heed::KernelAttrKind;
+  StringRef name = param.getName().getValue();
+  Attribute value = param.getValue();
+  const heed::KernelAttrSpec *attr = spec.attr(name);
+  auto fail = [&]() {
+    return op.emitOpError("attribute '")
+           << name << "' of kernel '" << spec.name << "' ";
+  };
+  if (!attr) {
+    std::string names;
+    for (const heed::KernelAttrSpec &a : spec.attrs)
+      names += (names.empty() ? "" : ", ") + std::string(a.name);
+    return op.emitOpError("kernel '")
+           << spec.name << "' has no attribute '" << name << "' (it takes "
+           << (names.empty() ? std::string("none") : names) << ")";
+  }
+  switch (attr->kind) {
+  case KernelAttrKind::Float:
+    if (!isa<FloatAttr>(value))
+      return fail() << "must be an f64, got " << value;
+    return success();
+  case KernelAttrKind::Ints: {
+    auto list = dyn_cast<DenseI64ArrayAttr>(value);
+    if (!list)
+      return fail() << "must be an array<i64>, got " << value;
+    if (attr->length && list.size() != attr->length)
+      return fail() << "must have " << attr->length << " entries, got "
+                    << list.size();
+    return success();
+  }
+  case KernelAttrKind::Int:
+  case KernelAttrKind::Flag:
+  case KernelAttrKind::Enum:
+    break;
+  }
+  auto integer = dyn_cast<IntegerAttr>(value);
+  if (!integer)
+    return fail() << "must be an i64, got " << value;
+  int64_t v = integer.getInt();
+  if (attr->kind == KernelAttrKind::Flag && v != 0 && v != 1)
+    return fail() << "must be 0 or 1, got " << v;
+  if (attr->kind == KernelAttrKind::Enum && !attr->enumSpec->lookup(v)) {
+    InFlightDiagnostic diag = fail() << "must be one of ";
+    llvm::interleaveComma(attr->enumSpec->cases, diag,
+                          [&](const heed::KernelEnumCaseSpec &c) {
+                            diag << c.value << " (" << c.name << ")";
+                          });
+    return diag << ", got " << v;
+  }
+  return success();
+}
+
 LogicalResult KernelOp::verify() {
-  if (!lookupKernel(getKernel()))
+  const heed::KernelSpec *spec = heed::lookupKernelSpec(getKernel());
+  if (!spec)
     return emitOpError("names no runtime kernel: '") << getKernel() << "'";
   if (getOuts().empty())
     return emitOpError("needs at least one output");
@@ -117,8 +189,9 @@ LogicalResult KernelOp::verify() {
     if (!getArenaBuffer(out))
       return emitOpError("output #")
              << i << " must be an arena buffer, not read-only data";
-  if (std::optional<DictionaryAttr> params = getParams())
-    for (NamedAttribute param : *params) {
+  DictionaryAttr params = getParams().value_or(DictionaryAttr());
+  if (params)
+    for (NamedAttribute param : params) {
       Attribute value = param.getValue();
       auto integer = dyn_cast<IntegerAttr>(value);
       auto real = dyn_cast<FloatAttr>(value);
@@ -130,5 +203,26 @@ LogicalResult KernelOp::verify() {
                << param.getName().getValue()
                << "' must be an i64, an f64 or an array<i64>, got " << value;
     }
+  auto checkArity = [&](size_t n, std::pair<int64_t, int64_t> arity,
+                        StringRef noun) -> LogicalResult {
+    if (fits(n, arity))
+      return success();
+    bool one = arity.first == 1 && arity.second == 1;
+    return emitOpError("kernel '")
+           << getKernel() << "' takes " << arityText(arity) << " " << noun
+           << (one ? "" : "s") << ", got " << n;
+  };
+  if (failed(checkArity(getIns().size(), spec->inputArity(), "input")) ||
+      failed(checkArity(getOuts().size(), spec->outputArity(), "output")))
+    return failure();
+  if (params)
+    for (NamedAttribute param : params)
+      if (failed(verifyParam(*this, *spec, param)))
+        return failure();
+  for (const heed::KernelAttrSpec &a : spec->attrs)
+    if (a.presence == heed::KernelAttrPresence::Required &&
+        !(params && params.get(StringRef(a.name.data(), a.name.size()))))
+      return emitOpError("kernel '")
+             << getKernel() << "' needs attribute '" << a.name << "'";
   return success();
 }

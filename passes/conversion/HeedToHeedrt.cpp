@@ -15,7 +15,7 @@
 #include "attn/AttnOps.h"
 #include "heed/HeedDialect.h"
 #include "heed/HeedOps.h"
-#include "heedrt/KernelTable.h"
+#include "heedrt/KernelNames.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
@@ -108,7 +108,7 @@ SmallVector<Value> PlanBuilder::emitKernel(Operation *op, StringRef name,
                                            TypeRange results,
                                            NamedAttrList params) {
   Location loc = op->getLoc();
-  const KernelInfo *info = lookupKernel(name);
+  const heed::KernelSpec *info = heed::lookupKernelSpec(name);
   assert(info && "lowering names a kernel the table does not know");
   Type f32 = builder.getF32Type();
   // Native bf16 kernels take bf16 for their main operands (q, k, v or the
@@ -319,7 +319,7 @@ LogicalResult PlanBuilder::lowerOp(Operation *op) {
       })
       .Default([&](Operation *) -> LogicalResult {
         if (op->getDialect() != ctx->getLoadedDialect<HeedDialect>() ||
-            !lookupKernel(op->getName().stripDialect()))
+            !heed::lookupKernelSpec(op->getName().stripDialect()))
           return op->emitError("no runtime kernel implements '")
                  << op->getName() << "'";
         return withParams(op->getName().stripDialect());

@@ -13,7 +13,7 @@
 
 #include "passes/Passes.h"
 
-#include "heedrt/KernelTable.h"
+#include "heed/KernelSpec.h"
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/MapVector.h"
@@ -52,7 +52,7 @@ struct Interval {
 /// \p lastUse gives each arena buffer's last use so far.
 void tryInPlace(KernelOp kernel, const DenseMap<Operation *, int64_t> &lastUse,
                 const DenseMap<Operation *, int64_t> &position) {
-  const KernelInfo *info = lookupKernel(kernel.getKernel());
+  const heed::KernelSpec *info = heed::lookupKernelSpec(kernel.getKernel());
   Value out = kernel.getOuts()[0];
   auto outBuffer = out.getDefiningOp<BufferOp>();
   if (!info || !info->inPlaceInputs || !outBuffer)

@@ -15,11 +15,14 @@
 
 #include "heed/DType.h"
 #include "heed/ShapeUtils.h"
+#include "heed/compiled.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/StringMap.h"
+
+#include <type_traits>
 
 namespace heed {
 #define GEN_PASS_DEF_HEEDRTTOLLVM
@@ -31,6 +34,42 @@ using namespace heed;
 using namespace heed::heedrt;
 
 namespace {
+
+//===----------------------------------------------------------------------===//
+// The C API's signatures, from its own declarations
+//===----------------------------------------------------------------------===//
+
+/// The LLVM type of the C type \p T as it crosses the C ABI of the runtime
+/// (heed/runtime.h, heed/compiled.h): pointers, integers and enums by their
+/// size, double.
+template <typename T> Type llvmTypeOf(MLIRContext *ctx) {
+  if constexpr (std::is_void_v<T>) {
+    return LLVM::LLVMVoidType::get(ctx);
+  } else if constexpr (std::is_pointer_v<T>) {
+    return LLVM::LLVMPointerType::get(ctx);
+  } else if constexpr (std::is_floating_point_v<T>) {
+    static_assert(sizeof(T) == 8, "the C API passes floats as double");
+    return Float64Type::get(ctx);
+  } else {
+    static_assert(std::is_integral_v<T> || std::is_enum_v<T>,
+                  "a C API type heedrt-to-llvm cannot pass");
+    return IntegerType::get(ctx, 8 * sizeof(T));
+  }
+}
+
+template <typename Fn> struct FunctionTypeOf;
+template <typename R, typename... Args> struct FunctionTypeOf<R(Args...)> {
+  static LLVM::LLVMFunctionType get(MLIRContext *ctx) {
+    return LLVM::LLVMFunctionType::get(llvmTypeOf<R>(ctx),
+                                       {llvmTypeOf<Args>(ctx)...});
+  }
+};
+
+/// The LLVM function type of the C function \p fn of the runtime's headers,
+/// derived from its declaration there (the only list of the C API).
+#define HEED_C_API_TYPE(fn) FunctionTypeOf<decltype(::fn)>::get(ctx)
+/// Declares the C function \p fn in the module being built.
+#define HEED_C_API(fn) declare(#fn, HEED_C_API_TYPE(fn))
 
 /// Emits the functions of one plan into the module.
 class PlanEmitter {
@@ -65,13 +104,12 @@ private:
   /// Inserts at the end of the module.
   void atModuleEnd() { builder.setInsertionPointToEnd(module.getBody()); }
 
-  LLVM::LLVMFuncOp declare(StringRef name, Type result, ArrayRef<Type> params) {
+  LLVM::LLVMFuncOp declare(StringRef name, LLVM::LLVMFunctionType type) {
     if (auto f = module.lookupSymbol<LLVM::LLVMFuncOp>(name))
       return f;
     OpBuilder::InsertionGuard guard(builder);
     builder.setInsertionPointToStart(module.getBody());
-    return builder.create<LLVM::LLVMFuncOp>(
-        module.getLoc(), name, LLVM::LLVMFunctionType::get(result, params));
+    return builder.create<LLVM::LLVMFuncOp>(module.getLoc(), name, type);
   }
 
   /// A private constant global holding \p bytes (64-byte aligned when
@@ -172,25 +210,21 @@ LogicalResult PlanEmitter::emitBuild() {
   if (!plan.getArenaBytes())
     return plan.emitError("heedrt-to-llvm needs a planned plan; run "
                           "heedrt-plan-memory first");
-  auto addBuffer =
-      declare("heed_plan_add_buffer", i32, {ptr, i32, i32, ptr, i64, ptr});
-  auto addConstant =
-      declare("heed_plan_add_constant", i32, {ptr, i32, i32, ptr, ptr, ptr});
-  auto addWeight =
-      declare("heed_plan_add_weight", i32, {ptr, ptr, ptr, i32, i32, ptr, ptr});
-  auto addView = declare("heed_plan_add_view", i32, {ptr, i32, i32, ptr, ptr});
-  auto addInput = declare("heed_plan_add_input", i32, {ptr, ptr, i32});
-  auto addOutput = declare("heed_plan_add_output", i32, {ptr, ptr, i32});
-  auto addNode =
-      declare("heed_plan_add_node", i32, {ptr, ptr, ptr, i32, ptr, i32, ptr});
-  auto setInt = declare("heed_plan_set_int", i32, {ptr, i32, ptr, i64});
-  auto setInts = declare("heed_plan_set_ints", i32, {ptr, i32, ptr, ptr, i32});
-  auto setFloat = declare("heed_plan_set_float", i32, {ptr, i32, ptr, f64});
+  auto addBuffer = HEED_C_API(heed_plan_add_buffer);
+  auto addConstant = HEED_C_API(heed_plan_add_constant);
+  auto addWeight = HEED_C_API(heed_plan_add_weight);
+  auto addView = HEED_C_API(heed_plan_add_view);
+  auto addInput = HEED_C_API(heed_plan_add_input);
+  auto addOutput = HEED_C_API(heed_plan_add_output);
+  auto addNode = HEED_C_API(heed_plan_add_node);
+  auto setInt = HEED_C_API(heed_plan_set_int);
+  auto setInts = HEED_C_API(heed_plan_set_ints);
+  auto setFloat = HEED_C_API(heed_plan_set_float);
 
   atModuleEnd();
   auto build = builder.create<LLVM::LLVMFuncOp>(
       plan.getLoc(), prefix + "_build",
-      LLVM::LLVMFunctionType::get(LLVM::LLVMVoidType::get(ctx), {ptr, ptr}));
+      FunctionTypeOf<std::remove_pointer_t<heed_build_fn>>::get(ctx));
   Block *entry = build.addEntryBlock(builder);
   builder.setInsertionPointToStart(entry);
   Value planArg = entry->getArgument(0), weightsArg = entry->getArgument(1);
@@ -291,16 +325,13 @@ LogicalResult PlanEmitter::emitBuild() {
 /// m_load, m_run and m_free: the C API declared in the generated header.
 void PlanEmitter::emitModelApi() {
   Location loc = plan.getLoc();
-  auto load = declare("heed_compiled_load", i32, {ptr, ptr, ptr, ptr});
-  auto runData = declare("heed_model_run_data", i32, {ptr, ptr, ptr});
-  auto freeModel =
-      declare("heed_model_free", LLVM::LLVMVoidType::get(ctx), {ptr});
+  auto load = HEED_C_API(heed_compiled_load);
+  auto runData = HEED_C_API(heed_model_run_data);
+  auto freeModel = HEED_C_API(heed_model_free);
   auto build = module.lookupSymbol<LLVM::LLVMFuncOp>(prefix + "_build");
-  auto define = [&](StringRef suffix, Type result, ArrayRef<Type> params) {
+  auto define = [&](StringRef suffix, LLVM::LLVMFunctionType type) {
     atModuleEnd();
-    auto f = builder.create<LLVM::LLVMFuncOp>(
-        loc, prefix + suffix.str(),
-        LLVM::LLVMFunctionType::get(result, params));
+    auto f = builder.create<LLVM::LLVMFuncOp>(loc, prefix + suffix.str(), type);
     builder.setInsertionPointToStart(f.addEntryBlock(builder));
     return f;
   };
@@ -310,7 +341,7 @@ void PlanEmitter::emitModelApi() {
   };
 
   // heed_model *m_load(void): NULL on failure (heed_last_error says why).
-  define("_load", ptr, {});
+  define("_load", LLVM::LLVMFunctionType::get(ptr, {}));
   Value slot = builder.create<LLVM::AllocaOp>(loc, ptr, ptr, int32(loc, 1));
   builder.create<LLVM::StoreOp>(loc, null(loc), slot);
   call(loc, load,
@@ -319,15 +350,16 @@ void PlanEmitter::emitModelApi() {
   builder.create<LLVM::ReturnOp>(
       loc, builder.create<LLVM::LoadOp>(loc, ptr, slot).getResult());
 
-  // heed_status m_run(heed_model *, const void *const *, void *const *)
-  auto run = define("_run", i32, {ptr, ptr, ptr});
+  // heed_status m_run(heed_model *, const void *const *, void *const *):
+  // heed_model_run_data's signature.
+  auto run = define("_run", runData.getFunctionType());
   Value status =
       builder.create<LLVM::CallOp>(loc, runData, ValueRange(run.getArguments()))
           .getResult();
   builder.create<LLVM::ReturnOp>(loc, status);
 
-  // void m_free(heed_model *)
-  auto free = define("_free", LLVM::LLVMVoidType::get(ctx), {ptr});
+  // void m_free(heed_model *): heed_model_free's signature.
+  auto free = define("_free", freeModel.getFunctionType());
   call(loc, freeModel, {free.getArgument(0)});
   builder.create<LLVM::ReturnOp>(loc, ValueRange());
 }
@@ -335,8 +367,7 @@ void PlanEmitter::emitModelApi() {
 /// int main(int argc, char **argv): the executable's command line.
 void PlanEmitter::emitMain() {
   Location loc = plan.getLoc();
-  auto cliMain =
-      declare("heed_cli_main", i32, {i32, ptr, ptr, ptr, ptr, ptr, ptr});
+  auto cliMain = HEED_C_API(heed_cli_main);
   auto build = module.lookupSymbol<LLVM::LLVMFuncOp>(prefix + "_build");
   SmallVector<int64_t> bounds;
   for (auto input : plan.getBody().front().getOps<InputOp>())

@@ -2,6 +2,7 @@
 
 #include "Kernel.h"
 #include "Error.h"
+#include "KernelAttrs.h"
 
 #include <algorithm>
 #include <mutex>
@@ -77,14 +78,6 @@ double Attrs::getFloat(const std::string &name,
   return it->second;
 }
 
-bool Attrs::getFlag(const std::string &name, bool dflt) const {
-  int64_t v = getInt(name, dflt ? 1 : 0);
-  if (v != 0 && v != 1)
-    fail(HEED_ERROR_INVALID_ARGUMENT,
-         kernel + ": " + name + " must be 0 or 1, got " + std::to_string(v));
-  return v == 1;
-}
-
 void KernelSignature::expectArity(size_t nIn, size_t nOut, size_t maxIn) const {
   size_t hi = std::max(nIn, maxIn);
   if (inputs.size() < nIn || inputs.size() > hi || outputs.size() != nOut)
@@ -143,6 +136,10 @@ void ensureRegistered() { std::call_once(registered, registerAllKernels); }
 } // namespace
 
 void registerKernel(const std::string &name, KernelFactory factory) {
+  if (!lookupKernelSpec(name))
+    fail(HEED_ERROR_INTERNAL, "kernel '" + name +
+                                  "' is registered but not declared in "
+                                  "runtime/kernels/Kernels.td");
   registry()[name] = std::move(factory);
 }
 
@@ -151,6 +148,7 @@ std::unique_ptr<Kernel> createKernel(const KernelSignature &sig) {
   auto it = registry().find(sig.kernel);
   if (it == registry().end())
     fail(HEED_ERROR_UNKNOWN_KERNEL, "unknown kernel '" + sig.kernel + "'");
+  checkAttributes(*lookupKernelSpec(sig.kernel), sig.attrs);
   return it->second(sig);
 }
 

@@ -29,7 +29,10 @@ struct TensorDesc {
 /// Size in bytes of one element.
 size_t dtypeBytes(heed_dtype dtype);
 
-/// A node's attributes, set with heed_plan_set_int/ints/float.
+/// A node's attributes, set with heed_plan_set_int/ints/float. An integer is
+/// a list of one (heed_plan_set_int(n, v) and heed_plan_set_ints with one
+/// value are the same). Kernels read them through the typed structs of
+/// KernelAttrs.h, after checkAttributes accepted them.
 class Attrs {
 public:
   void setInt(const std::string &name, int64_t v) { ints[name] = {v}; }
@@ -49,9 +52,16 @@ public:
           std::optional<std::vector<int64_t>> dflt = std::nullopt) const;
   double getFloat(const std::string &name,
                   std::optional<double> dflt = std::nullopt) const;
-  /// A 0/1 integer attribute (\p dflt when absent); any other value is an
-  /// error naming the kernel.
-  bool getFlag(const std::string &name, bool dflt) const;
+  /// Calls \p fn(name, values) for every integer attribute.
+  template <typename Fn> void forEachInts(Fn &&fn) const {
+    for (const auto &[name, values] : ints)
+      fn(name, values);
+  }
+  /// Calls \p fn(name, value) for every float attribute.
+  template <typename Fn> void forEachFloat(Fn &&fn) const {
+    for (const auto &[name, value] : floats)
+      fn(name, value);
+  }
   std::string kernel; ///< for messages
 
 private:
@@ -96,14 +106,16 @@ public:
 using KernelFactory =
     std::function<std::unique_ptr<Kernel>(const KernelSignature &)>;
 
-/// Creates the kernel named \p sig.kernel, or fails with
+/// Creates the kernel named \p sig.kernel after checking its attributes
+/// against the kernel table (KernelAttrs.h), or fails with
 /// HEED_ERROR_UNKNOWN_KERNEL.
 std::unique_ptr<Kernel> createKernel(const KernelSignature &sig);
 
 /// The names of all kernels, sorted (for messages and docs).
 std::vector<std::string> kernelNames();
 
-/// Registration, called once by the registry for each kernel family.
+/// Registration, called once by the registry for each kernel family; every
+/// name must be declared in runtime/kernels/Kernels.td.
 void registerKernel(const std::string &name, KernelFactory factory);
 
 } // namespace heed::rt

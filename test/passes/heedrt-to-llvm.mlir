@@ -7,7 +7,7 @@
 // CHECK-DAG: llvm.mlir.global private constant @m.i64s.{{[0-9]+}}("\04\00\00\00\00\00\00\00")
 // CHECK-DAG: llvm.mlir.global external constant @m.weight.{{[0-9]+}}() {addr_space = 0 : i32, alignment = 64 : i64, heedrt.weight = "w"} : !llvm.array<16 x i8>
 // CHECK-DAG: llvm.mlir.global private constant @m.const.{{[0-9]+}}("\00\00\80?") {addr_space = 0 : i32, alignment = 64 : i64}
-// CHECK-DAG: llvm.mlir.global private constant @m.str.{{[0-9]+}}("where\00")
+// CHECK-DAG: llvm.mlir.global private constant @m.str.{{[0-9]+}}("attention\00")
 // CHECK-LABEL: llvm.func @m_build(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
 // Buffer 0: the input x, f32 (dtype 0), rank 1, at offset 0.
 // CHECK: %[[F32:.+]] = llvm.mlir.constant(0 : i32) : i32
@@ -61,7 +61,7 @@ heedrt.plan @m attributes {arena_bytes = 192 : i64} {
   %i = heedrt.buffer offset 64 : memref<2xi64>
   heedrt.input "i", %i {random_bound = 5 : i64} : memref<2xi64>
   %y = heedrt.buffer offset 128 : memref<4xf32>
-  heedrt.kernel "where" ins(%x, %w, %c : memref<4xf32>, memref<4xf32>, memref<f32>) outs(%y : memref<4xf32>) params {a = 7 : i64, b = 0.5 : f64, c = array<i64: 1, 2>}
+  heedrt.kernel "attention" ins(%x, %w, %c : memref<4xf32>, memref<4xf32>, memref<f32>) outs(%y : memref<4xf32>) params {q_block = 7 : i64, scale = 0.5 : f64, window = array<i64: 1, 2>}
   heedrt.output "y", %y : memref<4xf32>
 }
 

@@ -27,6 +27,7 @@
 
 #include "Error.h"
 #include "Kernel.h"
+#include "KernelAttrs.h"
 #include "OneDnn.h"
 #include "Parallel.h"
 
@@ -115,7 +116,8 @@ private:
 std::unique_ptr<Kernel> makeAdditiveAttention(const KernelSignature &sig) {
   sig.expectArity(3, 2, 4);
   const int64_t nIn = (int64_t)sig.inputs.size();
-  const int64_t hasBias = sig.attrs.getFlag("has_bias", nIn == 4);
+  const int64_t hasBias =
+      AdditiveAttentionAttrs::read(sig.attrs).hasBias.value_or(nIn == 4);
   if (nIn != 3 + hasBias)
     fail(HEED_ERROR_INVALID_ARGUMENT,
          sig.kernel + ": has_bias = " + std::to_string(hasBias) + " needs " +

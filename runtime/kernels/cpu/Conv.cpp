@@ -32,6 +32,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "KernelAttrs.h"
 #include "OneDnn.h"
 #include "Parallel.h"
 
@@ -96,12 +97,11 @@ struct Window {
   }
 };
 
-/// Reads a two-entry int attribute.
+/// Returns attribute \p name (one of \p names) after checking that it has
+/// two entries.
 std::vector<int64_t> pairAttr(const KernelSignature &sig,
-                              const std::string &name,
-                              std::optional<std::vector<int64_t>> dflt,
+                              const std::string &name, std::vector<int64_t> v,
                               const std::string &names) {
-  std::vector<int64_t> v = sig.attrs.getInts(name, dflt);
   if (v.size() != 2)
     fail(HEED_ERROR_INVALID_ARGUMENT,
          sig.kernel + ": " + names + " need two entries (height, width), " +
@@ -255,17 +255,18 @@ private:
 };
 
 std::unique_ptr<Kernel> makeConv(const KernelSignature &sig) {
-  const bool hasBias =
-      sig.attrs.getInt("has_bias", sig.inputs.size() == 3 ? 1 : 0) != 0;
+  const Conv2dAttrs attrs = Conv2dAttrs::read(sig.attrs);
+  const bool hasBias = attrs.hasBias.value_or(sig.inputs.size() == 3);
   sig.expectArity(hasBias ? 3 : 2, 1);
   for (size_t i = 0; i < sig.inputs.size(); ++i)
     sig.expectInputDType(i, HEED_F32);
   sig.expectOutputDType(0, HEED_F32);
   const std::string names = "stride, padding and dilation";
-  std::vector<int64_t> stride = pairAttr(sig, "stride", {{1, 1}}, names);
-  std::vector<int64_t> padding = pairAttr(sig, "padding", {{0, 0}}, names);
-  std::vector<int64_t> dilation = pairAttr(sig, "dilation", {{1, 1}}, names);
-  const int64_t groups = sig.attrs.getInt("groups", 1);
+  std::vector<int64_t> stride = pairAttr(sig, "stride", attrs.stride, names);
+  std::vector<int64_t> padding = pairAttr(sig, "padding", attrs.padding, names);
+  std::vector<int64_t> dilation =
+      pairAttr(sig, "dilation", attrs.dilation, names);
+  const int64_t groups = attrs.groups;
 
   const TensorDesc &x = sig.inputs[0], &w = sig.inputs[1];
   expectImage(sig, x);
@@ -392,9 +393,11 @@ std::unique_ptr<Kernel> makePool(const KernelSignature &sig,
                                  dnnl::algorithm algorithm) {
   checkPoolSignature(sig);
   const std::string names = "kernel, stride and padding";
-  std::vector<int64_t> kernel = pairAttr(sig, "kernel", std::nullopt, names);
-  std::vector<int64_t> stride = pairAttr(sig, "stride", kernel, names);
-  std::vector<int64_t> padding = pairAttr(sig, "padding", {{0, 0}}, names);
+  const PoolAttrs attrs = PoolAttrs::read(sig.attrs);
+  std::vector<int64_t> kernel = pairAttr(sig, "kernel", attrs.kernel, names);
+  std::vector<int64_t> stride =
+      pairAttr(sig, "stride", attrs.stride.value_or(kernel), names);
+  std::vector<int64_t> padding = pairAttr(sig, "padding", attrs.padding, names);
   Window window;
   for (int i = 0; i < 2; ++i) {
     window.kernel[i] = kernel[i];

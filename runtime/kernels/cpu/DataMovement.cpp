@@ -45,6 +45,7 @@
 
 #include "Broadcast.h"
 #include "Error.h"
+#include "KernelAttrs.h"
 #include "Parallel.h"
 
 #include "heed/DType.h"
@@ -92,9 +93,9 @@ int64_t product(const std::vector<int64_t> &shape, size_t begin, size_t end) {
   fail(HEED_ERROR_INVALID_ARGUMENT, sig.kernel + ": " + message);
 }
 
-/// Reads attribute "axis" and checks it against \p t's rank.
-int64_t axisAttr(const KernelSignature &sig, const TensorDesc &t) {
-  int64_t axis = sig.attrs.getInt("axis");
+/// Checks attribute \p axis against \p t's rank.
+int64_t checkAxis(const KernelSignature &sig, int64_t axis,
+                  const TensorDesc &t) {
   if (axis < 0 || axis >= t.rank())
     attrError(sig, "axis " + std::to_string(axis) + " is out of range for " +
                        t.str());
@@ -452,7 +453,7 @@ std::unique_ptr<Kernel> makeCopy(const KernelSignature &sig) {
 std::unique_ptr<Kernel> makeTranspose(const KernelSignature &sig) {
   expectUnaryMove(sig);
   const TensorDesc &x = sig.inputs[0];
-  std::vector<int64_t> perm = sig.attrs.getInts("perm");
+  std::vector<int64_t> perm = TransposeAttrs::read(sig.attrs).perm;
   std::vector<bool> seen(x.rank(), false);
   bool ok = (int64_t)perm.size() == x.rank();
   for (size_t i = 0; ok && i < perm.size(); ++i) {
@@ -483,9 +484,9 @@ std::unique_ptr<Kernel> makeBroadcastTo(const KernelSignature &sig) {
 std::unique_ptr<Kernel> makeSlice(const KernelSignature &sig) {
   expectUnaryMove(sig);
   const TensorDesc &x = sig.inputs[0], &y = sig.outputs[0];
-  int64_t axis = axisAttr(sig, x);
-  int64_t start = sig.attrs.getInt("start");
-  int64_t step = sig.attrs.getInt("step", 1);
+  const SliceAttrs attrs = SliceAttrs::read(sig.attrs);
+  int64_t axis = checkAxis(sig, attrs.axis, x);
+  int64_t start = attrs.start, step = attrs.step;
   if (start < 0)
     attrError(sig, "start must be >= 0, got " + std::to_string(start));
   if (step < 1)
@@ -571,7 +572,7 @@ std::unique_ptr<Kernel> makePieces(const KernelSignature &sig, bool isSplit) {
              std::to_string(sig.outputs.size()));
   const TensorDesc &whole = isSplit ? sig.inputs[0] : sig.outputs[0];
   const TensorDesc &first = pieces[0];
-  int64_t axis = axisAttr(sig, first);
+  int64_t axis = checkAxis(sig, AxisAttrs::read(sig.attrs).axis, first);
   for (size_t k = 0; k < pieces.size(); ++k) {
     if (isSplit)
       sig.expectOutputDType(k, whole.dtype);
@@ -667,7 +668,7 @@ std::unique_ptr<Kernel> makeGather(const KernelSignature &sig) {
   sig.expectArity(2, 1);
   const TensorDesc &x = sig.inputs[0], &indices = sig.inputs[1];
   expectIndexDType(sig, 1, "indices");
-  int64_t axis = axisAttr(sig, x);
+  int64_t axis = checkAxis(sig, AxisAttrs::read(sig.attrs).axis, x);
   sig.expectOutputDType(0, x.dtype);
   std::vector<int64_t> shape(x.shape.begin(), x.shape.begin() + axis);
   shape.insert(shape.end(), indices.shape.begin(), indices.shape.end());
@@ -884,7 +885,7 @@ std::unique_ptr<Kernel> makeIota(const KernelSignature &sig) {
   if (y.dtype != HEED_I64 && y.dtype != HEED_I32 && y.dtype != HEED_F32)
     fail(HEED_ERROR_DTYPE,
          "iota: output must be i64, i32 or f32, got " + y.str());
-  int64_t axis = axisAttr(sig, y);
+  int64_t axis = checkAxis(sig, AxisAttrs::read(sig.attrs).axis, y);
   return std::make_unique<IotaKernel>(
       y.dtype, y.numel(), y.shape[axis],
       product(y.shape, axis + 1, y.shape.size()));
@@ -923,7 +924,7 @@ template <heed_dtype D> uint64_t fillBits(double v) {
 std::unique_ptr<Kernel> makeFill(const KernelSignature &sig) {
   sig.expectArity(0, 1);
   const TensorDesc &y = sig.outputs[0];
-  double v = sig.attrs.getFloat("value");
+  double v = FillAttrs::read(sig.attrs).value;
   uint64_t bits = 0;
   switch (y.dtype) {
   case HEED_F32:
@@ -1001,8 +1002,8 @@ std::unique_ptr<Kernel> makeTriangle(const KernelSignature &sig, bool lower) {
   expectOutputShape(sig, 0, x.shape, "the input's shape");
   int64_t rows = x.dim(-2), cols = x.dim(-1);
   // Beyond +-(rows + cols) every k keeps all or nothing.
-  int64_t k = std::clamp<int64_t>(sig.attrs.getInt("k", 0), -(rows + cols),
-                                  rows + cols);
+  int64_t k = std::clamp<int64_t>(TriangleAttrs::read(sig.attrs).k,
+                                  -(rows + cols), rows + cols);
   return std::make_unique<TriangleKernel>(
       lower, k, rows, cols, product(x.shape, 0, x.shape.size() - 2),
       (int64_t)dtypeBytes(x.dtype));

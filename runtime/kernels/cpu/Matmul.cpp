@@ -14,13 +14,9 @@
 //     -> y [..., out]; the leading dims of x form the rows.
 //
 //   Both compute  y = act(scale * (a @ b) + bias) + residual
-//   in f32 and round once to y's dtype, with these attributes:
-//     activation = 0 : 0 none, 1 relu, 2 gelu (erf), 3 tanh, 4 sigmoid,
-//                      5 silu (x * sigmoid(x))
-//     scale = 1.0    : multiplies the product before the bias
-//     has_bias       : 0/1, default 1 when there are 3 or more inputs
-//     has_residual   : 0/1, default 1 when an input is left after a, b and
-//                      the bias
+//   in f32 and round once to y's dtype (attributes: MatmulAttrs and
+//   LinearAttrs of runtime/kernels/Kernels.td; activation is
+//   heed::Activation).
 //   bias broadcasts to y (NumPy rules; linear's must be [out]); residual
 //   broadcasts to y.
 //   dtypes: f32 x f32 -> f32; bf16 x bf16 -> f32 or bf16 (f32 accumulation);
@@ -55,6 +51,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "KernelAttrs.h"
 #include "OneDnn.h"
 #include "Parallel.h"
 #include "heed/DType.h"
@@ -81,9 +78,6 @@ constexpr int64_t kColAlign = 16;
 /// Elements per chunk when converting bf16 <-> f32.
 constexpr int64_t kConvertGrain = 1 << 16;
 
-const char *const kActivationList =
-    "0 none, 1 relu, 2 gelu, 3 tanh, 4 sigmoid, 5 silu";
-
 //===----------------------------------------------------------------------===//
 // Problem description
 //===----------------------------------------------------------------------===//
@@ -105,7 +99,7 @@ struct Problem {
   int64_t k = 0, n = 0;
   Operand a, b, y;
   std::optional<Operand> bias, residual;
-  int64_t activation = 0;
+  Activation activation = Activation::None;
   float scale = 1.0f;
 
   std::vector<Operand *> operands() {
@@ -206,20 +200,19 @@ Operand epilogueOperand(const KernelSignature &sig, const TensorDesc &desc,
 // Attributes shared by matmul and linear
 //===----------------------------------------------------------------------===//
 
-/// Reads activation, scale, has_bias and has_residual; checks the input
-/// count and dtypes. Returns {hasBias, hasResidual}.
-std::pair<bool, bool> readEpilogue(const KernelSignature &sig, Problem &p) {
+/// Takes activation and scale from \p attrs (MatmulAttrs or LinearAttrs) into
+/// \p p, works out has_bias and has_residual, checks the input count and
+/// dtypes. Returns {hasBias, hasResidual}.
+template <typename EpilogueAttrs>
+std::pair<bool, bool> readEpilogue(const KernelSignature &sig,
+                                   const EpilogueAttrs &attrs, Problem &p) {
   sig.expectArity(2, 1, 4);
   int64_t nIn = (int64_t)sig.inputs.size();
-  p.activation = sig.attrs.getInt("activation", 0);
-  if (p.activation < 0 || p.activation > 5)
-    fail(HEED_ERROR_INVALID_ARGUMENT,
-         sig.kernel + ": unknown activation " + std::to_string(p.activation) +
-             " (expected " + kActivationList + ")");
-  p.scale = (float)sig.attrs.getFloat("scale", 1.0);
-  int64_t hasBias = sig.attrs.getFlag("has_bias", nIn >= 3 ? 1 : 0);
-  int64_t hasResidual = sig.attrs.getFlag(
-      "has_residual", std::max<int64_t>(0, nIn - 2 - hasBias));
+  p.activation = attrs.activation;
+  p.scale = (float)attrs.scale;
+  int64_t hasBias = attrs.hasBias.value_or(nIn >= 3);
+  int64_t hasResidual =
+      attrs.hasResidual.value_or(std::max<int64_t>(0, nIn - 2 - hasBias));
   if (nIn != 2 + hasBias + hasResidual)
     fail(HEED_ERROR_INVALID_ARGUMENT,
          sig.kernel + ": has_bias = " + std::to_string(hasBias) +
@@ -290,21 +283,23 @@ struct View {
   }
 };
 
-dnnl::algorithm activationAlgorithm(int64_t code, float &alpha) {
+dnnl::algorithm activationAlgorithm(Activation activation, float &alpha) {
   alpha = 0.0f;
-  switch (code) {
-  case 1:
+  switch (activation) {
+  case Activation::None:
+  case Activation::Relu:
     return dnnl::algorithm::eltwise_relu;
-  case 2:
+  case Activation::Gelu:
     return dnnl::algorithm::eltwise_gelu_erf;
-  case 3:
+  case Activation::Tanh:
     return dnnl::algorithm::eltwise_tanh;
-  case 4:
+  case Activation::Sigmoid:
     return dnnl::algorithm::eltwise_logistic;
-  default:
-    alpha = 1.0f; // swish(x) = x * sigmoid(alpha * x)
-    return dnnl::algorithm::eltwise_swish;
+  case Activation::Silu:
+    break;
   }
+  alpha = 1.0f; // swish(x) = x * sigmoid(alpha * x)
+  return dnnl::algorithm::eltwise_swish;
 }
 
 /// One tile primitive and the descriptors of its arguments. The primitive
@@ -348,7 +343,8 @@ Tile makeTile(const Problem &p, int64_t rows, int64_t cols) {
   char scale[32];
   std::snprintf(scale, sizeof scale, "%a", (double)p.scale);
   std::string key = "matmul a=" + a.str() + " b=" + b.str() + " y=" + y.str() +
-                    " scale=" + scale + " act=" + std::to_string(p.activation);
+                    " scale=" + scale +
+                    " act=" + std::to_string((int64_t)p.activation);
   if (p.bias) {
     auto [v, stage] = epilogueView(*p.bias, rows, cols);
     t.bias = v.md();
@@ -371,7 +367,7 @@ Tile makeTile(const Problem &p, int64_t rows, int64_t cols) {
     dnnl::post_ops ops;
     if (p.bias)
       ops.append_binary(dnnl::algorithm::binary_add, t.bias);
-    if (p.activation) {
+    if (p.activation != Activation::None) {
       float alpha;
       dnnl::algorithm alg = activationAlgorithm(p.activation, alpha);
       ops.append_eltwise(1.0f, alg, alpha, 0.0f);
@@ -628,7 +624,7 @@ private:
       args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(postOp++) | DNNL_ARG_SRC_1,
                    epilogueArg(*p.bias, biasPtr, offBias, tile.stageBias,
                                BiasSlot, tile.bias));
-    if (p.activation)
+    if (p.activation != Activation::None)
       ++postOp;
     if (p.residual)
       args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(postOp) | DNNL_ARG_SRC_1,
@@ -675,9 +671,9 @@ std::vector<int64_t> elementCounts(const KernelSignature &sig, bool hasBias,
 
 std::unique_ptr<Kernel> makeMatmul(const KernelSignature &sig) {
   Problem p;
-  auto [hasBias, hasResidual] = readEpilogue(sig, p);
-  bool transA = sig.attrs.getFlag("transpose_a", 0);
-  bool transB = sig.attrs.getFlag("transpose_b", 0);
+  MatmulAttrs attrs = MatmulAttrs::read(sig.attrs);
+  auto [hasBias, hasResidual] = readEpilogue(sig, attrs, p);
+  bool transA = attrs.transposeA, transB = attrs.transposeB;
   const TensorDesc &a = sig.inputs[0], &b = sig.inputs[1], &y = sig.outputs[0];
   if (a.rank() < 2 || b.rank() < 2)
     sig.shapeError("operands must have rank >= 2, got " + a.str() + " and " +
@@ -755,7 +751,8 @@ std::unique_ptr<Kernel> makeMatmul(const KernelSignature &sig) {
 
 std::unique_ptr<Kernel> makeLinear(const KernelSignature &sig) {
   Problem p;
-  auto [hasBias, hasResidual] = readEpilogue(sig, p);
+  auto [hasBias, hasResidual] =
+      readEpilogue(sig, LinearAttrs::read(sig.attrs), p);
   const TensorDesc &x = sig.inputs[0], &w = sig.inputs[1], &y = sig.outputs[0];
   if (x.rank() < 1 || w.rank() != 2 || w.dim(1) != x.dim(-1))
     sig.shapeError("cannot apply weight " + w.str() + " to input " + x.str());

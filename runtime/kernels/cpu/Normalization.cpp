@@ -28,6 +28,7 @@
 
 #include "Error.h"
 #include "Kernel.h"
+#include "KernelAttrs.h"
 #include "Parallel.h"
 
 #include <algorithm>
@@ -195,7 +196,7 @@ void registerSoftmax(const std::string &name, bool log) {
                    sig.expectInputDType(0, HEED_F32);
                    expectOutputLikeX(sig, 0);
                    const TensorDesc &x = sig.inputs[0];
-                   int64_t axis = sig.attrs.getInt("axis");
+                   int64_t axis = SoftmaxAttrs::read(sig.attrs).axis;
                    if (axis < 0 || axis >= x.rank())
                      sig.shapeError("axis " + std::to_string(axis) +
                                     " is out of range for x " + x.str());
@@ -276,11 +277,13 @@ private:
   bool hasResidual, emitSum;
 };
 
-void registerLastDimNorm(const std::string &name, bool rms, double defaultEps) {
+/// layer_norm (LayerNormAttrs) or rms_norm (RmsNormAttrs, \p rms).
+template <typename NormAttrs>
+void registerLastDimNorm(const std::string &name, bool rms) {
   registerKernel(
       name, [=](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
-        bool hasResidual = sig.attrs.getFlag("has_residual", false);
-        bool emitSum = sig.attrs.getFlag("emit_sum", false);
+        const NormAttrs attrs = NormAttrs::read(sig.attrs);
+        bool hasResidual = attrs.hasResidual, emitSum = attrs.emitSum;
         if (emitSum && !hasResidual)
           fail(HEED_ERROR_INVALID_ARGUMENT,
                name + ": emit_sum requires has_residual");
@@ -302,7 +305,7 @@ void registerLastDimNorm(const std::string &name, bool rms, double defaultEps) {
         }
         for (size_t i = 0; i < sig.outputs.size(); ++i)
           expectOutputLikeX(sig, i);
-        double eps = sig.attrs.getFloat("eps", defaultEps);
+        double eps = attrs.eps;
         if (!(eps >= 0))
           fail(HEED_ERROR_INVALID_ARGUMENT,
                name + ": eps must be non-negative, got " + std::to_string(eps));
@@ -358,7 +361,7 @@ std::unique_ptr<Kernel> makeBatchNorm(const KernelSignature &sig) {
   for (size_t i = 0; i < 4; ++i)
     expectParam(sig, i + 1, names[i], channels, "the channels of x");
   expectOutputLikeX(sig, 0);
-  double eps = sig.attrs.getFloat("eps", 1e-5);
+  double eps = BatchNormAttrs::read(sig.attrs).eps;
   if (!(eps >= 0))
     fail(HEED_ERROR_INVALID_ARGUMENT,
          "batch_norm: eps must be non-negative, got " + std::to_string(eps));
@@ -372,8 +375,8 @@ std::unique_ptr<Kernel> makeBatchNorm(const KernelSignature &sig) {
 void registerNormalizationKernels() {
   registerSoftmax("softmax", false);
   registerSoftmax("log_softmax", true);
-  registerLastDimNorm("layer_norm", false, 1e-5);
-  registerLastDimNorm("rms_norm", true, 1e-6);
+  registerLastDimNorm<LayerNormAttrs>("layer_norm", false);
+  registerLastDimNorm<RmsNormAttrs>("rms_norm", true);
   registerKernel("batch_norm", makeBatchNorm);
 }
 

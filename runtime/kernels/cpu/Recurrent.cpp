@@ -37,6 +37,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "KernelAttrs.h"
 #include "OneDnn.h"
 #include "Parallel.h"
 
@@ -283,11 +284,9 @@ private:
 /// Validates the node (see the header comment) and creates the kernel.
 std::unique_ptr<Kernel> makeRnn(const KernelSignature &sig, Cell cell) {
   const std::string &name = sig.kernel;
-  const Attrs &attrs = sig.attrs;
-  const int64_t H = attrs.getInt("hidden_size");
-  const int64_t L = attrs.getInt("num_layers", 1);
-  const bool bidirectional = attrs.getInt("bidirectional", 0) != 0;
-  const bool hasBias = attrs.getInt("has_bias", 1) != 0;
+  const RecurrentAttrs attrs = RecurrentAttrs::read(sig.attrs);
+  const int64_t H = attrs.hiddenSize, L = attrs.numLayers;
+  const bool bidirectional = attrs.bidirectional, hasBias = attrs.hasBias;
   if (H < 1 || L < 1)
     fail(HEED_ERROR_INVALID_ARGUMENT,
          name + ": hidden_size and num_layers must be positive, got " +

@@ -24,6 +24,7 @@
 
 #include "Error.h"
 #include "Kernel.h"
+#include "KernelAttrs.h"
 #include "Parallel.h"
 
 #include <algorithm>
@@ -242,8 +243,9 @@ template <Reduce Op> void registerReduce(const std::string &name) {
         bool integer = x.dtype == HEED_I64 || x.dtype == HEED_I32;
         if (x.dtype != HEED_F32 && !integer)
           fail(HEED_ERROR_DTYPE, name + ": unsupported dtype " + x.str());
+        const ReduceAttrs attrs = ReduceAttrs::read(sig.attrs);
         std::vector<bool> reduced(x.shape.size(), false);
-        for (int64_t axis : sig.attrs.getInts("axes")) {
+        for (int64_t axis : attrs.axes) {
           if (axis < 0 || axis >= x.rank())
             sig.shapeError("axis " + std::to_string(axis) +
                            " is out of range for x " + x.str());
@@ -251,7 +253,7 @@ template <Reduce Op> void registerReduce(const std::string &name) {
             sig.shapeError("axis " + std::to_string(axis) + " is listed twice");
           reduced[axis] = true;
         }
-        bool keepdim = sig.attrs.getFlag("keepdim", false);
+        bool keepdim = attrs.keepdim;
         TensorDesc expected{x.dtype, {}};
         for (size_t d = 0; d < x.shape.size(); ++d)
           if (!reduced[d])
@@ -330,8 +332,8 @@ std::unique_ptr<Kernel> makeTopK(const KernelSignature &sig) {
   const TensorDesc &x = sig.inputs[0];
   if (x.dtype != HEED_F32 && x.dtype != HEED_I64 && x.dtype != HEED_I32)
     fail(HEED_ERROR_DTYPE, "top_k: unsupported dtype " + x.str());
-  int64_t axis = sig.attrs.getInt("axis");
-  int64_t k = sig.attrs.getInt("k");
+  const TopKAttrs attrs = TopKAttrs::read(sig.attrs);
+  int64_t axis = attrs.axis, k = attrs.k;
   if (axis < 0 || axis >= x.rank())
     sig.shapeError("axis " + std::to_string(axis) + " is out of range for x " +
                    x.str());

@@ -43,6 +43,90 @@ heedrt.plan @bad_param_width {
 
 // -----
 
+// The kernel table (runtime/kernels/Kernels.td) says what each kernel takes.
+
+heedrt.plan @unknown_attribute {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op kernel 'softmax' has no attribute 'axes' (it takes axis)}}
+  heedrt.kernel "softmax" ins(%b : memref<4xf32>) outs(%b : memref<4xf32>) params {axis = 0 : i64, axes = array<i64: 0>}
+}
+
+// -----
+
+heedrt.plan @attribute_of_kernel_without_attributes {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op kernel 'relu' has no attribute 'alpha' (it takes none)}}
+  heedrt.kernel "relu" ins(%b : memref<4xf32>) outs(%b : memref<4xf32>) params {alpha = 1.0e-01 : f64}
+}
+
+// -----
+
+heedrt.plan @missing_required_attribute {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op kernel 'softmax' needs attribute 'axis'}}
+  heedrt.kernel "softmax" ins(%b : memref<4xf32>) outs(%b : memref<4xf32>)
+}
+
+// -----
+
+heedrt.plan @float_for_integer {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op attribute 'axis' of kernel 'softmax' must be an i64, got 0.000000e+00 : f64}}
+  heedrt.kernel "softmax" ins(%b : memref<4xf32>) outs(%b : memref<4xf32>) params {axis = 0.0 : f64}
+}
+
+// -----
+
+heedrt.plan @integer_for_float {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op attribute 'value' of kernel 'fill' must be an f64, got 1 : i64}}
+  heedrt.kernel "fill" outs(%b : memref<4xf32>) params {value = 1 : i64}
+}
+
+// -----
+
+heedrt.plan @list_length {
+  %b = heedrt.buffer : memref<1x1x4x4xf32>
+  %y = heedrt.buffer : memref<1x1x2x2xf32>
+  // expected-error @+1 {{'heedrt.kernel' op attribute 'kernel' of kernel 'max_pool2d' must have 2 entries, got 3}}
+  heedrt.kernel "max_pool2d" ins(%b : memref<1x1x4x4xf32>) outs(%y : memref<1x1x2x2xf32>) params {kernel = array<i64: 2, 2, 2>}
+}
+
+// -----
+
+heedrt.plan @flag_out_of_range {
+  %b = heedrt.buffer : memref<2x4xf32>
+  %y = heedrt.buffer : memref<2xf32>
+  // expected-error @+1 {{'heedrt.kernel' op attribute 'keepdim' of kernel 'reduce_sum' must be 0 or 1, got 2}}
+  heedrt.kernel "reduce_sum" ins(%b : memref<2x4xf32>) outs(%y : memref<2xf32>) params {axes = array<i64: 1>, keepdim = 2 : i64}
+}
+
+// -----
+
+heedrt.plan @enum_out_of_range {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op attribute 'structure' of kernel 'attention' must be one of 0 (none), 1 (causal), 2 (window), 3 (blocks), got 7}}
+  heedrt.kernel "attention" ins(%b, %b, %b : memref<4xf32>, memref<4xf32>, memref<4xf32>) outs(%b : memref<4xf32>) params {scale = 1.0 : f64, structure = 7 : i64}
+}
+
+// -----
+
+heedrt.plan @too_few_inputs {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op kernel 'attention' takes 3 to 5 inputs, got 2}}
+  heedrt.kernel "attention" ins(%b, %b : memref<4xf32>, memref<4xf32>) outs(%b : memref<4xf32>) params {scale = 1.0 : f64}
+}
+
+// -----
+
+heedrt.plan @too_many_outputs {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op kernel 'add' takes 1 output, got 2}}
+  heedrt.kernel "add" ins(%b, %b : memref<4xf32>, memref<4xf32>) outs(%b, %b : memref<4xf32>, memref<4xf32>)
+}
+
+// -----
+
 heedrt.plan @misaligned {
   // expected-error @+1 {{'heedrt.buffer' op offset 32 must be a non-negative multiple of 64}}
   %b = heedrt.buffer offset 32 : memref<4xf32>

@@ -1,0 +1,267 @@
+//===- AttentionSparsity.h - Which keys a query row sees --------*- C++ -*-===//
+//
+// The structure of attention (AttentionStructure of heed/KernelSpec.h:
+// none, causal, sliding window, block map) as one value, shared by every
+// consumer so that it is decoded once: attn ops give theirs through
+// AttentionOpInterface::getSparsity, the lowering encodes it as the
+// attention kernel's attributes and the kernel decodes them back
+// (toKernelAttributes, fromKernelAttributes); the reference interpreter asks
+// sees(), the FLOP counter visibleKeys(), attn-tile, the kernel and the
+// attention benchmark the band of causal and window structure, whose tiles
+// they skip. Standard C++ only.
+//
+// Query row i of Lq sits at key position p = i + Lk - Lq (bottom-right
+// alignment, as in decoding with a key/value cache) and sees the keys
+//   causal:  j <= p
+//   window:  p - left <= j <= p + right
+// clamped to [0, Lk); with a block map, query tile i / qBlock sees the keys
+// of the key tiles listed for it (tiles of kBlock keys).
+//
+//===----------------------------------------------------------------------===//
+
+#ifndef HEED_ATTENTIONSPARSITY_H
+#define HEED_ATTENTIONSPARSITY_H
+
+#include "heed/KernelSpec.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace heed {
+
+/// The keys each query row sees.
+struct AttentionBand {
+  enum Kind { Dense, Causal, Window };
+  Kind kind = Dense;
+  int64_t left = 0, right = 0; ///< window only
+  int64_t lq = 0, lk = 0;
+
+  /// [lo, hi] of the keys row \p i sees (lo > hi when none).
+  std::pair<int64_t, int64_t> rowRange(int64_t i) const {
+    int64_t p = i + lk - lq;
+    switch (kind) {
+    case Causal:
+      return {0, std::min(p, lk - 1)};
+    case Window:
+      return {std::max<int64_t>(0, p - left), std::min(lk - 1, p + right)};
+    default:
+      return {0, lk - 1};
+    }
+  }
+
+  /// The smallest rectangle rows [ra, rb) x keys [ca, cb) holding every
+  /// (row, key) of rows [r0, r1) x keys [c0, c1) that is seen; false, with
+  /// the rectangle empty, when none is.
+  bool visibleBox(int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t &ra,
+                  int64_t &rb, int64_t &ca, int64_t &cb) const {
+    ra = r1;
+    rb = r0;
+    ca = c1;
+    cb = c0;
+    for (int64_t i = r0; i < r1; ++i) {
+      auto [lo, hi] = rowRange(i);
+      lo = std::max(lo, c0);
+      hi = std::min(hi, c1 - 1);
+      if (lo > hi)
+        continue;
+      ra = std::min(ra, i);
+      rb = std::max(rb, i + 1);
+      ca = std::min(ca, lo);
+      cb = std::max(cb, hi + 1);
+    }
+    return ra < rb;
+  }
+};
+
+/// The attention kernel's attributes that carry a structure (AttentionAttrs
+/// of runtime/kernels/Kernels.td).
+struct AttentionStructureAttributes {
+  AttentionStructure structure = AttentionStructure::None;
+  std::optional<std::vector<int64_t>> window;     ///< window: {left, right}
+  std::optional<int64_t> qBlock, kBlock;          ///< blocks: the tiles
+  std::optional<std::vector<int64_t>> blockVisit; ///< blocks: the map
+};
+
+/// Which keys each query row sees, besides an explicit mask and top-k.
+struct AttentionSparsity {
+  AttentionStructure structure = AttentionStructure::None;
+  int64_t left = 0, right = 0; ///< window
+  /// blocks: query tile t (rows [t * qBlock, (t + 1) * qBlock)) sees the
+  /// key tiles visit[t] (keys [k * kBlock, (k + 1) * kBlock)).
+  int64_t qBlock = 0, kBlock = 0;
+  std::vector<std::vector<int64_t>> visit;
+
+  static AttentionSparsity causal() {
+    AttentionSparsity s;
+    s.structure = AttentionStructure::Causal;
+    return s;
+  }
+  static AttentionSparsity window(int64_t left, int64_t right) {
+    AttentionSparsity s;
+    s.structure = AttentionStructure::Window;
+    s.left = left;
+    s.right = right;
+    return s;
+  }
+  static AttentionSparsity blocks(int64_t qBlock, int64_t kBlock,
+                                  std::vector<std::vector<int64_t>> visit) {
+    AttentionSparsity s;
+    s.structure = AttentionStructure::Blocks;
+    s.qBlock = qBlock;
+    s.kBlock = kBlock;
+    s.visit = std::move(visit);
+    return s;
+  }
+
+  /// The band of causal and window structure for Lq x Lk scores; every key
+  /// for none and blocks.
+  AttentionBand band(int64_t lq, int64_t lk) const {
+    AttentionBand b;
+    b.lq = lq;
+    b.lk = lk;
+    if (structure == AttentionStructure::Causal) {
+      b.kind = AttentionBand::Causal;
+    } else if (structure == AttentionStructure::Window) {
+      b.kind = AttentionBand::Window;
+      b.left = left;
+      b.right = right;
+    }
+    return b;
+  }
+
+  /// Whether query row \p i sees key \p j of Lq x Lk scores.
+  bool sees(int64_t i, int64_t j, int64_t lq, int64_t lk) const {
+    if (structure != AttentionStructure::Blocks) {
+      auto [lo, hi] = band(lq, lk).rowRange(i);
+      return lo <= j && j <= hi;
+    }
+    int64_t qt = i / qBlock, kt = j / kBlock;
+    return qt < (int64_t)visit.size() &&
+           std::find(visit[qt].begin(), visit[qt].end(), kt) != visit[qt].end();
+  }
+
+  /// How many keys query row \p i sees (a key tile listed twice counts
+  /// twice).
+  int64_t visibleKeys(int64_t i, int64_t lq, int64_t lk) const {
+    if (structure != AttentionStructure::Blocks) {
+      auto [lo, hi] = band(lq, lk).rowRange(i);
+      return std::max<int64_t>(0, hi - lo + 1);
+    }
+    int64_t qt = i / qBlock, keys = 0;
+    if (qt < (int64_t)visit.size())
+      for (int64_t kt : visit[qt])
+        keys +=
+            std::max<int64_t>(0, std::min(lk, (kt + 1) * kBlock) - kt * kBlock);
+    return keys;
+  }
+
+  /// The attention kernel's attributes for this structure.
+  AttentionStructureAttributes toKernelAttributes() const {
+    AttentionStructureAttributes a;
+    a.structure = structure;
+    if (structure == AttentionStructure::Window)
+      a.window = std::vector<int64_t>{left, right};
+    if (structure == AttentionStructure::Blocks) {
+      a.qBlock = qBlock;
+      a.kBlock = kBlock;
+      std::vector<int64_t> flat;
+      for (const std::vector<int64_t> &tiles : visit) {
+        flat.push_back((int64_t)tiles.size());
+        flat.insert(flat.end(), tiles.begin(), tiles.end());
+      }
+      a.blockVisit = std::move(flat);
+    }
+    return a;
+  }
+
+  /// The structure the attention kernel's attributes \p a give for Lq x Lk
+  /// scores, or an error message (without the kernel's name). Window edges
+  /// are clamped to +-(Lq + Lk + 1), beyond which they change nothing; a
+  /// block map's key tile lists come out sorted and without duplicates.
+  static std::optional<AttentionSparsity>
+  fromKernelAttributes(const AttentionStructureAttributes &a, int64_t lq,
+                       int64_t lk, std::string &error) {
+    AttentionSparsity s;
+    s.structure = a.structure;
+    if (a.structure == AttentionStructure::Window) {
+      if (!a.window) {
+        error = "missing attribute 'window'";
+        return std::nullopt;
+      }
+      if (a.window->size() != 2) {
+        error = "window must be 2 integers (left, right), got " +
+                std::to_string(a.window->size());
+        return std::nullopt;
+      }
+      int64_t bound = lq + lk + 1;
+      s.left = std::clamp((*a.window)[0], -bound, bound);
+      s.right = std::clamp((*a.window)[1], -bound, bound);
+    }
+    if (a.structure != AttentionStructure::Blocks)
+      return s;
+    if (!a.qBlock || !a.kBlock) {
+      error = "structure 3 (blocks) needs the q_block and k_block attributes";
+      return std::nullopt;
+    }
+    if (!a.blockVisit) {
+      error = "missing attribute 'block_visit'";
+      return std::nullopt;
+    }
+    s.qBlock = *a.qBlock;
+    s.kBlock = *a.kBlock;
+    if (s.qBlock < 1 || s.kBlock < 1) {
+      error = std::string(s.qBlock < 1 ? "q_block" : "k_block") +
+              " must be positive, got " +
+              std::to_string(s.qBlock < 1 ? s.qBlock : s.kBlock);
+      return std::nullopt;
+    }
+    const std::vector<int64_t> &flat = *a.blockVisit;
+    int64_t qTiles = (lq + s.qBlock - 1) / s.qBlock;
+    int64_t kTiles = (lk + s.kBlock - 1) / s.kBlock;
+    size_t pos = 0;
+    s.visit.assign((size_t)qTiles, {});
+    for (int64_t qt = 0; qt < qTiles; ++qt) {
+      if (pos >= flat.size()) {
+        error = "block_visit ends before query tile " + std::to_string(qt) +
+                " (of " + std::to_string(qTiles) + ")";
+        return std::nullopt;
+      }
+      int64_t count = flat[pos++];
+      int64_t rest = (int64_t)(flat.size() - pos);
+      if (count < 0 || count > rest) {
+        error = "block_visit: query tile " + std::to_string(qt) +
+                " has count " + std::to_string(count) + " but " +
+                std::to_string(rest) + " values follow";
+        return std::nullopt;
+      }
+      std::vector<int64_t> &tiles = s.visit[(size_t)qt];
+      for (int64_t c = 0; c < count; ++c) {
+        int64_t kt = flat[pos++];
+        if (kt < 0 || kt >= kTiles) {
+          error = "block_visit: query tile " + std::to_string(qt) +
+                  " lists key tile " + std::to_string(kt) + ", but there are " +
+                  std::to_string(kTiles) + " key tiles";
+          return std::nullopt;
+        }
+        tiles.push_back(kt);
+      }
+      std::sort(tiles.begin(), tiles.end());
+      tiles.erase(std::unique(tiles.begin(), tiles.end()), tiles.end());
+    }
+    if (pos != flat.size()) {
+      error = "block_visit has " + std::to_string(flat.size() - pos) +
+              " values after the last query tile (" + std::to_string(qTiles) +
+              " query tiles)";
+      return std::nullopt;
+    }
+    return s;
+  }
+};
+
+} // namespace heed
+
+#endif // HEED_ATTENTIONSPARSITY_H

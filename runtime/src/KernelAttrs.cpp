@@ -1,0 +1,93 @@
+//===- KernelAttrs.cpp - Checking a node's attributes against the table ---===//
+
+#include "KernelAttrs.h"
+#include "Error.h"
+
+#include <string>
+
+namespace heed::rt {
+
+namespace {
+
+std::string str(std::string_view s) { return std::string(s); }
+
+/// "scale, structure, window" for messages.
+std::string attributeNames(const KernelSpec &spec) {
+  if (spec.attrs.empty())
+    return "no attributes";
+  std::string names;
+  for (const KernelAttrSpec &a : spec.attrs)
+    names += (names.empty() ? "" : ", ") + str(a.name);
+  return names;
+}
+
+/// "0 none, 1 causal, 2 window, 3 blocks".
+std::string enumCases(const KernelEnumSpec &e) {
+  std::string cases;
+  for (const KernelEnumCaseSpec &c : e.cases)
+    cases += (cases.empty() ? "" : ", ") + std::to_string(c.value) + " " +
+             str(c.name);
+  return cases;
+}
+
+[[noreturn]] void invalid(const KernelSpec &spec, const std::string &message) {
+  fail(HEED_ERROR_INVALID_ARGUMENT, str(spec.name) + ": " + message);
+}
+
+/// An attribute set as an integer (or integer list) checked against \p a.
+void checkInts(const KernelSpec &spec, const KernelAttrSpec &a,
+               const std::vector<int64_t> &values) {
+  std::string name = str(a.name);
+  switch (a.kind) {
+  case KernelAttrKind::Float:
+    invalid(spec, "attribute '" + name +
+                      "' is a float; set it with heed_plan_set_float");
+  case KernelAttrKind::Ints:
+    return; // lengths are the kernel's to check, with its own message
+  case KernelAttrKind::Int:
+  case KernelAttrKind::Flag:
+  case KernelAttrKind::Enum:
+    if (values.size() != 1)
+      invalid(spec, "attribute '" + name + "' must be one integer");
+    break;
+  }
+  int64_t v = values[0];
+  if (a.kind == KernelAttrKind::Flag && v != 0 && v != 1)
+    invalid(spec, name + " must be 0 or 1, got " + std::to_string(v));
+  if (a.kind == KernelAttrKind::Enum && !a.enumSpec->lookup(v))
+    invalid(spec, "unknown " + name + " " + std::to_string(v) + " (expected " +
+                      enumCases(*a.enumSpec) + ")");
+}
+
+} // namespace
+
+void checkAttributes(const KernelSpec &spec, const Attrs &attrs) {
+  attrs.forEachInts(
+      [&](const std::string &name, const std::vector<int64_t> &values) {
+        const KernelAttrSpec *a = spec.attr(name);
+        if (!a)
+          invalid(spec, "unknown attribute '" + name + "' (" + str(spec.name) +
+                            " takes " + attributeNames(spec) + ")");
+        checkInts(spec, *a, values);
+      });
+  attrs.forEachFloat([&](const std::string &name, double) {
+    const KernelAttrSpec *a = spec.attr(name);
+    if (!a)
+      invalid(spec, "unknown attribute '" + name + "' (" + str(spec.name) +
+                        " takes " + attributeNames(spec) + ")");
+    if (a->kind != KernelAttrKind::Float)
+      invalid(spec, "attribute '" + name +
+                        "' is an integer; set it with heed_plan_set_int" +
+                        (a->kind == KernelAttrKind::Ints ? "s" : ""));
+  });
+  for (const KernelAttrSpec &a : spec.attrs) {
+    if (a.presence != KernelAttrPresence::Required || attrs.has(str(a.name)))
+      continue;
+    const char *what = a.kind == KernelAttrKind::Float  ? "float attribute"
+                       : a.kind == KernelAttrKind::Ints ? "attribute"
+                                                        : "integer attribute";
+    invalid(spec, std::string("missing ") + what + " '" + str(a.name) + "'");
+  }
+}
+
+} // namespace heed::rt
