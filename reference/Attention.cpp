@@ -29,32 +29,6 @@ namespace {
 
 const double kNegInf = -std::numeric_limits<double>::infinity();
 
-/// Whether key \p j is visible from query row \p i under \p s alone.
-bool structureAllows(const AttentionStructure &s, int64_t i, int64_t j,
-                     int64_t lq, int64_t lk) {
-  // Bottom-right alignment: query row i sits at key position i + (Lk - Lq).
-  const int64_t pos = i + (lk - lq);
-  switch (s.kind) {
-  case AttentionStructure::Kind::None:
-    return true;
-  case AttentionStructure::Kind::Causal:
-    return j <= pos;
-  case AttentionStructure::Kind::Window:
-    return pos - s.left <= j && j <= pos + s.right;
-  case AttentionStructure::Kind::Blocks: {
-    const int64_t qt = i / s.qBlock;
-    const int64_t kt = j / s.kBlock;
-    if (qt >= (int64_t)s.visit.size())
-      return false;
-    for (int64_t visited : s.visit[(size_t)qt])
-      if (visited == kt)
-        return true;
-    return false;
-  }
-  }
-  return true;
-}
-
 /// Element of \p mask at the 4-D index \p idx of [B, Hq, Lq, Lk], NumPy
 /// broadcasting: the mask's dims align with the trailing dims of the index
 /// and a dim of extent 1 is read at 0.
@@ -134,7 +108,7 @@ AttentionResult attentionUnrounded(const Tensor &q, const Tensor &k,
             dot += q.data[(size_t)(((b * Hq + h) * Lq + i) * D + d)] *
                    k.data[(size_t)(((b * Hkv + hkv) * Lk + j) * D + d)];
           double score = opt.scale * dot;
-          bool visible = structureAllows(opt.structure, i, j, Lq, Lk);
+          bool visible = opt.structure.sees(i, j, Lq, Lk);
           if (opt.mask) {
             const int64_t idx[4] = {b, h, i, j};
             const double m = maskAt(*opt.mask, idx);

@@ -23,38 +23,6 @@ void checkSameDType(const char *op, const Tensor &a, const Tensor &b) {
                       dtypeName(a.dtype) + " vs " + dtypeName(b.dtype) + ")");
 }
 
-double sigmoid(double x) { return 1.0 / (1.0 + std::exp(-x)); }
-
-double applyUnary(UnaryKind kind, double x) {
-  switch (kind) {
-  case UnaryKind::Exp:
-    return std::exp(x);
-  case UnaryKind::Log:
-    return std::log(x);
-  case UnaryKind::Sqrt:
-    return std::sqrt(x);
-  case UnaryKind::Rsqrt:
-    return 1.0 / std::sqrt(x);
-  case UnaryKind::Neg:
-    return -x;
-  case UnaryKind::Abs:
-    return std::fabs(x);
-  case UnaryKind::Tanh:
-    return std::tanh(x);
-  case UnaryKind::Sigmoid:
-    return sigmoid(x);
-  case UnaryKind::Relu:
-    return x > 0.0 ? x : 0.0;
-  case UnaryKind::Gelu:
-    return x * 0.5 * (1.0 + std::erf(x / std::sqrt(2.0)));
-  case UnaryKind::Silu:
-    return x * sigmoid(x);
-  case UnaryKind::Not:
-    return x == 0.0 ? 1.0 : 0.0;
-  }
-  return x;
-}
-
 /// NaN-propagating maximum / minimum (torch.maximum / torch.minimum).
 double nanMax(double a, double b) {
   if (std::isnan(a) || std::isnan(b))
@@ -120,10 +88,10 @@ bool applyCompare(CompareKind kind, double a, double b) {
 
 } // namespace
 
-Tensor unary(UnaryKind kind, const Tensor &x) {
+Tensor map(const Tensor &x, double (*fn)(double)) {
   Tensor out(x.dtype, x.shape);
   for (size_t i = 0; i < x.data.size(); ++i)
-    out.data[i] = applyUnary(kind, x.data[i]);
+    out.data[i] = fn(x.data[i]);
   out.roundInPlace();
   return out;
 }

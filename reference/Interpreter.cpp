@@ -3,11 +3,8 @@
 #include "Interpreter.h"
 #include "Kernels.h"
 
-#include "attn/AttnOps.h"
-#include "heed/HeedOps.h"
+#include "attn/TensorOpVisitor.h"
 #include "heed/ShapeUtils.h"
-
-#include "llvm/ADT/TypeSwitch.h"
 
 #include <cstring>
 
@@ -56,28 +53,14 @@ Tensor constantTensor(ConstantOp op) {
   return t;
 }
 
-AttentionOptions attentionOptions(Attribute structure, Attribute topk,
-                                  double scale, const Tensor *mask) {
+/// The options of the attention kernels from an attention op.
+AttentionOptions attentionOptions(attn::AttentionOpInterface op,
+                                  const Tensor *mask) {
   AttentionOptions o;
-  o.scale = scale;
+  o.scale = op.getScaleFactor();
   o.mask = mask;
-  if (isa_and_nonnull<attn::CausalAttr>(structure)) {
-    o.structure.kind = AttentionStructure::Kind::Causal;
-  } else if (auto w = dyn_cast_or_null<attn::WindowAttr>(structure)) {
-    o.structure.kind = AttentionStructure::Kind::Window;
-    o.structure.left = w.getLeft();
-    o.structure.right = w.getRight();
-  } else if (auto b = dyn_cast_or_null<attn::BlocksAttr>(structure)) {
-    o.structure.kind = AttentionStructure::Kind::Blocks;
-    o.structure.qBlock = b.getQBlock();
-    o.structure.kBlock = b.getKBlock();
-    for (Attribute row : b.getVisit()) {
-      ArrayRef<int64_t> tiles = cast<DenseI64ArrayAttr>(row).asArrayRef();
-      o.structure.visit.emplace_back(tiles.begin(), tiles.end());
-    }
-  }
-  if (auto t = dyn_cast_or_null<attn::TopKAttr>(topk))
-    o.topkRatio = t.getRatio().convertToDouble();
+  o.structure = op.getSparsity();
+  o.topkRatio = op.getTopkRatio();
   return o;
 }
 
@@ -110,186 +93,227 @@ std::vector<RnnWeights> rnnWeights(const Frame &frame, ValueRange weights,
   return out;
 }
 
-/// Evaluates one op, storing its results in \p frame. Returns false (after
-/// reporting) for an op the interpreter does not know.
-LogicalResult evalOp(Operation *op, Frame &frame,
-                     const llvm::StringMap<io::HostTensor> &params) {
-  auto in = [&](unsigned i) -> const Tensor & {
-    return frame.get(op->getOperand(i));
-  };
-  auto out = [&](Tensor t, unsigned i = 0) {
-    frame.set(op->getResult(i), std::move(t));
-  };
-  auto unaryOp = [&](UnaryKind k) { out(unary(k, in(0))); };
-  auto binaryOp = [&](BinaryKind k) { out(binary(k, in(0), in(1))); };
-  auto compareOp = [&](CompareKind k) { out(compare(k, in(0), in(1))); };
-  auto reduceOp = [&](ReduceKind k, ArrayRef<int64_t> axes, bool keep) {
-    out(reduce(k, in(0), std::vector<int64_t>(axes.begin(), axes.end()), keep));
-  };
-  bool known = true;
-  llvm::TypeSwitch<Operation *>(op)
-      .Case([&](ParamOp p) { out(fromHost(params.find(p.getName())->second)); })
-      .Case([&](ConstantOp c) { out(constantTensor(c)); })
-      .Case([&](IotaOp o) {
-        out(iota(Shape(o.getShape().begin(), o.getShape().end()),
-                 (int64_t)o.getAxis(), *toDType(o.getDtype())));
-      })
-      .Case([&](ExpOp) { unaryOp(UnaryKind::Exp); })
-      .Case([&](LogOp) { unaryOp(UnaryKind::Log); })
-      .Case([&](SqrtOp) { unaryOp(UnaryKind::Sqrt); })
-      .Case([&](RsqrtOp) { unaryOp(UnaryKind::Rsqrt); })
-      .Case([&](NegOp) { unaryOp(UnaryKind::Neg); })
-      .Case([&](AbsOp) { unaryOp(UnaryKind::Abs); })
-      .Case([&](TanhOp) { unaryOp(UnaryKind::Tanh); })
-      .Case([&](SigmoidOp) { unaryOp(UnaryKind::Sigmoid); })
-      .Case([&](ReluOp) { unaryOp(UnaryKind::Relu); })
-      .Case([&](GeluOp) { unaryOp(UnaryKind::Gelu); })
-      .Case([&](SiluOp) { unaryOp(UnaryKind::Silu); })
-      .Case([&](NotOp) { unaryOp(UnaryKind::Not); })
-      .Case([&](AddOp) { binaryOp(BinaryKind::Add); })
-      .Case([&](SubOp) { binaryOp(BinaryKind::Sub); })
-      .Case([&](MulOp) { binaryOp(BinaryKind::Mul); })
-      .Case([&](DivOp) { binaryOp(BinaryKind::Div); })
-      .Case([&](MaximumOp) { binaryOp(BinaryKind::Max); })
-      .Case([&](MinimumOp) { binaryOp(BinaryKind::Min); })
-      .Case([&](PowOp) { binaryOp(BinaryKind::Pow); })
-      .Case([&](AndOp) { binaryOp(BinaryKind::And); })
-      .Case([&](OrOp) { binaryOp(BinaryKind::Or); })
-      .Case([&](EqOp) { compareOp(CompareKind::Eq); })
-      .Case([&](NeOp) { compareOp(CompareKind::Ne); })
-      .Case([&](LtOp) { compareOp(CompareKind::Lt); })
-      .Case([&](LeOp) { compareOp(CompareKind::Le); })
-      .Case([&](GtOp) { compareOp(CompareKind::Gt); })
-      .Case([&](GeOp) { compareOp(CompareKind::Ge); })
-      .Case([&](WhereOp) { out(where(in(0), in(1), in(2))); })
-      .Case([&](CastOp o) { out(cast(in(0), *toDType(o.getDtype()))); })
-      .Case([&](TransposeOp o) {
-        out(transpose(in(0), std::vector<int64_t>(o.getPerm().begin(),
-                                                  o.getPerm().end())));
-      })
-      .Case([&](ReshapeOp o) {
-        out(reshape(in(0), Shape(o.getShape().begin(), o.getShape().end())));
-      })
-      .Case([&](BroadcastToOp o) {
-        out(broadcastTo(in(0),
-                        Shape(o.getShape().begin(), o.getShape().end())));
-      })
-      .Case([&](ConcatOp o) {
-        std::vector<Tensor> xs;
-        for (Value v : o.getInputs())
-          xs.push_back(frame.get(v));
-        out(concat(xs, (int64_t)o.getAxis()));
-      })
-      .Case([&](SplitOp o) {
-        std::vector<Tensor> parts = split(
-            in(0),
-            std::vector<int64_t>(o.getSizes().begin(), o.getSizes().end()),
-            (int64_t)o.getAxis());
-        for (size_t i = 0; i < parts.size(); ++i)
-          out(std::move(parts[i]), i);
-      })
-      .Case([&](SliceOp o) {
-        out(slice(in(0), (int64_t)o.getAxis(), (int64_t)o.getStart(),
-                  (int64_t)o.getEnd(), (int64_t)o.getStep()));
-      })
-      .Case(
-          [&](GatherOp o) { out(gather(in(0), in(1), (int64_t)o.getAxis())); })
-      .Case([&](EmbeddingOp) { out(embedding(in(0), in(1))); })
-      .Case([&](TrilOp o) { out(tril(in(0), (int64_t)o.getK())); })
-      .Case([&](TriuOp o) { out(triu(in(0), (int64_t)o.getK())); })
-      .Case([&](MatmulOp) { out(matmul(in(0), in(1))); })
-      .Case([&](LinearOp o) {
-        out(linear(in(0), in(1), frame.getOrNull(o.getBias())));
-      })
-      .Case([&](SoftmaxOp o) { out(softmax(in(0), (int64_t)o.getAxis())); })
-      .Case(
-          [&](LogSoftmaxOp o) { out(logSoftmax(in(0), (int64_t)o.getAxis())); })
-      .Case([&](LayerNormOp o) {
-        out(layerNorm(in(0), &in(1), &in(2), o.getEps().convertToDouble()));
-      })
-      .Case([&](RmsNormOp o) {
-        out(rmsNorm(in(0), &in(1), o.getEps().convertToDouble()));
-      })
-      .Case([&](BatchNormOp o) {
-        out(batchNorm(in(0), in(1), in(2), in(3), in(4),
-                      o.getEps().convertToDouble()));
-      })
-      .Case([&](ReduceSumOp o) {
-        reduceOp(ReduceKind::Sum, o.getAxes(), o.getKeepdim());
-      })
-      .Case([&](ReduceMeanOp o) {
-        reduceOp(ReduceKind::Mean, o.getAxes(), o.getKeepdim());
-      })
-      .Case([&](ReduceMaxOp o) {
-        reduceOp(ReduceKind::Max, o.getAxes(), o.getKeepdim());
-      })
-      .Case([&](ReduceMinOp o) {
-        reduceOp(ReduceKind::Min, o.getAxes(), o.getKeepdim());
-      })
-      .Case([&](TopKOp o) {
-        auto [values, indices] =
-            topK(in(0), (int64_t)o.getK(), (int64_t)o.getAxis());
-        out(std::move(values), 0);
-        out(std::move(indices), 1);
-      })
-      .Case([&](LstmOp o) {
-        RnnResult r = lstm(in(0), &in(1), &in(2),
-                           rnnWeights(frame, o.getWeights(), o.getHasBias()),
-                           (int64_t)o.getNumLayers(), o.getBidirectional());
-        out(std::move(r.sequence), 0);
-        out(std::move(r.hidden), 1);
-        out(std::move(r.cell), 2);
-      })
-      .Case([&](GruOp o) {
-        RnnResult r = gru(in(0), &in(1),
-                          rnnWeights(frame, o.getWeights(), o.getHasBias()),
-                          (int64_t)o.getNumLayers(), o.getBidirectional());
-        out(std::move(r.sequence), 0);
-        out(std::move(r.hidden), 1);
-      })
-      .Case([&](Conv2dOp o) {
-        out(conv2d(in(0), in(1), frame.getOrNull(o.getBias()),
-                   window({}, o.getStride(), o.getPadding(), o.getDilation()),
-                   (int64_t)o.getGroups()));
-      })
-      .Case([&](MaxPool2dOp o) {
-        out(maxPool2d(in(0),
-                      window(o.getKernel(), o.getStride(), o.getPadding())));
-      })
-      .Case([&](AvgPool2dOp o) {
-        out(avgPool2d(in(0),
-                      window(o.getKernel(), o.getStride(), o.getPadding())));
-      })
-      .Case([&](GlobalAvgPoolOp) { out(globalAvgPool(in(0))); })
-      .Case([&](attn::AttentionOp o) {
-        AttentionResult r =
-            attention(in(0), in(1), in(2),
-                      attentionOptions(o.getStructureAttr(), o.getTopkAttr(),
-                                       o.getScale().convertToDouble(),
-                                       frame.getOrNull(o.getMask())));
-        out(std::move(r.out), 0);
-        if (o.getReturnProbs())
-          out(std::move(r.probs), 1);
-      })
-      .Case([&](attn::GatedAttentionOp o) {
-        out(gatedAttention(in(0), in(1), in(2), in(3),
-                           attentionOptions(o.getStructureAttr(),
-                                            o.getTopkAttr(),
-                                            o.getScale().convertToDouble(),
-                                            frame.getOrNull(o.getMask()))));
-      })
-      .Case([&](attn::AdditiveAttentionOp o) {
-        AdditiveAttentionResult r = additiveAttention(
-            in(0), in(1), in(2), frame.getOrNull(o.getBias()));
-        out(std::move(r.out), 0);
-        out(std::move(r.alpha), 1);
-      })
-      .Default([&](Operation *) { known = false; });
-  if (!known)
+/// Evaluates ops with the reference kernels: one `visit` per op class of
+/// the heed and attn dialects (TensorOpVisitor), each storing the op's
+/// results in the frame.
+class Evaluator : public TensorOpVisitor<Evaluator, LogicalResult> {
+public:
+  Evaluator(Frame &frame, const llvm::StringMap<io::HostTensor> &params)
+      : frame(frame), params(params) {}
+
+  // Elementwise: the unary ops by their definition, the others by kind.
+  template <typename OpTy>
+  std::enable_if_t<hasTrait<OpTy, heed::OpTrait::UnaryMap>(), LogicalResult>
+  visit(OpTy op) {
+    return out(op, map(in(op, 0), OpTy::evaluate));
+  }
+  LogicalResult visit(AddOp op) { return binaryOp(op, BinaryKind::Add); }
+  LogicalResult visit(SubOp op) { return binaryOp(op, BinaryKind::Sub); }
+  LogicalResult visit(MulOp op) { return binaryOp(op, BinaryKind::Mul); }
+  LogicalResult visit(DivOp op) { return binaryOp(op, BinaryKind::Div); }
+  LogicalResult visit(MaximumOp op) { return binaryOp(op, BinaryKind::Max); }
+  LogicalResult visit(MinimumOp op) { return binaryOp(op, BinaryKind::Min); }
+  LogicalResult visit(PowOp op) { return binaryOp(op, BinaryKind::Pow); }
+  LogicalResult visit(AndOp op) { return binaryOp(op, BinaryKind::And); }
+  LogicalResult visit(OrOp op) { return binaryOp(op, BinaryKind::Or); }
+  LogicalResult visit(EqOp op) { return compareOp(op, CompareKind::Eq); }
+  LogicalResult visit(NeOp op) { return compareOp(op, CompareKind::Ne); }
+  LogicalResult visit(LtOp op) { return compareOp(op, CompareKind::Lt); }
+  LogicalResult visit(LeOp op) { return compareOp(op, CompareKind::Le); }
+  LogicalResult visit(GtOp op) { return compareOp(op, CompareKind::Gt); }
+  LogicalResult visit(GeOp op) { return compareOp(op, CompareKind::Ge); }
+  LogicalResult visit(WhereOp op) {
+    return out(op, where(in(op, 0), in(op, 1), in(op, 2)));
+  }
+  LogicalResult visit(CastOp op) {
+    return out(op, cast(in(op, 0), *toDType(op.getDtype())));
+  }
+
+  // Sources.
+  LogicalResult visit(ParamOp op) {
+    return out(op, fromHost(params.find(op.getName())->second));
+  }
+  LogicalResult visit(ConstantOp op) { return out(op, constantTensor(op)); }
+  LogicalResult visit(IotaOp op) {
+    return out(op, iota(Shape(op.getShape().begin(), op.getShape().end()),
+                        (int64_t)op.getAxis(), *toDType(op.getDtype())));
+  }
+
+  // Shapes and data movement.
+  LogicalResult visit(TransposeOp op) {
+    return out(op,
+               transpose(in(op, 0), std::vector<int64_t>(op.getPerm().begin(),
+                                                         op.getPerm().end())));
+  }
+  LogicalResult visit(ReshapeOp op) {
+    return out(op, reshape(in(op, 0),
+                           Shape(op.getShape().begin(), op.getShape().end())));
+  }
+  LogicalResult visit(BroadcastToOp op) {
+    return out(op, broadcastTo(in(op, 0), Shape(op.getShape().begin(),
+                                                op.getShape().end())));
+  }
+  LogicalResult visit(ConcatOp op) {
+    std::vector<Tensor> xs;
+    for (Value v : op.getInputs())
+      xs.push_back(frame.get(v));
+    return out(op, concat(xs, (int64_t)op.getAxis()));
+  }
+  LogicalResult visit(SplitOp op) {
+    std::vector<Tensor> parts =
+        split(in(op, 0),
+              std::vector<int64_t>(op.getSizes().begin(), op.getSizes().end()),
+              (int64_t)op.getAxis());
+    for (size_t i = 0; i < parts.size(); ++i)
+      frame.set(op->getResult(i), std::move(parts[i]));
+    return success();
+  }
+  LogicalResult visit(SliceOp op) {
+    return out(op,
+               slice(in(op, 0), (int64_t)op.getAxis(), (int64_t)op.getStart(),
+                     (int64_t)op.getEnd(), (int64_t)op.getStep()));
+  }
+  LogicalResult visit(GatherOp op) {
+    return out(op, gather(in(op, 0), in(op, 1), (int64_t)op.getAxis()));
+  }
+  LogicalResult visit(EmbeddingOp op) {
+    return out(op, embedding(in(op, 0), in(op, 1)));
+  }
+  LogicalResult visit(TrilOp op) {
+    return out(op, tril(in(op, 0), (int64_t)op.getK()));
+  }
+  LogicalResult visit(TriuOp op) {
+    return out(op, triu(in(op, 0), (int64_t)op.getK()));
+  }
+
+  // Linear algebra, normalisation, reductions.
+  LogicalResult visit(MatmulOp op) {
+    return out(op, matmul(in(op, 0), in(op, 1)));
+  }
+  LogicalResult visit(LinearOp op) {
+    return out(op, linear(in(op, 0), in(op, 1), frame.getOrNull(op.getBias())));
+  }
+  LogicalResult visit(SoftmaxOp op) {
+    return out(op, softmax(in(op, 0), (int64_t)op.getAxis()));
+  }
+  LogicalResult visit(LogSoftmaxOp op) {
+    return out(op, logSoftmax(in(op, 0), (int64_t)op.getAxis()));
+  }
+  LogicalResult visit(LayerNormOp op) {
+    return out(op, layerNorm(in(op, 0), &in(op, 1), &in(op, 2),
+                             op.getEps().convertToDouble()));
+  }
+  LogicalResult visit(RmsNormOp op) {
+    return out(op,
+               rmsNorm(in(op, 0), &in(op, 1), op.getEps().convertToDouble()));
+  }
+  LogicalResult visit(BatchNormOp op) {
+    return out(op, batchNorm(in(op, 0), in(op, 1), in(op, 2), in(op, 3),
+                             in(op, 4), op.getEps().convertToDouble()));
+  }
+  LogicalResult visit(ReduceSumOp op) { return reduceOp(op, ReduceKind::Sum); }
+  LogicalResult visit(ReduceMeanOp op) {
+    return reduceOp(op, ReduceKind::Mean);
+  }
+  LogicalResult visit(ReduceMaxOp op) { return reduceOp(op, ReduceKind::Max); }
+  LogicalResult visit(ReduceMinOp op) { return reduceOp(op, ReduceKind::Min); }
+  LogicalResult visit(TopKOp op) {
+    auto [values, indices] =
+        topK(in(op, 0), (int64_t)op.getK(), (int64_t)op.getAxis());
+    frame.set(op.getValues(), std::move(values));
+    frame.set(op.getIndices(), std::move(indices));
+    return success();
+  }
+
+  // Recurrent layers, convolution and pooling.
+  LogicalResult visit(LstmOp op) {
+    RnnResult r = lstm(in(op, 0), &in(op, 1), &in(op, 2),
+                       rnnWeights(frame, op.getWeights(), op.getHasBias()),
+                       (int64_t)op.getNumLayers(), op.getBidirectional());
+    frame.set(op.getSequence(), std::move(r.sequence));
+    frame.set(op.getHN(), std::move(r.hidden));
+    frame.set(op.getCN(), std::move(r.cell));
+    return success();
+  }
+  LogicalResult visit(GruOp op) {
+    RnnResult r = gru(in(op, 0), &in(op, 1),
+                      rnnWeights(frame, op.getWeights(), op.getHasBias()),
+                      (int64_t)op.getNumLayers(), op.getBidirectional());
+    frame.set(op.getSequence(), std::move(r.sequence));
+    frame.set(op.getHN(), std::move(r.hidden));
+    return success();
+  }
+  LogicalResult visit(Conv2dOp op) {
+    return out(op, conv2d(in(op, 0), in(op, 1), frame.getOrNull(op.getBias()),
+                          window({}, op.getStride(), op.getPadding(),
+                                 op.getDilation()),
+                          (int64_t)op.getGroups()));
+  }
+  LogicalResult visit(MaxPool2dOp op) {
+    return out(op, maxPool2d(in(op, 0), window(op.getKernel(), op.getStride(),
+                                               op.getPadding())));
+  }
+  LogicalResult visit(AvgPool2dOp op) {
+    return out(op, avgPool2d(in(op, 0), window(op.getKernel(), op.getStride(),
+                                               op.getPadding())));
+  }
+  LogicalResult visit(GlobalAvgPoolOp op) {
+    return out(op, globalAvgPool(in(op, 0)));
+  }
+
+  // Attention.
+  LogicalResult visit(attn::AttentionOp op) {
+    AttentionResult r =
+        attention(in(op, 0), in(op, 1), in(op, 2),
+                  attentionOptions(op, frame.getOrNull(op.getMask())));
+    frame.set(op.getOutput(), std::move(r.out));
+    if (op.getReturnProbs())
+      frame.set(op.getProbs(), std::move(r.probs));
+    return success();
+  }
+  LogicalResult visit(attn::GatedAttentionOp op) {
+    return out(op, gatedAttention(
+                       in(op, 0), in(op, 1), in(op, 2), in(op, 3),
+                       attentionOptions(op, frame.getOrNull(op.getMask()))));
+  }
+  LogicalResult visit(attn::AdditiveAttentionOp op) {
+    AdditiveAttentionResult r = additiveAttention(
+        in(op, 0), in(op, 1), in(op, 2), frame.getOrNull(op.getBias()));
+    frame.set(op.getOutput(), std::move(r.out));
+    frame.set(op.getAlpha(), std::move(r.alpha));
+    return success();
+  }
+
+  LogicalResult visitUnknown(Operation *op) {
     return op->emitError("the reference interpreter does not know ")
            << op->getName();
-  return success();
-}
+  }
+
+private:
+  Frame &frame;
+  const llvm::StringMap<io::HostTensor> &params;
+
+  const Tensor &in(Operation *op, unsigned i) const {
+    return frame.get(op->getOperand(i));
+  }
+  LogicalResult out(Operation *op, Tensor t) {
+    frame.set(op->getResult(0), std::move(t));
+    return success();
+  }
+  LogicalResult binaryOp(Operation *op, BinaryKind k) {
+    return out(op, binary(k, in(op, 0), in(op, 1)));
+  }
+  LogicalResult compareOp(Operation *op, CompareKind k) {
+    return out(op, compare(k, in(op, 0), in(op, 1)));
+  }
+  template <typename ReduceOp>
+  LogicalResult reduceOp(ReduceOp op, ReduceKind k) {
+    ArrayRef<int64_t> axes = op.getAxes();
+    return out(op, reduce(k, in(op, 0),
+                          std::vector<int64_t>(axes.begin(), axes.end()),
+                          op.getKeepdim()));
+  }
+};
 
 } // namespace
 
@@ -297,6 +321,7 @@ FailureOr<std::vector<Tensor>>
 heed::ref::interpret(func::FuncOp graph, ArrayRef<Tensor> inputs,
                      const llvm::StringMap<io::HostTensor> &params) {
   Frame frame;
+  Evaluator evaluator(frame, params);
   Block &body = graph.getBody().front();
   for (auto [arg, value] : llvm::zip(body.getArguments(), inputs))
     frame.set(arg, value);
@@ -312,7 +337,7 @@ heed::ref::interpret(func::FuncOp graph, ArrayRef<Tensor> inputs,
         return op.emitError("parameter '")
                << param.getName() << "' has no value";
     try {
-      if (failed(evalOp(&op, frame, params)))
+      if (failed(evaluator.dispatch(&op)))
         return failure();
     } catch (const KernelError &e) {
       return op.emitError(e.what());

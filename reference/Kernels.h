@@ -15,6 +15,8 @@
 
 #include "Tensor.h"
 
+#include "heed/AttentionSparsity.h"
+
 #include <optional>
 #include <stdexcept>
 #include <utility>
@@ -33,21 +35,10 @@ Tensor broadcastTo(const Tensor &x, const Shape &shape);
 
 //===--- Elementwise (Elementwise.cpp) ------------------------------------===//
 
-enum class UnaryKind {
-  Exp,
-  Log,
-  Sqrt,
-  Rsqrt,
-  Neg,
-  Abs,
-  Tanh,
-  Sigmoid,
-  Relu,
-  Gelu, ///< exact: x * 0.5 * (1 + erf(x / sqrt(2)))
-  Silu,
-  Not ///< logical not of an i1 tensor
-};
-Tensor unary(UnaryKind kind, const Tensor &x);
+/// fn(x) for every element (in double), rounded to x's dtype. The unary ops
+/// give theirs with their definition (HeedOps.td: `heed::ExpOp::evaluate`);
+/// tests write theirs out.
+Tensor map(const Tensor &x, double (*fn)(double));
 
 enum class BinaryKind { Add, Sub, Mul, Div, Max, Min, Pow, And, Or };
 /// Broadcasting binary op; both operands have the same dtype, which is the
@@ -174,23 +165,12 @@ Tensor globalAvgPool(const Tensor &x);
 
 //===--- Attention (Attention.cpp) ----------------------------------------===//
 
-/// Which (query, key) pairs a query row may attend to, besides an explicit
-/// mask tensor. With Lq != Lk the diagonal is aligned bottom-right: query i
-/// sits at position i + (Lk - Lq).
-struct AttentionStructure {
-  enum class Kind { None, Causal, Window, Blocks } kind = Kind::None;
-  /// Window: key j is visible from query position p iff
-  /// p - left <= j <= p + right.
-  int64_t left = 0, right = 0;
-  /// Blocks: query tile qt (rows [qt*qBlock, (qt+1)*qBlock)) sees exactly the
-  /// key tiles listed in visit[qt] (columns [kt*kBlock, (kt+1)*kBlock)).
-  int64_t qBlock = 0, kBlock = 0;
-  std::vector<std::vector<int64_t>> visit;
-};
-
 struct AttentionOptions {
   double scale = 1.0;
-  AttentionStructure structure;
+  /// Which (query, key) pairs a query row may attend to, besides an explicit
+  /// mask tensor (heed/AttentionSparsity.h: with Lq != Lk the diagonal is
+  /// aligned bottom-right, query i sits at position i + (Lk - Lq)).
+  AttentionSparsity structure;
   /// Optional mask broadcastable to [B, Hq, Lq, Lk]: f32 is added to the
   /// scaled scores, i1 keeps the positions where it is true.
   const Tensor *mask = nullptr;

@@ -143,5 +143,45 @@ LogicalResult AdditiveAttentionOp::inferReturnTypes(MLIRContext *, Loc loc,
   return success();
 }
 
+AttentionSparsity heed::attn::sparsityOf(Attribute structure) {
+  if (isa_and_nonnull<CausalAttr>(structure))
+    return AttentionSparsity::causal();
+  if (auto w = dyn_cast_or_null<WindowAttr>(structure))
+    return AttentionSparsity::window(w.getLeft(), w.getRight());
+  if (auto b = dyn_cast_or_null<BlocksAttr>(structure)) {
+    std::vector<std::vector<int64_t>> visit;
+    for (Attribute row : b.getVisit()) {
+      ArrayRef<int64_t> tiles = cast<DenseI64ArrayAttr>(row).asArrayRef();
+      visit.emplace_back(tiles.begin(), tiles.end());
+    }
+    return AttentionSparsity::blocks(b.getQBlock(), b.getKBlock(),
+                                     std::move(visit));
+  }
+  return AttentionSparsity();
+}
+
+Attribute heed::attn::structureAttrOf(MLIRContext *ctx,
+                                      const AttentionSparsity &sparsity) {
+  switch (sparsity.structure) {
+  case AttentionStructure::None:
+    return nullptr;
+  case AttentionStructure::Causal:
+    return CausalAttr::get(ctx);
+  case AttentionStructure::Window:
+    return WindowAttr::get(ctx, sparsity.left, sparsity.right);
+  case AttentionStructure::Blocks: {
+    Builder b(ctx);
+    SmallVector<Attribute> visit;
+    for (const std::vector<int64_t> &tiles : sparsity.visit)
+      visit.push_back(b.getDenseI64ArrayAttr(tiles));
+    return BlocksAttr::get(ctx, sparsity.qBlock, sparsity.kBlock,
+                           b.getArrayAttr(visit));
+  }
+  }
+  return nullptr;
+}
+
+#include "attn/AttnInterfaces.cpp.inc"
+
 #define GET_OP_CLASSES
 #include "attn/AttnOps.cpp.inc"

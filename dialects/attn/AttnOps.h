@@ -4,6 +4,7 @@
 #define HEED_DIALECTS_ATTNOPS_H
 
 #include "attn/AttnDialect.h"
+#include "heed/AttentionSparsity.h"
 
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/BuiltinTypes.h"
@@ -14,6 +15,22 @@
 
 #define GET_ATTRDEF_CLASSES
 #include "attn/AttnAttrs.h.inc"
+
+namespace heed::attn {
+
+/// The AttentionSparsity of a structure attribute (#attn.causal,
+/// #attn.window, #attn.blocks; none when null): the one place that decodes
+/// it.
+AttentionSparsity sparsityOf(mlir::Attribute structure);
+
+/// The structure attribute of \p sparsity (null for none): sparsityOf's
+/// inverse.
+mlir::Attribute structureAttrOf(mlir::MLIRContext *ctx,
+                                const AttentionSparsity &sparsity);
+
+} // namespace heed::attn
+
+#include "attn/AttnInterfaces.h.inc"
 
 #define GET_OP_CLASSES
 #include "attn/AttnOps.h.inc"

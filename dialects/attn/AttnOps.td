@@ -4,6 +4,7 @@
 #define ATTN_OPS_TD
 
 include "AttnAttrs.td"
+include "AttnInterfaces.td"
 include "mlir/Interfaces/InferTypeOpInterface.td"
 include "mlir/Interfaces/SideEffectInterfaces.td"
 
@@ -15,7 +16,7 @@ class Attn_Op<string mnemonic, list<Trait> traits = []>
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
-def Attn_AttentionOp : Attn_Op<"attention"> {
+def Attn_AttentionOp : Attn_Op<"attention", [Attn_AttentionOpInterface]> {
   let summary = "scaled dot-product attention (multi-head, grouped-query)";
   let description = [{
     `softmax(scale * Q K^T + mask) V` per batch and head, with
@@ -44,7 +45,8 @@ def Attn_AttentionOp : Attn_Op<"attention"> {
                       Optional<Attn_FloatTensor>:$probs);
 }
 
-def Attn_GatedAttentionOp : Attn_Op<"gated_attention"> {
+def Attn_GatedAttentionOp
+    : Attn_Op<"gated_attention", [Attn_AttentionOpInterface]> {
   let summary = "attention multiplied by a sigmoid gate";
   let description = [{
     `attn.attention(query, key, value, mask) * sigmoid(gate)`, with `gate`

@@ -4,12 +4,15 @@
 #define HEED_DIALECTS_HEEDOPS_H
 
 #include "heed/HeedDialect.h"
+#include "heed/HeedTraits.h"
 
 #include "mlir/IR/BuiltinTypes.h"
 #include "mlir/IR/OpDefinition.h"
 #include "mlir/IR/OpImplementation.h"
 #include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
+
+#include <cmath>
 
 #define GET_OP_CLASSES
 #include "heed/HeedOps.h.inc"

@@ -20,6 +20,28 @@ def Heed_IndexTensor : RankedTensorOf<[I64, I32]>;
 def Heed_BoolTensor : RankedTensorOf<[I1]>;
 
 //===----------------------------------------------------------------------===//
+// Categories (HeedTraits.h)
+//===----------------------------------------------------------------------===//
+
+class Heed_Trait<string name, list<Trait> traits = [], code decl = [{}]>
+    : NativeOpTrait<name, traits, decl> {
+  let cppNamespace = "::heed::OpTrait";
+}
+
+/// Each result element from the operand elements at its position.
+def Heed_ElementwiseMap : Heed_Trait<"ElementwiseMap">;
+/// One operand mapped by `formula`, a C++ expression in the double `x`.
+class Heed_UnaryMap<string formula>
+    : Heed_Trait<"UnaryMap", [], [{
+    /// The op's value on one element, in double (the reference interpreter).
+    static double evaluate(double x) { return }] # formula # [{; }
+  }]>;
+/// No arithmetic.
+def Heed_MovesData : Heed_Trait<"MovesData">;
+/// Created by the frontend without a builtin of its name.
+def Heed_NoBuiltin : Heed_Trait<"NoBuiltin">;
+
+//===----------------------------------------------------------------------===//
 // Base classes
 //===----------------------------------------------------------------------===//
 
@@ -30,9 +52,12 @@ class Heed_Op<string mnemonic, list<Trait> traits = []>
   let assemblyFormat = "operands attr-dict `:` functional-type(operands, results)";
 }
 
-class Heed_UnaryOp<string mnemonic, string what, string example,
+/// An elementwise op of one operand whose value on an element x is
+/// `formula`, a C++ expression in the double `x` that is the op's
+/// definition: the reference interpreter evaluates it, the docs show it.
+class Heed_UnaryOp<string mnemonic, string what, string formula,
                    Type operandType = Heed_FloatTensor>
-    : Heed_Op<mnemonic> {
+    : Heed_Op<mnemonic, [Heed_ElementwiseMap, Heed_UnaryMap<formula>]> {
   let summary = "elementwise " # what;
   let description = [{
     Applies }] # what # [{ to every element; the result has the operand's
@@ -41,12 +66,14 @@ class Heed_UnaryOp<string mnemonic, string what, string example,
     ```mlir
     %y = heed.}] # mnemonic # [{ %x : (tensor<2x8xf32>) -> tensor<2x8xf32>
     ```
-    Reference: }] # example;
+    Definition (in double, rounded to the dtype): `}] # formula # [{`
+  }];
   let arguments = (ins operandType:$input);
   let results = (outs Heed_Tensor:$result);
 }
 
-class Heed_BinaryOp<string mnemonic, string what> : Heed_Op<mnemonic> {
+class Heed_BinaryOp<string mnemonic, string what>
+    : Heed_Op<mnemonic, [Heed_ElementwiseMap]> {
   let summary = "elementwise " # what # " with broadcasting";
   let description = [{
     Computes }] # what # [{ of two tensors of one dtype,
@@ -61,7 +88,8 @@ class Heed_BinaryOp<string mnemonic, string what> : Heed_Op<mnemonic> {
   let results = (outs Heed_Tensor:$result);
 }
 
-class Heed_CompareOp<string mnemonic, string what> : Heed_Op<mnemonic> {
+class Heed_CompareOp<string mnemonic, string what>
+    : Heed_Op<mnemonic, [Heed_ElementwiseMap]> {
   let summary = "elementwise comparison `" # what # "` with broadcasting";
   let description = [{
     True where `lhs }] # what # [{ rhs`; operands share a
@@ -111,7 +139,8 @@ class Heed_PoolOp<string mnemonic, string what> : Heed_Op<mnemonic> {
 // Sources: parameters, constants, iota
 //===----------------------------------------------------------------------===//
 
-def Heed_ParamOp : Op<Heed_Dialect, "param", [Pure]> {
+def Heed_ParamOp
+    : Op<Heed_Dialect, "param", [Pure, Heed_MovesData, Heed_NoBuiltin]> {
   let summary = "a named model parameter";
   let description = [{
     A tensor bound by `name` to a tensor of the weights file (PyTorch
@@ -132,7 +161,7 @@ def Heed_ParamOp : Op<Heed_Dialect, "param", [Pure]> {
 }
 
 def Heed_ConstantOp : Op<Heed_Dialect, "constant",
-    [Pure, ConstantLike, InferTypeOpAdaptor]> {
+    [Pure, ConstantLike, InferTypeOpAdaptor, Heed_MovesData, Heed_NoBuiltin]> {
   let summary = "a constant tensor";
   let description = [{
     A literal tensor; scalars in .heed expressions become rank-0 constants.
@@ -147,7 +176,7 @@ def Heed_ConstantOp : Op<Heed_Dialect, "constant",
   let hasFolder = 1;
 }
 
-def Heed_IotaOp : Heed_Op<"iota"> {
+def Heed_IotaOp : Heed_Op<"iota", [Heed_MovesData]> {
   let summary = "indices along one axis";
   let description = [{
     A tensor of the given `shape` and integer `dtype` whose element at
@@ -165,18 +194,25 @@ def Heed_IotaOp : Heed_Op<"iota"> {
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-def Heed_ExpOp : Heed_UnaryOp<"exp", "e^x", "`exp(x)`">;
-def Heed_LogOp : Heed_UnaryOp<"log", "the natural logarithm", "`log(x)`">;
-def Heed_SqrtOp : Heed_UnaryOp<"sqrt", "the square root", "`sqrt(x)`">;
-def Heed_RsqrtOp : Heed_UnaryOp<"rsqrt", "the reciprocal square root", "`1 / sqrt(x)`">;
-def Heed_TanhOp : Heed_UnaryOp<"tanh", "the hyperbolic tangent", "`tanh(x)`">;
-def Heed_SigmoidOp : Heed_UnaryOp<"sigmoid", "the logistic function", "`1 / (1 + exp(-x))`">;
-def Heed_ReluOp : Heed_UnaryOp<"relu", "the rectifier", "`max(x, 0)`">;
-def Heed_GeluOp : Heed_UnaryOp<"gelu", "GELU (exact, erf form)", "`x * 0.5 * (1 + erf(x / sqrt(2)))`">;
-def Heed_SiluOp : Heed_UnaryOp<"silu", "SiLU (swish)", "`x * sigmoid(x)`">;
-def Heed_NegOp : Heed_UnaryOp<"neg", "negation", "`-x`", Heed_Tensor>;
-def Heed_AbsOp : Heed_UnaryOp<"abs", "the absolute value", "`|x|`", Heed_Tensor>;
-def Heed_NotOp : Heed_UnaryOp<"not", "logical not", "`!x` on i1", Heed_BoolTensor>;
+def Heed_ExpOp : Heed_UnaryOp<"exp", "e^x", "std::exp(x)">;
+def Heed_LogOp : Heed_UnaryOp<"log", "the natural logarithm", "std::log(x)">;
+def Heed_SqrtOp : Heed_UnaryOp<"sqrt", "the square root", "std::sqrt(x)">;
+def Heed_RsqrtOp : Heed_UnaryOp<"rsqrt", "the reciprocal square root",
+                                "1.0 / std::sqrt(x)">;
+def Heed_TanhOp : Heed_UnaryOp<"tanh", "the hyperbolic tangent",
+                               "std::tanh(x)">;
+def Heed_SigmoidOp : Heed_UnaryOp<"sigmoid", "the logistic function",
+                                  "1.0 / (1.0 + std::exp(-x))">;
+def Heed_ReluOp : Heed_UnaryOp<"relu", "the rectifier", "x > 0.0 ? x : 0.0">;
+def Heed_GeluOp : Heed_UnaryOp<"gelu", "GELU (exact, erf form)",
+                               "x * 0.5 * (1.0 + std::erf(x / std::sqrt(2.0)))">;
+def Heed_SiluOp : Heed_UnaryOp<"silu", "SiLU (swish)",
+                               "x * (1.0 / (1.0 + std::exp(-x)))">;
+def Heed_NegOp : Heed_UnaryOp<"neg", "negation", "-x", Heed_Tensor>;
+def Heed_AbsOp : Heed_UnaryOp<"abs", "the absolute value", "std::fabs(x)",
+                              Heed_Tensor>;
+def Heed_NotOp : Heed_UnaryOp<"not", "logical not (of i1)",
+                              "x == 0.0 ? 1.0 : 0.0", Heed_BoolTensor>;
 
 def Heed_AddOp : Heed_BinaryOp<"add", "the sum">;
 def Heed_SubOp : Heed_BinaryOp<"sub", "the difference">;
@@ -195,7 +231,7 @@ def Heed_LeOp : Heed_CompareOp<"le", "<=">;
 def Heed_GtOp : Heed_CompareOp<"gt", ">">;
 def Heed_GeOp : Heed_CompareOp<"ge", ">=">;
 
-def Heed_WhereOp : Heed_Op<"where"> {
+def Heed_WhereOp : Heed_Op<"where", [Heed_ElementwiseMap]> {
   let summary = "elementwise select with broadcasting";
   let description = [{
     `cond ? lhs : rhs` elementwise; `cond` is i1, `lhs` and `rhs` share a
@@ -209,7 +245,7 @@ def Heed_WhereOp : Heed_Op<"where"> {
   let results = (outs Heed_Tensor:$result);
 }
 
-def Heed_CastOp : Heed_Op<"cast"> {
+def Heed_CastOp : Heed_Op<"cast", [Heed_MovesData]> {
   let summary = "dtype conversion";
   let description = [{
     Converts every element to `dtype` (floats to integers truncate towards
@@ -227,7 +263,7 @@ def Heed_CastOp : Heed_Op<"cast"> {
 // Shapes and data movement
 //===----------------------------------------------------------------------===//
 
-def Heed_TransposeOp : Heed_Op<"transpose"> {
+def Heed_TransposeOp : Heed_Op<"transpose", [Heed_MovesData]> {
   let summary = "permutation of dimensions";
   let description = [{
     `result.shape[i] = input.shape[perm[i]]`.
@@ -240,7 +276,7 @@ def Heed_TransposeOp : Heed_Op<"transpose"> {
   let results = (outs Heed_Tensor:$result);
 }
 
-def Heed_ReshapeOp : Heed_Op<"reshape"> {
+def Heed_ReshapeOp : Heed_Op<"reshape", [Heed_MovesData]> {
   let summary = "same elements in a new shape";
   let description = [{
     Reinterprets the row-major elements with `shape` (same element count).
@@ -253,7 +289,7 @@ def Heed_ReshapeOp : Heed_Op<"reshape"> {
   let results = (outs Heed_Tensor:$result);
 }
 
-def Heed_BroadcastToOp : Heed_Op<"broadcast_to"> {
+def Heed_BroadcastToOp : Heed_Op<"broadcast_to", [Heed_MovesData]> {
   let summary = "explicit broadcast";
   let description = [{
     Repeats the input along its extent-1 (or missing leading) dimensions to
@@ -267,7 +303,7 @@ def Heed_BroadcastToOp : Heed_Op<"broadcast_to"> {
   let results = (outs Heed_Tensor:$result);
 }
 
-def Heed_ConcatOp : Heed_Op<"concat"> {
+def Heed_ConcatOp : Heed_Op<"concat", [Heed_MovesData]> {
   let summary = "concatenation along an axis";
   let description = [{
     Joins tensors of one dtype whose shapes agree except along `axis`.
@@ -280,7 +316,7 @@ def Heed_ConcatOp : Heed_Op<"concat"> {
   let results = (outs Heed_Tensor:$result);
 }
 
-def Heed_SplitOp : Heed_Op<"split"> {
+def Heed_SplitOp : Heed_Op<"split", [Heed_MovesData]> {
   let summary = "split along an axis into pieces of given sizes";
   let description = [{
     One result per entry of `sizes`, which sum to the extent of `axis`.
@@ -293,7 +329,7 @@ def Heed_SplitOp : Heed_Op<"split"> {
   let results = (outs Variadic<Heed_Tensor>:$results);
 }
 
-def Heed_SliceOp : Heed_Op<"slice"> {
+def Heed_SliceOp : Heed_Op<"slice", [Heed_MovesData]> {
   let summary = "strided slice along one axis";
   let description = [{
     Elements `start, start + step, ...` below `end` along `axis`
@@ -308,7 +344,7 @@ def Heed_SliceOp : Heed_Op<"slice"> {
   let results = (outs Heed_Tensor:$result);
 }
 
-def Heed_GatherOp : Heed_Op<"gather"> {
+def Heed_GatherOp : Heed_Op<"gather", [Heed_MovesData]> {
   let summary = "select slices by index (numpy.take)";
   let description = [{
     `result.shape = input.shape[:axis] + indices.shape + input.shape[axis+1:]`;
@@ -323,7 +359,7 @@ def Heed_GatherOp : Heed_Op<"gather"> {
   let results = (outs Heed_Tensor:$result);
 }
 
-def Heed_EmbeddingOp : Heed_Op<"embedding"> {
+def Heed_EmbeddingOp : Heed_Op<"embedding", [Heed_MovesData]> {
   let summary = "embedding lookup";
   let description = [{
     `weight[ids]`: `weight` is `[num, dim]` (PyTorch `nn.Embedding.weight`),
@@ -337,7 +373,7 @@ def Heed_EmbeddingOp : Heed_Op<"embedding"> {
   let results = (outs Heed_FloatTensor:$result);
 }
 
-def Heed_TrilOp : Heed_Op<"tril"> {
+def Heed_TrilOp : Heed_Op<"tril", [Heed_MovesData]> {
   let summary = "lower triangle of the last two dimensions";
   let description = [{
     Keeps elements with `col - row <= k`, zero (false) elsewhere, like
@@ -351,7 +387,7 @@ def Heed_TrilOp : Heed_Op<"tril"> {
   let results = (outs Heed_Tensor:$result);
 }
 
-def Heed_TriuOp : Heed_Op<"triu"> {
+def Heed_TriuOp : Heed_Op<"triu", [Heed_MovesData]> {
   let summary = "upper triangle of the last two dimensions";
   let description = [{
     Keeps elements with `col - row >= k`, zero (false) elsewhere, like

@@ -4,23 +4,25 @@
 // heedrt.buffer for computed values and inputs, heedrt.weight for
 // parameters, heedrt.constant for literals, heedrt.view for reshapes. Each
 // other op becomes one heedrt.kernel. Most heed ops share their kernel's
-// name and attributes (docs/runtime.md); the attention ops, linear and conv
-// map theirs explicitly. Operands of a dtype a kernel cannot compute in
-// (f16 and bf16; i1 for arithmetic) are cast to f32 around it.
+// name and attributes (runtime/kernels/Kernels.td; the build fails when
+// such an op has no kernel of its name); the attention ops, linear and conv
+// map theirs explicitly. Every op has its case (TensorOpVisitor). Operands
+// of a dtype a kernel cannot compute in (f16 and bf16; i1 for arithmetic)
+// are cast to f32 around it (the kernel's dtypes in the table).
 //
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
 
-#include "attn/AttnOps.h"
+#include "attn/TensorOpVisitor.h"
 #include "heed/HeedDialect.h"
-#include "heed/HeedOps.h"
 #include "heedrt/KernelNames.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseSet.h"
-#include "llvm/ADT/TypeSwitch.h"
+
+#include <string_view>
 
 namespace heed {
 #define GEN_PASS_DEF_HEEDTOHEEDRT
@@ -44,14 +46,55 @@ MemRefType bufferType(Type tensorType) {
 
 bool isNarrowFloat(Type element) { return element.isF16() || element.isBF16(); }
 
-/// Builds the plan of one graph.
-class PlanBuilder {
+/// The name of op class \p OpTy without its dialect ("softmax").
+template <typename OpTy> constexpr std::string_view mnemonicOf() {
+  constexpr llvm::StringLiteral name = OpTy::getOperationName();
+  std::string_view full(name.data(), name.size());
+  return full.substr(full.find('.') + 1);
+}
+
+/// Builds the plan of one graph; lowers each op through its `visit`.
+class PlanBuilder : public TensorOpVisitor<PlanBuilder, LogicalResult> {
 public:
   PlanBuilder(PlanOp plan) : builder(plan.getBody()), ctx(plan.getContext()) {
     builder.setInsertionPointToEnd(&plan.getBody().front());
   }
 
   LogicalResult lowerGraph(func::FuncOp graph);
+
+  /// Ops whose kernel has the op's name and takes the op's attributes.
+  template <typename OpTy> LogicalResult visit(OpTy op) {
+    static_assert(lookupKernelSpec(mnemonicOf<OpTy>()) != nullptr,
+                  "an op lowered to the kernel of its name needs that kernel "
+                  "in runtime/kernels/Kernels.td, or a visit overload of its "
+                  "own in HeedToHeedrt.cpp");
+    constexpr std::string_view name = mnemonicOf<OpTy>();
+    return withParams(op, StringRef(name.data(), name.size()));
+  }
+  LogicalResult visit(ParamOp op);
+  LogicalResult visit(heed::ConstantOp op);
+  LogicalResult visit(ReshapeOp op);
+  LogicalResult visit(LinearOp op) {
+    return withParams(
+        op, HEED_KERNEL("linear"),
+        flag(HEED_KERNEL_ATTR("linear", "has_bias"), op.getBias() != nullptr));
+  }
+  LogicalResult visit(Conv2dOp op) {
+    return withParams(
+        op, HEED_KERNEL("conv2d"),
+        flag(HEED_KERNEL_ATTR("conv2d", "has_bias"), op.getBias() != nullptr));
+  }
+  LogicalResult visit(attn::AttentionOp op) { return lowerAttention(op); }
+  LogicalResult visit(attn::GatedAttentionOp op) { return lowerAttention(op); }
+  LogicalResult visit(attn::AdditiveAttentionOp op) {
+    return withParams(op, HEED_KERNEL("additive_attention"),
+                      flag(HEED_KERNEL_ATTR("additive_attention", "has_bias"),
+                           op.getBias() != nullptr));
+  }
+  LogicalResult visitUnknown(Operation *op) {
+    return op->emitError("no runtime kernel implements '")
+           << op->getName() << "'";
+  }
 
 private:
   OpBuilder builder;
@@ -80,20 +123,37 @@ private:
   Value castTo(Location loc, Value source, Type element) {
     auto type = cast<MemRefType>(source.getType());
     Value out = buffer(loc, MemRefType::get(type.getShape(), element));
-    kernel(loc, "cast", source, out);
+    kernel(loc, HEED_KERNEL("cast"), source, out);
     return out;
   }
+  /// The buffers of \p op's operands.
+  SmallVector<Value> operandBuffers(Operation *op) {
+    SmallVector<Value> ins;
+    for (Value operand : op->getOperands())
+      ins.push_back(buffers.lookup(operand));
+    return ins;
+  }
+  LogicalResult bind(Operation *op, ArrayRef<Value> results) {
+    for (auto [result, buf] : llvm::zip(op->getResults(), results))
+      buffers[result] = buf;
+    return success();
+  }
+  /// One integer param.
+  NamedAttrList flag(StringRef name, bool value) {
+    NamedAttrList l;
+    l.append(name, builder.getI64IntegerAttr(value));
+    return l;
+  }
+  /// Kernel \p kernelName on \p op's operands, with the op's attributes
+  /// (kernelParams) and \p extra as params.
+  LogicalResult withParams(Operation *op, StringRef kernelName,
+                           NamedAttrList extra = {});
 
-  LogicalResult lowerOp(Operation *op);
   SmallVector<Value> emitKernel(Operation *op, StringRef name,
                                 SmallVector<Value> ins, TypeRange results,
                                 NamedAttrList params);
   FailureOr<NamedAttrList> kernelParams(Operation *op);
-  void lowerConstant(heed::ConstantOp op);
-  SmallVector<Value> lowerAttention(Operation *op, Value q, Value k, Value v,
-                                    Value mask, Value gate, double scale,
-                                    Attribute structure, Attribute topk,
-                                    bool returnProbs, DenseI64ArrayAttr tile);
+  LogicalResult lowerAttention(attn::AttentionOpInterface op);
 };
 
 //===----------------------------------------------------------------------===//
@@ -113,7 +173,7 @@ SmallVector<Value> PlanBuilder::emitKernel(Operation *op, StringRef name,
   Type f32 = builder.getF32Type();
   // Native bf16 kernels take bf16 for their main operands (q, k, v or the
   // two matmul factors); biases, masks, residuals are f32.
-  unsigned bf16Operands = name == "attention" ? 3 : 2;
+  unsigned bf16Operands = name == HEED_KERNEL("attention") ? 3 : 2;
   auto needsF32 = [&](Type element, unsigned index) {
     switch (info->dtypes) {
     case KernelDTypes::Any:
@@ -146,7 +206,7 @@ SmallVector<Value> PlanBuilder::emitKernel(Operation *op, StringRef name,
   kernel(loc, name, ins, outs, params.getDictionary(ctx));
   for (auto [out, final] : llvm::zip(outs, finals))
     if (out != final)
-      kernel(loc, "cast", out, final);
+      kernel(loc, HEED_KERNEL("cast"), out, final);
   return finals;
 }
 
@@ -180,7 +240,30 @@ FailureOr<NamedAttrList> PlanBuilder::kernelParams(Operation *op) {
 // Ops with their own mapping
 //===----------------------------------------------------------------------===//
 
-void PlanBuilder::lowerConstant(heed::ConstantOp op) {
+LogicalResult PlanBuilder::withParams(Operation *op, StringRef kernelName,
+                                      NamedAttrList extra) {
+  FailureOr<NamedAttrList> params = kernelParams(op);
+  if (failed(params))
+    return failure();
+  for (NamedAttribute a : extra)
+    params->set(a.getName(), a.getValue());
+  return bind(op, emitKernel(op, kernelName, operandBuffers(op),
+                             op->getResultTypes(), *params));
+}
+
+LogicalResult PlanBuilder::visit(ParamOp op) {
+  buffers[op.getResult()] = builder.create<WeightOp>(
+      op.getLoc(), bufferType(op.getType()), op.getNameAttr());
+  return success();
+}
+
+LogicalResult PlanBuilder::visit(ReshapeOp op) {
+  buffers[op.getResult()] = viewAs(op.getLoc(), buffers.lookup(op.getInput()),
+                                   cast<ShapedType>(op.getType()).getShape());
+  return success();
+}
+
+LogicalResult PlanBuilder::visit(heed::ConstantOp op) {
   Location loc = op.getLoc();
   auto type = bufferType(op.getType());
   auto dense = dyn_cast<DenseElementsAttr>(op.getValue());
@@ -194,136 +277,65 @@ void PlanBuilder::lowerConstant(heed::ConstantOp op) {
     if (type.getElementType().isInteger(1))
       value = cast<IntegerAttr>(element).getValue().getBoolValue();
     Value out = buffer(loc, type);
-    kernel(loc, "fill", {}, out,
+    kernel(loc, HEED_KERNEL("fill"), {}, out,
            builder.getDictionaryAttr(
-               builder.getNamedAttr("value", builder.getF64FloatAttr(value))));
+               builder.getNamedAttr(HEED_KERNEL_ATTR("fill", "value"),
+                                    builder.getF64FloatAttr(value))));
     buffers[op.getResult()] = out;
-    return;
+    return success();
   }
   buffers[op.getResult()] =
       builder.create<heedrt::ConstantOp>(loc, type, op.getValue());
+  return success();
 }
 
 /// attn.attention and attn.gated_attention ([B, H, L, D] operands, like the
 /// kernel's).
-SmallVector<Value> PlanBuilder::lowerAttention(Operation *op, Value q, Value k,
-                                               Value v, Value mask, Value gate,
-                                               double scale,
-                                               Attribute structure,
-                                               Attribute topk, bool returnProbs,
-                                               DenseI64ArrayAttr tile) {
-  SmallVector<Value> ins = {q, k, v};
+LogicalResult PlanBuilder::lowerAttention(attn::AttentionOpInterface op) {
+  SmallVector<Value> ins = {buffers.lookup(op.getQuery()),
+                            buffers.lookup(op.getKey()),
+                            buffers.lookup(op.getValue())};
+  Value mask = buffers.lookup(op.getMask());
+  Value gate = buffers.lookup(op.getGate());
   if (mask)
     ins.push_back(mask);
   if (gate)
     ins.push_back(gate);
 
+#define ATTR(name) HEED_KERNEL_ATTR("attention", name)
   NamedAttrList params;
-  params.append("scale", builder.getF64FloatAttr(scale));
-  params.append("has_mask", builder.getI64IntegerAttr(mask != nullptr));
-  params.append("has_gate", builder.getI64IntegerAttr(gate != nullptr));
-  if (isa_and_nonnull<attn::CausalAttr>(structure)) {
-    params.append("structure", builder.getI64IntegerAttr(1));
-  } else if (auto w = dyn_cast_or_null<attn::WindowAttr>(structure)) {
-    params.append("structure", builder.getI64IntegerAttr(2));
-    params.append("window",
-                  builder.getDenseI64ArrayAttr({w.getLeft(), w.getRight()}));
-  } else if (auto b = dyn_cast_or_null<attn::BlocksAttr>(structure)) {
-    params.append("structure", builder.getI64IntegerAttr(3));
-    params.append("q_block", builder.getI64IntegerAttr(b.getQBlock()));
-    params.append("k_block", builder.getI64IntegerAttr(b.getKBlock()));
-    SmallVector<int64_t> visit;
-    for (Attribute row : b.getVisit()) {
-      ArrayRef<int64_t> tiles = cast<DenseI64ArrayAttr>(row).asArrayRef();
-      visit.push_back(tiles.size());
-      visit.append(tiles.begin(), tiles.end());
-    }
-    params.append("block_visit", builder.getDenseI64ArrayAttr(visit));
+  params.append(ATTR("scale"), builder.getF64FloatAttr(op.getScaleFactor()));
+  params.append(ATTR("has_mask"), builder.getI64IntegerAttr(mask != nullptr));
+  params.append(ATTR("has_gate"), builder.getI64IntegerAttr(gate != nullptr));
+  AttentionStructureAttributes structure =
+      op.getSparsity().toKernelAttributes();
+  if (structure.structure != AttentionStructure::None)
+    params.append(ATTR("structure"),
+                  builder.getI64IntegerAttr((int64_t)structure.structure));
+  if (structure.window)
+    params.append(ATTR("window"),
+                  builder.getDenseI64ArrayAttr(*structure.window));
+  if (structure.blockVisit)
+    params.append(ATTR("block_visit"),
+                  builder.getDenseI64ArrayAttr(*structure.blockVisit));
+  // A block map's tiles, or the tile attn-tile chose.
+  std::optional<int64_t> qBlock = structure.qBlock, kBlock = structure.kBlock;
+  if (DenseI64ArrayAttr tile = op.getTileAttr(); tile && !qBlock) {
+    qBlock = tile[0];
+    kBlock = tile[1];
   }
-  if (auto t = dyn_cast_or_null<attn::TopKAttr>(topk))
-    params.append("topk_ratio",
-                  builder.getF64FloatAttr(t.getRatio().convertToDouble()));
-  if (returnProbs)
-    params.append("return_probs", builder.getI64IntegerAttr(1));
-  if (tile) {
-    params.append("q_block", builder.getI64IntegerAttr(tile[0]));
-    params.append("k_block", builder.getI64IntegerAttr(tile[1]));
-  }
+  if (qBlock)
+    params.append(ATTR("q_block"), builder.getI64IntegerAttr(*qBlock));
+  if (kBlock)
+    params.append(ATTR("k_block"), builder.getI64IntegerAttr(*kBlock));
+  if (std::optional<double> ratio = op.getTopkRatio())
+    params.append(ATTR("topk_ratio"), builder.getF64FloatAttr(*ratio));
+  if (op.getProbs())
+    params.append(ATTR("return_probs"), builder.getI64IntegerAttr(1));
+#undef ATTR
 
-  return emitKernel(op, "attention", ins, op->getResultTypes(), params);
-}
-
-LogicalResult PlanBuilder::lowerOp(Operation *op) {
-  Location loc = op->getLoc();
-  SmallVector<Value> ins;
-  for (Value operand : op->getOperands())
-    ins.push_back(buffers.lookup(operand));
-  auto bind = [&](ArrayRef<Value> results) {
-    for (auto [result, buf] : llvm::zip(op->getResults(), results))
-      buffers[result] = buf;
-    return success();
-  };
-  auto withParams = [&](StringRef kernelName,
-                        NamedAttrList extra = {}) -> LogicalResult {
-    FailureOr<NamedAttrList> params = kernelParams(op);
-    if (failed(params))
-      return failure();
-    for (NamedAttribute a : extra)
-      params->set(a.getName(), a.getValue());
-    return bind(emitKernel(op, kernelName, ins, op->getResultTypes(), *params));
-  };
-  auto flag = [&](StringRef name, bool value) {
-    NamedAttrList l;
-    l.append(name, builder.getI64IntegerAttr(value));
-    return l;
-  };
-
-  return llvm::TypeSwitch<Operation *, LogicalResult>(op)
-      .Case([&](ParamOp p) {
-        buffers[p.getResult()] = builder.create<WeightOp>(
-            loc, bufferType(p.getType()), p.getNameAttr());
-        return success();
-      })
-      .Case([&](heed::ConstantOp c) {
-        lowerConstant(c);
-        return success();
-      })
-      .Case([&](ReshapeOp r) {
-        buffers[r.getResult()] =
-            viewAs(loc, ins[0], cast<ShapedType>(r.getType()).getShape());
-        return success();
-      })
-      .Case([&](LinearOp l) {
-        return withParams("linear", flag("has_bias", l.getBias() != nullptr));
-      })
-      .Case([&](Conv2dOp c) {
-        return withParams("conv2d", flag("has_bias", c.getBias() != nullptr));
-      })
-      .Case([&](attn::AttentionOp a) {
-        ValueRange qkv = ins;
-        return bind(lowerAttention(
-            op, qkv[0], qkv[1], qkv[2], buffers.lookup(a.getMask()), Value(),
-            a.getScale().convertToDouble(), a.getStructureAttr(),
-            a.getTopkAttr(), a.getReturnProbs(), a.getTileAttr()));
-      })
-      .Case([&](attn::GatedAttentionOp a) {
-        ValueRange qkv = ins;
-        return bind(lowerAttention(
-            op, qkv[0], qkv[1], qkv[2], buffers.lookup(a.getMask()),
-            buffers.lookup(a.getGate()), a.getScale().convertToDouble(),
-            a.getStructureAttr(), a.getTopkAttr(), false, a.getTileAttr()));
-      })
-      .Case([&](attn::AdditiveAttentionOp a) {
-        return withParams("additive_attention",
-                          flag("has_bias", a.getBias() != nullptr));
-      })
-      .Default([&](Operation *) -> LogicalResult {
-        if (op->getDialect() != ctx->getLoadedDialect<HeedDialect>() ||
-            !heed::lookupKernelSpec(op->getName().stripDialect()))
-          return op->emitError("no runtime kernel implements '")
-                 << op->getName() << "'";
-        return withParams(op->getName().stripDialect());
-      });
+  return bind(op, emitKernel(op, HEED_KERNEL("attention"), ins,
+                             op->getResultTypes(), params));
 }
 
 //===----------------------------------------------------------------------===//
@@ -350,7 +362,7 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
     buffers[arg] = buf;
   }
   for (Operation &op : body.without_terminator())
-    if (failed(lowerOp(&op)))
+    if (failed(dispatch(&op)))
       return failure();
 
   // Outputs are arena buffers of their own: a weight, a constant, an input
@@ -365,7 +377,7 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
     if (!root || inputRoots.contains(root) ||
         !outputRoots.insert(root).second) {
       Value copy = buffer(loc, buf.getType());
-      kernel(loc, "copy", buf, copy);
+      kernel(loc, HEED_KERNEL("copy"), buf, copy);
       buf = copy;
       outputRoots.insert(copy.getDefiningOp());
     }

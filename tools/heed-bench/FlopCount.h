@@ -23,8 +23,9 @@
 #ifndef HEED_TOOLS_HEEDBENCH_FLOPCOUNT_H
 #define HEED_TOOLS_HEEDBENCH_FLOPCOUNT_H
 
+#include "heed/AttentionSparsity.h"
+
 #include "mlir/Dialect/Func/IR/FuncOps.h"
-#include "mlir/IR/Attributes.h"
 
 #include <cstdint>
 #include <optional>
@@ -41,13 +42,14 @@ struct FlopCount {
 };
 
 /// Counts the FLOPs of \p graph, a func.func of heed and attn ops on
-/// tensors. Ops the formulas do not know count 0.
+/// tensors. Every op has a formula (a new op without one does not compile);
+/// ops of other dialects (func.return) count 0.
 FlopCount countFlops(mlir::func::FuncOp graph);
 
 /// The (query, key) pairs of one attention head with \p lq queries and
-/// \p lk keys that \p structure (#attn.causal, #attn.window, #attn.blocks,
-/// or null: dense) leaves visible, bottom-right aligned: query i sits at key
-/// position i + lk - lq. With \p topkRatio, a row keeps at most
+/// \p lk keys that \p sparsity (causal, window, blocks, or none: dense)
+/// leaves visible, bottom-right aligned: query i sits at key position
+/// i + lk - lq. With \p topkRatio, a row keeps at most
 /// ceil(ratio * lk) of them (for the PV product; QK^T still scores them all).
 struct VisiblePairs {
   /// Pairs whose score is computed (QK^T).
@@ -55,7 +57,7 @@ struct VisiblePairs {
   /// Pairs whose probability multiplies V (PV).
   double weighted = 0;
 };
-VisiblePairs countVisiblePairs(mlir::Attribute structure, int64_t lq,
+VisiblePairs countVisiblePairs(const AttentionSparsity &sparsity, int64_t lq,
                                int64_t lk, std::optional<double> topkRatio);
 
 } // namespace heed::bench

@@ -384,7 +384,7 @@ AttentionOptions withScale(double scale) {
 
 AttentionOptions causal(double scale) {
   AttentionOptions o = withScale(scale);
-  o.structure.kind = AttentionStructure::Kind::Causal;
+  o.structure = AttentionSparsity::causal();
   return o;
 }
 
@@ -462,9 +462,7 @@ TEST(RefAttentionTest, WindowAndTopKFewerVisibleHand) {
   Tensor k(DType::F32, {1, 1, 4, 1}, {0, 0, 0, 0});
   Tensor v(DType::F32, {1, 1, 4, 1}, {1, 2, 3, 4});
   AttentionOptions o = withScale(1.0);
-  o.structure.kind = AttentionStructure::Kind::Window;
-  o.structure.left = 0;
-  o.structure.right = 0;
+  o.structure = AttentionSparsity::window(0, 0);
   o.topkRatio = 0.75;
   AttentionResult r = attention(q, k, v, o);
   expectTensorNear(r.probs, {1, 1, 1, 4}, {0, 0, 0, 1});
@@ -503,9 +501,7 @@ TEST(RefAttentionTest, CausalLongerQueryHasFullyMaskedRows) {
 TEST(RefAttentionTest, SlidingWindow) {
   Qkv t = makeQkv(1, 2, 2, 3, 5, 4, 2);
   AttentionOptions o = withScale(0.5);
-  o.structure.kind = AttentionStructure::Kind::Window;
-  o.structure.left = 1;
-  o.structure.right = 1;
+  o.structure = AttentionSparsity::window(1, 1);
   AttentionResult r = attention(t.q, t.k, t.v, o);
   expectTensorNear(r.out, {1, 2, 3, 2}, kWindowOut);
   expectTensorNear(r.probs, {1, 2, 3, 5}, kWindowProbs);
@@ -516,10 +512,7 @@ TEST(RefAttentionTest, SlidingWindow) {
 TEST(RefAttentionTest, Blocks) {
   Qkv t = makeQkv(1, 1, 1, 4, 6, 3, 2);
   AttentionOptions o = withScale(0.5);
-  o.structure.kind = AttentionStructure::Kind::Blocks;
-  o.structure.qBlock = 2;
-  o.structure.kBlock = 2;
-  o.structure.visit = {{0}, {0, 2}};
+  o.structure = AttentionSparsity::blocks(2, 2, {{0}, {0, 2}});
   AttentionResult r = attention(t.q, t.k, t.v, o);
   expectTensorNear(r.out, {1, 1, 4, 2}, kBlocksOut);
   expectTensorNear(r.probs, {1, 1, 4, 6}, kBlocksProbs);

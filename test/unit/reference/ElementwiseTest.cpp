@@ -10,6 +10,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Kernels.h"
+#include "heed/HeedOps.h"
 
 #include <gtest/gtest.h>
 
@@ -42,12 +43,12 @@ Tensor i1(Shape shape, std::vector<double> data) {
 
 TEST(UnaryTest, ExpLog) {
   // exp(0) = 1, exp(1) = e = 2.7182818285, exp(-1) = 1/e = 0.3678794412.
-  Tensor e = unary(UnaryKind::Exp, f32({3}, {0, 1, -1}));
+  Tensor e = map(f32({3}, {0, 1, -1}), heed::ExpOp::evaluate);
   EXPECT_EQ(e.dtype, DType::F32);
   expectNear(e, {1, 2.7182818285, 0.3678794412}, kF32Tol);
   // log(1) = 0, log(e) = 1 (e rounded to f32 first: log is still 1 to 1e-7),
   // log(0) = -inf.
-  Tensor l = unary(UnaryKind::Log, f32({3}, {1, 2.718281828459045, 0}));
+  Tensor l = map(f32({3}, {1, 2.718281828459045, 0}), heed::LogOp::evaluate);
   EXPECT_NEAR(l.data[0], 0.0, kF32Tol);
   EXPECT_NEAR(l.data[1], 1.0, kF32Tol);
   EXPECT_EQ(l.data[2], -kInf);
@@ -55,25 +56,28 @@ TEST(UnaryTest, ExpLog) {
 
 TEST(UnaryTest, SqrtRsqrt) {
   // sqrt(4) = 2, sqrt(2) = 1.4142135624; rsqrt(4) = 1/2, rsqrt(0.25) = 2.
-  expectNear(unary(UnaryKind::Sqrt, f32({2}, {4, 2})), {2, 1.4142135624},
+  expectNear(map(f32({2}, {4, 2}), heed::SqrtOp::evaluate), {2, 1.4142135624},
              kF32Tol);
-  expectNear(unary(UnaryKind::Rsqrt, f32({2}, {4, 0.25})), {0.5, 2}, 0.0);
+  expectNear(map(f32({2}, {4, 0.25}), heed::RsqrtOp::evaluate), {0.5, 2}, 0.0);
 }
 
 TEST(UnaryTest, NegAbsRelu) {
   Tensor x = f32({3}, {-1.5, 0, 2});
-  EXPECT_EQ(unary(UnaryKind::Neg, x).data, (std::vector<double>{1.5, 0, -2}));
-  EXPECT_EQ(unary(UnaryKind::Abs, x).data, (std::vector<double>{1.5, 0, 2}));
-  EXPECT_EQ(unary(UnaryKind::Relu, x).data, (std::vector<double>{0, 0, 2}));
+  EXPECT_EQ(map(x, heed::NegOp::evaluate).data,
+            (std::vector<double>{1.5, 0, -2}));
+  EXPECT_EQ(map(x, heed::AbsOp::evaluate).data,
+            (std::vector<double>{1.5, 0, 2}));
+  EXPECT_EQ(map(x, heed::ReluOp::evaluate).data,
+            (std::vector<double>{0, 0, 2}));
 }
 
 TEST(UnaryTest, TanhSigmoid) {
   // tanh(0) = 0, tanh(0.5) = 0.4621171573.
-  expectNear(unary(UnaryKind::Tanh, f32({2}, {0, 0.5})), {0, 0.4621171573},
+  expectNear(map(f32({2}, {0, 0.5}), heed::TanhOp::evaluate), {0, 0.4621171573},
              kF32Tol);
   // sigmoid(0) = 1/2; sigmoid(2) = 1 / (1 + e^-2) = 1 / 1.1353352832
   // = 0.8807970780; sigmoid(-2) = 1 - 0.8807970780 = 0.1192029220.
-  expectNear(unary(UnaryKind::Sigmoid, f32({3}, {0, 2, -2})),
+  expectNear(map(f32({3}, {0, 2, -2}), heed::SigmoidOp::evaluate),
              {0.5, 0.8807970780, 0.1192029220}, kF32Tol);
 }
 
@@ -83,19 +87,19 @@ TEST(UnaryTest, GeluIsTheExactErfForm) {
   // gelu(-1) = -0.5 * (1 - 0.6826894921) = -0.1586552539, gelu(0) = 0.
   // (The tanh approximation would give gelu(1) = 0.8411919906, 1.5e-4 away,
   // so the tolerance below tells the two apart.)
-  expectNear(unary(UnaryKind::Gelu, f32({3}, {1, -1, 0})),
+  expectNear(map(f32({3}, {1, -1, 0}), heed::GeluOp::evaluate),
              {0.8413447461, -0.1586552539, 0}, kF32Tol);
 }
 
 TEST(UnaryTest, Silu) {
   // silu(x) = x sigmoid(x): silu(1) = 0.7310585786,
   // silu(-2) = -2 * 0.1192029220 = -0.2384058440.
-  expectNear(unary(UnaryKind::Silu, f32({2}, {1, -2})),
+  expectNear(map(f32({2}, {1, -2}), heed::SiluOp::evaluate),
              {0.7310585786, -0.2384058440}, kF32Tol);
 }
 
 TEST(UnaryTest, NotOnI1) {
-  Tensor y = unary(UnaryKind::Not, i1({3}, {0, 1, 1}));
+  Tensor y = map(i1({3}, {0, 1, 1}), heed::NotOp::evaluate);
   EXPECT_EQ(y.dtype, DType::I1);
   EXPECT_EQ(y.data, (std::vector<double>{1, 0, 0}));
 }
@@ -103,17 +107,17 @@ TEST(UnaryTest, NotOnI1) {
 TEST(UnaryTest, F16ResultIsRounded) {
   // exp(1) = 2.71828...; f16 in [2, 4) has spacing 2^-9 = 0.001953125 and
   // 2.71828 / 2^-9 = 1391.76, so it rounds to 1392 * 2^-9 = 2.71875.
-  Tensor y = unary(UnaryKind::Exp, Tensor(DType::F16, {1}, {1}));
+  Tensor y = map(Tensor(DType::F16, {1}, {1}), heed::ExpOp::evaluate);
   EXPECT_EQ(y.dtype, DType::F16);
   EXPECT_EQ(y.data[0], 2.71875);
 }
 
 TEST(UnaryTest, IntegerNegAbs) {
   Tensor x(DType::I64, {3}, {-3, 0, 4});
-  Tensor n = unary(UnaryKind::Neg, x);
+  Tensor n = map(x, heed::NegOp::evaluate);
   EXPECT_EQ(n.dtype, DType::I64);
   EXPECT_EQ(n.data, (std::vector<double>{3, 0, -4}));
-  EXPECT_EQ(unary(UnaryKind::Abs, x).data, (std::vector<double>{3, 0, 4}));
+  EXPECT_EQ(map(x, heed::AbsOp::evaluate).data, (std::vector<double>{3, 0, 4}));
 }
 
 //===--- binary -----------------------------------------------------------===//

@@ -74,7 +74,7 @@ struct Case {
   ref::AttentionOptions options() const {
     ref::AttentionOptions o;
     o.scale = realScale();
-    o.structure.kind = (ref::AttentionStructure::Kind)structure;
+    o.structure.structure = (AttentionStructure)structure;
     o.structure.left = left;
     o.structure.right = right;
     if (structure == 3) {

@@ -80,11 +80,15 @@ ref::Tensor epilogue(ref::Tensor product, int64_t activation, double scale,
                     ref::Tensor(DType::F32, {}, {scale}));
   if (bias)
     y = ref::binary(ref::BinaryKind::Add, y, toF32(*bias));
-  const ref::UnaryKind kinds[] = {ref::UnaryKind::Relu, ref::UnaryKind::Gelu,
-                                  ref::UnaryKind::Tanh, ref::UnaryKind::Sigmoid,
-                                  ref::UnaryKind::Silu};
+  // relu, gelu (erf), tanh, sigmoid, silu: the Activation codes 1-5.
+  double (*const activations[])(double) = {
+      [](double x) { return x > 0.0 ? x : 0.0; },
+      [](double x) { return x * 0.5 * (1.0 + std::erf(x / std::sqrt(2.0))); },
+      [](double x) { return std::tanh(x); },
+      [](double x) { return 1.0 / (1.0 + std::exp(-x)); },
+      [](double x) { return x / (1.0 + std::exp(-x)); }};
   if (activation)
-    y = ref::unary(kinds[activation - 1], y);
+    y = ref::map(y, activations[activation - 1]);
   if (residual)
     y = ref::binary(ref::BinaryKind::Add, y, toF32(*residual));
   return y;

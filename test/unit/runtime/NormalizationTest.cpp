@@ -49,10 +49,10 @@ ref::Tensor scaled(const ref::Shape &shape, uint64_t seed, double scale) {
 
 /// A tensor of positive values in [0.5, 1.5) (variances).
 ref::Tensor positive(const ref::Shape &shape, uint64_t seed) {
-  return ref::binary(
-      ref::BinaryKind::Add,
-      ref::unary(ref::UnaryKind::Abs, randomTensor(DType::F32, shape, seed)),
-      ref::Tensor(DType::F32, {}, {0.5}));
+  return ref::binary(ref::BinaryKind::Add,
+                     ref::map(randomTensor(DType::F32, shape, seed),
+                              [](double x) { return std::fabs(x); }),
+                     ref::Tensor(DType::F32, {}, {0.5}));
 }
 
 //===----------------------------------------------------------------------===//
