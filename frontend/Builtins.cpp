@@ -2,14 +2,16 @@
 //
 // One entry per op of docs/language.md: its parameter names in positional
 // order and the code that builds heed/attn ops for it. Shape and dtype
-// checking is left to the ops' own type inference wherever possible.
+// checking is left to the ops' own type inference wherever possible. The
+// elementwise ops of one or two operands (the UnaryMap and ElementwiseMap
+// categories of HeedTraits.h) are builtins of their own name without an
+// entry here.
 //
 //===----------------------------------------------------------------------===//
 
 #include "Emitter.h"
 
-#include "attn/AttnOps.h"
-#include "heed/HeedOps.h"
+#include "attn/TensorOpVisitor.h"
 #include "heed/ShapeUtils.h"
 
 #include <cmath>
@@ -46,16 +48,15 @@ FailureOr<Value> tensorOrScalar(Call &c, StringRef param, Type like) {
 
 //===--- Elementwise ------------------------------------------------------===//
 
-Builtin unary(StringRef op, StringRef summary) {
-  std::string name = ("heed." + op).str();
+template <typename OpTy> Builtin unary() {
   return {{"x"},
-          [name](Call &c) -> Results {
+          [](Call &c) -> Results {
             auto x = c.tensor("x");
             if (failed(x))
               return failure();
-            return single(c.create1(name, {*x}));
+            return single(c.create1<OpTy>({*x}));
           },
-          summary.str()};
+          "elementwise " + std::string(opMnemonic<OpTy>())};
 }
 
 /// Arguments "a" and "b" as tensors of one dtype: a number becomes a
@@ -74,16 +75,15 @@ FailureOr<std::pair<Value, Value>> operandPair(Call &c) {
   return std::make_pair(*lhs, *rhs);
 }
 
-Builtin binary(StringRef op, StringRef summary) {
-  std::string name = ("heed." + op).str();
+template <typename OpTy> Builtin binary() {
   return {{"a", "b"},
-          [name](Call &c) -> Results {
+          [](Call &c) -> Results {
             auto operands = operandPair(c);
             if (failed(operands))
               return failure();
-            return single(c.create1(name, {operands->first, operands->second}));
+            return single(c.create1<OpTy>({operands->first, operands->second}));
           },
-          summary.str()};
+          "broadcasting " + std::string(opMnemonic<OpTy>())};
 }
 
 Results buildWhere(Call &c) {
@@ -93,8 +93,7 @@ Results buildWhere(Call &c) {
   auto operands = operandPair(c);
   if (failed(operands))
     return failure();
-  return single(
-      c.create1("heed.where", {*cond, operands->first, operands->second}));
+  return single(c.create1<WhereOp>({*cond, operands->first, operands->second}));
 }
 
 Results buildCast(Call &c) {
@@ -103,7 +102,7 @@ Results buildCast(Call &c) {
   if (failed(x) || failed(dtype))
     return failure();
   return single(
-      c.create1("heed.cast", {*x}, {attr(c, "dtype", TypeAttr::get(*dtype))}));
+      c.create1<CastOp>({*x}, {attr(c, "dtype", TypeAttr::get(*dtype))}));
 }
 
 Results buildIdentity(Call &c) {
@@ -156,28 +155,27 @@ Results buildIota(Call &c) {
   auto axis = c.axis("axis", shape->size(), 0);
   if (failed(axis))
     return failure();
-  return single(
-      c.create1("heed.iota", {},
-                {arrayAttr(c, "shape", *shape), i64Attr(c, "axis", *axis),
-                 attr(c, "dtype", TypeAttr::get(*dtype))}));
+  return single(c.create1<IotaOp>(
+      {}, {arrayAttr(c, "shape", *shape), i64Attr(c, "axis", *axis),
+           attr(c, "dtype", TypeAttr::get(*dtype))}));
 }
 
-Results buildTriangle(Call &c, StringRef op) {
+template <typename OpTy> Results buildTriangle(Call &c) {
   auto x = c.tensor("x");
   auto k = c.integer("k", 0);
   if (failed(x) || failed(k))
     return failure();
-  return single(c.create1(op, {*x}, {i64Attr(c, "k", *k)}));
+  return single(c.create1<OpTy>({*x}, {i64Attr(c, "k", *k)}));
 }
 
 //===--- Shapes -----------------------------------------------------------===//
 
 FailureOr<Value> transposeValue(Call &c, Value x, ArrayRef<int64_t> perm) {
-  return c.create1("heed.transpose", {x}, {arrayAttr(c, "perm", perm)});
+  return c.create1<TransposeOp>({x}, {arrayAttr(c, "perm", perm)});
 }
 
 FailureOr<Value> reshapeValue(Call &c, Value x, ArrayRef<int64_t> shape) {
-  return c.create1("heed.reshape", {x}, {arrayAttr(c, "shape", shape)});
+  return c.create1<ReshapeOp>({x}, {arrayAttr(c, "shape", shape)});
 }
 
 Results buildTranspose(Call &c) {
@@ -342,7 +340,7 @@ Results buildBroadcastTo(Call &c) {
   if (failed(x) || failed(shape))
     return failure();
   return single(
-      c.create1("heed.broadcast_to", {*x}, {arrayAttr(c, "shape", *shape)}));
+      c.create1<BroadcastToOp>({*x}, {arrayAttr(c, "shape", *shape)}));
 }
 
 Results buildConcat(Call &c) {
@@ -355,7 +353,7 @@ Results buildConcat(Call &c) {
   auto axis = c.axis("axis", typeOf(inputs[0]).getRank(), -1);
   if (failed(axis))
     return failure();
-  return single(c.create1("heed.concat", inputs, {i64Attr(c, "axis", *axis)}));
+  return single(c.create1<ConcatOp>(inputs, {i64Attr(c, "axis", *axis)}));
 }
 
 Results buildSplit(Call &c) {
@@ -366,8 +364,8 @@ Results buildSplit(Call &c) {
   auto axis = c.axis("axis", typeOf(*x).getRank(), -1);
   if (failed(axis))
     return failure();
-  return c.create("heed.split", {*x},
-                  {arrayAttr(c, "sizes", *sizes), i64Attr(c, "axis", *axis)});
+  return c.create<SplitOp>(
+      {*x}, {arrayAttr(c, "sizes", *sizes), i64Attr(c, "axis", *axis)});
 }
 
 Results buildSlice(Call &c) {
@@ -387,9 +385,9 @@ Results buildSlice(Call &c) {
   // Python-style negative bounds count from the end.
   int64_t s = *start < 0 ? *start + extent : *start;
   int64_t e = *end < 0 ? *end + extent : *end;
-  return single(c.create1("heed.slice", {*x},
-                          {i64Attr(c, "axis", *axis), i64Attr(c, "start", s),
-                           i64Attr(c, "end", e), i64Attr(c, "step", *step)}));
+  return single(c.create1<SliceOp>(
+      {*x}, {i64Attr(c, "axis", *axis), i64Attr(c, "start", s),
+             i64Attr(c, "end", e), i64Attr(c, "step", *step)}));
 }
 
 Results buildGather(Call &c) {
@@ -400,8 +398,7 @@ Results buildGather(Call &c) {
   auto axis = c.axis("axis", typeOf(*x).getRank(), 0);
   if (failed(axis))
     return failure();
-  return single(
-      c.create1("heed.gather", {*x, *idx}, {i64Attr(c, "axis", *axis)}));
+  return single(c.create1<GatherOp>({*x, *idx}, {i64Attr(c, "axis", *axis)}));
 }
 
 //===--- Linear algebra and parametric layers -----------------------------===//
@@ -411,7 +408,7 @@ Results buildMatmul(Call &c) {
   auto b = c.tensor("b");
   if (failed(a) || failed(b))
     return failure();
-  return single(c.create1("heed.matmul", {*a, *b}));
+  return single(c.create1<MatmulOp>({*a, *b}));
 }
 
 FailureOr<Value> linearValue(Call &c, Value x, int64_t out, bool bias,
@@ -433,7 +430,7 @@ FailureOr<Value> linearValue(Call &c, Value x, int64_t out, bool bias,
       return failure();
     operands.push_back(*b);
   }
-  return c.create1("heed.linear", operands);
+  return c.create1<LinearOp>(operands);
 }
 
 Results buildLinear(Call &c) {
@@ -461,17 +458,17 @@ Results buildEmbedding(Call &c) {
   auto w = c.param("weight", {*num, *dim}, *dtype, 1);
   if (failed(w))
     return failure();
-  return single(c.create1("heed.embedding", {*ids, *w}));
+  return single(c.create1<EmbeddingOp>({*ids, *w}));
 }
 
-Results buildSoftmax(Call &c, StringRef op) {
+template <typename OpTy> Results buildSoftmax(Call &c) {
   auto x = c.tensor("x");
   if (failed(x))
     return failure();
   auto axis = c.axis("axis", typeOf(*x).getRank(), -1);
   if (failed(axis))
     return failure();
-  return single(c.create1(op, {*x}, {i64Attr(c, "axis", *axis)}));
+  return single(c.create1<OpTy>({*x}, {i64Attr(c, "axis", *axis)}));
 }
 
 /// Per-feature parameters for norms over the feature size \p features.
@@ -489,8 +486,9 @@ FailureOr<SmallVector<Value>> normParams(Call &c, Value x, int64_t features,
   return out;
 }
 
-Results buildLastDimNorm(Call &c, StringRef op, double defaultEps,
-                         ArrayRef<StringRef> names, ArrayRef<StringRef> inits) {
+template <typename OpTy>
+Results buildLastDimNorm(Call &c, double defaultEps, ArrayRef<StringRef> names,
+                         ArrayRef<StringRef> inits) {
   auto x = c.tensor("x");
   auto eps = c.number("eps", defaultEps);
   if (failed(x) || failed(eps))
@@ -503,8 +501,8 @@ Results buildLastDimNorm(Call &c, StringRef op, double defaultEps,
     return failure();
   SmallVector<Value> operands = {*x};
   operands.append(params->begin(), params->end());
-  return single(c.create1(
-      op, operands, {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
+  return single(c.create1<OpTy>(
+      operands, {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
 }
 
 Results buildBatchNorm(Call &c) {
@@ -522,12 +520,11 @@ Results buildBatchNorm(Call &c) {
     return failure();
   SmallVector<Value> operands = {*x};
   operands.append(params->begin(), params->end());
-  return single(
-      c.create1("heed.batch_norm", operands,
-                {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
+  return single(c.create1<BatchNormOp>(
+      operands, {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
 }
 
-Results buildReduce(Call &c, StringRef op) {
+template <typename OpTy> Results buildReduce(Call &c) {
   auto x = c.tensor("x");
   auto keep = c.boolean("keepdim", false);
   if (failed(x) || failed(keep))
@@ -549,10 +546,9 @@ Results buildReduce(Call &c, StringRef op) {
     for (int64_t i = 0; i < rank; ++i)
       axes.push_back(i);
   }
-  return single(
-      c.create1(op, {*x},
-                {arrayAttr(c, "axes", axes),
-                 attr(c, "keepdim", c.em.builder.getBoolAttr(*keep))}));
+  return single(c.create1<OpTy>(
+      {*x}, {arrayAttr(c, "axes", axes),
+             attr(c, "keepdim", c.em.builder.getBoolAttr(*keep))}));
 }
 
 Results buildTopK(Call &c) {
@@ -563,13 +559,14 @@ Results buildTopK(Call &c) {
   auto axis = c.axis("axis", typeOf(*x).getRank(), -1);
   if (failed(axis))
     return failure();
-  return c.create("heed.top_k", {*x},
-                  {i64Attr(c, "k", *k), i64Attr(c, "axis", *axis)});
+  return c.create<TopKOp>({*x},
+                          {i64Attr(c, "k", *k), i64Attr(c, "axis", *axis)});
 }
 
 //===--- Recurrent layers -------------------------------------------------===//
 
-Results buildRecurrent(Call &c, bool isLstm) {
+template <typename OpTy> Results buildRecurrent(Call &c) {
+  constexpr bool isLstm = std::is_same_v<OpTy, LstmOp>;
   auto x = c.tensor("x");
   auto h0 = c.optionalTensor("h0");
   auto hidden = c.integer("hidden");
@@ -617,8 +614,8 @@ Results buildRecurrent(Call &c, bool isLstm) {
       }
     }
   }
-  return c.create(
-      isLstm ? "heed.lstm" : "heed.gru", operands,
+  return c.create<OpTy>(
+      operands,
       {i64Attr(c, "hidden_size", *hidden), i64Attr(c, "num_layers", *layers),
        attr(c, "bidirectional", c.em.builder.getBoolAttr(*bidirectional)),
        attr(c, "has_bias", c.em.builder.getBoolAttr(*bias))});
@@ -660,13 +657,13 @@ Results buildConv2d(Call &c) {
       return failure();
     operands.push_back(*b);
   }
-  return single(c.create1(
-      "heed.conv2d", operands,
+  return single(c.create1<Conv2dOp>(
+      operands,
       {arrayAttr(c, "stride", *stride), arrayAttr(c, "padding", *padding),
        arrayAttr(c, "dilation", *dilation), i64Attr(c, "groups", *groups)}));
 }
 
-Results buildPool(Call &c, StringRef op) {
+template <typename OpTy> Results buildPool(Call &c) {
   auto x = c.tensor("x");
   auto kernel = c.pair("kernel", std::nullopt);
   if (failed(x) || failed(kernel))
@@ -676,10 +673,9 @@ Results buildPool(Call &c, StringRef op) {
   auto padding = c.pair("padding", 0);
   if (failed(stride) || failed(padding))
     return failure();
-  return single(c.create1(op, {*x},
-                          {arrayAttr(c, "kernel", *kernel),
-                           arrayAttr(c, "stride", *stride),
-                           arrayAttr(c, "padding", *padding)}));
+  return single(c.create1<OpTy>({*x}, {arrayAttr(c, "kernel", *kernel),
+                                       arrayAttr(c, "stride", *stride),
+                                       arrayAttr(c, "padding", *padding)}));
 }
 
 //===--- Attention --------------------------------------------------------===//
@@ -727,7 +723,8 @@ LogicalResult attentionOptions(Call &c, Value &mask,
 
 /// Shared by attention and gated_attention: brings q, k, v to [B, H, L, D]
 /// (splitting heads of 3-D inputs), builds the op, merges heads back.
-Results buildAttentionCommon(Call &c, bool gated) {
+template <typename OpTy> Results buildAttentionCommon(Call &c) {
+  constexpr bool gated = std::is_same_v<OpTy, attn::GatedAttentionOp>;
   auto q = c.tensor("q");
   auto k = c.tensor("k");
   auto v = c.tensor("v");
@@ -800,8 +797,7 @@ Results buildAttentionCommon(Call &c, bool gated) {
     operands.push_back(mask);
   if (*probs)
     attrs.push_back(attr(c, "return_probs", UnitAttr::get(&c.em.ctx)));
-  auto results = c.create(gated ? "attn.gated_attention" : "attn.attention",
-                          operands, attrs);
+  auto results = c.create<OpTy>(operands, attrs);
   if (failed(results))
     return failure();
   if (rank == 3) {
@@ -833,34 +829,30 @@ Results buildAdditiveAttention(Call &c) {
       return failure();
     operands.push_back(*b);
   }
-  return c.create("attn.additive_attention", operands);
+  return c.create<attn::AdditiveAttentionOp>(operands);
 }
 
 Results buildSubgraphLikeGlobalPool(Call &c) {
   auto x = c.tensor("x");
   if (failed(x))
     return failure();
-  return single(c.create1("heed.global_avg_pool", {*x}));
+  return single(c.create1<GlobalAvgPoolOp>({*x}));
 }
 
 llvm::StringMap<Builtin> makeBuiltins() {
   llvm::StringMap<Builtin> b;
-  // Elementwise.
-  b["exp"] = unary("exp", "e^x");
-  b["log"] = unary("log", "natural logarithm");
-  b["sqrt"] = unary("sqrt", "square root");
-  b["rsqrt"] = unary("rsqrt", "1 / sqrt(x)");
-  b["neg"] = unary("neg", "-x");
-  b["abs"] = unary("abs", "|x|");
-  b["tanh"] = unary("tanh", "hyperbolic tangent");
-  b["sigmoid"] = unary("sigmoid", "1 / (1 + e^-x)");
-  b["relu"] = unary("relu", "max(x, 0)");
-  b["gelu"] = unary("gelu", "x * Phi(x) (exact erf form)");
-  b["silu"] = unary("silu", "x * sigmoid(x)");
-  b["not"] = unary("not", "logical not of an i1 tensor");
-  for (StringRef op : {"add", "sub", "mul", "div", "maximum", "minimum", "pow",
-                       "and", "or", "eq", "ne", "lt", "le", "gt", "ge"})
-    b[op] = binary(op, "broadcasting " + op.str());
+  // Elementwise: every op of one operand (UnaryMap) or two (ElementwiseMap
+  // with two operands) under its own name.
+  TensorOpClasses::forEach([&](auto op) {
+    using OpTy = decltype(op);
+    constexpr std::string_view name = opMnemonic<OpTy>();
+    if constexpr (hasTrait<OpTy, heed::OpTrait::UnaryMap>())
+      b[StringRef(name.data(), name.size())] = unary<OpTy>();
+    else if constexpr (hasTrait<OpTy, heed::OpTrait::ElementwiseMap>() &&
+                       OpTy::template hasTrait<
+                           mlir::OpTrait::NOperands<2>::Impl>())
+      b[StringRef(name.data(), name.size())] = binary<OpTy>();
+  });
   b["where"] = {{"cond", "a", "b"}, buildWhere, "cond ? a : b"};
   b["cast"] = {{"x", "dtype"}, buildCast, "dtype conversion"};
   b["dropout"] = {{"x", "p?"}, buildIdentity, "identity at inference"};
@@ -874,10 +866,10 @@ llvm::StringMap<Builtin> makeBuiltins() {
       {"shape", "dtype?"}, [](Call &c) { return buildFull(c, 1.0); }, "ones"};
   b["iota"] = {{"shape", "axis?", "dtype?"}, buildIota, "indices along axis"};
   b["tril"] = {{"x", "k?"},
-               [](Call &c) { return buildTriangle(c, "heed.tril"); },
+               [](Call &c) { return buildTriangle<TrilOp>(c); },
                "lower triangle"};
   b["triu"] = {{"x", "k?"},
-               [](Call &c) { return buildTriangle(c, "heed.triu"); },
+               [](Call &c) { return buildTriangle<TriuOp>(c); },
                "upper triangle"};
   // Shapes.
   b["transpose"] = {{"x", "dim0?", "dim1?"}, buildTranspose, "swap two axes"};
@@ -900,62 +892,64 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["embedding"] = {
       {"ids", "num", "dim", "dtype?"}, buildEmbedding, "nn.Embedding"};
   b["softmax"] = {{"x", "axis?"},
-                  [](Call &c) { return buildSoftmax(c, "heed.softmax"); },
+                  [](Call &c) { return buildSoftmax<SoftmaxOp>(c); },
                   "softmax"};
-  b["log_softmax"] = {
-      {"x", "axis?"},
-      [](Call &c) { return buildSoftmax(c, "heed.log_softmax"); },
-      "log softmax"};
+  b["log_softmax"] = {{"x", "axis?"},
+                      [](Call &c) { return buildSoftmax<LogSoftmaxOp>(c); },
+                      "log softmax"};
   b["layer_norm"] = {{"x", "eps?"},
                      [](Call &c) {
-                       return buildLastDimNorm(c, "heed.layer_norm", 1e-5,
-                                               {"weight", "bias"},
-                                               {"one_plus", "uniform"});
+                       return buildLastDimNorm<LayerNormOp>(
+                           c, 1e-5, {"weight", "bias"},
+                           {"one_plus", "uniform"});
                      },
                      "nn.LayerNorm over the last axis"};
   b["rms_norm"] = {{"x", "eps?"},
                    [](Call &c) {
-                     return buildLastDimNorm(c, "heed.rms_norm", 1e-6,
-                                             {"weight"}, {"one_plus"});
+                     return buildLastDimNorm<RmsNormOp>(c, 1e-6, {"weight"},
+                                                        {"one_plus"});
                    },
                    "RMSNorm over the last axis"};
   b["batch_norm"] = {{"x", "eps?"}, buildBatchNorm, "nn.BatchNorm (eval)"};
-  for (StringRef op :
-       {"reduce_sum", "reduce_mean", "reduce_max", "reduce_min"}) {
-    std::string name = ("heed." + op).str();
-    b[op] = {{"x", "axis?", "keepdim?"},
-             [name](Call &c) { return buildReduce(c, name); },
-             op.str()};
-  }
+  b["reduce_sum"] = {
+      {"x", "axis?", "keepdim?"}, buildReduce<ReduceSumOp>, "reduce_sum"};
+  b["reduce_mean"] = {
+      {"x", "axis?", "keepdim?"}, buildReduce<ReduceMeanOp>, "reduce_mean"};
+  b["reduce_max"] = {
+      {"x", "axis?", "keepdim?"}, buildReduce<ReduceMaxOp>, "reduce_max"};
+  b["reduce_min"] = {
+      {"x", "axis?", "keepdim?"}, buildReduce<ReduceMinOp>, "reduce_min"};
   b["top_k"] = {{"x", "k", "axis?"}, buildTopK, "k largest values, indices"};
   b["lstm"] = {
       {"x", "h0?", "c0?", "hidden", "layers?", "bidirectional?", "bias?"},
-      [](Call &c) { return buildRecurrent(c, true); },
+      [](Call &c) { return buildRecurrent<LstmOp>(c); },
       "nn.LSTM(batch_first=True)"};
   b["gru"] = {{"x", "h0?", "hidden", "layers?", "bidirectional?", "bias?"},
-              [](Call &c) { return buildRecurrent(c, false); },
+              [](Call &c) { return buildRecurrent<GruOp>(c); },
               "nn.GRU(batch_first=True)"};
   b["conv2d"] = {{"x", "out", "kernel", "stride?", "padding?", "dilation?",
                   "groups?", "bias?"},
                  buildConv2d,
                  "nn.Conv2d"};
   b["max_pool2d"] = {{"x", "kernel", "stride?", "padding?"},
-                     [](Call &c) { return buildPool(c, "heed.max_pool2d"); },
+                     [](Call &c) { return buildPool<MaxPool2dOp>(c); },
                      "max pooling"};
   b["avg_pool2d"] = {{"x", "kernel", "stride?", "padding?"},
-                     [](Call &c) { return buildPool(c, "heed.avg_pool2d"); },
+                     [](Call &c) { return buildPool<AvgPool2dOp>(c); },
                      "average pooling"};
   b["global_avg_pool"] = {
       {"x"}, buildSubgraphLikeGlobalPool, "[N,C,H,W] -> [N,C,1,1]"};
   // Attention.
-  b["attention"] = {{"q", "k", "v", "heads?", "kv_heads?", "scale?", "mask?",
-                     "sparsity?", "probs?"},
-                    [](Call &c) { return buildAttentionCommon(c, false); },
-                    "scaled dot-product attention"};
-  b["gated_attention"] = {{"q", "k", "v", "x", "heads?", "kv_heads?", "scale?",
-                           "mask?", "sparsity?"},
-                          [](Call &c) { return buildAttentionCommon(c, true); },
-                          "attention * sigmoid(gate(x))"};
+  b["attention"] = {
+      {"q", "k", "v", "heads?", "kv_heads?", "scale?", "mask?", "sparsity?",
+       "probs?"},
+      [](Call &c) { return buildAttentionCommon<attn::AttentionOp>(c); },
+      "scaled dot-product attention"};
+  b["gated_attention"] = {
+      {"q", "k", "v", "x", "heads?", "kv_heads?", "scale?", "mask?",
+       "sparsity?"},
+      [](Call &c) { return buildAttentionCommon<attn::GatedAttentionOp>(c); },
+      "attention * sigmoid(gate(x))"};
   b["additive_attention"] = {{"hidden", "states", "bias?"},
                              buildAdditiveAttention,
                              "Bahdanau attention (seed section 1)"};

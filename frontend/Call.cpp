@@ -209,20 +209,3 @@ FailureOr<Value> Call::param(StringRef suffix, ArrayRef<int64_t> shape,
   em.params[full] = op.getResult();
   return op.getResult();
 }
-
-FailureOr<SmallVector<Value>> Call::create(StringRef opName,
-                                           ValueRange operands,
-                                           ArrayRef<NamedAttribute> attrs) {
-  auto op = em.createOp(opName, loc(), operands, attrs);
-  if (failed(op))
-    return failure();
-  return SmallVector<Value>((*op)->getResults());
-}
-
-FailureOr<Value> Call::create1(StringRef opName, ValueRange operands,
-                               ArrayRef<NamedAttribute> attrs) {
-  auto results = create(opName, operands, attrs);
-  if (failed(results))
-    return failure();
-  return (*results)[0];
-}

@@ -119,28 +119,6 @@ LogicalResult Emitter::error(SMLoc loc, const Scope &scope,
   return emitError(l, message);
 }
 
-FailureOr<Operation *> Emitter::createOp(StringRef opName, Location loc,
-                                         ValueRange operands,
-                                         ArrayRef<NamedAttribute> attrs) {
-  OperationName name(opName, &ctx);
-  std::optional<RegisteredOperationName> info = name.getRegisteredInfo();
-  if (!info)
-    return emitError(loc, "internal error: op ")
-           << opName << " is not registered";
-  auto *infer = info->getInterface<InferTypeOpInterface>();
-  SmallVector<Type> types;
-  DictionaryAttr dict = DictionaryAttr::get(&ctx, attrs);
-  if (!infer || failed(infer->inferReturnTypes(&ctx, loc, operands, dict,
-                                               OpaqueProperties(nullptr),
-                                               RegionRange(), types)))
-    return failure();
-  OperationState state(loc, name);
-  state.addOperands(operands);
-  state.addAttributes(attrs);
-  state.addTypes(types);
-  return builder.create(state);
-}
-
 Value Emitter::constant(double value, Type elementType, Location loc,
                         ArrayRef<int64_t> shape) {
   auto type = RankedTensorType::get(shape, elementType);
@@ -389,10 +367,10 @@ FailureOr<Val> Emitter::evalNeg(const ast::Expr &e, Scope &scope) {
   }
   if (v.kind != Val::Kind::Tensor)
     return error(e.loc, scope, "cannot negate " + v.describe());
-  auto op = createOp("heed.neg", opLoc(e.loc, scope), {v.tensor}, {});
-  if (failed(op))
+  auto neg = createValue<NegOp>(opLoc(e.loc, scope), {v.tensor});
+  if (failed(neg))
     return failure();
-  v.tensor = (*op)->getResult(0);
+  v.tensor = *neg;
   return v;
 }
 
@@ -445,15 +423,15 @@ FailureOr<Val> Emitter::evalBinary(const ast::Expr &e, Scope &scope) {
   auto b = asTensor(*rhs, like, scope);
   if (failed(b))
     return failure();
-  const char *opName = e.op == '+'   ? "heed.add"
-                       : e.op == '-' ? "heed.sub"
-                       : e.op == '*' ? "heed.mul"
-                                     : "heed.div";
-  auto op = createOp(opName, opLoc(e.loc, scope), {*a, *b}, {});
-  if (failed(op))
+  Location loc = opLoc(e.loc, scope);
+  FailureOr<Value> result = e.op == '+'   ? createValue<AddOp>(loc, {*a, *b})
+                            : e.op == '-' ? createValue<SubOp>(loc, {*a, *b})
+                            : e.op == '*' ? createValue<MulOp>(loc, {*a, *b})
+                                          : createValue<DivOp>(loc, {*a, *b});
+  if (failed(result))
     return failure();
   v.kind = Val::Kind::Tensor;
-  v.tensor = (*op)->getResult(0);
+  v.tensor = *result;
   return v;
 }
 

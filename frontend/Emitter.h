@@ -5,9 +5,10 @@
 // (an MLIR value), several tensors (a multi-result op), or a compile-time
 // value (integer, float, bool, string, symbol, list, or a structure such as
 // `window(128, 0)`). Builtin ops (Builtins.cpp) receive their arguments bound
-// to parameter names in a Call and build heed/attn ops through createOp,
-// which asks each op for its result types, so shape errors come from the op
-// definitions themselves.
+// to parameter names in a Call and build heed/attn ops through
+// createOp<OpTy> (heed/CreateInferred.h, as the passes do), which asks each
+// op for its result types, so shape errors come from the op definitions
+// themselves.
 //
 //===----------------------------------------------------------------------===//
 
@@ -16,6 +17,8 @@
 
 #include "AST.h"
 #include "Frontend.h"
+
+#include "heed/CreateInferred.h"
 
 #include "mlir/Dialect/Func/IR/FuncOps.h"
 #include "mlir/IR/Builders.h"
@@ -126,13 +129,15 @@ public:
                                      mlir::Type elementType, int64_t fanIn,
                                      llvm::StringRef init = "uniform");
 
-  /// Builds op \p opName with inferred result types at this call's location.
+  /// Builds an \p OpTy with inferred result types at this call's location.
+  template <typename OpTy>
   mlir::FailureOr<llvm::SmallVector<mlir::Value>>
-  create(llvm::StringRef opName, mlir::ValueRange operands,
+  create(mlir::ValueRange operands,
          llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
   /// As create, for single-result ops.
+  template <typename OpTy>
   mlir::FailureOr<mlir::Value>
-  create1(llvm::StringRef opName, mlir::ValueRange operands,
+  create1(mlir::ValueRange operands,
           llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
 
 private:
@@ -182,12 +187,24 @@ public:
   mlir::FailureOr<mlir::Value> asTensor(const Val &v, mlir::Type likeType,
                                         const Scope &scope);
 
-  /// Builds op \p opName generically: the op's inferReturnTypes gives the
-  /// result types and reports shape errors at \p loc.
-  mlir::FailureOr<mlir::Operation *>
-  createOp(llvm::StringRef opName, mlir::Location loc,
-           mlir::ValueRange operands,
-           llvm::ArrayRef<mlir::NamedAttribute> attrs);
+  /// Builds an \p OpTy: the op's inferReturnTypes gives the result types and
+  /// reports shape errors at \p loc.
+  template <typename OpTy>
+  mlir::FailureOr<OpTy> createOp(mlir::Location loc, mlir::ValueRange operands,
+                                 llvm::ArrayRef<mlir::NamedAttribute> attrs) {
+    return createInferred<OpTy>(builder, loc, operands, attrs,
+                                /*diagnose=*/true);
+  }
+  /// As createOp, for single-result ops: the result.
+  template <typename OpTy>
+  mlir::FailureOr<mlir::Value>
+  createValue(mlir::Location loc, mlir::ValueRange operands,
+              llvm::ArrayRef<mlir::NamedAttribute> attrs = {}) {
+    mlir::FailureOr<OpTy> op = createOp<OpTy>(loc, operands, attrs);
+    if (mlir::failed(op))
+      return mlir::failure();
+    return (*op)->getResult(0);
+  }
 
   /// Parameters created so far in the current graph, by full name.
   llvm::StringMap<mlir::Value> params;
@@ -230,6 +247,23 @@ private:
   llvm::SmallVector<std::string> activeCalls;
   mlir::ModuleOp moduleOp;
 };
+
+template <typename OpTy>
+mlir::FailureOr<llvm::SmallVector<mlir::Value>>
+Call::create(mlir::ValueRange operands,
+             llvm::ArrayRef<mlir::NamedAttribute> attrs) {
+  mlir::FailureOr<OpTy> op = em.createOp<OpTy>(loc(), operands, attrs);
+  if (mlir::failed(op))
+    return mlir::failure();
+  return llvm::SmallVector<mlir::Value>((*op)->getResults());
+}
+
+template <typename OpTy>
+mlir::FailureOr<mlir::Value>
+Call::create1(mlir::ValueRange operands,
+              llvm::ArrayRef<mlir::NamedAttribute> attrs) {
+  return em.createValue<OpTy>(loc(), operands, attrs);
+}
 
 } // namespace heed
 

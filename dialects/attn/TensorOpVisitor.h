@@ -30,7 +30,16 @@
 
 #include "llvm/ADT/TypeSwitch.h"
 
+#include <string_view>
+
 namespace heed {
+
+/// The name of op class \p OpTy without its dialect ("softmax").
+template <typename OpTy> constexpr std::string_view opMnemonic() {
+  constexpr llvm::StringLiteral name = OpTy::getOperationName();
+  std::string_view full(name.data(), name.size());
+  return full.substr(full.find('.') + 1);
+}
 
 /// Whether op class \p OpTy has trait \p Trait (for visit overloads).
 template <typename OpTy, template <typename> class Trait>

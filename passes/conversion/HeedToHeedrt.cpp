@@ -46,13 +46,6 @@ MemRefType bufferType(Type tensorType) {
 
 bool isNarrowFloat(Type element) { return element.isF16() || element.isBF16(); }
 
-/// The name of op class \p OpTy without its dialect ("softmax").
-template <typename OpTy> constexpr std::string_view mnemonicOf() {
-  constexpr llvm::StringLiteral name = OpTy::getOperationName();
-  std::string_view full(name.data(), name.size());
-  return full.substr(full.find('.') + 1);
-}
-
 /// Builds the plan of one graph; lowers each op through its `visit`.
 class PlanBuilder : public TensorOpVisitor<PlanBuilder, LogicalResult> {
 public:
@@ -64,11 +57,11 @@ public:
 
   /// Ops whose kernel has the op's name and takes the op's attributes.
   template <typename OpTy> LogicalResult visit(OpTy op) {
-    static_assert(lookupKernelSpec(mnemonicOf<OpTy>()) != nullptr,
+    static_assert(lookupKernelSpec(opMnemonic<OpTy>()) != nullptr,
                   "an op lowered to the kernel of its name needs that kernel "
                   "in runtime/kernels/Kernels.td, or a visit overload of its "
                   "own in HeedToHeedrt.cpp");
-    constexpr std::string_view name = mnemonicOf<OpTy>();
+    constexpr std::string_view name = opMnemonic<OpTy>();
     return withParams(op, StringRef(name.data(), name.size()));
   }
   LogicalResult visit(ParamOp op);
