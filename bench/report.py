@@ -100,7 +100,7 @@ def section(runs, directory, doc):
         "on the same random inputs; `speedup` is the unfused median over "
         "the variant's median. `unfused` is -O0 (each op its own kernel, the "
         "full score matrix in memory), `fused` -O2 (attn-fuse, "
-        "attn-sparsify, attn-tile, heed-fuse-post-ops), `fused-dense` -O2 "
+        "attn-sparsify, attn-tile, heedrt-fuse-post-ops), `fused-dense` -O2 "
         "without attn-sparsify (fused attention visiting every key tile; "
         "only where the fused graph has structured attention). GFLOP/s are "
         "dense-equivalent (the unfused graph's FLOPs for every variant); "

@@ -34,7 +34,7 @@ gpt=examples/seed/gpt_decoder_layer.heed
 echo "== 5. fused (-O2) vs unfused (-O0): $gpt at L = 1024, median of 10 runs"
 echo "   (attention spelled out with a causal mask built from iota; at -O2"
 echo "   attn-fuse makes it one flash-attention op, attn-sparsify skips the"
-echo "   masked tiles, heed-fuse-post-ops folds bias/GELU/residual adds)"
+echo "   masked tiles, heedrt-fuse-post-ops folds bias/GELU/residual adds)"
 for variant in O0 O2; do
   "$bin/heedc" "$gpt" "-$variant" --dim B=1 --dim L=1024 --random-weights=1 \
     -o "$out/gpt_$variant"

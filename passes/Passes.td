@@ -1,9 +1,12 @@
 //===- Passes.td - Heed's passes ---------------------------*- tablegen -*-===//
 //
-// Every Heed pass: the lowering of a tensor-level graph to a heedrt plan,
-// the plan's memory, and the plan's lowering to LLVM. The optimising -O2
-// passes (attn-fuse, attn-sparsify, attn-tile, heed-fuse-post-ops) join
-// them here.
+// Every Heed pass, by the IR level it works on (and the folder of passes/
+// that holds it):
+//   tensor/      heed and attn ops on tensors: heed-canonicalize, attn-fuse,
+//                attn-sparsify, attn-tile (the -O2 passes)
+//   conversion/  heed-to-heedrt (tensors to a plan), heedrt-to-llvm
+//   plan/        heedrt plans: heedrt-fuse-post-ops (-O2),
+//                heedrt-plan-memory
 //
 //===----------------------------------------------------------------------===//
 
@@ -11,6 +14,37 @@
 #define HEED_PASSES_TD
 
 include "mlir/Pass/PassBase.td"
+
+//===----------------------------------------------------------------------===//
+// Tensor level (passes/tensor/)
+//===----------------------------------------------------------------------===//
+
+def HeedCanonicalize : Pass<"heed-canonicalize", "mlir::func::FuncOp"> {
+  let summary = "Give a heed graph the canonical form the other passes match";
+  let description = [{
+    Rewrite patterns, each exact (the folded graph computes the same
+    values): reshapes, transposes and broadcasts that change nothing, `x *
+    1` and `x / 1` become their input; chains of reshapes or of transposes
+    become one; moves of a splat constant, unary ops of a float splat (by
+    the op's own definition) and add/sub/mul/div of two float splats become
+    splat constants. Ops that were dead before stay (what a model reads does
+    not depend on -O); ops the rewrites leave dead are erased. The first
+    pass of -O2.
+
+    Before:
+    ```mlir
+    %r = heed.reshape %x {shape = array<i64: 2, 8>} : (tensor<16xf32>) -> tensor<2x8xf32>
+    %s = heed.reshape %r {shape = array<i64: 4, 4>} : (tensor<2x8xf32>) -> tensor<4x4xf32>
+    %c = heed.constant dense<8.0> : tensor<f32>
+    %q = heed.rsqrt %c : (tensor<f32>) -> tensor<f32>
+    ```
+    After:
+    ```mlir
+    %s = heed.reshape %x {shape = array<i64: 4, 4>} : (tensor<16xf32>) -> tensor<4x4xf32>
+    %q = heed.constant dense<0.353553385> : tensor<f32>
+    ```
+  }];
+}
 
 def AttnFuse : Pass<"attn-fuse", "mlir::func::FuncOp"> {
   let summary = "Fuse spelled-out attention into attn.attention";
@@ -30,8 +64,10 @@ def AttnFuse : Pass<"attn-fuse", "mlir::func::FuncOp"> {
     (concat of the broadcast query and the states, a linear to one score,
     softmax, weighted sum plus the query) `attn.additive_attention`.
 
-    A softmax feeding a matmul that is not fused gets a remark naming the
-    reason when `remarks` is set (`heedc --remarks=attn-fuse`).
+    Three rewrite patterns under the greedy driver (the chain, the gate, the
+    additive form). A softmax feeding a matmul that is not fused says why
+    (notifyMatchFailure), a remark naming the reason when `remarks` is set
+    (`heedc --remarks=attn-fuse`).
 
     Before:
     ```mlir
@@ -125,6 +161,10 @@ def AttnTile : Pass<"attn-tile", "mlir::func::FuncOp"> {
   ];
 }
 
+//===----------------------------------------------------------------------===//
+// Conversions (passes/conversion/)
+//===----------------------------------------------------------------------===//
+
 def HeedToHeedrt : Pass<"heed-to-heedrt", "mlir::ModuleOp"> {
   let summary = "Lower the entry graph to a heedrt plan of runtime kernels";
   let description = [{
@@ -160,7 +200,39 @@ def HeedToHeedrt : Pass<"heed-to-heedrt", "mlir::ModuleOp"> {
   let dependentDialects = ["heed::heedrt::HeedrtDialect"];
 }
 
-def HeedFusePostOps : Pass<"heed-fuse-post-ops", "heed::heedrt::PlanOp"> {
+def HeedrtToLLVM : Pass<"heedrt-to-llvm", "mlir::ModuleOp"> {
+  let summary = "Turn each planned heedrt.plan into code that builds and runs it";
+  let description = [{
+    For a plan `@m` emits, in the LLVM dialect:
+    - `void m_build(heed_plan *, heed_weights *)`: straight-line calls of the
+      C API (runtime/include/heed/runtime.h, compiled.h) that add every
+      buffer, constant, weight, port and node with its attributes. Buffer
+      and node ids are the order of the calls.
+    - `heed_model *m_load(void)`, `heed_status m_run(heed_model *, const
+      void *const *inputs, void *const *outputs)`, `void m_free(heed_model *)`:
+      the C API of a compiled model (declared in the generated header).
+    - with `main`, `int main(int, char **)` calling `heed_cli_main`.
+    Weights are global byte arrays `m_weight_N` (64-byte aligned, read-only)
+    whose data the driver fills in after translation to LLVM IR, or, with
+    `weights=external`, looked up by name in a weights table at load time
+    (`weights-file` is the default file).
+  }];
+  let options = [
+    Option<"externalWeights", "external-weights", "bool", /*default=*/"false",
+           "Look weights up by name at load time instead of embedding them">,
+    Option<"weightsFile", "weights-file", "std::string", /*default=*/"",
+           "The safetensors file external weights are read from by default">,
+    Option<"emitMain", "main", "bool", /*default=*/"false",
+           "Emit a main() that runs the model's command-line interface">,
+  ];
+  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
+}
+
+//===----------------------------------------------------------------------===//
+// Plan level (passes/plan/)
+//===----------------------------------------------------------------------===//
+
+def HeedrtFusePostOps : Pass<"heedrt-fuse-post-ops", "heed::heedrt::PlanOp"> {
   let summary = "Fold epilogues into matmul post-ops and residual adds into norms";
   let description = [{
     On a heedrt plan before its memory is planned: an activation (relu,
@@ -194,7 +266,7 @@ def HeedrtPlanMemory : Pass<"heedrt-plan-memory", "heed::heedrt::PlanOp"> {
     use, through views, in program order; inputs are live from the start and
     outputs to the end), lets an output reuse the bytes of an input that dies
     at the kernel writing it when the kernel allows it (`in-place`, see
-    dialects/heedrt/KernelTable.cpp), then places buffers largest first at
+    runtime/kernels/Kernels.td), then places buffers largest first at
     the lowest 64-byte-aligned offset that overlaps no buffer live at the
     same time. Sets the plan's `arena_bytes`.
   }];
@@ -202,34 +274,6 @@ def HeedrtPlanMemory : Pass<"heedrt-plan-memory", "heed::heedrt::PlanOp"> {
     Option<"inPlace", "in-place", "bool", /*default=*/"true",
            "Let outputs overwrite inputs that die at their kernel">,
   ];
-}
-
-def HeedrtToLLVM : Pass<"heedrt-to-llvm", "mlir::ModuleOp"> {
-  let summary = "Turn each planned heedrt.plan into code that builds and runs it";
-  let description = [{
-    For a plan `@m` emits, in the LLVM dialect:
-    - `void m_build(heed_plan *, heed_weights *)`: straight-line calls of the
-      C API (runtime/include/heed/runtime.h, compiled.h) that add every
-      buffer, constant, weight, port and node with its attributes. Buffer
-      and node ids are the order of the calls.
-    - `heed_model *m_load(void)`, `heed_status m_run(heed_model *, const
-      void *const *inputs, void *const *outputs)`, `void m_free(heed_model *)`:
-      the C API of a compiled model (declared in the generated header).
-    - with `main`, `int main(int, char **)` calling `heed_cli_main`.
-    Weights are global byte arrays `m_weight_N` (64-byte aligned, read-only)
-    whose data the driver fills in after translation to LLVM IR, or, with
-    `weights=external`, looked up by name in a weights table at load time
-    (`weights-file` is the default file).
-  }];
-  let options = [
-    Option<"externalWeights", "external-weights", "bool", /*default=*/"false",
-           "Look weights up by name at load time instead of embedding them">,
-    Option<"weightsFile", "weights-file", "std::string", /*default=*/"",
-           "The safetensors file external weights are read from by default">,
-    Option<"emitMain", "main", "bool", /*default=*/"false",
-           "Emit a main() that runs the model's command-line interface">,
-  ];
-  let dependentDialects = ["mlir::LLVM::LLVMDialect"];
 }
 
 #endif // HEED_PASSES_TD

@@ -14,6 +14,7 @@ void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel,
                                const PassRemarks &remarks) {
   if (optLevel < 2)
     return;
+  pm.addNestedPass<func::FuncOp>(createHeedCanonicalize());
   AttnFuseOptions fuse;
   fuse.remarks = remarks.attnFuse;
   pm.addNestedPass<func::FuncOp>(createAttnFuse(fuse));
@@ -26,7 +27,7 @@ void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel,
 void heed::buildHeedrtPipeline(OpPassManager &pm, unsigned optLevel) {
   pm.addPass(createHeedToHeedrt());
   if (optLevel >= 2)
-    pm.addNestedPass<heedrt::PlanOp>(createHeedFusePostOps());
+    pm.addNestedPass<heedrt::PlanOp>(createHeedrtFusePostOps());
   pm.addNestedPass<heedrt::PlanOp>(createHeedrtPlanMemory());
 }
 

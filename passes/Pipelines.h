@@ -2,7 +2,8 @@
 //
 // heedc and heed-run lower a tensor-level module in three stages, each of
 // which --emit can stop after:
-//   tensor   -O2: the attention passes (attn-fuse, ...); -O0: nothing
+//   tensor   -O2: heed-canonicalize and the attention passes (attn-fuse,
+//            ...); -O0: nothing
 //   heedrt   heed-to-heedrt, heedrt-plan-memory
 //   llvm     heedrt-to-llvm
 // Weight data is attached after translation to LLVM IR (defineWeights), so
@@ -47,7 +48,7 @@ struct PassRemarks {
 /// Tensor-level passes of \p optLevel.
 void buildTensorPipeline(mlir::OpPassManager &pm, unsigned optLevel,
                          const PassRemarks &remarks);
-/// heed-to-heedrt, (-O2) heed-fuse-post-ops, and heedrt-plan-memory.
+/// heed-to-heedrt, (-O2) heedrt-fuse-post-ops, and heedrt-plan-memory.
 void buildHeedrtPipeline(mlir::OpPassManager &pm, unsigned optLevel);
 /// heedrt-to-llvm.
 void buildLLVMPipeline(mlir::OpPassManager &pm, const LoweringOptions &options);

@@ -36,8 +36,8 @@ import threading
 
 # The pipelines issue 7 names; every pass in Passes.td must be among those run.
 REQUIRED = [
-    "attn-fuse", "attn-fuse{remarks=true}", "attn-sparsify",
-    "attn-sparsify{remarks=true}", "heed-to-heedrt", "heed-fuse-post-ops",
+    "heed-canonicalize", "attn-fuse", "attn-fuse{remarks=true}", "attn-sparsify",
+    "attn-sparsify{remarks=true}", "heed-to-heedrt", "heedrt-fuse-post-ops",
     "heedrt-plan-memory", "heedrt-to-llvm"
 ]
 ANCHORS = {

@@ -4,7 +4,7 @@
 //
 //   unfused      -O0: no tensor passes (the baseline)
 //   fused        -O2: attn-fuse, attn-sparsify, attn-tile, then
-//                heed-fuse-post-ops on the plan
+//                heedrt-fuse-post-ops on the plan
 //   fused-dense  -O2 without attn-sparsify: fused attention that visits
 //                every key tile; only benchmarked when the fused module has
 //                an attention with a `structure` attribute, to separate the

@@ -1,7 +1,8 @@
 //===- GraphUtils.h - Small queries and builders on heed graphs -*- C++ -*-===//
 //
-// Shared by the tensor-level passes (attn-fuse, attn-sparsify): reading
-// scalar constants and building ops whose result types are inferred.
+// Shared by the tensor-level passes (heed-canonicalize, attn-fuse,
+// attn-sparsify): reading scalar constants, reshaping, and erasing what a
+// rewrite left dead (ops are created with heed/CreateInferred.h).
 //
 //===----------------------------------------------------------------------===//
 
@@ -18,13 +19,6 @@ namespace heed {
 
 /// The value of \p value when it is a splat float constant (any shape).
 std::optional<double> getSplatFloat(mlir::Value value);
-
-/// Builds op \p name on \p operands with \p attrs, asking the op for its
-/// result types (every heed and attn op infers them). Returns null, after
-/// nothing was created, when inference fails.
-mlir::Operation *buildInferred(mlir::OpBuilder &builder, mlir::Location loc,
-                               llvm::StringRef name, mlir::ValueRange operands,
-                               llvm::ArrayRef<mlir::NamedAttribute> attrs = {});
 
 /// A reshape of \p value to \p shape (the value itself when it has it).
 mlir::Value reshapeTo(mlir::OpBuilder &builder, mlir::Location loc,

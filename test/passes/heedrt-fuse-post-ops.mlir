@@ -1,6 +1,6 @@
-// RUN: heed-opt %s -split-input-file -pass-pipeline='builtin.module(heedrt.plan(heed-fuse-post-ops))' -verify-diagnostics | FileCheck %s
+// RUN: heed-opt %s -split-input-file -pass-pipeline='builtin.module(heedrt.plan(heedrt-fuse-post-ops))' -verify-diagnostics | FileCheck %s
 
-// heed-fuse-post-ops: epilogues become matmul post-ops (Matmul.cpp codes:
+// heedrt-fuse-post-ops: epilogues become matmul post-ops (Matmul.cpp codes:
 // 1 relu, 2 gelu) and residual adds become norm residuals.
 
 // linear -> gelu -> add(residual): one linear with activation and residual.
@@ -96,6 +96,6 @@ heedrt.plan @negative_post_ops {
 
 // -----
 
-// expected-error @+1 {{heed-fuse-post-ops runs before heedrt-plan-memory}}
+// expected-error @+1 {{heedrt-fuse-post-ops runs before heedrt-plan-memory}}
 heedrt.plan @planned attributes {arena_bytes = 64 : i64} {
 }

@@ -1,10 +1,10 @@
 //===- GraphUtils.cpp - Small queries and builders on heed graphs ---------===//
 
-#include "passes/GraphUtils.h"
+#include "passes/tensor/GraphUtils.h"
 
+#include "heed/CreateInferred.h"
 #include "heed/HeedOps.h"
 
-#include "mlir/Interfaces/InferTypeOpInterface.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
 using namespace mlir;
@@ -19,34 +19,16 @@ std::optional<double> heed::getSplatFloat(Value value) {
   return dense.getSplatValue<APFloat>().convertToDouble();
 }
 
-Operation *heed::buildInferred(OpBuilder &builder, Location loc, StringRef name,
-                               ValueRange operands,
-                               ArrayRef<NamedAttribute> attrs) {
-  OperationState state(loc, name);
-  state.addOperands(operands);
-  state.addAttributes(attrs);
-  auto info = state.name.getRegisteredInfo();
-  auto infer = info ? info->getInterface<InferTypeOpInterface>() : nullptr;
-  if (!infer)
-    return nullptr;
-  SmallVector<Type> types;
-  if (failed(infer->inferReturnTypes(
-          builder.getContext(), std::nullopt, state.operands,
-          state.attributes.getDictionary(builder.getContext()),
-          state.getRawProperties(), state.regions, types)))
-    return nullptr;
-  state.addTypes(types);
-  return builder.create(state);
-}
-
 Value heed::reshapeTo(OpBuilder &builder, Location loc, Value value,
                       ArrayRef<int64_t> shape) {
   if (cast<ShapedType>(value.getType()).getShape() == shape)
     return value;
-  Operation *op = buildInferred(
-      builder, loc, ReshapeOp::getOperationName(), value,
-      builder.getNamedAttr("shape", builder.getDenseI64ArrayAttr(shape)));
-  return op->getResult(0);
+  // A reshape to a shape of the same element count always infers.
+  return (*createInferred<ReshapeOp>(
+              builder, loc, value,
+              builder.getNamedAttr("shape",
+                                   builder.getDenseI64ArrayAttr(shape))))
+      .getResult();
 }
 
 llvm::DenseSet<Operation *> heed::deadOps(Block &block) {

@@ -1,4 +1,4 @@
-//===- FusePostOps.cpp - Epilogues into matmul post-ops and layer norm ----===//
+//===- HeedrtFusePostOps.cpp - Epilogues into matmul post-ops and norms ---===//
 //
 // Works on a heedrt plan before its memory is planned, where "post-op" has
 // its meaning: an attribute of the runtime's matmul/linear kernel, which
@@ -23,7 +23,7 @@
 #include "mlir/IR/Builders.h"
 
 namespace heed {
-#define GEN_PASS_DEF_HEEDFUSEPOSTOPS
+#define GEN_PASS_DEF_HEEDRTFUSEPOSTOPS
 #include "passes/Passes.h.inc"
 } // namespace heed
 
@@ -187,11 +187,12 @@ bool fuseIntoNorm(KernelOp add) {
   return true;
 }
 
-struct FusePostOpsPass : heed::impl::HeedFusePostOpsBase<FusePostOpsPass> {
+struct HeedrtFusePostOpsPass
+    : heed::impl::HeedrtFusePostOpsBase<HeedrtFusePostOpsPass> {
   void runOnOperation() override {
     PlanOp plan = getOperation();
     if (plan.getArenaBytes()) {
-      plan.emitError("heed-fuse-post-ops runs before heedrt-plan-memory "
+      plan.emitError("heedrt-fuse-post-ops runs before heedrt-plan-memory "
                      "(buffers must not share bytes yet)");
       return signalPassFailure();
     }

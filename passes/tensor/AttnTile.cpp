@@ -56,18 +56,16 @@ struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
     int64_t nCores = cores > 0
                          ? (int64_t)cores
                          : std::max(1u, std::thread::hardware_concurrency());
-    getOperation()->walk([&](Operation *op) {
-      if (isa<attn::AttentionOp, attn::GatedAttentionOp>(op))
-        tile(op, l2, nCores);
-    });
+    getOperation()->walk(
+        [&](attn::AttentionOpInterface op) { tile(op, l2, nCores); });
   }
 
-  void tile(Operation *op, int64_t l2, int64_t nCores) {
-    if (op->getAttr("tile") ||
-        isa_and_nonnull<attn::BlocksAttr>(op->getAttr("structure")))
+  void tile(attn::AttentionOpInterface op, int64_t l2, int64_t nCores) {
+    AttentionSparsity sparsity = op.getSparsity();
+    if (op.getTileAttr() || sparsity.structure == AttentionStructure::Blocks)
       return;
-    auto q = cast<ShapedType>(op->getOperand(0).getType());
-    auto v = cast<ShapedType>(op->getOperand(2).getType());
+    auto q = cast<ShapedType>(op.getQuery().getType());
+    auto v = cast<ShapedType>(op.getValue().getType());
     // Native bf16 GEMMs have their own measured default (FlashAttention.cpp);
     // the constants below are f32 measurements.
     if (!q.getElementType().isF32())
@@ -76,21 +74,11 @@ struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
             d = q.getDimSize(3), lk = v.getDimSize(2), dv = v.getDimSize(3);
     if (lq == 0 || lk == 0)
       return;
-    AttentionBand band;
-    band.lq = lq;
-    band.lk = lk;
-    Attribute structure = op->getAttr("structure");
-    if (isa_and_nonnull<attn::CausalAttr>(structure)) {
-      band.kind = AttentionBand::Causal;
-    } else if (auto w = dyn_cast_or_null<attn::WindowAttr>(structure)) {
-      band.kind = AttentionBand::Window;
-      band.left = w.getLeft();
-      band.right = w.getRight();
-    }
+    AttentionBand band = sparsity.band(lq, lk);
 
     OpBuilder b(op);
     if (qBlock > 0 && kBlock > 0) { // forced by the pass options
-      op->setAttr("tile", b.getDenseI64ArrayAttr({qBlock, kBlock}));
+      op.setTileAttr(b.getDenseI64ArrayAttr({qBlock, kBlock}));
       return;
     }
     double elementNs = elementNsPerFlop * 2.0 * (double)(d + dv);
@@ -127,7 +115,7 @@ struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
       }
     }
     if (bestQ)
-      op->setAttr("tile", b.getDenseI64ArrayAttr({bestQ, bestK}));
+      op.setTileAttr(b.getDenseI64ArrayAttr({bestQ, bestK}));
   }
 };
 
