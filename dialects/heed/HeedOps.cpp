@@ -153,11 +153,8 @@ LogicalResult IotaOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
 // Elementwise
 //===----------------------------------------------------------------------===//
 
-/// Which element types a unary op accepts.
-enum class UnaryDomain { Float, Numeric, Bool };
-
-static LogicalResult inferUnary(Loc loc, StringRef name, UnaryDomain domain,
-                                Value input, Types &results) {
+LogicalResult heed::inferUnary(Loc loc, StringRef name, UnaryDomain domain,
+                               Value input, Types &results) {
   ShapeChecker check(loc, name);
   Type et = typeOf(input).getElementType();
   switch (domain) {
@@ -178,26 +175,6 @@ static LogicalResult inferUnary(Loc loc, StringRef name, UnaryDomain domain,
   }
   return inferSameType(input, results);
 }
-
-#define HEED_UNARY(OP, NAME, DOMAIN)                                           \
-  LogicalResult OP::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,  \
-                                     Types &results) {                         \
-    return inferUnary(loc, NAME, UnaryDomain::DOMAIN, adaptor.getInput(),      \
-                      results);                                                \
-  }
-HEED_UNARY(ExpOp, "exp", Float)
-HEED_UNARY(LogOp, "log", Float)
-HEED_UNARY(SqrtOp, "sqrt", Float)
-HEED_UNARY(RsqrtOp, "rsqrt", Float)
-HEED_UNARY(TanhOp, "tanh", Float)
-HEED_UNARY(SigmoidOp, "sigmoid", Float)
-HEED_UNARY(ReluOp, "relu", Float)
-HEED_UNARY(GeluOp, "gelu", Float)
-HEED_UNARY(SiluOp, "silu", Float)
-HEED_UNARY(NegOp, "neg", Numeric)
-HEED_UNARY(AbsOp, "abs", Numeric)
-HEED_UNARY(NotOp, "not", Bool)
-#undef HEED_UNARY
 
 #define HEED_BINARY(OP, NAME, RESULT)                                          \
   LogicalResult OP::inferReturnTypes(MLIRContext *ctx, Loc loc,                \

@@ -14,6 +14,20 @@
 
 #include <cmath>
 
+namespace heed {
+
+/// Which element types a unary op accepts.
+enum class UnaryDomain { Float, Numeric, Bool };
+
+/// The shape inference of every unary op (Heed_UnaryOp in HeedOps.td): the
+/// operand's type, when its element type is in \p domain.
+llvm::LogicalResult inferUnary(std::optional<mlir::Location> loc,
+                               llvm::StringRef name, UnaryDomain domain,
+                               mlir::Value input,
+                               llvm::SmallVectorImpl<mlir::Type> &results);
+
+} // namespace heed
+
 #define GET_OP_CLASSES
 #include "heed/HeedOps.h.inc"
 

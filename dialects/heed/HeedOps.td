@@ -55,8 +55,11 @@ class Heed_Op<string mnemonic, list<Trait> traits = []>
 /// An elementwise op of one operand whose value on an element x is
 /// `formula`, a C++ expression in the double `x` that is the op's
 /// definition: the reference interpreter evaluates it, the docs show it.
+/// `domain` (Float, Numeric or Bool: UnaryDomain in HeedOps.h) is what its
+/// shape inference accepts.
 class Heed_UnaryOp<string mnemonic, string what, string formula,
-                   Type operandType = Heed_FloatTensor>
+                   Type operandType = Heed_FloatTensor,
+                   string domain = "Float">
     : Heed_Op<mnemonic, [Heed_ElementwiseMap, Heed_UnaryMap<formula>]> {
   let summary = "elementwise " # what;
   let description = [{
@@ -70,6 +73,15 @@ class Heed_UnaryOp<string mnemonic, string what, string formula,
   }];
   let arguments = (ins operandType:$input);
   let results = (outs Heed_Tensor:$result);
+  let extraClassDefinition = [{
+    ::llvm::LogicalResult $cppClass::inferReturnTypes(
+        ::mlir::MLIRContext *, std::optional<::mlir::Location> loc,
+        Adaptor adaptor, ::llvm::SmallVectorImpl<::mlir::Type> &results) {
+      return ::heed::inferUnary(loc, "}] # mnemonic # [{",
+                                ::heed::UnaryDomain::}] # domain # [{,
+                                adaptor.getInput(), results);
+    }
+  }];
 }
 
 class Heed_BinaryOp<string mnemonic, string what>
@@ -208,11 +220,11 @@ def Heed_GeluOp : Heed_UnaryOp<"gelu", "GELU (exact, erf form)",
                                "x * 0.5 * (1.0 + std::erf(x / std::sqrt(2.0)))">;
 def Heed_SiluOp : Heed_UnaryOp<"silu", "SiLU (swish)",
                                "x * (1.0 / (1.0 + std::exp(-x)))">;
-def Heed_NegOp : Heed_UnaryOp<"neg", "negation", "-x", Heed_Tensor>;
+def Heed_NegOp : Heed_UnaryOp<"neg", "negation", "-x", Heed_Tensor, "Numeric">;
 def Heed_AbsOp : Heed_UnaryOp<"abs", "the absolute value", "std::fabs(x)",
-                              Heed_Tensor>;
+                              Heed_Tensor, "Numeric">;
 def Heed_NotOp : Heed_UnaryOp<"not", "logical not (of i1)",
-                              "x == 0.0 ? 1.0 : 0.0", Heed_BoolTensor>;
+                              "x == 0.0 ? 1.0 : 0.0", Heed_BoolTensor, "Bool">;
 
 def Heed_AddOp : Heed_BinaryOp<"add", "the sum">;
 def Heed_SubOp : Heed_BinaryOp<"sub", "the difference">;
