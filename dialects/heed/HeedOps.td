@@ -213,6 +213,8 @@ def Heed_RsqrtOp : Heed_UnaryOp<"rsqrt", "the reciprocal square root",
                                 "1.0 / std::sqrt(x)">;
 def Heed_TanhOp : Heed_UnaryOp<"tanh", "the hyperbolic tangent",
                                "std::tanh(x)">;
+def Heed_SinOp : Heed_UnaryOp<"sin", "the sine (radians)", "std::sin(x)">;
+def Heed_CosOp : Heed_UnaryOp<"cos", "the cosine (radians)", "std::cos(x)">;
 def Heed_SigmoidOp : Heed_UnaryOp<"sigmoid", "the logistic function",
                                   "1.0 / (1.0 + std::exp(-x))">;
 def Heed_ReluOp : Heed_UnaryOp<"relu", "the rectifier", "x > 0.0 ? x : 0.0">;

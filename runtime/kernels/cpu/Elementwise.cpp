@@ -1,7 +1,8 @@
 //===- Elementwise.cpp - Unary, binary, comparison and where kernels ------===//
 //
 // Kernels (inputs -> outputs; attributes none):
-//   exp log sqrt rsqrt neg abs tanh sigmoid relu gelu silu : x -> y (f32)
+//   exp log sqrt rsqrt neg abs tanh sin cos sigmoid relu gelu silu :
+//     x -> y (f32)
 //   neg abs : also i64, i32;   not : i1 -> i1
 //   add sub mul div maximum minimum pow : a, b -> c, NumPy broadcasting
 //     (f32, i64, i32; integer div truncates, and a zero integer divisor
@@ -314,6 +315,8 @@ void registerElementwiseKernels() {
       [](int64_t x) { return x < 0 ? -x : x; },
       [](int32_t x) { return x < 0 ? -x : x; });
   registerUnary("tanh", [](float x) { return std::tanh(x); });
+  registerUnary("sin", [](float x) { return std::sin(x); });
+  registerUnary("cos", [](float x) { return std::cos(x); });
   registerUnary("sigmoid", sigmoid);
   registerUnary("relu", [](float x) { return x > 0 ? x : 0.0f; });
   registerUnary("gelu", gelu);

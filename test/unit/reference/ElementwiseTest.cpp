@@ -41,6 +41,16 @@ Tensor i1(Shape shape, std::vector<double> data) {
 
 //===--- unary ------------------------------------------------------------===//
 
+TEST(UnaryTest, SinCos) {
+  // sin(0) = 0, sin(pi/2) = 1, sin(-pi/6) = -0.5; cos(0) = 1, cos(pi) = -1,
+  // cos(pi/3) = 0.5 (pi/2 and friends rounded to f32 first: within 1e-7).
+  const double pi = 3.14159265358979;
+  expectNear(map(f32({3}, {0, pi / 2, -pi / 6}), heed::SinOp::evaluate),
+             {0, 1, -0.5}, kF32Tol);
+  expectNear(map(f32({3}, {0, pi, pi / 3}), heed::CosOp::evaluate),
+             {1, -1, 0.5}, kF32Tol);
+}
+
 TEST(UnaryTest, ExpLog) {
   // exp(0) = 1, exp(1) = e = 2.7182818285, exp(-1) = 1/e = 0.3678794412.
   Tensor e = map(f32({3}, {0, 1, -1}), heed::ExpOp::evaluate);
