@@ -142,7 +142,14 @@ heed_status heed_plan_add_node(heed_plan *plan, const char *kernel,
                                const int32_t *inputs, int32_t num_inputs,
                                const int32_t *outputs, int32_t num_outputs,
                                int32_t *node_id);
-/** Node attributes (each kernel documents the ones it reads). */
+/** Node attributes, as the kernel declares them (runtime/kernels/Kernels.td,
+ *  listed in docs/runtime.md and in heed/KernelSpec.h): integers, flags and
+ *  enum values with heed_plan_set_int (or heed_plan_set_ints with one
+ *  value), integer lists with heed_plan_set_ints, floats with
+ *  heed_plan_set_float. heed_plan_finalize rejects an attribute the kernel
+ *  does not declare, one set the wrong way, a flag other than 0/1, an enum
+ *  value outside its cases and a missing required attribute, with
+ *  HEED_ERROR_INVALID_ARGUMENT naming the kernel and the attribute. */
 heed_status heed_plan_set_int(heed_plan *plan, int32_t node_id,
                               const char *name, int64_t value);
 heed_status heed_plan_set_ints(heed_plan *plan, int32_t node_id,
