@@ -12,7 +12,10 @@
 //
 // A value is folded only when the producer's output buffer is read by that
 // one consumer and is not a model output; an activation only before a
-// residual, as the kernel applies them in that order.
+// residual, as the kernel applies them in that order. Two rewrite patterns
+// on heedrt.kernel, under the greedy driver: the matmul epilogues first (a
+// residual add goes into the matmul that feeds it rather than into a norm),
+// then the norms.
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,7 +23,8 @@
 
 #include "heedrt/KernelNames.h"
 
-#include "mlir/IR/Builders.h"
+#include "mlir/IR/PatternMatch.h"
+#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace heed {
 #define GEN_PASS_DEF_HEEDRTFUSEPOSTOPS
@@ -48,11 +52,12 @@ int64_t param(KernelOp k, StringRef name, int64_t otherwise) {
   return otherwise;
 }
 
-void setParam(KernelOp k, StringRef name, int64_t value) {
+void setParam(RewriterBase &rewriter, KernelOp k, StringRef name,
+              int64_t value) {
   NamedAttrList params(k.getParams().value_or(DictionaryAttr()));
-  params.set(name,
-             IntegerAttr::get(IntegerType::get(k.getContext(), 64), value));
-  k.setParamsAttr(params.getDictionary(k.getContext()));
+  params.set(name, rewriter.getI64IntegerAttr(value));
+  rewriter.modifyOpInPlace(
+      k, [&] { k.setParamsAttr(params.getDictionary(k.getContext())); });
 }
 
 /// The one kernel reading \p buffer besides its writer \p producer, when
@@ -76,16 +81,18 @@ KernelOp soleConsumer(Value buffer, KernelOp producer) {
 
 /// Makes \p consumer's output the output of \p producer and erases the
 /// consumer and the intermediate buffer.
-void absorb(KernelOp producer, KernelOp consumer, Value intermediate) {
+void absorb(RewriterBase &rewriter, KernelOp producer, KernelOp consumer,
+            Value intermediate) {
   Value out = consumer.getOuts()[0];
-  producer.getOutsMutable().assign(out);
+  rewriter.modifyOpInPlace(producer,
+                           [&] { producer.getOutsMutable().assign(out); });
   // The consumer's output buffer may be defined after the producer.
   if (Operation *def = out.getDefiningOp();
       def && producer->isBeforeInBlock(def))
-    def->moveBefore(producer);
-  consumer.erase();
+    rewriter.moveOpBefore(def, producer);
+  rewriter.eraseOp(consumer);
   if (intermediate.use_empty())
-    intermediate.getDefiningOp()->erase();
+    rewriter.eraseOp(intermediate.getDefiningOp());
 }
 
 /// Whether a kernel after \p k writes the bytes of \p value (so \p k could
@@ -102,53 +109,68 @@ bool writtenAfter(Value value, KernelOp k) {
   return false;
 }
 
-/// matmul/linear followed by an activation or a residual add.
-bool fuseIntoMatmul(KernelOp k) {
+/// matmul/linear followed by an activation or a residual add; applied again
+/// while the kernel absorbs (an activation, then a residual).
+struct FuseIntoMatmul : public OpRewritePattern<KernelOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(KernelOp k,
+                                PatternRewriter &rewriter) const override;
+};
+
+LogicalResult FuseIntoMatmul::matchAndRewrite(KernelOp k,
+                                              PatternRewriter &rewriter) const {
   if (k.getKernel() != HEED_KERNEL("matmul") &&
       k.getKernel() != HEED_KERNEL("linear"))
-    return false;
+    return failure();
   Value y = k.getOuts()[0];
   KernelOp next = soleConsumer(y, k);
   if (!next || next.getOuts().size() != 1)
-    return false;
+    return failure();
   // matmul and linear share these attributes (EpilogueAttrs).
   bool hasResidual = param(k, HEED_KERNEL_ATTR("matmul", "has_residual"), 0);
   if (int64_t code = activationCode(next.getKernel())) {
     if (hasResidual || param(k, HEED_KERNEL_ATTR("matmul", "activation"), 0) ||
         next.getOuts()[0].getType() != y.getType())
-      return false;
-    setParam(k, HEED_KERNEL_ATTR("matmul", "activation"), code);
-    absorb(k, next, y);
-    return true;
+      return failure();
+    setParam(rewriter, k, HEED_KERNEL_ATTR("matmul", "activation"), code);
+    absorb(rewriter, k, next, y);
+    return success();
   }
   if (next.getKernel() == HEED_KERNEL("add") && !hasResidual &&
       next.getOuts()[0].getType() == y.getType()) {
     Value residual =
         next.getIns()[0] == y ? next.getIns()[1] : next.getIns()[0];
     if (residual == y || writtenAfter(residual, k))
-      return false;
+      return failure();
     // matmul's has_bias defaults from the input count: pin it.
-    setParam(k, HEED_KERNEL_ATTR("matmul", "has_bias"),
+    setParam(rewriter, k, HEED_KERNEL_ATTR("matmul", "has_bias"),
              param(k, HEED_KERNEL_ATTR("matmul", "has_bias"), 0));
-    setParam(k, HEED_KERNEL_ATTR("matmul", "has_residual"), 1);
-    k.getInsMutable().append(residual);
-    absorb(k, next, y);
-    return true;
+    setParam(rewriter, k, HEED_KERNEL_ATTR("matmul", "has_residual"), 1);
+    rewriter.modifyOpInPlace(k, [&] { k.getInsMutable().append(residual); });
+    absorb(rewriter, k, next, y);
+    return success();
   }
-  return false;
+  return failure();
 }
 
 /// add(x, r) followed by layer_norm/rms_norm on the sum.
-bool fuseIntoNorm(KernelOp add) {
+struct FuseIntoNorm : public OpRewritePattern<KernelOp> {
+  using OpRewritePattern::OpRewritePattern;
+  LogicalResult matchAndRewrite(KernelOp add,
+                                PatternRewriter &rewriter) const override;
+};
+
+LogicalResult FuseIntoNorm::matchAndRewrite(KernelOp add,
+                                            PatternRewriter &rewriter) const {
   if (add.getKernel() != HEED_KERNEL("add") || add.getIns().size() != 2)
-    return false;
+    return failure();
   Value sum = add.getOuts()[0];
   Value x = add.getIns()[0], r = add.getIns()[1];
   if (x.getType() != sum.getType() || r.getType() != sum.getType())
-    return false;
+    return failure();
   auto sumDef = sum.getDefiningOp<BufferOp>();
   if (!sumDef)
-    return false;
+    return failure();
   KernelOp norm;
   bool usedElsewhere = false;
   for (Operation *user : sum.getUsers()) {
@@ -165,26 +187,26 @@ bool fuseIntoNorm(KernelOp add) {
       usedElsewhere = true;
   }
   if (!norm || llvm::count(norm.getIns(), sum) != 1)
-    return false;
+    return failure();
   // norm(x, w, b) with residual r: s = x + r, in the norm's order.
   SmallVector<Value> ins(norm.getIns());
   ins[0] = x;
   ins.push_back(r);
-  norm.getInsMutable().assign(ins);
+  rewriter.modifyOpInPlace(norm, [&] { norm.getInsMutable().assign(ins); });
   // layer_norm and rms_norm share these attributes (NormAttrs).
-  setParam(norm, HEED_KERNEL_ATTR("layer_norm", "has_residual"), 1);
+  setParam(rewriter, norm, HEED_KERNEL_ATTR("layer_norm", "has_residual"), 1);
   if (usedElsewhere) {
-    setParam(norm, HEED_KERNEL_ATTR("layer_norm", "emit_sum"), 1);
-    norm.getOutsMutable().append(sum);
+    setParam(rewriter, norm, HEED_KERNEL_ATTR("layer_norm", "emit_sum"), 1);
+    rewriter.modifyOpInPlace(norm, [&] { norm.getOutsMutable().append(sum); });
     if (norm->isBeforeInBlock(sumDef))
-      sumDef->moveBefore(norm);
+      rewriter.moveOpBefore(sumDef, norm);
   }
   // x and r must not be overwritten between the add and the norm: the plan
   // is not planned yet, so every value has its own buffer.
-  add.erase();
+  rewriter.eraseOp(add);
   if (sum.use_empty())
-    sumDef.erase();
-  return true;
+    rewriter.eraseOp(sumDef);
+  return success();
 }
 
 struct HeedrtFusePostOpsPass
@@ -196,25 +218,23 @@ struct HeedrtFusePostOpsPass
                      "(buffers must not share bytes yet)");
       return signalPassFailure();
     }
-    SmallVector<KernelOp> kernels(plan.getBody().front().getOps<KernelOp>());
-    DenseSet<Operation *> erased;
-    // Repeat on a kernel while it absorbs (activation, then residual).
-    for (KernelOp k : kernels) {
-      if (erased.contains(k))
-        continue;
-      while (true) {
-        KernelOp next = soleConsumer(k.getOuts()[0], k);
-        if (!fuseIntoMatmul(k))
-          break;
-        erased.insert(next);
-      }
-    }
-    SmallVector<KernelOp> adds;
+    // The matmul epilogues, then the norms.
+    applyInProgramOrder<FuseIntoMatmul>(plan);
+    applyInProgramOrder<FuseIntoNorm>(plan);
+  }
+
+  /// Applies \p Pattern to the plan's kernels in program order (the driver
+  /// takes the last op of its list first).
+  template <typename Pattern> void applyInProgramOrder(PlanOp plan) {
+    SmallVector<Operation *> kernels;
     for (KernelOp k : plan.getBody().front().getOps<KernelOp>())
-      if (k.getKernel() == HEED_KERNEL("add"))
-        adds.push_back(k);
-    for (KernelOp add : adds)
-      fuseIntoNorm(add);
+      kernels.push_back(k);
+    std::reverse(kernels.begin(), kernels.end());
+    RewritePatternSet patterns(&getContext());
+    patterns.add<Pattern>(&getContext());
+    GreedyRewriteConfig config;
+    config.strictMode = GreedyRewriteStrictness::ExistingOps;
+    (void)applyOpPatternsAndFold(kernels, std::move(patterns), config);
   }
 };
 
