@@ -23,15 +23,13 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/tensor/ApplyPatterns.h"
 #include "passes/tensor/AttentionChain.h"
 #include "passes/tensor/GraphUtils.h"
-#include "passes/tensor/MatchFailureRemarks.h"
 
 #include "attn/AttnOps.h"
 #include "heed/CreateInferred.h"
 #include "heed/HeedOps.h"
-
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace heed {
 #define GEN_PASS_DEF_ATTNFUSE
@@ -299,26 +297,15 @@ struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
   using AttnFuseBase::AttnFuseBase;
 
   void runOnOperation() override {
-    Block &body = getOperation().getBody().front();
-    llvm::DenseSet<Operation *> deadBefore = deadOps(body);
-    // The roots, in program order: the driver pops the last first, so a
-    // later chain is fused before an earlier one it may contain.
-    SmallVector<Operation *> roots;
-    getOperation()->walk([&](Operation *op) {
-      if (isa<MatmulOp, MulOp, AddOp>(op) && !deadBefore.contains(op))
-        roots.push_back(op);
-    });
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseAttentionChain, FuseGate, FuseAdditive>(&getContext());
-    MatchFailureRemarks reasons;
-    GreedyRewriteConfig config;
-    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-    if (remarks)
-      config.listener = &reasons;
-    (void)applyOpPatternsAndFold(roots, std::move(patterns), config);
-    reasons.emit();
-    // What only the fused chains used (constants, transposes, sigmoids).
-    eraseNewlyDead(body, deadBefore);
+    // The driver takes the last root first: a later chain is fused before
+    // an earlier one it may contain. What only the fused chains used
+    // (constants, transposes, sigmoids) is erased afterwards.
+    applyTensorPatterns(
+        getOperation(),
+        [](Operation *op) { return isa<MatmulOp, MulOp, AddOp>(op); },
+        FrozenRewritePatternSet(std::move(patterns)), remarks);
   }
 };
 

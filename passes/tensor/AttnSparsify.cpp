@@ -22,14 +22,10 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
-#include "passes/tensor/GraphUtils.h"
+#include "passes/tensor/ApplyPatterns.h"
 #include "passes/tensor/MaskAnalysis.h"
-#include "passes/tensor/MatchFailureRemarks.h"
 
 #include "attn/AttnOps.h"
-
-#include "mlir/Interfaces/SideEffectInterfaces.h"
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace heed {
 #define GEN_PASS_DEF_ATTNSPARSIFY
@@ -163,24 +159,14 @@ struct AttnSparsifyPass : heed::impl::AttnSparsifyBase<AttnSparsifyPass> {
   using AttnSparsifyBase::AttnSparsifyBase;
 
   void runOnOperation() override {
-    Block &body = getOperation().getBody().front();
-    llvm::DenseSet<Operation *> deadBefore = deadOps(body);
-    SmallVector<Operation *> attentions;
-    getOperation()->walk([&](attn::AttentionOpInterface op) {
-      if (!deadBefore.contains(op))
-        attentions.push_back(op);
-    });
     RewritePatternSet patterns(&getContext());
     patterns.add<SparsifyMask>(&getContext());
-    MatchFailureRemarks reasons;
-    GreedyRewriteConfig config;
-    config.strictMode = GreedyRewriteStrictness::ExistingOps;
-    if (remarks)
-      config.listener = &reasons;
-    (void)applyOpPatternsAndFold(attentions, std::move(patterns), config);
-    reasons.emit();
-    // The mask computations replaced by structure.
-    eraseNewlyDead(body, deadBefore);
+    // The mask computations replaced by structure are erased afterwards.
+    applyTensorPatterns(
+        getOperation(),
+        [](Operation *op) { return isa<attn::AttentionOpInterface>(op); },
+        FrozenRewritePatternSet(std::move(patterns)), remarks,
+        GreedyRewriteStrictness::ExistingOps);
   }
 };
 

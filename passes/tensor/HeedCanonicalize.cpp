@@ -20,12 +20,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/tensor/ApplyPatterns.h"
 #include "passes/tensor/GraphUtils.h"
 
 #include "attn/TensorOpVisitor.h"
 #include "heed/CreateInferred.h"
-
-#include "mlir/Transforms/GreedyPatternRewriteDriver.h"
 
 namespace heed {
 #define GEN_PASS_DEF_HEEDCANONICALIZE
@@ -210,18 +209,10 @@ struct HeedCanonicalizePass
       if constexpr (hasTrait<OpTy, heed::OpTrait::UnaryMap>())
         patterns.add<UnaryOfSplat<OpTy>>(ctx);
     });
-    FrozenRewritePatternSet frozen(std::move(patterns));
-
-    Block &body = getOperation().getBody().front();
-    llvm::DenseSet<Operation *> deadBefore = deadOps(body);
-    SmallVector<Operation *> ops;
-    for (Operation &op : body)
-      if (!deadBefore.contains(&op) && !isa<ParamOp, ConstantOp>(op))
-        ops.push_back(&op);
-    GreedyRewriteConfig config;
-    config.strictMode = GreedyRewriteStrictness::ExistingAndNewOps;
-    (void)applyOpPatternsAndFold(ops, frozen, config);
-    eraseNewlyDead(body, deadBefore);
+    applyTensorPatterns(
+        getOperation(),
+        [](Operation *op) { return !isa<ParamOp, ConstantOp>(op); },
+        FrozenRewritePatternSet(std::move(patterns)), /*remarks=*/false);
   }
 };
 

@@ -21,6 +21,7 @@
 
 #include "heed/AttentionSparsity.h"
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <utility>
