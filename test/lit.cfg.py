@@ -19,9 +19,10 @@ llvm_config.use_default_substitutions()
 config.environment["HEED_SRC"] = config.heed_src_root
 
 # Heed's tools, then FileCheck/not/count from LLVM 19.
-tools = ["heed-opt", "heedc", "heed-run", "heed-compare", "heed-bench"]
+tools = ["heed-opt", "heedc", "heed-run", "heed-compare", "heed-bench",
+         "heed-tblgen"]
 llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
-llvm_config.add_tool_substitutions(["FileCheck", "not", "count"],
+llvm_config.add_tool_substitutions(["FileCheck", "not", "count", "split-file"],
                                    [config.llvm_tools_dir])
 # Debian's Python with numpy (and torch when installed) for independent checks.
 config.substitutions.append(("%python", "/usr/bin/python3"))

@@ -96,7 +96,8 @@ bool readAttr(Record *set, StringRef name, Record *def,
     a.enumType = enums.lookup(e);
     auto known = [&](const EnumCase &c) { return c.name == a.defaultValue; };
     if (a.presence == "default" && !llvm::any_of(a.enumType->cases, known)) {
-      PrintError(set, "attribute '" + a.name + "': default '" + a.defaultValue +
+      PrintError(set, "attribute '" + a.name + "' of set '" + set->getName() +
+                          "': default '" + a.defaultValue +
                           "' is not a case of " + a.enumType->name);
       return false;
     }
