@@ -136,9 +136,7 @@ static LogicalResult verifyParam(KernelOp op, const heed::KernelSpec &spec,
            << name << "' of kernel '" << spec.name << "' ";
   };
   if (!attr) {
-    std::string names;
-    for (const heed::KernelAttrSpec &a : spec.attrs)
-      names += (names.empty() ? "" : ", ") + std::string(a.name);
+    std::string names = spec.attrNames();
     return op.emitOpError("kernel '")
            << spec.name << "' has no attribute '" << name << "' (it takes "
            << (names.empty() ? std::string("none") : names) << ")";

@@ -11,16 +11,6 @@ namespace {
 
 std::string str(std::string_view s) { return std::string(s); }
 
-/// "scale, structure, window" for messages.
-std::string attributeNames(const KernelSpec &spec) {
-  if (spec.attrs.empty())
-    return "no attributes";
-  std::string names;
-  for (const KernelAttrSpec &a : spec.attrs)
-    names += (names.empty() ? "" : ", ") + str(a.name);
-  return names;
-}
-
 /// "0 none, 1 causal, 2 window, 3 blocks".
 std::string enumCases(const KernelEnumSpec &e) {
   std::string cases;
@@ -32,6 +22,17 @@ std::string enumCases(const KernelEnumSpec &e) {
 
 [[noreturn]] void invalid(const KernelSpec &spec, const std::string &message) {
   fail(HEED_ERROR_INVALID_ARGUMENT, str(spec.name) + ": " + message);
+}
+
+/// The declaration of attribute \p name; an error when there is none.
+const KernelAttrSpec &declared(const KernelSpec &spec,
+                               const std::string &name) {
+  if (const KernelAttrSpec *a = spec.attr(name))
+    return *a;
+  std::string names = spec.attrNames();
+  invalid(spec, "unknown attribute '" + name + "' (" + str(spec.name) +
+                    " takes " + (names.empty() ? "no attributes" : names) +
+                    ")");
 }
 
 /// An attribute set as an integer (or integer list) checked against \p a.
@@ -64,21 +65,14 @@ void checkInts(const KernelSpec &spec, const KernelAttrSpec &a,
 void checkAttributes(const KernelSpec &spec, const Attrs &attrs) {
   attrs.forEachInts(
       [&](const std::string &name, const std::vector<int64_t> &values) {
-        const KernelAttrSpec *a = spec.attr(name);
-        if (!a)
-          invalid(spec, "unknown attribute '" + name + "' (" + str(spec.name) +
-                            " takes " + attributeNames(spec) + ")");
-        checkInts(spec, *a, values);
+        checkInts(spec, declared(spec, name), values);
       });
   attrs.forEachFloat([&](const std::string &name, double) {
-    const KernelAttrSpec *a = spec.attr(name);
-    if (!a)
-      invalid(spec, "unknown attribute '" + name + "' (" + str(spec.name) +
-                        " takes " + attributeNames(spec) + ")");
-    if (a->kind != KernelAttrKind::Float)
+    KernelAttrKind kind = declared(spec, name).kind;
+    if (kind != KernelAttrKind::Float)
       invalid(spec, "attribute '" + name +
                         "' is an integer; set it with heed_plan_set_int" +
-                        (a->kind == KernelAttrKind::Ints ? "s" : ""));
+                        (kind == KernelAttrKind::Ints ? "s" : ""));
   });
   for (const KernelAttrSpec &a : spec.attrs) {
     if (a.presence != KernelAttrPresence::Required || attrs.has(str(a.name)))

@@ -16,6 +16,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <string>
 #include <string_view>
 #include <utility>
 
@@ -113,6 +114,14 @@ struct KernelSpec {
       if (a.name == name)
         return &a;
     return nullptr;
+  }
+  /// "scale, structure, window": its attributes' names, for messages (empty
+  /// when it has none).
+  std::string attrNames() const {
+    std::string names;
+    for (const KernelAttrSpec &a : attrs)
+      names += (names.empty() ? "" : ", ") + std::string(a.name);
+    return names;
   }
   /// How many inputs or outputs the kernel takes: [min, max], max = -1 when
   /// unbounded.

@@ -85,6 +85,15 @@ heedrt.plan @integer_for_float {
 
 // -----
 
+heedrt.plan @integer_for_list {
+  %b = heedrt.buffer : memref<2x4xf32>
+  %y = heedrt.buffer : memref<4x2xf32>
+  // expected-error @+1 {{'heedrt.kernel' op attribute 'perm' of kernel 'transpose' must be an array<i64>, got 1 : i64}}
+  heedrt.kernel "transpose" ins(%b : memref<2x4xf32>) outs(%y : memref<4x2xf32>) params {perm = 1 : i64}
+}
+
+// -----
+
 heedrt.plan @list_length {
   %b = heedrt.buffer : memref<1x1x4x4xf32>
   %y = heedrt.buffer : memref<1x1x2x2xf32>

@@ -102,6 +102,24 @@ TEST(RuntimeKernelTableTest, IntegerForAFloat) {
                      "heed_plan_set_float");
 }
 
+TEST(RuntimeKernelTableTest, FloatForAList) {
+  auto [status, message] =
+      finalizeKernel("transpose", {{DType::F32, {2, 3}}},
+                     {{DType::F32, {3, 2}}}, [](heed_plan *plan, int32_t node) {
+                       heed_plan_set_float(plan, node, "perm", 1.0);
+                     });
+  EXPECT_EQ(status, HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(message, "transpose: attribute 'perm' is an integer; set it with "
+                     "heed_plan_set_ints");
+}
+
+TEST(RuntimeKernelTableTest, MissingRequiredList) {
+  auto [status, message] = finalizeKernel("transpose", {{DType::F32, {2, 3}}},
+                                          {{DType::F32, {3, 2}}});
+  EXPECT_EQ(status, HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(message, "transpose: missing attribute 'perm'");
+}
+
 TEST(RuntimeKernelTableTest, FlagOutOfRange) {
   // A misspelt optional flag used to take its default silently; a bad value
   // of a declared one is an error too.
