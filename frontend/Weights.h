@@ -20,18 +20,22 @@ struct WeightOptions {
   std::string weightsFile;
   /// `--random-weights=SEED`: fills parameters the file does not provide.
   std::optional<uint64_t> randomSeed;
+  /// Values the model file itself carries (an ONNX model's initializers);
+  /// the weights file overrides them by name.
+  const llvm::StringMap<io::HostTensor> *embedded = nullptr;
 };
 
 /// Parameter values by full name (`encoder.layer.0.attention.q.weight`).
 using WeightStore = llvm::StringMap<io::HostTensor>;
 
 /// Gives every `heed.param` of \p graph a value: from the weights file when
-/// one is given (a missing tensor, or one with another shape or dtype, is an
-/// error at the parameter's location that names it), otherwise from the
-/// random filler. Random values depend only on the seed and the parameter's
-/// name, so they do not change when other layers are added or reordered:
-/// `uniform` draws U(-b, b) with b = 1/sqrt(fan_in), `one_plus` draws
-/// 1 + U(-b, b) with b = min(0.5, 1/sqrt(fan_in)).
+/// it has the name, else from the model's own values (`embedded`), else
+/// from the random filler. Without a filler, a missing tensor is an error
+/// at the parameter's location that names it, as is a tensor of another
+/// shape or dtype. Random values depend only on the seed and the
+/// parameter's name, so they do not change when other layers are added or
+/// reordered: `uniform` draws U(-b, b) with b = 1/sqrt(fan_in), `one_plus`
+/// draws 1 + U(-b, b) with b = min(0.5, 1/sqrt(fan_in)).
 mlir::FailureOr<WeightStore> bindWeights(mlir::func::FuncOp graph,
                                          const WeightOptions &options);
 

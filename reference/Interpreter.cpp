@@ -317,6 +317,34 @@ private:
 
 } // namespace
 
+/// Dispatches \p op with the kernels' exceptions turned into located errors.
+static LogicalResult evaluate(Evaluator &evaluator, Operation &op) {
+  try {
+    return evaluator.dispatch(&op);
+  } catch (const KernelError &e) {
+    return op.emitError(e.what());
+  } catch (const std::exception &e) {
+    return op.emitError("reference kernel failed: ") << e.what();
+  }
+}
+
+FailureOr<std::vector<Tensor>>
+heed::ref::evaluateOp(Operation *op, ArrayRef<Tensor> operands) {
+  Frame frame;
+  llvm::StringMap<io::HostTensor> noParams;
+  Evaluator evaluator(frame, noParams);
+  if (isa<ParamOp>(op))
+    return op->emitError("a parameter has no value at compile time");
+  for (auto [operand, value] : llvm::zip(op->getOperands(), operands))
+    frame.set(operand, value);
+  if (failed(evaluate(evaluator, *op)))
+    return failure();
+  std::vector<Tensor> results;
+  for (Value v : op->getResults())
+    results.push_back(frame.get(v));
+  return results;
+}
+
 FailureOr<std::vector<Tensor>>
 heed::ref::interpret(func::FuncOp graph, ArrayRef<Tensor> inputs,
                      const llvm::StringMap<io::HostTensor> &params) {
@@ -336,14 +364,8 @@ heed::ref::interpret(func::FuncOp graph, ArrayRef<Tensor> inputs,
       if (!params.count(param.getName()))
         return op.emitError("parameter '")
                << param.getName() << "' has no value";
-    try {
-      if (failed(evaluator.dispatch(&op)))
-        return failure();
-    } catch (const KernelError &e) {
-      return op.emitError(e.what());
-    } catch (const std::exception &e) {
-      return op.emitError("reference kernel failed: ") << e.what();
-    }
+    if (failed(evaluate(evaluator, op)))
+      return failure();
   }
   return graph.emitError("graph has no return");
 }

@@ -27,6 +27,13 @@ mlir::FailureOr<std::vector<Tensor>>
 interpret(mlir::func::FuncOp graph, llvm::ArrayRef<Tensor> inputs,
           const llvm::StringMap<io::HostTensor> &params);
 
+/// Evaluates the single op \p op on \p operands (one per operand, in order)
+/// and returns its results: how importers fold ops whose operands are all
+/// constants with exactly the semantics of the interpreter. An op that fails
+/// (an index out of range) is reported as an error at its location.
+mlir::FailureOr<std::vector<Tensor>>
+evaluateOp(mlir::Operation *op, llvm::ArrayRef<Tensor> operands);
+
 } // namespace heed::ref
 
 #endif // HEED_REFERENCE_INTERPRETER_H

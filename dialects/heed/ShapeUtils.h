@@ -32,6 +32,9 @@ std::string formatElementType(mlir::Type type);
 /// The DType of an element type (f32, f16, bf16, i64, i32, i1), or none.
 std::optional<DType> toDType(mlir::Type elementType);
 
+/// The element type of \p dtype (the inverse of toDType).
+mlir::Type toElementType(DType dtype, mlir::MLIRContext *ctx);
+
 /// NumPy broadcast of two shapes, or failure if an extent pair is neither
 /// equal nor 1.
 mlir::FailureOr<llvm::SmallVector<int64_t>>

@@ -61,6 +61,7 @@ def : UnaryKernel<"rsqrt"> { let summary = "1 / sqrt(x)"; }
 def : UnaryKernel<"neg"> { let summary = "-x (also i64, i32)"; }
 def : UnaryKernel<"abs"> { let summary = "|x| (also i64, i32)"; }
 def : UnaryKernel<"tanh"> { let summary = "hyperbolic tangent"; }
+def : UnaryKernel<"erf"> { let summary = "error function"; }
 def : UnaryKernel<"sin"> { let summary = "sine (radians)"; }
 def : UnaryKernel<"cos"> { let summary = "cosine (radians)"; }
 def : UnaryKernel<"sigmoid"> { let summary = "1 / (1 + e^-x)"; }

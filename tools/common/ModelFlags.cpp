@@ -17,6 +17,21 @@ namespace {
 cl::list<std::string> dimFlags("dim", cl::desc("Bind a dimension"),
                                cl::value_desc("NAME=VALUE"),
                                cl::cat(modelFlagsCategory()));
+cl::list<std::string> inputShapeFlags(
+    "input-shape",
+    cl::desc("ONNX models: every dimension of an input (named, unnamed or "
+             "'?')"),
+    cl::value_desc("NAME=AxBxC"), cl::cat(modelFlagsCategory()));
+cl::list<std::string> constFlags(
+    "const",
+    cl::desc("ONNX models: bind an input to a constant at compile time (so "
+             "that what depends on it, an If, folds)"),
+    cl::value_desc("NAME=V[,V...]"), cl::cat(modelFlagsCategory()));
+/// The parameter values the loaded model file carries (ONNX initializers).
+WeightStore &embeddedWeights() {
+  static WeightStore store;
+  return store;
+}
 cl::opt<std::string> entry("entry",
                            cl::desc("Graph to use when the file declares "
                                     "several"),
@@ -69,7 +84,10 @@ OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
                                 StringRef extraFlag) {
   FrontendOptions options;
   options.entry = entry;
-  if (failed(parseDimFlags(dimFlags, options.dims, context)))
+  if (failed(parseDimFlags(dimFlags, options.dims, context)) ||
+      failed(parseInputShapeFlags(inputShapeFlags, options.inputShapes,
+                                  context)) ||
+      failed(parseConstFlags(constFlags, options.constInputs, context)))
     return nullptr;
   for (const auto &[name, value] : extraDims)
     if (!options.dims.emplace(name, value).second) {
@@ -78,7 +96,8 @@ OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
           << " both set the dimension '" << name << "'";
       return nullptr;
     }
-  return loadHeedFile(path, sourceMgr, context, options);
+  embeddedWeights().clear();
+  return loadModelFile(path, sourceMgr, context, options, embeddedWeights());
 }
 
 std::vector<std::string> dimFlagValues() {
@@ -86,6 +105,8 @@ std::vector<std::string> dimFlagValues() {
 }
 
 std::string weightsFlag() { return weightsFile; }
+
+bool modelCarriesWeights() { return !embeddedWeights().empty(); }
 
 bool weightFlagsGiven() {
   return !weightsFile.empty() || randomWeights.getNumOccurrences() ||
@@ -97,6 +118,7 @@ FailureOr<WeightStore> bindFromFlags(func::FuncOp graph,
                                      std::optional<uint64_t> defaultSeed) {
   WeightOptions options;
   options.weightsFile = weightsFile;
+  options.embedded = &embeddedWeights();
   if (randomWeights.getNumOccurrences())
     options.randomSeed = randomWeights;
   else if (defaultSeed && weightsFile.empty())

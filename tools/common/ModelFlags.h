@@ -2,8 +2,9 @@
 //
 // heedc, heed-run and heed-bench read a .heed model with the same
 // flags: --dim NAME=VALUE, --entry NAME, --weights=FILE.safetensors,
-// --random-weights=SEED and --save-weights=FILE.safetensors. They are
-// defined once here.
+// --random-weights=SEED, --save-weights=FILE.safetensors, and for ONNX
+// models --input-shape NAME=AxB and --const NAME=V. They are defined once
+// here.
 //
 //===----------------------------------------------------------------------===//
 
@@ -31,7 +32,8 @@ namespace heed::tools {
 /// The category the shared flags are listed under in --help.
 llvm::cl::OptionCategory &modelFlagsCategory();
 
-/// Reads and emits the model at \p path with --dim and --entry applied;
+/// Reads and emits the model at \p path (.heed, or .onnx through the ONNX
+/// importer) with --dim, --entry, --input-shape and --const applied;
 /// errors are reported through \p context's diagnostics.
 mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
                                             llvm::SourceMgr &sourceMgr,
@@ -58,6 +60,11 @@ PassRemarks remarksFromFlags();
 
 /// Whether --weights, --random-weights or --save-weights was given.
 bool weightFlagsGiven();
+
+/// Whether the loaded model file carries its parameters' values (an ONNX
+/// model's initializers); bindWeightsFromFlags uses them unless --weights
+/// has the same name.
+bool modelCarriesWeights();
 
 /// Binds the parameters of \p graph as --weights/--random-weights say and
 /// writes --save-weights when given.

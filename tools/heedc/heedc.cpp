@@ -231,12 +231,13 @@ int main(int argc, char **argv) {
   bool needWeights =
       emit != EmitKind::Mlir && emit != EmitKind::Heedrt && !weightsExternal;
   bool hasParams = !graph.getOps<ParamOp>().empty();
-  if (needWeights && hasParams && !tools::weightFlagsGiven()) {
+  bool haveValues = tools::weightFlagsGiven() || tools::modelCarriesWeights();
+  if (needWeights && hasParams && !haveValues) {
     fail() << "the model has parameters; give --weights=FILE.safetensors or "
               "--random-weights=SEED (or --weights-external)";
     return 1;
   }
-  if (tools::weightFlagsGiven()) {
+  if (haveValues) {
     auto bound = tools::bindWeightsFromFlags(graph);
     if (failed(bound))
       return 1;

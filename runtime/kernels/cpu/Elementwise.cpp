@@ -1,7 +1,7 @@
 //===- Elementwise.cpp - Unary, binary, comparison and where kernels ------===//
 //
 // Kernels (inputs -> outputs; attributes none):
-//   exp log sqrt rsqrt neg abs tanh sin cos sigmoid relu gelu silu :
+//   exp log sqrt rsqrt neg abs tanh erf sin cos sigmoid relu gelu silu :
 //     x -> y (f32)
 //   neg abs : also i64, i32;   not : i1 -> i1
 //   add sub mul div maximum minimum pow : a, b -> c, NumPy broadcasting
@@ -315,6 +315,7 @@ void registerElementwiseKernels() {
       [](int64_t x) { return x < 0 ? -x : x; },
       [](int32_t x) { return x < 0 ? -x : x; });
   registerUnary("tanh", [](float x) { return std::tanh(x); });
+  registerUnary("erf", [](float x) { return std::erf(x); });
   registerUnary("sin", [](float x) { return std::sin(x); });
   registerUnary("cos", [](float x) { return std::cos(x); });
   registerUnary("sigmoid", sigmoid);

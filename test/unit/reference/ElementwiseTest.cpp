@@ -41,6 +41,13 @@ Tensor i1(Shape shape, std::vector<double> data) {
 
 //===--- unary ------------------------------------------------------------===//
 
+TEST(UnaryTest, Erf) {
+  // erf(0) = 0, erf(0.5) = 0.5204998778, erf(-1) = -0.8427007929 (tables,
+  // Abramowitz and Stegun 7.1).
+  expectNear(map(f32({3}, {0, 0.5, -1}), heed::ErfOp::evaluate),
+             {0, 0.5204998778, -0.8427007929}, kF32Tol);
+}
+
 TEST(UnaryTest, SinCos) {
   // sin(0) = 0, sin(pi/2) = 1, sin(-pi/6) = -0.5; cos(0) = 1, cos(pi) = -1,
   // cos(pi/3) = 0.5 (pi/2 and friends rounded to f32 first: within 1e-7).

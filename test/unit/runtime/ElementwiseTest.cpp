@@ -31,6 +31,7 @@ TEST(RuntimeElementwiseTest, UnaryMatchesReference) {
       {"neg", [](double x) { return -x; }, false},
       {"abs", [](double x) { return std::fabs(x); }, false},
       {"tanh", [](double x) { return std::tanh(x); }, false},
+      {"erf", [](double x) { return std::erf(x); }, false},
       {"sin", [](double x) { return std::sin(x); }, false},
       {"cos", [](double x) { return std::cos(x); }, false},
       {"sigmoid", [](double x) { return 1.0 / (1.0 + std::exp(-x)); }, false},

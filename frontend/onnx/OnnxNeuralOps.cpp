@@ -1,0 +1,751 @@
+//===- OnnxNeuralOps.cpp - ONNX matmuls, norms, reductions, conv, pool ----===//
+
+#include "OnnxNode.h"
+#include "OnnxTensors.h"
+
+#include "heed/ShapeUtils.h"
+
+#include <limits>
+#include <numeric>
+
+using namespace mlir;
+using namespace heed;
+using namespace heed::onnx_import;
+
+namespace {
+
+ArrayRef<int64_t> shapeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getShape();
+}
+
+Type elementTypeOf(Value v) {
+  return cast<RankedTensorType>(v.getType()).getElementType();
+}
+
+NamedAttribute i64Attr(OnnxNode &n, StringRef name, int64_t v) {
+  return n.builder().getNamedAttr(name, n.builder().getI64IntegerAttr(v));
+}
+
+NamedAttribute arrayAttr(OnnxNode &n, StringRef name, ArrayRef<int64_t> v) {
+  return n.builder().getNamedAttr(name, n.builder().getDenseI64ArrayAttr(v));
+}
+
+NamedAttribute epsAttr(OnnxNode &n, double eps) {
+  return n.builder().getNamedAttr("eps", n.builder().getF64FloatAttr(eps));
+}
+
+LogicalResult result(OnnxNode &n, FailureOr<Value> v) {
+  if (failed(v))
+    return failure();
+  n.setOutput(0, *v);
+  return success();
+}
+
+/// torch.matmul / numpy.matmul semantics, 1-D operands included.
+FailureOr<Value> matmul(OnnxNode &n, Value a, Value b) {
+  ArrayRef<int64_t> as = shapeOf(a), bs = shapeOf(b);
+  bool vecA = as.size() == 1, vecB = bs.size() == 1;
+  if (vecA) {
+    auto r = n.reshape(a, {1, as[0]});
+    if (failed(r))
+      return failure();
+    a = *r;
+  }
+  if (vecB) {
+    auto r = n.reshape(b, {bs[0], 1});
+    if (failed(r))
+      return failure();
+    b = *r;
+  }
+  auto y = n.value<MatmulOp>(ValueRange{a, b});
+  if (failed(y) || (!vecA && !vecB))
+    return y;
+  SmallVector<int64_t> shape(shapeOf(*y));
+  if (vecB)
+    shape.pop_back();
+  if (vecA)
+    shape.erase(shape.end() - (vecB ? 1 : 2));
+  return n.reshape(*y, shape);
+}
+
+LogicalResult matmulOp(OnnxNode &n) {
+  auto a = n.requiredInput(0), b = n.requiredInput(1);
+  if (failed(a) || failed(b))
+    return failure();
+  return result(n, matmul(n, *a, *b));
+}
+
+LogicalResult gemm(OnnxNode &n) {
+  auto a = n.requiredInput(0), b = n.requiredInput(1);
+  if (failed(a) || failed(b))
+    return failure();
+  double alpha = n.getFloat("alpha", 1), beta = n.getFloat("beta", 1);
+  bool transA = n.getInt("transA", 0), transB = n.getInt("transB", 0);
+  Value c = n.input(2);
+  Value x = *a;
+  if (transA) {
+    auto t = n.transpose(x, {1, 0});
+    if (failed(t))
+      return failure();
+    x = *t;
+  }
+  // x [M, K] . B^T + C with B [N, K]: PyTorch's nn.Linear, one kernel.
+  int64_t outDim = shapeOf(*b)[transB ? 0 : 1];
+  bool linearBias =
+      !c || (beta == 1 && shapeOf(c).size() == 1 && shapeOf(c)[0] == outDim);
+  if (transB && alpha == 1 && linearBias) {
+    SmallVector<Value> operands{x, *b};
+    if (c)
+      operands.push_back(c);
+    return result(n, n.value<LinearOp>(operands));
+  }
+  Value w = *b;
+  if (transB) {
+    auto t = n.transpose(w, {1, 0});
+    if (failed(t))
+      return failure();
+    w = *t;
+  }
+  auto y = n.value<MatmulOp>(ValueRange{x, w});
+  if (failed(y))
+    return failure();
+  Value v = *y;
+  if (alpha != 1) {
+    auto s = n.value<MulOp>(ValueRange{v, n.splat(alpha, elementTypeOf(v))});
+    if (failed(s))
+      return failure();
+    v = *s;
+  }
+  if (c) {
+    Value bias = c;
+    if (beta != 1) {
+      auto s = n.value<MulOp>(ValueRange{c, n.splat(beta, elementTypeOf(c))});
+      if (failed(s))
+        return failure();
+      bias = *s;
+    }
+    auto s = n.value<AddOp>(ValueRange{v, bias});
+    if (failed(s))
+      return failure();
+    v = *s;
+  }
+  n.setOutput(0, v);
+  return success();
+}
+
+template <typename OpTy> LogicalResult softmaxLike(OnnxNode &n) {
+  auto x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  int64_t rank = in.size();
+  bool coerce2d = n.opset() < 13;
+  auto axis = normalizeAxis(n, n.getInt("axis", coerce2d ? 1 : -1), rank);
+  if (failed(axis))
+    return failure();
+  if (!coerce2d || *axis == rank - 1)
+    return result(n, n.value<OpTy>(*x, {i64Attr(n, "axis", *axis)}));
+  // Before opset 13 the input is seen as [prod(:axis), prod(axis:)].
+  int64_t outer = 1, inner = 1;
+  for (int64_t i = 0; i < rank; ++i)
+    (i < *axis ? outer : inner) *= in[i];
+  auto flat = n.reshape(*x, {outer, inner});
+  if (failed(flat))
+    return failure();
+  auto y = n.value<OpTy>(*flat, {i64Attr(n, "axis", 1)});
+  if (failed(y))
+    return failure();
+  return result(n, n.reshape(*y, in));
+}
+
+/// Mean and 1/sqrt(var + eps) over the axes from \p axis on (keepdims).
+LogicalResult normStatistics(OnnxNode &n, Value x, int64_t axis, double eps,
+                             unsigned meanOut, unsigned invStdOut) {
+  if (!n.hasOutput(meanOut) && !n.hasOutput(invStdOut))
+    return success();
+  int64_t rank = shapeOf(x).size();
+  SmallVector<int64_t> axes;
+  for (int64_t i = axis; i < rank; ++i)
+    axes.push_back(i);
+  NamedAttribute axesAttr = arrayAttr(n, "axes", axes);
+  NamedAttribute keep =
+      n.builder().getNamedAttr("keepdim", n.builder().getBoolAttr(true));
+  auto mean = n.value<ReduceMeanOp>(x, {axesAttr, keep});
+  if (failed(mean))
+    return failure();
+  auto centered = n.value<SubOp>(ValueRange{x, *mean});
+  if (failed(centered))
+    return failure();
+  auto sq = n.value<MulOp>(ValueRange{*centered, *centered});
+  if (failed(sq))
+    return failure();
+  auto var = n.value<ReduceMeanOp>(*sq, {axesAttr, keep});
+  if (failed(var))
+    return failure();
+  auto plus = n.value<AddOp>(ValueRange{*var, n.splat(eps, elementTypeOf(x))});
+  if (failed(plus))
+    return failure();
+  auto inv = n.value<RsqrtOp>(*plus);
+  if (failed(inv))
+    return failure();
+  n.setOutput(meanOut, *mean);
+  n.setOutput(invStdOut, *inv);
+  return success();
+}
+
+/// \p p broadcast to \p shape and flattened to [prod(shape)].
+FailureOr<Value> flatParam(OnnxNode &n, Value p, ArrayRef<int64_t> shape) {
+  if (shapeOf(p) != shape) {
+    auto b = n.value<BroadcastToOp>(p, {arrayAttr(n, "shape", shape)});
+    if (failed(b))
+      return failure();
+    p = *b;
+  }
+  int64_t size = std::accumulate(shape.begin(), shape.end(), (int64_t)1,
+                                 std::multiplies<int64_t>());
+  return n.reshape(p, {size});
+}
+
+/// LayerNormalization and RMSNormalization: normalise over the axes from
+/// `axis` on, by flattening them into one last dimension.
+LogicalResult normalization(OnnxNode &n, bool rms) {
+  auto x = n.requiredInput(0), scale = n.requiredInput(1);
+  if (failed(x) || failed(scale))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  int64_t rank = in.size();
+  auto axis = normalizeAxis(n, n.getInt("axis", -1), rank);
+  if (failed(axis))
+    return failure();
+  double eps = n.getFloat("epsilon", 1e-5f);
+  SmallVector<int64_t> normShape(in.begin() + *axis, in.end());
+  SmallVector<int64_t> flatShape(in.begin(), in.begin() + *axis);
+  int64_t size = std::accumulate(normShape.begin(), normShape.end(), (int64_t)1,
+                                 std::multiplies<int64_t>());
+  flatShape.push_back(size);
+  auto flatX = n.reshape(*x, flatShape);
+  auto w = flatParam(n, *scale, normShape);
+  if (failed(flatX) || failed(w))
+    return failure();
+  FailureOr<Value> y = failure();
+  if (rms) {
+    y = n.value<RmsNormOp>(ValueRange{*flatX, *w}, {epsAttr(n, eps)});
+  } else {
+    Value bias = n.input(2);
+    FailureOr<Value> b =
+        bias ? flatParam(n, bias, normShape)
+             : FailureOr<Value>(n.splat(0, elementTypeOf(*x), {size}));
+    if (failed(b))
+      return failure();
+    y = n.value<LayerNormOp>(ValueRange{*flatX, *w, *b}, {epsAttr(n, eps)});
+  }
+  if (failed(y))
+    return failure();
+  auto out = n.reshape(*y, in);
+  if (failed(out))
+    return failure();
+  n.setOutput(0, *out);
+  if (rms)
+    return success();
+  return normStatistics(n, *x, *axis, eps, 1, 2);
+}
+
+LogicalResult batchNorm(OnnxNode &n) {
+  SmallVector<Value> operands;
+  for (unsigned i = 0; i < 5; ++i) {
+    auto v = n.requiredInput(i);
+    if (failed(v))
+      return failure();
+    operands.push_back(*v);
+  }
+  NamedAttribute eps = epsAttr(n, n.getFloat("epsilon", 1e-5f));
+  if (!n.getInt("training_mode", 0))
+    return result(n, n.value<BatchNormOp>(operands, {eps}));
+  // Training: normalise with the batch's statistics (biased variance) and
+  // return the running statistics updated with momentum.
+  Value x = operands[0];
+  SmallVector<int64_t> axes;
+  for (int64_t i = 0; i < (int64_t)shapeOf(x).size(); ++i)
+    if (i != 1)
+      axes.push_back(i);
+  NamedAttribute axesAttr = arrayAttr(n, "axes", axes);
+  auto stat = [&](Value v, bool keep) {
+    return n.value<ReduceMeanOp>(
+        v, {axesAttr, n.builder().getNamedAttr("keepdim",
+                                               n.builder().getBoolAttr(keep))});
+  };
+  auto meanKeep = stat(x, true), mean = stat(x, false);
+  if (failed(meanKeep) || failed(mean))
+    return failure();
+  auto centered = n.value<SubOp>(ValueRange{x, *meanKeep});
+  if (failed(centered))
+    return failure();
+  auto sq = n.value<MulOp>(ValueRange{*centered, *centered});
+  if (failed(sq))
+    return failure();
+  auto var = stat(*sq, false);
+  if (failed(var))
+    return failure();
+  auto y = n.value<BatchNormOp>(
+      ValueRange{x, operands[1], operands[2], *mean, *var}, {eps});
+  if (failed(y))
+    return failure();
+  n.setOutput(0, *y);
+  double momentum = n.getFloat("momentum", 0.9f);
+  Type et = elementTypeOf(x);
+  for (unsigned i = 0; i < 2; ++i) {
+    Value running = operands[3 + i], current = i ? *var : *mean;
+    auto a = n.value<MulOp>(ValueRange{running, n.splat(momentum, et)});
+    auto b = n.value<MulOp>(ValueRange{current, n.splat(1 - momentum, et)});
+    if (failed(a) || failed(b))
+      return failure();
+    auto updated = n.value<AddOp>(ValueRange{*a, *b});
+    if (failed(updated))
+      return failure();
+    n.setOutput(1 + i, *updated);
+  }
+  return success();
+}
+
+template <typename OpTy>
+LogicalResult reduce(OnnxNode &n, int64_t axesInputSince) {
+  auto x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  int64_t rank = shapeOf(*x).size();
+  SmallVector<int64_t> axes;
+  if (n.opset() < axesInputSince) {
+    axes = n.getInts("axes");
+  } else if (n.hasInput(1)) {
+    auto a = n.constInts(1, "axes");
+    if (failed(a))
+      return failure();
+    axes = *a;
+  }
+  if (axes.empty()) {
+    if (n.getInt("noop_with_empty_axes", 0)) {
+      n.setOutput(0, *x);
+      return success();
+    }
+    for (int64_t i = 0; i < rank; ++i)
+      axes.push_back(i);
+  }
+  for (int64_t &a : axes) {
+    auto axis = normalizeAxis(n, a, rank);
+    if (failed(axis))
+      return failure();
+    a = *axis;
+  }
+  llvm::sort(axes);
+  axes.erase(std::unique(axes.begin(), axes.end()), axes.end());
+  bool keep = n.getInt("keepdims", 1);
+  return result(
+      n, n.value<OpTy>(*x, {arrayAttr(n, "axes", axes),
+                            n.builder().getNamedAttr(
+                                "keepdim", n.builder().getBoolAttr(keep))}));
+}
+
+/// Explicit padding of the last two dimensions: [top, left, bottom, right].
+FailureOr<Value> padSpatial(OnnxNode &n, Value x, ArrayRef<int64_t> begin,
+                            ArrayRef<int64_t> end, double value) {
+  int64_t rank = shapeOf(x).size();
+  for (int s = 0; s < 2; ++s) {
+    int64_t axis = rank - 2 + s;
+    SmallVector<Value> parts;
+    SmallVector<int64_t> shape(shapeOf(x));
+    Type et = elementTypeOf(x);
+    if (begin[s]) {
+      shape[axis] = begin[s];
+      parts.push_back(n.splat(value, et, shape));
+    }
+    parts.push_back(x);
+    if (end[s]) {
+      shape[axis] = end[s];
+      parts.push_back(n.splat(value, et, shape));
+    }
+    if (parts.size() == 1)
+      continue;
+    auto joined = n.value<ConcatOp>(parts, {i64Attr(n, "axis", axis)});
+    if (failed(joined))
+      return failure();
+    x = *joined;
+  }
+  return x;
+}
+
+/// Pads axis \p axis of \p x with \p before and \p after elements of
+/// \p value.
+FailureOr<Value> padAxis(OnnxNode &n, Value x, int64_t axis, int64_t before,
+                         int64_t after, double value) {
+  SmallVector<Value> parts;
+  SmallVector<int64_t> shape(shapeOf(x));
+  Type et = elementTypeOf(x);
+  if (before) {
+    shape[axis] = before;
+    parts.push_back(n.splat(value, et, shape));
+  }
+  parts.push_back(x);
+  if (after) {
+    shape[axis] = after;
+    parts.push_back(n.splat(value, et, shape));
+  }
+  if (parts.size() == 1)
+    return x;
+  return n.value<ConcatOp>(parts, {i64Attr(n, "axis", axis)});
+}
+
+/// Pooling of any spatial rank, dilation and padding, unrolled over the
+/// kernel's offsets: one strided slice per offset, combined with maximum or
+/// a sum divided by the count of what counts (which folds at import).
+FailureOr<Value> unrolledPool(OnnxNode &n, Value x, ArrayRef<int64_t> kernel,
+                              ArrayRef<int64_t> stride,
+                              ArrayRef<int64_t> dilation,
+                              ArrayRef<int64_t> padBegin,
+                              ArrayRef<int64_t> padEnd, bool ceil, bool max,
+                              bool countPad) {
+  size_t spatial = kernel.size();
+  int64_t first = shapeOf(x).size() - spatial;
+  int64_t offsets = 1;
+  for (int64_t k : kernel)
+    offsets *= k;
+  if (offsets > 4096)
+    return n.unsupported("a pooling window of " + std::to_string(offsets) +
+                         " elements with dilations or 3 spatial dimensions");
+  SmallVector<int64_t> out(spatial), extra(spatial);
+  for (size_t s = 0; s < spatial; ++s) {
+    int64_t size = shapeOf(x)[first + s];
+    int64_t padded = size + padBegin[s] + padEnd[s];
+    int64_t span = (kernel[s] - 1) * dilation[s] + 1;
+    if (padded < span)
+      return n.error() << n.opType()
+                       << ": the window is larger than the "
+                          "padded input";
+    int64_t o = ceil ? (padded - span + stride[s] - 1) / stride[s] + 1
+                     : (padded - span) / stride[s] + 1;
+    if (ceil && (o - 1) * stride[s] >= size + padBegin[s])
+      --o;
+    out[s] = o;
+    extra[s] = std::max<int64_t>((o - 1) * stride[s] + span - padded, 0);
+  }
+  double fill = max ? -std::numeric_limits<double>::infinity() : 0.0;
+  Type et = elementTypeOf(x);
+  Value xp = x, mask = n.splat(1, et, shapeOf(x));
+  for (size_t s = 0; s < spatial; ++s) {
+    auto p = padAxis(n, xp, first + s, padBegin[s], padEnd[s] + extra[s], fill);
+    if (failed(p))
+      return failure();
+    xp = *p;
+    if (!max) {
+      auto m = padAxis(n, mask, first + s, padBegin[s], padEnd[s],
+                       countPad ? 1.0 : 0.0);
+      if (failed(m))
+        return failure();
+      auto me = padAxis(n, *m, first + s, 0, extra[s], 0.0);
+      if (failed(me))
+        return failure();
+      mask = *me;
+    }
+  }
+  auto windowAt = [&](Value v, ArrayRef<int64_t> offset) -> FailureOr<Value> {
+    for (size_t s = 0; s < spatial; ++s) {
+      int64_t start = offset[s] * dilation[s];
+      auto sl = n.value<SliceOp>(
+          v, {i64Attr(n, "axis", first + s), i64Attr(n, "start", start),
+              i64Attr(n, "end", start + (out[s] - 1) * stride[s] + 1),
+              i64Attr(n, "step", stride[s])});
+      if (failed(sl))
+        return failure();
+      v = *sl;
+    }
+    return v;
+  };
+  Value acc, count;
+  SmallVector<int64_t> offset(spatial, 0);
+  for (int64_t i = 0; i < offsets; ++i) {
+    int64_t rest = i;
+    for (int64_t s = spatial - 1; s >= 0; --s) {
+      offset[s] = rest % kernel[s];
+      rest /= kernel[s];
+    }
+    auto w = windowAt(xp, offset);
+    if (failed(w))
+      return failure();
+    if (!acc) {
+      acc = *w;
+    } else {
+      auto c = max ? n.value<MaximumOp>(ValueRange{acc, *w})
+                   : n.value<AddOp>(ValueRange{acc, *w});
+      if (failed(c))
+        return failure();
+      acc = *c;
+    }
+    if (!max) {
+      auto m = windowAt(mask, offset);
+      if (failed(m))
+        return failure();
+      if (!count) {
+        count = *m;
+      } else {
+        auto c = n.value<AddOp>(ValueRange{count, *m});
+        if (failed(c))
+          return failure();
+        count = *c;
+      }
+    }
+  }
+  if (max)
+    return acc;
+  return n.value<DivOp>(ValueRange{acc, count});
+}
+
+/// The spatial window of a Conv or pool node, in two dimensions.
+struct Window {
+  SmallVector<int64_t> kernel, stride, dilation, padBegin, padEnd;
+};
+
+/// Reads kernel_shape (or \p kernelFromWeight), strides, dilations, pads
+/// and auto_pad for \p spatial spatial dims of \p in, extended to 2-D.
+FailureOr<Window> readWindow(OnnxNode &n, ArrayRef<int64_t> in,
+                             ArrayRef<int64_t> kernelFromWeight,
+                             unsigned spatial) {
+  Window w;
+  w.kernel = n.getInts("kernel_shape");
+  if (w.kernel.empty())
+    w.kernel.assign(kernelFromWeight.begin(), kernelFromWeight.end());
+  w.stride = n.getInts("strides");
+  w.dilation = n.getInts("dilations");
+  SmallVector<int64_t> pads = n.getInts("pads");
+  if (w.kernel.size() != spatial)
+    return n.error() << n.opType() << ": kernel_shape has " << w.kernel.size()
+                     << " entries for " << spatial << " spatial dimensions";
+  if (w.stride.empty())
+    w.stride.assign(spatial, 1);
+  if (w.dilation.empty())
+    w.dilation.assign(spatial, 1);
+  if (pads.empty())
+    pads.assign(2 * spatial, 0);
+  if (w.stride.size() != spatial || w.dilation.size() != spatial ||
+      pads.size() != 2 * spatial)
+    return n.error() << n.opType()
+                     << ": strides, dilations or pads do not match the "
+                        "spatial rank";
+  w.padBegin.assign(pads.begin(), pads.begin() + spatial);
+  w.padEnd.assign(pads.begin() + spatial, pads.end());
+  std::string autoPad = n.getString("auto_pad", "NOTSET");
+  if (autoPad == "VALID") {
+    w.padBegin.assign(spatial, 0);
+    w.padEnd.assign(spatial, 0);
+  } else if (autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (unsigned s = 0; s < spatial; ++s) {
+      int64_t size = in[in.size() - spatial + s];
+      int64_t out = (size + w.stride[s] - 1) / w.stride[s];
+      int64_t span = (w.kernel[s] - 1) * w.dilation[s] + 1;
+      int64_t total =
+          std::max<int64_t>((out - 1) * w.stride[s] + span - size, 0);
+      int64_t small = total / 2, large = total - small;
+      w.padBegin[s] = autoPad == "SAME_UPPER" ? small : large;
+      w.padEnd[s] = autoPad == "SAME_UPPER" ? large : small;
+    }
+  } else if (autoPad != "NOTSET") {
+    return n.unsupported("auto_pad = '" + autoPad + "'");
+  }
+  // 1-D windows run as 2-D with a height of 1.
+  if (spatial == 1) {
+    for (auto *v : {&w.kernel, &w.stride, &w.dilation})
+      v->insert(v->begin(), 1);
+    w.padBegin.insert(w.padBegin.begin(), 0);
+    w.padEnd.insert(w.padEnd.begin(), 0);
+  }
+  return w;
+}
+
+/// [N, C, L] as [N, C, 1, L]; 2-D inputs unchanged.
+FailureOr<Value> to2d(OnnxNode &n, Value x) {
+  ArrayRef<int64_t> s = shapeOf(x);
+  if (s.size() != 3)
+    return x;
+  return n.reshape(x, {s[0], s[1], 1, s[2]});
+}
+
+LogicalResult conv(OnnxNode &n) {
+  auto x = n.requiredInput(0), w = n.requiredInput(1);
+  if (failed(x) || failed(w))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x), ws = shapeOf(*w);
+  unsigned spatial = in.size() - 2;
+  if (spatial != 1 && spatial != 2)
+    return n.unsupported(std::to_string(spatial) +
+                         "-D convolution (Heed has 1-D and 2-D)");
+  auto win = readWindow(n, in, ws.drop_front(2), spatial);
+  if (failed(win))
+    return failure();
+  auto x2 = to2d(n, *x), w2 = to2d(n, *w);
+  if (failed(x2) || failed(w2))
+    return failure();
+  Value input = *x2;
+  SmallVector<int64_t> padding(2, 0);
+  for (int s = 0; s < 2; ++s)
+    padding[s] = win->padBegin[s];
+  if (win->padBegin != win->padEnd) {
+    auto p = padSpatial(n, input, win->padBegin, win->padEnd, 0);
+    if (failed(p))
+      return failure();
+    input = *p;
+    padding.assign(2, 0);
+  }
+  SmallVector<Value> operands{input, *w2};
+  if (n.hasInput(2))
+    operands.push_back(n.input(2));
+  auto y =
+      n.value<Conv2dOp>(operands, {arrayAttr(n, "stride", win->stride),
+                                   arrayAttr(n, "padding", padding),
+                                   arrayAttr(n, "dilation", win->dilation),
+                                   i64Attr(n, "groups", n.getInt("group", 1))});
+  if (failed(y))
+    return failure();
+  if (spatial == 2)
+    return result(n, *y);
+  ArrayRef<int64_t> ys = shapeOf(*y);
+  return result(n, n.reshape(*y, {ys[0], ys[1], ys[3]}));
+}
+
+LogicalResult pool(OnnxNode &n, bool max) {
+  auto x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  if (n.hasOutput(1))
+    return n.unsupported("the Indices output");
+  ArrayRef<int64_t> in = shapeOf(*x);
+  unsigned spatial = in.size() - 2;
+  if (spatial < 1 || spatial > 3)
+    return n.unsupported(std::to_string(spatial) + "-D pooling");
+  auto win = readWindow(n, in, {}, spatial);
+  if (failed(win))
+    return failure();
+  bool dilated = llvm::any_of(win->dilation, [](int64_t d) { return d != 1; });
+  if (spatial == 3 || dilated) {
+    auto x2 = spatial == 1 ? to2d(n, *x) : FailureOr<Value>(*x);
+    if (failed(x2))
+      return failure();
+    auto y = unrolledPool(n, *x2, win->kernel, win->stride, win->dilation,
+                          win->padBegin, win->padEnd, n.getInt("ceil_mode", 0),
+                          max, n.getInt("count_include_pad", 0));
+    if (failed(y) || spatial != 1)
+      return result(n, y);
+    ArrayRef<int64_t> ys = shapeOf(*y);
+    return result(n, n.reshape(*y, {ys[0], ys[1], ys[3]}));
+  }
+  auto x2 = to2d(n, *x);
+  if (failed(x2))
+    return failure();
+  ArrayRef<int64_t> s2 = shapeOf(*x2);
+  // ceil_mode: extra padding at the end so that the last partial window
+  // counts; it never counts towards an average's divisor.
+  SmallVector<int64_t> extra(2, 0);
+  if (n.getInt("ceil_mode", 0))
+    for (int s = 0; s < 2; ++s) {
+      int64_t size = s2[2 + s] + win->padBegin[s] + win->padEnd[s];
+      int64_t k = win->kernel[s], st = win->stride[s];
+      int64_t out = (size - k + st - 1) / st + 1;
+      // The last window must start inside the input or the begin padding.
+      if ((out - 1) * st >= s2[2 + s] + win->padBegin[s])
+        --out;
+      extra[s] = std::max<int64_t>((out - 1) * st + k - size, 0);
+    }
+  // heed's pools pad symmetrically, by at most half the kernel.
+  bool symmetric = win->padBegin == win->padEnd && extra[0] == 0 &&
+                   extra[1] == 0 && 2 * win->padBegin[0] <= win->kernel[0] &&
+                   2 * win->padBegin[1] <= win->kernel[1];
+  bool countPad = n.getInt("count_include_pad", 0);
+  bool anyPad = llvm::any_of(win->padBegin, [](int64_t p) { return p; }) ||
+                llvm::any_of(win->padEnd, [](int64_t p) { return p; });
+  SmallVector<NamedAttribute> attrs{arrayAttr(n, "kernel", win->kernel),
+                                    arrayAttr(n, "stride", win->stride)};
+  Value y;
+  if (max && symmetric) {
+    attrs.push_back(arrayAttr(n, "padding", win->padBegin));
+    auto r = n.value<MaxPool2dOp>(*x2, attrs);
+    if (failed(r))
+      return failure();
+    y = *r;
+  } else if (!max &&
+             ((!anyPad && !extra[0] && !extra[1]) || (symmetric && countPad))) {
+    attrs.push_back(arrayAttr(n, "padding", win->padBegin));
+    auto r = n.value<AvgPool2dOp>(*x2, attrs);
+    if (failed(r))
+      return failure();
+    y = *r;
+  } else {
+    attrs.push_back(arrayAttr(n, "padding", {0, 0}));
+    SmallVector<int64_t> end{win->padEnd[0] + extra[0],
+                             win->padEnd[1] + extra[1]};
+    double fill = max ? -std::numeric_limits<double>::infinity() : 0.0;
+    auto padded = padSpatial(n, *x2, win->padBegin, end, fill);
+    if (failed(padded))
+      return failure();
+    if (max) {
+      auto r = n.value<MaxPool2dOp>(*padded, attrs);
+      if (failed(r))
+        return failure();
+      y = *r;
+    } else {
+      // sum / count: the average over a mask of what counts (the input,
+      // and the pads when count_include_pad) folds at import.
+      Type et = elementTypeOf(*x2);
+      Value ones = n.splat(1, et, s2);
+      auto mask =
+          padSpatial(n, ones, win->padBegin, win->padEnd, countPad ? 1.0 : 0.0);
+      if (failed(mask))
+        return failure();
+      auto maskFull = padSpatial(n, *mask, {0, 0}, extra, 0);
+      auto sum = n.value<AvgPool2dOp>(*padded, attrs);
+      if (failed(maskFull) || failed(sum))
+        return failure();
+      auto count = n.value<AvgPool2dOp>(*maskFull, attrs);
+      if (failed(count))
+        return failure();
+      auto r = n.value<DivOp>(ValueRange{*sum, *count});
+      if (failed(r))
+        return failure();
+      y = *r;
+    }
+  }
+  if (spatial == 2)
+    return result(n, y);
+  ArrayRef<int64_t> ys = shapeOf(y);
+  return result(n, n.reshape(y, {ys[0], ys[1], ys[3]}));
+}
+
+template <typename OpTy> LogicalResult globalPool(OnnxNode &n) {
+  auto x = n.requiredInput(0);
+  if (failed(x))
+    return failure();
+  SmallVector<int64_t> axes;
+  for (int64_t i = 2; i < (int64_t)shapeOf(*x).size(); ++i)
+    axes.push_back(i);
+  return result(
+      n, n.value<OpTy>(*x, {arrayAttr(n, "axes", axes),
+                            n.builder().getNamedAttr(
+                                "keepdim", n.builder().getBoolAttr(true))}));
+}
+
+} // namespace
+
+void onnx_import::addNeuralOps(llvm::StringMap<OpConverter> &t) {
+  t["MatMul"] = matmulOp;
+  t["Gemm"] = gemm;
+  t["Softmax"] = softmaxLike<SoftmaxOp>;
+  t["LogSoftmax"] = softmaxLike<LogSoftmaxOp>;
+  t["LayerNormalization"] = [](OnnxNode &n) { return normalization(n, false); };
+  t["RMSNormalization"] = [](OnnxNode &n) { return normalization(n, true); };
+  t["BatchNormalization"] = batchNorm;
+  t["ReduceSum"] = [](OnnxNode &n) { return reduce<ReduceSumOp>(n, 13); };
+  t["ReduceMean"] = [](OnnxNode &n) { return reduce<ReduceMeanOp>(n, 18); };
+  t["ReduceMax"] = [](OnnxNode &n) { return reduce<ReduceMaxOp>(n, 18); };
+  t["ReduceMin"] = [](OnnxNode &n) { return reduce<ReduceMinOp>(n, 18); };
+  t["Conv"] = conv;
+  t["MaxPool"] = [](OnnxNode &n) { return pool(n, true); };
+  t["AveragePool"] = [](OnnxNode &n) { return pool(n, false); };
+  t["GlobalAveragePool"] = globalPool<ReduceMeanOp>;
+  t["GlobalMaxPool"] = globalPool<ReduceMaxOp>;
+}
