@@ -31,9 +31,10 @@ public:
   /// The value named \p name, or null.
   mlir::Value lookup(llvm::StringRef name) const;
   void bind(llvm::StringRef name, mlir::Value v) { values[name] = v; }
-  /// See OnnxNode::tensorValue.
+  /// See OnnxNode::tensorValue; an initializer is a parameter unless it
+  /// is a scalar or not a float.
   mlir::Value tensorValue(const io::HostTensor &t, llvm::StringRef name,
-                          mlir::Location loc);
+                          mlir::Location loc, bool initializer = false);
   const std::string &modelDir() const { return dir; }
 
 private:

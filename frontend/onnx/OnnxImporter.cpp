@@ -27,8 +27,10 @@ using namespace heed::onnx_import;
 /// (shape arithmetic is tiny; a large constant result would bloat the IR).
 static constexpr int64_t kFoldLimit = 1 << 20;
 
-/// Float constants up to this many elements stay constants (scales, epsilons,
-/// small masks the attention passes must see); larger ones are parameters.
+/// Float Constant nodes up to this many elements stay constants (scales,
+/// epsilons, small masks the attention passes must see); larger ones are
+/// parameters. Float initializers are parameters unless they are scalars,
+/// so that --weights can override any of them by name.
 static constexpr int64_t kFloatConstantLimit = 64;
 
 std::string heed::toIdentifier(StringRef name) {
@@ -65,9 +67,9 @@ Location GraphImporter::nodeLoc(const onnx::NodeProto &node, unsigned index) {
 }
 
 Value GraphImporter::tensorValue(const io::HostTensor &t, StringRef name,
-                                 Location loc) {
+                                 Location loc, bool initializer) {
   bool isFloat = isFloatDType(t.dtype);
-  if (!isFloat || t.numel() <= kFloatConstantLimit) {
+  if (!isFloat || t.numel() <= (initializer ? 1 : kFloatConstantLimit)) {
     auto attr = toAttr(t, &ctx);
     return b.create<ConstantOp>(loc, attr.getType(), attr).getResult();
   }
@@ -155,7 +157,7 @@ LogicalResult GraphImporter::importInitializers(const onnx::GraphProto &graph) {
                      FileLineColLoc::get(&ctx, file, 0, 0));
     if (!error.empty())
       return emitError(loc) << error;
-    bind(init.name(), tensorValue(t, init.name(), loc));
+    bind(init.name(), tensorValue(t, init.name(), loc, /*initializer=*/true));
   }
   return success();
 }

@@ -105,8 +105,9 @@ public:
   /// A constant of the given type and values.
   mlir::Value constant(mlir::RankedTensorType type,
                        llvm::ArrayRef<double> values);
-  /// \p t as a value: a heed.constant when small (or integer), otherwise a
-  /// heed.param named \p name whose value joins the model's weights.
+  /// \p t (a Constant node's value) as a value: a heed.constant when small
+  /// (or not a float), otherwise a heed.param named \p name whose value
+  /// joins the model's weights.
   mlir::Value tensorValue(const io::HostTensor &t, llvm::StringRef name);
   /// Reads an ONNX tensor (inline or external data) of this model.
   std::string readTensor(const onnx::TensorProto &proto, io::HostTensor &out);

@@ -1,0 +1,242 @@
+#!/usr/bin/env python3
+"""Writes the small ONNX models of test/onnx/Inputs/ and their goldens.
+
+Run with the pinned venv (`make venv`):
+
+    build/venv/bin/python tools/onnx/make_test_models.py test/onnx/Inputs
+
+The models are built with onnx.helper (nothing here is exported by Heed);
+the expected outputs come from ONNX Runtime 1.31.1, an independent engine,
+and are committed so that the lit tests need no Python packages beyond
+Debian's numpy.
+"""
+
+import os
+import sys
+
+import numpy as np
+import onnx
+from onnx import TensorProto, helper, numpy_helper
+
+OPSET = [helper.make_opsetid("", 17)]
+
+
+def save(model, folder, name):
+    path = os.path.join(folder, name)
+    onnx.save(model, path)
+    return path
+
+
+def tiny_bert(folder):
+    """One BERT layer as torch's exporter writes it: head split through a
+    Shape/Gather/Concat subgraph on a symbolic sequence length, the additive
+    key-padding mask (1 - mask) * -3.4e38, a scale divide, the erf GELU and
+    LayerNormalization; the query weight lives in an external data file."""
+    rng = np.random.default_rng(7)
+    d, heads, ff = 16, 2, 32
+    hd = d // heads
+
+    def w(*shape, scale=0.3):
+        return (rng.standard_normal(shape) * scale).astype(np.float32)
+
+    inits = {
+        "q.weight": w(d, d), "q.bias": w(d), "k.weight": w(d, d),
+        "k.bias": w(d), "v.weight": w(d, d), "v.bias": w(d),
+        "o.weight": w(d, d), "o.bias": w(d),
+        "ln1.weight": 1 + w(d, scale=0.1), "ln1.bias": w(d, scale=0.1),
+        "ff1.weight": w(d, ff), "ff1.bias": w(ff),
+        "ff2.weight": w(ff, d), "ff2.bias": w(d),
+        "ln2.weight": 1 + w(d, scale=0.1), "ln2.bias": w(d, scale=0.1),
+    }
+    consts = {
+        "c_one": np.array(1.0, np.float32),
+        "c_min": np.array(-3.4028234663852886e38, np.float32),
+        "c_scale": np.array(np.sqrt(hd), np.float32),
+        "c_sqrt2": np.array(np.sqrt(2.0), np.float32),
+        "c_half": np.array(0.5, np.float32),
+        "c_i0": np.array(0, np.int64), "c_i1": np.array(1, np.int64),
+        "c_heads": np.array([heads], np.int64),
+        "c_hd": np.array([hd], np.int64), "c_d": np.array([d], np.int64),
+        "c_axes12": np.array([1, 2], np.int64),
+    }
+    nodes = []
+
+    def node(op, inputs, outputs, name, **attrs):
+        nodes.append(helper.make_node(op, inputs, outputs, name=name, **attrs))
+
+    for name, value in consts.items():
+        node("Constant", [], [name], f"/{name}",
+             value=numpy_helper.from_array(value))
+    # Shapes: [B, L] from the input.
+    node("Shape", ["x"], ["shape"], "/Shape")
+    node("Gather", ["shape", "c_i0"], ["b"], "/Gather_b", axis=0)
+    node("Gather", ["shape", "c_i1"], ["l"], "/Gather_l", axis=0)
+    node("Unsqueeze", ["b", "c_i0_axes"], ["b1"], "/Unsqueeze_b")
+    node("Unsqueeze", ["l", "c_i0_axes"], ["l1"], "/Unsqueeze_l")
+    nodes.insert(0, helper.make_node(
+        "Constant", [], ["c_i0_axes"], name="/c_i0_axes",
+        value=numpy_helper.from_array(np.array([0], np.int64))))
+    node("Concat", ["b1", "l1", "c_heads", "c_hd"], ["split_shape"],
+         "/Concat_split", axis=0)
+    node("Concat", ["b1", "l1", "c_d"], ["merge_shape"], "/Concat_merge",
+         axis=0)
+    # Mask: (1 - mask) * min, as [B, 1, 1, L].
+    node("Unsqueeze", ["mask", "c_axes12"], ["mask4"], "/mask/Unsqueeze")
+    node("Cast", ["mask4"], ["maskf"], "/mask/Cast", to=TensorProto.FLOAT)
+    node("Sub", ["c_one", "maskf"], ["inv"], "/mask/Sub")
+    node("Mul", ["inv", "c_min"], ["bias"], "/mask/Mul")
+    for p in "qkv":
+        node("MatMul", ["x", f"{p}.weight"], [f"{p}_mm"],
+             f"/attention/self/{p}/MatMul")
+        node("Add", [f"{p}_mm", f"{p}.bias"], [f"{p}_lin"],
+             f"/attention/self/{p}/Add")
+        node("Reshape", [f"{p}_lin", "split_shape"], [f"{p}_4"],
+             f"/attention/self/{p}/Reshape")
+        perm = [0, 2, 3, 1] if p == "k" else [0, 2, 1, 3]
+        node("Transpose", [f"{p}_4"], [f"{p}_h"],
+             f"/attention/self/{p}/Transpose", perm=perm)
+    node("MatMul", ["q_h", "k_h"], ["scores"], "/attention/self/MatMul")
+    node("Div", ["scores", "c_scale"], ["scaled"], "/attention/self/Div")
+    node("Add", ["scaled", "bias"], ["masked"], "/attention/self/Add")
+    node("Softmax", ["masked"], ["probs"], "/attention/self/Softmax", axis=-1)
+    node("MatMul", ["probs", "v_h"], ["ctx"], "/attention/self/MatMul_1")
+    node("Transpose", ["ctx"], ["ctx_t"], "/attention/self/Transpose_ctx",
+         perm=[0, 2, 1, 3])
+    node("Reshape", ["ctx_t", "merge_shape"], ["ctx_m"],
+         "/attention/self/Reshape_ctx")
+    node("MatMul", ["ctx_m", "o.weight"], ["o_mm"], "/attention/output/MatMul")
+    node("Add", ["o_mm", "o.bias"], ["o_lin"], "/attention/output/Add")
+    node("Add", ["o_lin", "x"], ["res1"], "/attention/output/Add_res")
+    node("LayerNormalization", ["res1", "ln1.weight", "ln1.bias"], ["h1"],
+         "/attention/output/LayerNorm", axis=-1, epsilon=1e-12)
+    node("MatMul", ["h1", "ff1.weight"], ["f_mm"], "/intermediate/MatMul")
+    node("Add", ["f_mm", "ff1.bias"], ["f_lin"], "/intermediate/Add")
+    node("Div", ["f_lin", "c_sqrt2"], ["g_div"], "/intermediate/Div")
+    node("Erf", ["g_div"], ["g_erf"], "/intermediate/Erf")
+    node("Add", ["g_erf", "c_one"], ["g_add"], "/intermediate/Add_1")
+    node("Mul", ["f_lin", "g_add"], ["g_mul"], "/intermediate/Mul")
+    node("Mul", ["g_mul", "c_half"], ["gelu"], "/intermediate/Mul_1")
+    node("MatMul", ["gelu", "ff2.weight"], ["f2_mm"], "/output/MatMul")
+    node("Add", ["f2_mm", "ff2.bias"], ["f2_lin"], "/output/Add")
+    node("Add", ["f2_lin", "h1"], ["res2"], "/output/Add_res")
+    node("LayerNormalization", ["res2", "ln2.weight", "ln2.bias"], ["y"],
+         "/output/LayerNorm", axis=-1, epsilon=1e-12)
+    graph = helper.make_graph(
+        nodes, "tiny_bert",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                       ["batch", "seq", d]),
+         helper.make_tensor_value_info("mask", TensorProto.INT64,
+                                       ["batch", "seq"])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                       ["batch", "seq", d])],
+        [numpy_helper.from_array(v, k) for k, v in inits.items()])
+    model = helper.make_model(graph, opset_imports=OPSET)
+    model.ir_version = 8
+    # The query weight in an external file, as large models store weights.
+    onnx.external_data_helper.convert_model_to_external_data(
+        model, all_tensors_to_one_file=True, location="tiny_bert.weights",
+        size_threshold=1000, convert_attribute=False)
+    # Only q.weight (1024 bytes) and larger go out: keep the others inline.
+    save(model, folder, "tiny_bert.onnx")
+    x = rng.standard_normal((2, 8, d)).astype(np.float32)
+    mask = np.ones((2, 8), np.int64)
+    mask[1, 5:] = 0  # the second sequence has 5 tokens
+    np.save(os.path.join(folder, "tiny_bert.x.npy"), x)
+    np.save(os.path.join(folder, "tiny_bert.mask.npy"), mask)
+    import onnxruntime as ort
+    session = ort.InferenceSession(os.path.join(folder, "tiny_bert.onnx"),
+                                   providers=["CPUExecutionProvider"])
+    (y,) = session.run(["y"], {"x": x, "mask": mask})
+    np.save(os.path.join(folder, "tiny_bert.ort_y.npy"), y)
+
+
+def small(folder, name, nodes, inputs, outputs, inits=(), opset=17):
+    graph = helper.make_graph(nodes, name, inputs, outputs, list(inits))
+    model = helper.make_model(graph,
+                              opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    save(model, folder, name + ".onnx")
+
+
+def error_models(folder):
+    f = TensorProto.FLOAT
+    vi = helper.make_tensor_value_info
+    # An op Heed does not import.
+    small(folder, "unsupported_op",
+          [helper.make_node("Mod", ["a", "b"], ["c"], name="/Mod_0")],
+          [vi("a", TensorProto.INT64, [4]), vi("b", TensorProto.INT64, [4])],
+          [vi("c", TensorProto.INT64, [4])])
+    # An If on an input: folds only with --const.
+    then_g = helper.make_graph(
+        [helper.make_node("Relu", ["x"], ["t"], name="/then/Relu")], "then",
+        [], [vi("t", f, [3])])
+    else_g = helper.make_graph(
+        [helper.make_node("Neg", ["x"], ["e"], name="/else/Neg")], "else",
+        [], [vi("e", f, [3])])
+    small(folder, "if_on_input",
+          [helper.make_node("If", ["cond"], ["y"], name="/If_0",
+                            then_branch=then_g, else_branch=else_g)],
+          [vi("cond", TensorProto.BOOL, []), vi("x", f, [3])],
+          [vi("y", f, [3])])
+    # A Loop.
+    body = helper.make_graph(
+        [helper.make_node("Identity", ["v"], ["v_out"], name="/body/Id"),
+         helper.make_node("Identity", ["c"], ["c_out"], name="/body/IdC")],
+        "body", [vi("i", TensorProto.INT64, []), vi("c", TensorProto.BOOL, []),
+                 vi("v", f, [3])],
+        [vi("c_out", TensorProto.BOOL, []), vi("v_out", f, [3])])
+    small(folder, "loop",
+          [helper.make_node("Loop", ["n", "", "x"], ["y"], name="/Loop_0",
+                            body=body)],
+          [vi("n", TensorProto.INT64, []), vi("x", f, [3])], [vi("y", f, [3])])
+    # A symbolic dimension, and a Reshape whose shape is an input.
+    small(folder, "symbolic_dim",
+          [helper.make_node("Relu", ["x"], ["y"], name="/Relu_0")],
+          [vi("x", f, ["batch", 4])], [vi("y", f, ["batch", 4])])
+    small(folder, "reshape_input",
+          [helper.make_node("Reshape", ["x", "shape"], ["y"],
+                            name="/Reshape_0")],
+          [vi("x", f, [2, 6]), vi("shape", TensorProto.INT64, [2])],
+          [vi("y", f, [3, 4])])
+    # An attribute value Heed does not support.
+    small(folder, "bad_attribute",
+          [helper.make_node("Gelu", ["x"], ["y"], name="/Gelu_0",
+                            approximate="sigmoid")],
+          [vi("x", f, [4])], [vi("y", f, [4])], opset=20)
+    # An input type Heed does not compute in.
+    small(folder, "double_input",
+          [helper.make_node("Relu", ["x"], ["y"], name="/Relu_0")],
+          [vi("x", TensorProto.DOUBLE, [4])], [vi("y", TensorProto.DOUBLE, [4])])
+    # External data whose file is too short.
+    w = numpy_helper.from_array(np.ones((64,), np.float32), "w")
+    w.ClearField("raw_data")
+    w.data_location = TensorProto.EXTERNAL
+    for k, v in (("location", "short.weights"), ("offset", "0"),
+                 ("length", "256")):
+        entry = w.external_data.add()
+        entry.key, entry.value = k, v
+    small(folder, "external_short",
+          [helper.make_node("Add", ["x", "w"], ["y"], name="/Add_0")],
+          [vi("x", f, [64])], [vi("y", f, [64])], inits=[w])
+    with open(os.path.join(folder, "short.weights"), "wb") as out:
+        out.write(b"\0" * 100)
+    # External data outside the model's folder.
+    w2 = numpy_helper.from_array(np.ones((64,), np.float32), "w")
+    w2.ClearField("raw_data")
+    w2.data_location = TensorProto.EXTERNAL
+    entry = w2.external_data.add()
+    entry.key, entry.value = "location", "../escape.weights"
+    small(folder, "external_escape",
+          [helper.make_node("Add", ["x", "w"], ["y"], name="/Add_0")],
+          [vi("x", f, [64])], [vi("y", f, [64])], inits=[w2])
+
+
+def main():
+    folder = sys.argv[1] if len(sys.argv) > 1 else "test/onnx/Inputs"
+    os.makedirs(folder, exist_ok=True)
+    tiny_bert(folder)
+    error_models(folder)
+
+
+if __name__ == "__main__":
+    main()
