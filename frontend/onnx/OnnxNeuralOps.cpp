@@ -5,7 +5,10 @@
 
 #include "heed/ShapeUtils.h"
 
+#include "llvm/ADT/StringExtras.h"
+
 #include <limits>
+#include <map>
 #include <numeric>
 
 using namespace mlir;
@@ -729,10 +732,168 @@ template <typename OpTy> LogicalResult globalPool(OnnxNode &n) {
                                 "keepdim", n.builder().getBoolAttr(true))}));
 }
 
+
+/// Einsum of one or two operands without repeated indices within a term:
+/// transposes and sums for one operand; for two, each operand's own indices
+/// summed away, then one batched matmul over [batch, free, contracted].
+LogicalResult einsum(OnnxNode &n) {
+  std::string eq;
+  for (char c : n.getString("equation", ""))
+    if (c != ' ')
+      eq += c;
+  size_t arrow = eq.find("->");
+  std::string lhs = eq.substr(0, arrow);
+  SmallVector<std::string> terms;
+  for (StringRef t : llvm::split(StringRef(lhs), ','))
+    terms.push_back(t.str());
+  if (terms.size() != n.numInputs() || terms.size() > 2)
+    return n.unsupported("the equation '" + eq + "' (Heed imports one or two "
+                                                 "operands)");
+  SmallVector<Value> xs;
+  for (unsigned i = 0; i < n.numInputs(); ++i) {
+    auto v = n.requiredInput(i);
+    if (failed(v))
+      return failure();
+    xs.push_back(*v);
+  }
+  // "..." stands for the leading dimensions not named: give them letters.
+  size_t maxEllipsis = 0;
+  for (auto [t, x] : llvm::zip(terms, xs)) {
+    size_t named = t.size() - (t.find("...") != std::string::npos ? 3 : 0);
+    if (t.find("...") != std::string::npos)
+      maxEllipsis = std::max(maxEllipsis, shapeOf(x).size() - named);
+  }
+  std::string ellipsis;
+  for (size_t i = 0; i < maxEllipsis; ++i)
+    ellipsis += (char)('A' + i);
+  for (auto [t, x] : llvm::zip(terms, xs)) {
+    size_t pos = t.find("...");
+    if (pos == std::string::npos)
+      continue;
+    size_t count = shapeOf(x).size() - (t.size() - 3);
+    t = t.substr(0, pos) + ellipsis.substr(maxEllipsis - count) +
+        t.substr(pos + 3);
+  }
+  std::string out;
+  if (arrow != std::string::npos) {
+    out = eq.substr(arrow + 2);
+    size_t pos = out.find("...");
+    if (pos != std::string::npos)
+      out = out.substr(0, pos) + ellipsis + out.substr(pos + 3);
+  } else {
+    // Implicit output: the ellipsis, then the letters that occur once.
+    std::map<char, int> count;
+    for (const std::string &t : terms)
+      for (char c : t)
+        ++count[c];
+    out = ellipsis;
+    for (auto [c, k] : count)
+      if (k == 1 && !isupper((unsigned char)c))
+        out += c;
+  }
+  std::map<char, int64_t> extent;
+  for (auto [t, x] : llvm::zip(terms, xs)) {
+    if (t.size() != shapeOf(x).size())
+      return n.error() << "Einsum: term '" << t << "' for an operand of rank "
+                       << shapeOf(x).size();
+    for (auto [i, c] : llvm::enumerate(t)) {
+      if (llvm::count(t, c) > 1)
+        return n.unsupported("a repeated index in '" + t + "' (diagonals)");
+      int64_t d = shapeOf(x)[i];
+      auto [it, fresh] = extent.emplace(c, d);
+      if (!fresh && it->second != d)
+        return n.unsupported("index '" + std::string(1, c) +
+                             "' with extents " + std::to_string(it->second) +
+                             " and " + std::to_string(d) + " (broadcasting)");
+    }
+  }
+  auto in = [](const std::string &s, char c) {
+    return s.find(c) != std::string::npos;
+  };
+  // Sums an operand over the indices no other term or the output has.
+  auto sumOwn = [&](Value x, std::string &t,
+                    const std::string &other) -> FailureOr<Value> {
+    SmallVector<int64_t> axes;
+    std::string kept;
+    for (auto [i, c] : llvm::enumerate(t)) {
+      if (!in(out, c) && !in(other, c))
+        axes.push_back(i);
+      else
+        kept += c;
+    }
+    if (axes.empty())
+      return x;
+    t = kept;
+    return n.value<ReduceSumOp>(
+        x, {arrayAttr(n, "axes", axes),
+            n.builder().getNamedAttr("keepdim",
+                                     n.builder().getBoolAttr(false))});
+  };
+  auto permuteTo = [&](Value x, const std::string &from,
+                       const std::string &to) -> FailureOr<Value> {
+    SmallVector<int64_t> perm;
+    for (char c : to)
+      perm.push_back(from.find(c));
+    return n.transpose(x, perm);
+  };
+  auto product = [&](const std::string &letters) {
+    int64_t p = 1;
+    for (char c : letters)
+      p *= extent[c];
+    return p;
+  };
+  auto dims = [&](const std::string &letters) {
+    SmallVector<int64_t> d;
+    for (char c : letters)
+      d.push_back(extent[c]);
+    return d;
+  };
+  if (terms.size() == 1) {
+    auto summed = sumOwn(xs[0], terms[0], "");
+    if (failed(summed))
+      return failure();
+    return result(n, permuteTo(*summed, terms[0], out));
+  }
+  std::string a = terms[0], b = terms[1];
+  auto sa = sumOwn(xs[0], a, terms[1]);
+  auto sb = sumOwn(xs[1], b, terms[0]);
+  if (failed(sa) || failed(sb))
+    return failure();
+  std::string batch, contracted, aFree, bFree;
+  for (char c : a) {
+    if (in(b, c))
+      (in(out, c) ? batch : contracted) += c;
+    else
+      aFree += c;
+  }
+  for (char c : b)
+    if (!in(a, c))
+      bFree += c;
+  auto pa = permuteTo(*sa, a, batch + aFree + contracted);
+  auto pb = permuteTo(*sb, b, batch + contracted + bFree);
+  if (failed(pa) || failed(pb))
+    return failure();
+  int64_t bt = product(batch), m = product(aFree), k = product(contracted),
+          nn = product(bFree);
+  auto ra = n.reshape(*pa, {bt, m, k});
+  auto rb = n.reshape(*pb, {bt, k, nn});
+  if (failed(ra) || failed(rb))
+    return failure();
+  auto mm = n.value<MatmulOp>(ValueRange{*ra, *rb});
+  if (failed(mm))
+    return failure();
+  std::string have = batch + aFree + bFree;
+  auto shaped = n.reshape(*mm, dims(have));
+  if (failed(shaped))
+    return failure();
+  return result(n, permuteTo(*shaped, have, out));
+}
+
 } // namespace
 
 void onnx_import::addNeuralOps(llvm::StringMap<OpConverter> &t) {
   t["MatMul"] = matmulOp;
+  t["Einsum"] = einsum;
   t["Gemm"] = gemm;
   t["Softmax"] = softmaxLike<SoftmaxOp>;
   t["LogSoftmax"] = softmaxLike<LogSoftmaxOp>;

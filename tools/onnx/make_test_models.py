@@ -231,11 +231,55 @@ def error_models(folder):
           [vi("x", f, [64])], [vi("y", f, [64])], inits=[w2])
 
 
+EINSUM_EQUATIONS = ["bij,bjk->bik", "ij->ji", "ij->", "...ij,...jk->...ik",
+                    "bhid,bhjd->bhij", "i,i", "ij,kj->ik", "ijk->ki",
+                    "bn,anm,bm->ba"]
+
+
+def einsum_models(folder):
+    """Einsum in float32 (the node tests' einsum cases are all double);
+    expected values from numpy.einsum."""
+    rng = np.random.default_rng(3)
+    shapes = {"b": 2, "i": 3, "j": 4, "k": 5, "h": 2, "d": 6, "n": 3,
+              "a": 2, "m": 4}
+    for index, eq in enumerate(EINSUM_EQUATIONS):
+        if eq.count(",") > 1:
+            continue  # three operands: not imported
+        terms = eq.split("->")[0].split(",")
+        arrays = []
+        for t in terms:
+            t = t.replace("...", "z")
+            shape = [2 if c == "z" else shapes[c] for c in t]
+            arrays.append(rng.standard_normal(shape).astype(np.float32))
+        names = [f"x{i}" for i in range(len(arrays))]
+        expected = np.asarray(np.einsum(eq, *arrays), np.float32)
+        node = helper.make_node("Einsum", names, ["y"], name="/Einsum_0",
+                                equation=eq)
+        small(folder, f"einsum{index}", [node],
+              [helper.make_tensor_value_info(n, TensorProto.FLOAT, a.shape)
+               for n, a in zip(names, arrays)],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                             expected.shape)], opset=12)
+        for n, a in zip(names, arrays):
+            np.save(os.path.join(folder, f"einsum{index}.{n}.npy"), a)
+        np.save(os.path.join(folder, f"einsum{index}.numpy_y.npy"), expected)
+    # Three operands: an error naming the equation.
+    eq = EINSUM_EQUATIONS[-1]
+    node = helper.make_node("Einsum", ["x0", "x1", "x2"], ["y"],
+                            name="/Einsum_3", equation=eq)
+    small(folder, "einsum_three", [node],
+          [helper.make_tensor_value_info(n, TensorProto.FLOAT, [2, 2, 2])
+           for n in ("x0", "x1", "x2")],
+          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2, 2])],
+          opset=12)
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else "test/onnx/Inputs"
     os.makedirs(folder, exist_ok=True)
     tiny_bert(folder)
     error_models(folder)
+    einsum_models(folder)
 
 
 if __name__ == "__main__":
