@@ -19,6 +19,8 @@
 #include "llvm/Support/MemoryBuffer.h"
 #include "llvm/Support/Path.h"
 
+#include <cstring>
+
 using namespace mlir;
 using namespace heed;
 using namespace heed::onnx_import;
@@ -69,7 +71,14 @@ Location GraphImporter::nodeLoc(const onnx::NodeProto &node, unsigned index) {
 Value GraphImporter::tensorValue(const io::HostTensor &t, StringRef name,
                                  Location loc, bool initializer) {
   bool isFloat = isFloatDType(t.dtype);
-  if (!isFloat || t.numel() <= (initializer ? 1 : kFloatConstantLimit)) {
+  // A Constant node of one repeated value (a folded torch.full, a mask
+  // fill) is no weight: it stays a (splat) constant.
+  size_t size = dtypeSize(t.dtype);
+  bool splat = !initializer && t.numel() > 0;
+  for (size_t i = size; splat && i < t.data.size(); i += size)
+    splat = std::memcmp(t.data.data(), t.data.data() + i, size) == 0;
+  if (!isFloat || splat ||
+      t.numel() <= (initializer ? 1 : kFloatConstantLimit)) {
     auto attr = toAttr(t, &ctx);
     return b.create<ConstantOp>(loc, attr.getType(), attr).getResult();
   }

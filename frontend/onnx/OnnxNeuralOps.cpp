@@ -732,7 +732,6 @@ template <typename OpTy> LogicalResult globalPool(OnnxNode &n) {
                                 "keepdim", n.builder().getBoolAttr(true))}));
 }
 
-
 /// Einsum of one or two operands without repeated indices within a term:
 /// transposes and sums for one operand; for two, each operand's own indices
 /// summed away, then one batched matmul over [batch, free, contracted].
@@ -747,8 +746,9 @@ LogicalResult einsum(OnnxNode &n) {
   for (StringRef t : llvm::split(StringRef(lhs), ','))
     terms.push_back(t.str());
   if (terms.size() != n.numInputs() || terms.size() > 2)
-    return n.unsupported("the equation '" + eq + "' (Heed imports one or two "
-                                                 "operands)");
+    return n.unsupported("the equation '" + eq +
+                         "' (Heed imports one or two "
+                         "operands)");
   SmallVector<Value> xs;
   for (unsigned i = 0; i < n.numInputs(); ++i) {
     auto v = n.requiredInput(i);
@@ -802,9 +802,9 @@ LogicalResult einsum(OnnxNode &n) {
       int64_t d = shapeOf(x)[i];
       auto [it, fresh] = extent.emplace(c, d);
       if (!fresh && it->second != d)
-        return n.unsupported("index '" + std::string(1, c) +
-                             "' with extents " + std::to_string(it->second) +
-                             " and " + std::to_string(d) + " (broadcasting)");
+        return n.unsupported("index '" + std::string(1, c) + "' with extents " +
+                             std::to_string(it->second) + " and " +
+                             std::to_string(d) + " (broadcasting)");
     }
   }
   auto in = [](const std::string &s, char c) {
@@ -825,9 +825,9 @@ LogicalResult einsum(OnnxNode &n) {
       return x;
     t = kept;
     return n.value<ReduceSumOp>(
-        x, {arrayAttr(n, "axes", axes),
-            n.builder().getNamedAttr("keepdim",
-                                     n.builder().getBoolAttr(false))});
+        x,
+        {arrayAttr(n, "axes", axes),
+         n.builder().getNamedAttr("keepdim", n.builder().getBoolAttr(false))});
   };
   auto permuteTo = [&](Value x, const std::string &from,
                        const std::string &to) -> FailureOr<Value> {

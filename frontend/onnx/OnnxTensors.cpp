@@ -250,6 +250,16 @@ std::string onnx_import::readTensor(const TensorProto &proto,
 DenseElementsAttr onnx_import::toAttr(const io::HostTensor &t,
                                       MLIRContext *ctx) {
   auto type = RankedTensorType::get(t.shape, toElementType(t.dtype, ctx));
+  // One repeated value: a splat, however large the tensor.
+  size_t size = dtypeSize(t.dtype);
+  bool splat = t.numel() > 1;
+  for (size_t i = size; splat && i < t.data.size(); i += size)
+    splat = std::memcmp(t.data.data(), t.data.data() + i, size) == 0;
+  if (splat && t.dtype == DType::I1)
+    return DenseElementsAttr::get(type, t.data[0] != 0);
+  if (splat)
+    return DenseElementsAttr::getFromRawBuffer(
+        type, ArrayRef<char>((const char *)t.data.data(), size));
   if (t.dtype == DType::I1) {
     SmallVector<bool> values(t.data.begin(), t.data.end());
     return DenseElementsAttr::get(type, values);

@@ -10,7 +10,9 @@
 //   predicates      conjunctions of   ge/gt/le/lt/eq of affine values, and,
 //                   a*i + b*j + c >= 0   not of one inequality, tril/triu of
 //                                     ones compared with 1 (or 0), cast to
-//                                     i1, where(P, 0, -inf) as a float mask
+//                                     i1, where(P, 0, -inf) as a float mask,
+//                                     a constant (i1, or 0 / -inf) mask that
+//                                     keeps a band of every row
 //
 // bandOf then says whether a predicate keeps exactly a band around the
 // (bottom-right aligned) diagonal, and blockMapOf which tiles of a constant

@@ -110,11 +110,23 @@ func.func @negative_rows_only(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
 
 // -----
 
-// negative_: a constant mask with a pattern this pass cannot read.
+// A constant mask that keeps a band (here j == i) is that band.
+// CHECK-LABEL: func.func @constant_diagonal
+// CHECK: attn.attention %arg0, %arg0, %arg0 {scale = 1.000000e+00 : f64, structure = #attn.window<0, 0>}
+func.func @constant_diagonal(%q: tensor<1x1x2x4xf32>) -> tensor<1x1x2x4xf32> {
+  %m = heed.constant dense<[[true, false], [false, true]]> : tensor<2x2xi1>
+  %o = attn.attention %q, %q, %q, %m {scale = 1.0 : f64} : (tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<2x2xi1>) -> tensor<1x1x2x4xf32>
+  return %o : tensor<1x1x2x4xf32>
+}
+
+// -----
+
+// negative_: a constant mask with a pattern this pass cannot read (the
+// anti-diagonal is no band).
 // CHECK-LABEL: func.func @negative_constant_pattern
 // CHECK: attn.attention %arg0, %arg0, %arg0, %{{.+}} {scale
 func.func @negative_constant_pattern(%q: tensor<1x1x2x4xf32>) -> tensor<1x1x2x4xf32> {
-  %m = heed.constant dense<[[true, false], [false, true]]> : tensor<2x2xi1>
+  %m = heed.constant dense<[[false, true], [true, false]]> : tensor<2x2xi1>
   // expected-remark @+1 {{attn-sparsify: the mask stays dense: the constant mask hides no whole 2x2 tile}}
   %o = attn.attention %q, %q, %q, %m {scale = 1.0 : f64} : (tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<1x1x2x4xf32>, tensor<2x2xi1>) -> tensor<1x1x2x4xf32>
   return %o : tensor<1x1x2x4xf32>

@@ -64,6 +64,63 @@ TEST_F(MaskAnalysisTest, CausalFromIota) {
   EXPECT_FALSE(reader.dataDependent);
 }
 
+TEST_F(MaskAnalysisTest, ConstantCausalMask) {
+  // A 4x4 lower-triangular i1 constant (GPT-2's bias buffer, folded at
+  // import) with a leading dim of 1: row i keeps j <= i, i.e.
+  // i - j + 0 >= 0; no left bound.
+  Value m = returned("() -> tensor<1x4x4xi1>", R"(
+  %m = heed.constant dense<[[[true, false, false, false], [true, true, false, false], [true, true, true, false], [true, true, true, true]]]> : tensor<1x4x4xi1>
+  return %m : tensor<1x4x4xi1>)");
+  MaskReader reader;
+  MaskSymbol s = reader.read(m);
+  ASSERT_EQ(s.kind, MaskSymbol::Predicate);
+  ASSERT_EQ(s.pred.size(), 1u);
+  EXPECT_EQ(s.pred[0], (Affine{1, -1, 0}));
+  EXPECT_EQ(s.additive, MaskSymbol::None);
+}
+
+TEST_F(MaskAnalysisTest, ConstantAdditiveWindowMask) {
+  // 0 where i - 1 <= j <= i, -inf elsewhere (a folded triu of -inf and
+  // tril): right = 0 (i - j >= 0), left = 1 (j - i + 1 >= 0).
+  Value m = returned("() -> tensor<3x3xf32>", R"(
+  %m = heed.constant dense<[[0.0, 0xFF800000, 0xFF800000], [0.0, 0.0, 0xFF800000], [0xFF800000, 0.0, 0.0]]> : tensor<3x3xf32>
+  return %m : tensor<3x3xf32>)");
+  MaskReader reader;
+  MaskSymbol s = reader.read(m);
+  ASSERT_EQ(s.kind, MaskSymbol::Predicate);
+  ASSERT_EQ(s.pred.size(), 2u);
+  EXPECT_EQ(s.pred[0], (Affine{1, -1, 0}));
+  EXPECT_EQ(s.pred[1], (Affine{-1, 1, 1}));
+  EXPECT_EQ(s.additive, MaskSymbol::Infinite);
+}
+
+TEST_F(MaskAnalysisTest, ConstantMaskThatIsNoBand) {
+  // Row 1 keeps keys 0 and 2 but not 1: not contiguous, so no band; and a
+  // float mask with a value that is neither 0 nor "minus a lot".
+  Value gap = returned("() -> tensor<3x3xi1>", R"(
+  %m = heed.constant dense<[[true, false, false], [true, false, true], [true, true, true]]> : tensor<3x3xi1>
+  return %m : tensor<3x3xi1>)");
+  MaskReader reader;
+  EXPECT_EQ(reader.read(gap).kind, MaskSymbol::Unknown);
+  EXPECT_FALSE(reader.dataDependent);
+  Value bias = returned("() -> tensor<2x2xf32>", R"(
+  %m = heed.constant dense<[[0.0, -1.0], [0.0, 0.0]]> : tensor<2x2xf32>
+  return %m : tensor<2x2xf32>)");
+  MaskReader reader2;
+  EXPECT_EQ(reader2.read(bias).kind, MaskSymbol::Unknown);
+}
+
+TEST_F(MaskAnalysisTest, MaskFromAnInputIsData) {
+  // A key-padding mask reshaped from an input [2, 4] to [2, 1, 1, 4] (the
+  // last two axes change): unknown, and marked data-dependent.
+  Value m = returned("(%pad: tensor<2x4xi1>) -> tensor<2x1x1x4xi1>", R"(
+  %m = heed.reshape %pad {shape = array<i64: 2, 1, 1, 4>} : (tensor<2x4xi1>) -> tensor<2x1x1x4xi1>
+  return %m : tensor<2x1x1x4xi1>)");
+  MaskReader reader;
+  EXPECT_EQ(reader.read(m).kind, MaskSymbol::Unknown);
+  EXPECT_TRUE(reader.dataDependent);
+}
+
 TEST_F(MaskAnalysisTest, WindowFromConjunction) {
   // and(cols <= rows, cols > rows - 3): i - j >= 0 and j - i + 2 >= 0
   // (j > i - 3 <=> j - i + 3 - 1 >= 0).
