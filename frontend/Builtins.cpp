@@ -147,6 +147,25 @@ Results buildFull(Call &c, std::optional<double> fixed) {
   return SmallVector<Value>{c.em.constant(value, *dtype, c.loc(), *shape)};
 }
 
+/// `w = parameter([out, in], dtype=f32)`: a tensor parameter on its own,
+/// named by the prefix itself (`parameter[cls_token]([1, 1, D])` is the
+/// parameter `cls_token`, as PyTorch names an `nn.Parameter`).
+Results buildParameter(Call &c) {
+  auto shape = c.intList("shape");
+  auto dtype = c.dtype("dtype", StringRef("f32"));
+  if (failed(shape) || failed(dtype))
+    return failure();
+  for (int64_t d : *shape)
+    if (d < 1)
+      return c.errorAt(c.arg("shape"), "extents must be positive");
+  if (!hasCountableElements(*shape))
+    return c.errorAt(c.arg("shape"), formatShape(*shape) +
+                                         " has more elements than a 64-bit "
+                                         "integer can count");
+  int64_t fanIn = shape->empty() ? 1 : shape->back();
+  return single(c.param("", *shape, *dtype, fanIn));
+}
+
 Results buildIota(Call &c) {
   auto shape = c.intList("shape");
   auto dtype = c.dtype("dtype", StringRef("i64"));
@@ -865,6 +884,8 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["ones"] = {
       {"shape", "dtype?"}, [](Call &c) { return buildFull(c, 1.0); }, "ones"};
   b["iota"] = {{"shape", "axis?", "dtype?"}, buildIota, "indices along axis"};
+  b["parameter"] = {
+      {"shape", "dtype?"}, buildParameter, "a named tensor parameter"};
   b["tril"] = {{"x", "k?"},
                [](Call &c) { return buildTriangle<TrilOp>(c); },
                "lower triangle"};

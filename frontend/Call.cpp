@@ -183,7 +183,7 @@ FailureOr<Value> Call::param(StringRef suffix, ArrayRef<int64_t> shape,
   auto p = paramPrefix();
   if (failed(p))
     return failure();
-  std::string full = *p + "." + suffix.str();
+  std::string full = suffix.empty() ? *p : *p + "." + suffix.str();
   auto type = RankedTensorType::get(shape, elementType);
   auto it = em.params.find(full);
   if (it != em.params.end()) {

@@ -122,8 +122,9 @@ public:
   mlir::FailureOr<std::string> paramPrefix();
   /// Whether the call created (or looked up) a parameter.
   bool usedParamPrefix() const { return prefix.has_value(); }
-  /// A `heed.param` named `<prefix>.<suffix>`; the same name twice with the
-  /// same type yields the same parameter (weight tying).
+  /// A `heed.param` named `<prefix>.<suffix>` (`<prefix>` when \p suffix is
+  /// empty); the same name twice with the same type yields the same
+  /// parameter (weight tying).
   mlir::FailureOr<mlir::Value> param(llvm::StringRef suffix,
                                      llvm::ArrayRef<int64_t> shape,
                                      mlir::Type elementType, int64_t fanIn,

@@ -251,11 +251,45 @@ def run_heed(test: Test, args, work: str) -> Result:
         # importer names such an input in its error; bind it and retry.
         consts = {}
         while True:
-            cmd = [os.path.join(args.bin, "heed-run"), model_path,
-                   f"-O{args.opt}"]
+            const_flags = [f"--const={name}={value}"
+                           for name, value in consts.items()]
+            if args.via_heed_import:
+                # heed-import writes model.heed and model.safetensors; the
+                # written model runs with its weights and without the inputs
+                # bound at import.
+                heed_path = os.path.join(folder, "model.heed")
+                try:
+                    proc = subprocess.run(
+                        [os.path.join(args.bin, "heed-import"), model_path,
+                         "-o", heed_path] + const_flags,
+                        capture_output=True, text=True, errors="replace",
+                        timeout=args.timeout, cwd=folder)
+                except subprocess.TimeoutExpired:
+                    return Result(test, False, "timeout",
+                                  time.monotonic() - start)
+                needed = CONST_NEEDED.search(proc.stderr)
+                if (proc.returncode != 0 and needed and
+                        needed.group(1) in test.input_names and
+                        needed.group(1) not in consts):
+                    value = np.asarray(
+                        inputs[test.input_names.index(needed.group(1))])
+                    consts[needed.group(1)] = ",".join(
+                        repr(v.item()) if value.dtype.kind == "f" else
+                        str(int(v)) for v in value.reshape(-1))
+                    continue
+                if proc.returncode != 0:
+                    return Result(test, False, "heed-import: " +
+                                  first_error_line(proc.stderr, proc.stdout,
+                                                   proc.returncode),
+                                  time.monotonic() - start)
+                cmd = [os.path.join(args.bin, "heed-run"), heed_path,
+                       f"-O{args.opt}",
+                       "--weights=" + os.path.join(folder, "model.safetensors")]
+            else:
+                cmd = [os.path.join(args.bin, "heed-run"), model_path,
+                       f"-O{args.opt}"] + const_flags
             for name, value in zip(test.input_names, inputs):
                 if name in consts:
-                    cmd += ["--const", f"{name}={consts[name]}"]
                     continue
                 if np.asarray(value).size == 0:
                     continue  # an empty input has no data to give
@@ -400,6 +434,9 @@ def main() -> int:
                    help="ops counted separately ('' for none)")
     p.add_argument("--filter", help="run only the tests whose name matches "
                    "this regular expression (re.search)")
+    p.add_argument("--via-heed-import", action="store_true",
+                   help="write each model as .heed with heed-import and run "
+                   "that (the round trip of the written language)")
     p.add_argument("-j", "--jobs", type=int, default=2)
     p.add_argument("--timeout", type=float, default=60,
                    help="seconds per test (default 60)")
@@ -446,7 +483,8 @@ def main() -> int:
         import onnxruntime
         engine = f"onnxruntime {onnxruntime.__version__}"
     else:
-        engine = f"heed-run -O{args.opt}"
+        engine = (f"heed-import + heed-run -O{args.opt}" if args.via_heed_import
+                  else f"heed-run -O{args.opt}")
     work = args.work or tempfile.mkdtemp(prefix="heed-onnx-node-")
     os.makedirs(work, exist_ok=True)
     runner = run_ort if args.ort else run_heed
