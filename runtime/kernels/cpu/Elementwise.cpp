@@ -195,8 +195,127 @@ std::unique_ptr<Kernel> makeIntegerArith(const KernelSignature &sig, Arith op) {
                                                sig.inputs[1].numel());
 }
 
+/// A binary op over rows: the output's innermost dimensions form runs in
+/// which each operand is either contiguous or one repeated element, so the
+/// inner loop is `y[i] = a[i * sa] op b[i * sb]` with sa, sb in {0, 1} and
+/// the op known at compile time (the compiler vectorises it); a cursor over
+/// the outer dimensions finds each run's operands. This is every same-shape,
+/// scalar, bias-like ([C] over [.., C]) and per-channel ([C, 1, 1] over
+/// [N, C, H, W]) broadcast.
+template <typename T, Arith Op> class ArithRowsKernel : public Kernel {
+public:
+  ArithRowsKernel(const KernelSignature &sig,
+                  const std::vector<std::vector<int64_t>> &strides) {
+    const std::vector<int64_t> &shape = sig.outputs[0].shape;
+    int64_t rank = shape.size();
+    // Grow the inner run from the last dimension while every operand stays
+    // contiguous (stride = run length so far) or broadcast (stride 0).
+    int64_t d = rank;
+    inner = 1;
+    for (int k = 0; k < 2; ++k)
+      step[k] = -1;
+    while (d > 0) {
+      int64_t extent = shape[d - 1];
+      bool ok = true;
+      int64_t nextStep[2] = {step[0], step[1]};
+      for (int k = 0; k < 2 && ok; ++k) {
+        if (extent == 1)
+          continue;
+        int64_t st = strides[k][d - 1];
+        int64_t mode = st == 0 ? 0 : (st == inner ? 1 : -2);
+        if (mode == -2 || (nextStep[k] >= 0 && nextStep[k] != mode))
+          ok = false;
+        nextStep[k] = mode;
+      }
+      if (!ok)
+        break;
+      step[0] = nextStep[0];
+      step[1] = nextStep[1];
+      inner *= extent;
+      --d;
+    }
+    for (int k = 0; k < 2; ++k)
+      if (step[k] < 0)
+        step[k] = 1; // every inner extent is 1
+    outerShape.assign(shape.begin(), shape.begin() + d);
+    for (int k = 0; k < 2; ++k)
+      outerStrides.emplace_back(strides[k].begin(), strides[k].begin() + d);
+    rows = 1;
+    for (int64_t e : outerShape)
+      rows *= e;
+  }
+
+  void run(const void *const *in, void *const *out) override {
+    const T *a = static_cast<const T *>(in[0]);
+    const T *b = static_cast<const T *>(in[1]);
+    T *y = static_cast<T *>(out[0]);
+    int64_t grain = std::max<int64_t>(1, kGrain / std::max<int64_t>(inner, 1));
+    if (rows == 1) {
+      // One run: split it across threads.
+      parallelChunks(inner, kGrain, [&](int64_t lo, int64_t hi) {
+        runOf(a + lo * step[0], b + lo * step[1], y + lo, hi - lo);
+      });
+      return;
+    }
+    parallelChunks(rows, grain, [&](int64_t lo, int64_t hi) {
+      BroadcastCursor cursor(outerShape, outerStrides, lo);
+      for (int64_t r = lo; r < hi; ++r, cursor.next())
+        runOf(a + cursor.offset(0), b + cursor.offset(1), y + r * inner, inner);
+    });
+  }
+
+private:
+  void runOf(const T *a, const T *b, T *y, int64_t n) const {
+    if (step[0] && step[1])
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = arith(Op, a[i], b[i]);
+    else if (step[0]) {
+      const T bv = b[0];
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = arith(Op, a[i], bv);
+    } else if (step[1]) {
+      const T av = a[0];
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = arith(Op, av, b[i]);
+    } else {
+      const T v = arith(Op, a[0], b[0]);
+      for (int64_t i = 0; i < n; ++i)
+        y[i] = v;
+    }
+  }
+
+  int64_t inner = 1, rows = 1;
+  int64_t step[2];
+  std::vector<int64_t> outerShape;
+  std::vector<std::vector<int64_t>> outerStrides;
+};
+
+template <typename T, Arith Op>
+std::unique_ptr<Kernel> makeArithRows(const KernelSignature &sig) {
+  std::vector<std::vector<int64_t>> strides;
+  for (const TensorDesc &in : sig.inputs)
+    strides.push_back(broadcastStrides(sig, in, sig.outputs[0]));
+  return std::make_unique<ArithRowsKernel<T, Op>>(sig, strides);
+}
+
 template <typename T>
 std::unique_ptr<Kernel> makeArith(const KernelSignature &sig, Arith op) {
+  switch (op) {
+  case Arith::Add:
+    return makeArithRows<T, Arith::Add>(sig);
+  case Arith::Sub:
+    return makeArithRows<T, Arith::Sub>(sig);
+  case Arith::Mul:
+    return makeArithRows<T, Arith::Mul>(sig);
+  case Arith::Div:
+    return makeArithRows<T, Arith::Div>(sig);
+  case Arith::Max:
+    return makeArithRows<T, Arith::Max>(sig);
+  case Arith::Min:
+    return makeArithRows<T, Arith::Min>(sig);
+  case Arith::Pow:
+    break;
+  }
   return makeBroadcast<T>(
       sig, [op](const void *const *in, const BroadcastCursor &c) {
         return arith(op, static_cast<const T *>(in[0])[c.offset(0)],

@@ -69,6 +69,39 @@ TEST(RuntimeElementwiseTest, BinaryBroadcastMatchesReference) {
   }
 }
 
+TEST(RuntimeElementwiseTest, BroadcastPatternsMatchReference) {
+  // The row fast path's shapes (inner runs contiguous or repeated): same
+  // shape split across threads (one run), a scalar on either side, a bias
+  // over the last axis, a per-channel [C, 1, 1], a middle broadcast, and
+  // shapes whose runs span several of the kernel's chunks.
+  struct Shapes {
+    ref::Shape a, b, out;
+  } shapes[] = {
+      {{40000}, {40000}, {40000}},
+      {{}, {3, 5000}, {3, 5000}},
+      {{3, 5000}, {}, {3, 5000}},
+      {{2, 300, 64}, {64}, {2, 300, 64}},
+      {{1, 16, 40, 40}, {16, 1, 1}, {1, 16, 40, 40}},
+      {{4, 1, 9000}, {4, 3, 1}, {4, 3, 9000}},
+      {{5, 7, 1}, {1, 7, 600}, {5, 7, 600}},
+  };
+  int seed = 10;
+  for (const Shapes &sh : shapes) {
+    ref::Tensor a = randomTensor(DType::F32, sh.a, seed++);
+    ref::Tensor b = randomTensor(DType::F32, sh.b, seed++);
+    for (auto [kernel, kind] : {std::pair{"add", ref::BinaryKind::Add},
+                                std::pair{"sub", ref::BinaryKind::Sub},
+                                std::pair{"div", ref::BinaryKind::Div},
+                                std::pair{"maximum", ref::BinaryKind::Max}}) {
+      SCOPED_TRACE(std::string(kernel) + " " + ref::shapeToString(sh.a) + " " +
+                   ref::shapeToString(sh.b));
+      auto out = runKernel(kernel, {a, b}, {{DType::F32, sh.out}});
+      ASSERT_EQ(out.size(), 1u);
+      EXPECT_TENSOR_NEAR(out[0], ref::binary(kind, a, b), 1e-6);
+    }
+  }
+}
+
 TEST(RuntimeElementwiseTest, IntegerAndScalarOperands) {
   // [0, 1, ..., 5] // 2 with a rank-0 divisor = [0, 0, 1, 1, 2, 2] by hand.
   ref::Tensor x(DType::I64, {6}, {0, 1, 2, 3, 4, 5});
