@@ -274,12 +274,83 @@ def einsum_models(folder):
           opset=12)
 
 
+def attention_patterns(folder):
+    """torch 2.x's scaled_dot_product_attention(is_causal=True) as its
+    exporters write it (Q and K each scaled by sqrt(scale), a Trilu causal
+    mask through Where(mask, 0, -inf)) and a BERT-style attention with the
+    NaN guard after softmax (Where(IsNaN(p), 0, p)); expected outputs from
+    numpy."""
+    rng = np.random.default_rng(11)
+    b, h, n, d = 1, 2, 16, 8
+    vi = helper.make_tensor_value_info
+
+    def const(name, arr):
+        return helper.make_node("Constant", [], [name], name="/" + name,
+                                value=numpy_helper.from_array(np.asarray(arr)))
+
+    q, k, v = (rng.standard_normal((b, h, n, d)).astype(np.float32)
+               for _ in range(3))
+
+    def softmax(x):
+        e = np.exp(x - x.max(-1, keepdims=True))
+        return e / e.sum(-1, keepdims=True)
+
+    nodes = [const("s", np.float32(np.sqrt(1 / np.sqrt(d)))),
+             const("ones", np.ones((n, n), np.bool_)),
+             const("zero", np.float32(0)), const("ninf", np.float32(-np.inf)),
+             helper.make_node("Mul", ["q", "s"], ["qs"], name="/Mul"),
+             helper.make_node("Transpose", ["k"], ["kt"], name="/Transpose",
+                              perm=[0, 1, 3, 2]),
+             helper.make_node("Mul", ["kt", "s"], ["ks"], name="/Mul_1"),
+             helper.make_node("MatMul", ["qs", "ks"], ["sc"], name="/MatMul"),
+             helper.make_node("Trilu", ["ones"], ["tri"], name="/Trilu",
+                              upper=0),
+             helper.make_node("Where", ["tri", "zero", "ninf"], ["bias"],
+                              name="/Where"),
+             helper.make_node("Add", ["sc", "bias"], ["sb"], name="/Add"),
+             helper.make_node("Softmax", ["sb"], ["p"], name="/Softmax",
+                              axis=-1),
+             helper.make_node("MatMul", ["p", "v"], ["y"], name="/MatMul_1")]
+    small(folder, "sdpa_causal", nodes,
+          [vi(x, TensorProto.FLOAT, [b, h, n, d]) for x in "qkv"],
+          [vi("y", TensorProto.FLOAT, [b, h, n, d])], opset=18)
+    scores = (q @ k.transpose(0, 1, 3, 2)) / np.sqrt(d)
+    scores = np.where(np.tril(np.ones((n, n), bool)), scores, -np.inf)
+    np.save(os.path.join(folder, "sdpa_causal.numpy_y.npy"),
+            (softmax(scores.astype(np.float64)) @ v).astype(np.float32))
+
+    mask = np.zeros((b, 1, 1, n), np.float32)
+    mask[..., 12:] = -1e4
+    nodes = [const("sq", np.float32(np.sqrt(d))), const("zero", np.float32(0)),
+             helper.make_node("Transpose", ["k"], ["kt"], name="/Transpose",
+                              perm=[0, 1, 3, 2]),
+             helper.make_node("MatMul", ["q", "kt"], ["sc"], name="/MatMul"),
+             helper.make_node("Div", ["sc", "sq"], ["sd"], name="/Div"),
+             helper.make_node("Add", ["sd", "mask"], ["sb"], name="/Add"),
+             helper.make_node("Softmax", ["sb"], ["p"], name="/Softmax",
+                              axis=-1),
+             helper.make_node("IsNaN", ["p"], ["nan"], name="/IsNaN"),
+             helper.make_node("Where", ["nan", "zero", "p"], ["pg"],
+                              name="/Where"),
+             helper.make_node("MatMul", ["pg", "v"], ["y"], name="/MatMul_1")]
+    small(folder, "nan_guard", nodes,
+          [vi(x, TensorProto.FLOAT, [b, h, n, d]) for x in "qkv"] +
+          [vi("mask", TensorProto.FLOAT, [b, 1, 1, n])],
+          [vi("y", TensorProto.FLOAT, [b, h, n, d])])
+    scores = (q @ k.transpose(0, 1, 3, 2)) / np.sqrt(d) + mask
+    np.save(os.path.join(folder, "nan_guard.numpy_y.npy"),
+            (softmax(scores.astype(np.float64)) @ v).astype(np.float32))
+    for name, value in (("q", q), ("k", k), ("v", v), ("mask", mask)):
+        np.save(os.path.join(folder, f"attention.{name}.npy"), value)
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else "test/onnx/Inputs"
     os.makedirs(folder, exist_ok=True)
     tiny_bert(folder)
     error_models(folder)
     einsum_models(folder)
+    attention_patterns(folder)
 
 
 if __name__ == "__main__":
