@@ -92,6 +92,52 @@ def op_counter(path: str) -> tuple[int, dict[str, int]]:
     return len(model.graph.node), dict(ops.most_common())
 
 
+def load(src: str | None = None):
+    """The tokenizer and the model (LastHiddenState, eval mode), offline."""
+    from transformers import AutoModel, AutoTokenizer
+    src = src or model_dir()
+    torch.manual_seed(0)
+    tokenizer = AutoTokenizer.from_pretrained(
+        src, local_files_only=True, clean_up_tokenization_spaces=True)
+    bert = AutoModel.from_pretrained(src, local_files_only=True,
+                                     attn_implementation="eager")
+    bert.eval()
+    return tokenizer, LastHiddenState(bert).eval()
+
+
+def tokenize(tokenizer, sentences: list[str], seq: int = SEQ) -> dict:
+    """The three int64 inputs [len(sentences), seq], padded to seq."""
+    enc = tokenizer(sentences, padding="max_length", max_length=seq,
+                    truncation=True, return_tensors="np")
+    return {k: enc[k].astype(np.int64) for k in INPUTS}
+
+
+def last_hidden_state(model, batch: dict) -> np.ndarray:
+    """PyTorch's last_hidden_state for a tokenized batch."""
+    with torch.no_grad():
+        return model(*(torch.from_numpy(batch[k]) for k in INPUTS)).numpy()
+
+
+def export_onnx(model, batch: dict, out: str,
+                opset: int = 17) -> tuple[str, str]:
+    """Writes OUT/minilm-L128.onnx (static [1, seq]) and
+    OUT/minilm-dynamic.onnx (axes `batch`, `seq`), traced on batch's first
+    row; returns their paths."""
+    static_path = os.path.join(out, "minilm-L128.onnx")
+    dynamic_path = os.path.join(out, "minilm-dynamic.onnx")
+    example = tuple(torch.from_numpy(batch[k][:1]) for k in INPUTS)
+    with torch.no_grad():
+        torch.onnx.export(model, example, static_path, opset_version=opset,
+                          input_names=INPUTS, output_names=["last_hidden_state"],
+                          do_constant_folding=True)
+        axes = {k: {0: "batch", 1: "seq"} for k in INPUTS}
+        axes["last_hidden_state"] = {0: "batch", 1: "seq"}
+        torch.onnx.export(model, example, dynamic_path, opset_version=opset,
+                          input_names=INPUTS, output_names=["last_hidden_state"],
+                          dynamic_axes=axes, do_constant_folding=True)
+    return static_path, dynamic_path
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--out", required=True, help="output folder")
@@ -100,45 +146,23 @@ def main() -> int:
     p.add_argument("--opset", type=int, default=17)
     args = p.parse_args()
 
-    from transformers import AutoModel, AutoTokenizer
-    src = args.model_dir or model_dir()
     os.makedirs(args.out, exist_ok=True)
-    torch.manual_seed(0)
-    tokenizer = AutoTokenizer.from_pretrained(
-        src, local_files_only=True, clean_up_tokenization_spaces=True)
-    bert = AutoModel.from_pretrained(src, local_files_only=True,
-                                     attn_implementation="eager")
-    bert.eval()
-    model = LastHiddenState(bert).eval()
+    tokenizer, model = load(args.model_dir)
 
-    enc = tokenizer(SENTENCES, padding="max_length", max_length=SEQ,
-                    truncation=True, return_tensors="np")
-    batch = {k: enc[k].astype(np.int64) for k in INPUTS}
+    batch = tokenize(tokenizer, SENTENCES)
     for k in INPUTS:
         np.save(os.path.join(args.out, f"{k}.npy"), batch[k])
     with open(os.path.join(args.out, "sentences.txt"), "w") as f:
         f.write("\n".join(SENTENCES) + "\n")
 
-    with torch.no_grad():
-        hidden = model(*(torch.from_numpy(batch[k]) for k in INPUTS)).numpy()
+    hidden = last_hidden_state(model, batch)
     np.save(os.path.join(args.out, "torch_last_hidden_state.npy"), hidden)
     emb = mean_pool_normalize(hidden, batch["attention_mask"])
     np.save(os.path.join(args.out, "torch_embeddings.npy"), emb)
     sim = (emb @ emb.T).astype(np.float32)
     np.save(os.path.join(args.out, "torch_similarity.npy"), sim)
 
-    static_path = os.path.join(args.out, "minilm-L128.onnx")
-    dynamic_path = os.path.join(args.out, "minilm-dynamic.onnx")
-    example = tuple(torch.from_numpy(batch[k][:1]) for k in INPUTS)
-    with torch.no_grad():
-        torch.onnx.export(model, example, static_path, opset_version=args.opset,
-                          input_names=INPUTS, output_names=["last_hidden_state"],
-                          do_constant_folding=True)
-        axes = {k: {0: "batch", 1: "seq"} for k in INPUTS}
-        axes["last_hidden_state"] = {0: "batch", 1: "seq"}
-        torch.onnx.export(model, example, dynamic_path, opset_version=args.opset,
-                          input_names=INPUTS, output_names=["last_hidden_state"],
-                          dynamic_axes=axes, do_constant_folding=True)
+    static_path, dynamic_path = export_onnx(model, batch, args.out, args.opset)
 
     import onnxruntime as ort
     options = ort.SessionOptions()
@@ -156,8 +180,7 @@ def main() -> int:
     # Shorter sequences through the dynamic model (batch 2, seq 16).
     short = {k: batch[k][:2, :16] for k in INPUTS}
     ort_short = dyn.run(["last_hidden_state"], short)[0]
-    with torch.no_grad():
-        torch_short = model(*(torch.from_numpy(short[k]) for k in INPUTS)).numpy()
+    torch_short = last_hidden_state(model, short)
 
     ort_emb = mean_pool_normalize(ort_hidden, batch["attention_mask"])
     summary = {
