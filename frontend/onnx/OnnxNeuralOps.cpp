@@ -405,7 +405,8 @@ FailureOr<Value> unrolledPool(OnnxNode &n, Value x, ArrayRef<int64_t> kernel,
                               ArrayRef<int64_t> dilation,
                               ArrayRef<int64_t> padBegin,
                               ArrayRef<int64_t> padEnd, bool ceil, bool max,
-                              bool countPad) {
+                              bool countPad, Value *indicesOut = nullptr,
+                              bool columnMajor = false) {
   size_t spatial = kernel.size();
   int64_t first = shapeOf(x).size() - spatial;
   int64_t offsets = 1;
@@ -462,7 +463,34 @@ FailureOr<Value> unrolledPool(OnnxNode &n, Value x, ArrayRef<int64_t> kernel,
     }
     return v;
   };
-  Value acc, count;
+  // MaxPool's Indices: the flat (row-major) index into x of each padded
+  // position, -1 in the padding, windowed like the values.
+  Value flatIndex;
+  if (indicesOut) {
+    ArrayRef<int64_t> xs = shapeOf(x), ps = shapeOf(xp);
+    int64_t total = cast<RankedTensorType>(xp.getType()).getNumElements();
+    SmallVector<double> index(total);
+    SmallVector<int64_t> pos(ps.size(), 0);
+    for (int64_t e = 0; e < total; ++e) {
+      int64_t flat = 0;
+      bool inside = true;
+      // Row-major over all dims; storage_order 1 reverses the spatial ones.
+      for (size_t d = 0; d < (size_t)first; ++d)
+        flat = flat * xs[d] + pos[d];
+      for (size_t j = 0; j < spatial; ++j) {
+        size_t d = columnMajor ? first + spatial - 1 - j : first + j;
+        int64_t p = pos[d] - padBegin[d - first];
+        inside &= p >= 0 && p < xs[d];
+        flat = flat * xs[d] + p;
+      }
+      index[e] = inside ? (double)flat : -1.0;
+      for (int64_t d = ps.size() - 1; d >= 0 && ++pos[d] == ps[d]; --d)
+        pos[d] = 0;
+    }
+    flatIndex =
+        n.constant(RankedTensorType::get(ps, n.builder().getI64Type()), index);
+  }
+  Value acc, count, best;
   SmallVector<int64_t> offset(spatial, 0);
   for (int64_t i = 0; i < offsets; ++i) {
     int64_t rest = i;
@@ -473,7 +501,26 @@ FailureOr<Value> unrolledPool(OnnxNode &n, Value x, ArrayRef<int64_t> kernel,
     auto w = windowAt(xp, offset);
     if (failed(w))
       return failure();
-    if (!acc) {
+    if (indicesOut) {
+      // The first of equal maxima: replace only where strictly greater.
+      auto wi = windowAt(flatIndex, offset);
+      if (failed(wi))
+        return failure();
+      if (!acc) {
+        acc = *w;
+        best = *wi;
+      } else {
+        auto greater = n.value<GtOp>(ValueRange{*w, acc});
+        if (failed(greater))
+          return failure();
+        auto a = n.value<WhereOp>(ValueRange{*greater, *w, acc});
+        auto b = n.value<WhereOp>(ValueRange{*greater, *wi, best});
+        if (failed(a) || failed(b))
+          return failure();
+        acc = *a;
+        best = *b;
+      }
+    } else if (!acc) {
       acc = *w;
     } else {
       auto c = max ? n.value<MaximumOp>(ValueRange{acc, *w})
@@ -496,6 +543,8 @@ FailureOr<Value> unrolledPool(OnnxNode &n, Value x, ArrayRef<int64_t> kernel,
       }
     }
   }
+  if (indicesOut)
+    *indicesOut = best;
   if (max)
     return acc;
   return n.value<DivOp>(ValueRange{acc, count});
@@ -612,12 +661,176 @@ LogicalResult conv(OnnxNode &n) {
   return result(n, n.reshape(*y, {ys[0], ys[1], ys[3]}));
 }
 
+/// ConvTranspose as a convolution: the input with stride - 1 zeros between
+/// its elements, padded by dilation * (kernel - 1) - pads (cropped where
+/// that is negative, plus output_padding at the end), convolved with stride
+/// 1 and the weight flipped spatially with its in and out channels swapped
+/// per group.
+LogicalResult convTranspose(OnnxNode &n) {
+  auto x0 = n.requiredInput(0), w0 = n.requiredInput(1);
+  if (failed(x0) || failed(w0))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x0), ws = shapeOf(*w0);
+  unsigned spatial = in.size() - 2;
+  if (spatial != 1 && spatial != 2)
+    return n.unsupported(std::to_string(spatial) +
+                         "-D transposed convolution (Heed has 1-D and 2-D)");
+  int64_t groups = n.getInt("group", 1);
+  SmallVector<int64_t> kernel = n.getInts("kernel_shape");
+  if (kernel.empty())
+    kernel.assign(ws.begin() + 2, ws.end());
+  SmallVector<int64_t> stride = n.getInts("strides"),
+                       dilation = n.getInts("dilations"),
+                       pads = n.getInts("pads"),
+                       outPad = n.getInts("output_padding"),
+                       outShape = n.getInts("output_shape");
+  if (stride.empty())
+    stride.assign(spatial, 1);
+  if (dilation.empty())
+    dilation.assign(spatial, 1);
+  if (outPad.empty())
+    outPad.assign(spatial, 0);
+  if (pads.empty())
+    pads.assign(2 * spatial, 0);
+  std::string autoPad = n.getString("auto_pad", "NOTSET");
+  if (outShape.size() > spatial)
+    outShape.erase(outShape.begin(), outShape.end() - spatial);
+  if (kernel.size() != spatial || stride.size() != spatial ||
+      dilation.size() != spatial || outPad.size() != spatial ||
+      pads.size() != 2 * spatial ||
+      (!outShape.empty() && outShape.size() != spatial))
+    return n.error() << "ConvTranspose: the attributes do not match the "
+                        "spatial rank";
+  if (!outShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
+    for (unsigned s = 0; s < spatial; ++s) {
+      int64_t size = in[2 + s];
+      int64_t target = !outShape.empty() ? outShape[s] : size * stride[s];
+      int64_t total = stride[s] * (size - 1) + outPad[s] +
+                      (kernel[s] - 1) * dilation[s] + 1 - target;
+      bool lower = autoPad == "SAME_LOWER";
+      pads[s] = lower ? total - total / 2 : total / 2;
+      pads[spatial + s] = lower ? total / 2 : total - total / 2;
+    }
+  } else if (autoPad == "VALID") {
+    pads.assign(2 * spatial, 0);
+  } else if (autoPad != "NOTSET") {
+    return n.unsupported("auto_pad = '" + autoPad + "'");
+  }
+  auto x2 = to2d(n, *x0), w2 = to2d(n, *w0);
+  if (failed(x2) || failed(w2))
+    return failure();
+  if (spatial == 1) {
+    for (auto *v : {&kernel, &stride, &dilation})
+      v->insert(v->begin(), 1);
+    outPad.insert(outPad.begin(), 0);
+    pads = {0, pads[0], 0, pads[1]};
+  }
+  Value x = *x2;
+  Type et = elementTypeOf(x);
+  // Zeros between the elements along each spatial axis.
+  for (int s = 0; s < 2; ++s) {
+    if (stride[s] == 1)
+      continue;
+    int64_t axis = 2 + s;
+    SmallVector<int64_t> sh(shapeOf(x));
+    int64_t size = sh[axis];
+    SmallVector<int64_t> expanded(sh);
+    expanded.insert(expanded.begin() + axis + 1, 1);
+    auto e = n.reshape(x, expanded);
+    if (failed(e))
+      return failure();
+    SmallVector<int64_t> zeroShape(expanded);
+    zeroShape[axis + 1] = stride[s] - 1;
+    auto joined = n.value<ConcatOp>(ValueRange{*e, n.splat(0, et, zeroShape)},
+                                    {i64Attr(n, "axis", axis + 1)});
+    if (failed(joined))
+      return failure();
+    SmallVector<int64_t> merged(sh);
+    merged[axis] = size * stride[s];
+    auto m = n.reshape(*joined, merged);
+    if (failed(m))
+      return failure();
+    auto cut =
+        n.value<SliceOp>(*m, {i64Attr(n, "axis", axis), i64Attr(n, "start", 0),
+                              i64Attr(n, "end", (size - 1) * stride[s] + 1),
+                              i64Attr(n, "step", 1)});
+    if (failed(cut))
+      return failure();
+    x = *cut;
+  }
+  // Padding (or cropping) so that a stride-1 convolution gives the output.
+  for (int s = 0; s < 2; ++s) {
+    int64_t axis = 2 + s, span = dilation[s] * (kernel[s] - 1);
+    int64_t before = span - pads[s], after = span - pads[2 + s] + outPad[s];
+    int64_t size = shapeOf(x)[axis];
+    int64_t cropBefore = std::max<int64_t>(-before, 0),
+            cropAfter = std::max<int64_t>(-after, 0);
+    if (cropBefore || cropAfter) {
+      if (cropBefore + cropAfter >= size)
+        return n.unsupported("pads that crop the whole input");
+      auto c = n.value<SliceOp>(
+          x, {i64Attr(n, "axis", axis), i64Attr(n, "start", cropBefore),
+              i64Attr(n, "end", size - cropAfter), i64Attr(n, "step", 1)});
+      if (failed(c))
+        return failure();
+      x = *c;
+    }
+    auto p = padAxis(n, x, axis, std::max<int64_t>(before, 0),
+                     std::max<int64_t>(after, 0), 0.0);
+    if (failed(p))
+      return failure();
+    x = *p;
+  }
+  // The weight: [Cin, Cout/g, kh, kw] -> [Cout, Cin/g, kh, kw], flipped.
+  ArrayRef<int64_t> w2s = shapeOf(*w2);
+  int64_t cin = w2s[0], coutG = w2s[1], kh = w2s[2], kw = w2s[3];
+  if (cin % groups)
+    return n.error() << "ConvTranspose: " << cin
+                     << " input channels for group = " << groups;
+  int64_t cinG = cin / groups;
+  auto wg = n.reshape(*w2, {groups, cinG, coutG, kh, kw});
+  if (failed(wg))
+    return failure();
+  auto wt = n.transpose(*wg, {0, 2, 1, 3, 4});
+  if (failed(wt))
+    return failure();
+  auto wr = n.reshape(*wt, {groups * coutG, cinG, kh, kw});
+  if (failed(wr))
+    return failure();
+  Value w = *wr;
+  for (int axis = 2; axis < 4; ++axis) {
+    int64_t k = shapeOf(w)[axis];
+    if (k == 1)
+      continue;
+    SmallVector<int64_t> reversed;
+    for (int64_t i = k - 1; i >= 0; --i)
+      reversed.push_back(i);
+    auto f = n.value<GatherOp>(ValueRange{w, n.i64s(reversed)},
+                               {i64Attr(n, "axis", axis)});
+    if (failed(f))
+      return failure();
+    w = *f;
+  }
+  SmallVector<Value> operands{x, w};
+  if (n.hasInput(2))
+    operands.push_back(n.input(2));
+  auto y = n.value<Conv2dOp>(operands, {arrayAttr(n, "stride", {1, 1}),
+                                        arrayAttr(n, "padding", {0, 0}),
+                                        arrayAttr(n, "dilation", dilation),
+                                        i64Attr(n, "groups", groups)});
+  if (failed(y))
+    return failure();
+  if (spatial == 2)
+    return result(n, *y);
+  ArrayRef<int64_t> ys = shapeOf(*y);
+  return result(n, n.reshape(*y, {ys[0], ys[1], ys[3]}));
+}
+
 LogicalResult pool(OnnxNode &n, bool max) {
   auto x = n.requiredInput(0);
   if (failed(x))
     return failure();
-  if (n.hasOutput(1))
-    return n.unsupported("the Indices output");
+  bool wantIndices = max && n.hasOutput(1);
   ArrayRef<int64_t> in = shapeOf(*x);
   unsigned spatial = in.size() - 2;
   if (spatial < 1 || spatial > 3)
@@ -626,17 +839,37 @@ LogicalResult pool(OnnxNode &n, bool max) {
   if (failed(win))
     return failure();
   bool dilated = llvm::any_of(win->dilation, [](int64_t d) { return d != 1; });
-  if (spatial == 3 || dilated) {
+  if (spatial == 3 || dilated || wantIndices) {
     auto x2 = spatial == 1 ? to2d(n, *x) : FailureOr<Value>(*x);
     if (failed(x2))
       return failure();
+    Value indices;
     auto y = unrolledPool(n, *x2, win->kernel, win->stride, win->dilation,
                           win->padBegin, win->padEnd, n.getInt("ceil_mode", 0),
-                          max, n.getInt("count_include_pad", 0));
-    if (failed(y) || spatial != 1)
-      return result(n, y);
-    ArrayRef<int64_t> ys = shapeOf(*y);
-    return result(n, n.reshape(*y, {ys[0], ys[1], ys[3]}));
+                          max, n.getInt("count_include_pad", 0),
+                          wantIndices ? &indices : nullptr,
+                          n.getInt("storage_order", 0) == 1);
+    if (failed(y))
+      return failure();
+    Value values = *y;
+    if (spatial == 1) {
+      ArrayRef<int64_t> ys = shapeOf(values);
+      SmallVector<int64_t> s1{ys[0], ys[1], ys[3]};
+      auto r = n.reshape(values, s1);
+      if (failed(r))
+        return failure();
+      values = *r;
+      if (indices) {
+        auto ri = n.reshape(indices, s1);
+        if (failed(ri))
+          return failure();
+        indices = *ri;
+      }
+    }
+    n.setOutput(0, values);
+    if (indices)
+      n.setOutput(1, indices);
+    return success();
   }
   auto x2 = to2d(n, *x);
   if (failed(x2))
@@ -905,6 +1138,7 @@ void onnx_import::addNeuralOps(llvm::StringMap<OpConverter> &t) {
   t["ReduceMax"] = [](OnnxNode &n) { return reduce<ReduceMaxOp>(n, 18); };
   t["ReduceMin"] = [](OnnxNode &n) { return reduce<ReduceMinOp>(n, 18); };
   t["Conv"] = conv;
+  t["ConvTranspose"] = convTranspose;
   t["MaxPool"] = [](OnnxNode &n) { return pool(n, true); };
   t["AveragePool"] = [](OnnxNode &n) { return pool(n, false); };
   t["GlobalAveragePool"] = globalPool<ReduceMeanOp>;

@@ -194,6 +194,7 @@ const llvm::StringMap<OpConverter> &onnx_import::opConverters() {
     addNeuralOps(t);
     addAttentionOps(t);
     addRecurrentOps(t);
+    addResizeOps(t);
     return t;
   }();
   return table;

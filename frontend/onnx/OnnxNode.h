@@ -148,6 +148,7 @@ void addShapeOps(llvm::StringMap<OpConverter> &table);
 void addNeuralOps(llvm::StringMap<OpConverter> &table);
 void addAttentionOps(llvm::StringMap<OpConverter> &table);
 void addRecurrentOps(llvm::StringMap<OpConverter> &table);
+void addResizeOps(llvm::StringMap<OpConverter> &table);
 
 } // namespace heed::onnx_import
 
