@@ -23,18 +23,6 @@ using namespace heed::onnx_import;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-Type elementTypeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
-}
-
-NamedAttribute i64Attr(OnnxNode &n, StringRef name, int64_t v) {
-  return n.builder().getNamedAttr(name, n.builder().getI64IntegerAttr(v));
-}
-
 constexpr double kNegInf = -std::numeric_limits<double>::infinity();
 
 /// [B, L, H * D] as [B, H, L, D].
@@ -114,7 +102,7 @@ LogicalResult attention(OnnxNode &n) {
     return n.error() << "Attention: past_key and past_value go together";
   int64_t past = pastKey ? shapeOf(pastKey)[2] : 0;
   if (pastKey) {
-    NamedAttribute axis = i64Attr(n, "axis", 2);
+    NamedAttribute axis = n.i64Attr("axis", 2);
     auto pk = n.value<ConcatOp>(ValueRange{pastKey, k}, {axis});
     auto pv = n.value<ConcatOp>(ValueRange{pastValue, v}, {axis});
     if (failed(pk) || failed(pv))
@@ -149,7 +137,7 @@ LogicalResult attention(OnnxNode &n) {
       Value fill = boolMask ? n.splat(0, elementTypeOf(mask), padShape)
                             : n.splat(kNegInf, elementTypeOf(mask), padShape);
       auto padded = n.value<ConcatOp>(
-          ValueRange{mask, fill}, {i64Attr(n, "axis", (int64_t)ms.size() - 1)});
+          ValueRange{mask, fill}, {n.i64Attr("axis", (int64_t)ms.size() - 1)});
       if (failed(padded))
         return failure();
       mask = *padded;
@@ -204,7 +192,7 @@ LogicalResult attention(OnnxNode &n) {
         return SmallVector<NamedAttribute>{
             n.builder().getNamedAttr(
                 "shape", n.builder().getDenseI64ArrayAttr({1, 1, lq, lk})),
-            i64Attr(n, "axis", axis),
+            n.i64Attr("axis", axis),
             n.builder().getNamedAttr("dtype", TypeAttr::get(i64))};
       };
       auto qi = n.value<IotaOp>({}, iotaAttrs(2));
@@ -284,8 +272,8 @@ LogicalResult attention(OnnxNode &n) {
       for (int64_t h = 0; h < hq; ++h)
         heads.push_back(h / (hq / hkv));
       auto idx = n.i64s(heads);
-      auto kr = n.value<GatherOp>(ValueRange{k, idx}, {i64Attr(n, "axis", 1)});
-      auto vr = n.value<GatherOp>(ValueRange{v, idx}, {i64Attr(n, "axis", 1)});
+      auto kr = n.value<GatherOp>(ValueRange{k, idx}, {n.i64Attr("axis", 1)});
+      auto vr = n.value<GatherOp>(ValueRange{v, idx}, {n.i64Attr("axis", 1)});
       if (failed(kr) || failed(vr))
         return failure();
       k = *kr;
@@ -324,7 +312,7 @@ LogicalResult attention(OnnxNode &n) {
     int64_t mode = n.getInt("qk_matmul_output_mode", 0);
     if (mode == 2)
       qkValue = biased;
-    auto p = n.value<SoftmaxOp>(biased, {i64Attr(n, "axis", 3)});
+    auto p = n.value<SoftmaxOp>(biased, {n.i64Attr("axis", 3)});
     if (failed(p))
       return failure();
     Value probs = *p;
@@ -382,10 +370,9 @@ LogicalResult attention(OnnxNode &n) {
 /// x[..., start::step] along the last axis.
 FailureOr<Value> lastAxisSlice(OnnxNode &n, Value x, int64_t start, int64_t end,
                                int64_t step) {
-  return n.value<SliceOp>(x,
-                          {i64Attr(n, "axis", (int64_t)shapeOf(x).size() - 1),
-                           i64Attr(n, "start", start), i64Attr(n, "end", end),
-                           i64Attr(n, "step", step)});
+  return n.value<SliceOp>(x, {n.i64Attr("axis", (int64_t)shapeOf(x).size() - 1),
+                              n.i64Attr("start", start), n.i64Attr("end", end),
+                              n.i64Attr("step", step)});
 }
 
 LogicalResult rotaryEmbedding(OnnxNode &n) {
@@ -424,9 +411,8 @@ LogicalResult rotaryEmbedding(OnnxNode &n) {
     auto idx = n.cast(pos, n.builder().getI64Type());
     if (failed(idx))
       return failure();
-    auto c = n.value<GatherOp>(ValueRange{cosC, *idx}, {i64Attr(n, "axis", 0)});
-    auto sn =
-        n.value<GatherOp>(ValueRange{sinC, *idx}, {i64Attr(n, "axis", 0)});
+    auto c = n.value<GatherOp>(ValueRange{cosC, *idx}, {n.i64Attr("axis", 0)});
+    auto sn = n.value<GatherOp>(ValueRange{sinC, *idx}, {n.i64Attr("axis", 0)});
     if (failed(c) || failed(sn))
       return failure();
     cosC = *c;
@@ -476,20 +462,20 @@ LogicalResult rotaryEmbedding(OnnxNode &n) {
     if (failed(r5) || failed(i5))
       return failure();
     auto pairs =
-        n.value<ConcatOp>(ValueRange{*r5, *i5}, {i64Attr(n, "axis", 4)});
+        n.value<ConcatOp>(ValueRange{*r5, *i5}, {n.i64Attr("axis", 4)});
     if (failed(pairs))
       return failure();
     rotated = n.reshape(*pairs, {bsz, len, heads, rot});
   } else {
     rotated =
-        n.value<ConcatOp>(ValueRange{*real, *imag}, {i64Attr(n, "axis", 3)});
+        n.value<ConcatOp>(ValueRange{*real, *imag}, {n.i64Attr("axis", 3)});
   }
   if (failed(rotated))
     return failure();
   Value out = *rotated;
   if (keep) {
     auto joined =
-        n.value<ConcatOp>(ValueRange{out, keep}, {i64Attr(n, "axis", 3)});
+        n.value<ConcatOp>(ValueRange{out, keep}, {n.i64Attr("axis", 3)});
     if (failed(joined))
       return failure();
     out = *joined;

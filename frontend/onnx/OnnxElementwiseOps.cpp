@@ -17,10 +17,6 @@ using namespace heed::onnx_import;
 
 namespace {
 
-Type elementTypeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
-}
-
 /// A rank-0 constant of \p v's element type.
 Value scalarLike(OnnxNode &n, Value v, double value) {
   return n.splat(value, elementTypeOf(v));

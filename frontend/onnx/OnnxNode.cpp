@@ -172,6 +172,21 @@ FailureOr<Value> OnnxNode::cast(Value v, Type elementType) {
       v, {builder().getNamedAttr("dtype", TypeAttr::get(elementType))});
 }
 
+NamedAttribute OnnxNode::i64Attr(StringRef name, int64_t v) {
+  return builder().getNamedAttr(name, builder().getI64IntegerAttr(v));
+}
+
+NamedAttribute OnnxNode::arrayAttr(StringRef name, ArrayRef<int64_t> v) {
+  return builder().getNamedAttr(name, builder().getDenseI64ArrayAttr(v));
+}
+
+LogicalResult OnnxNode::result(FailureOr<Value> v) {
+  if (failed(v))
+    return failure();
+  setOutput(0, *v);
+  return success();
+}
+
 InFlightDiagnostic OnnxNode::error() { return emitError(location); }
 
 LogicalResult OnnxNode::unsupported(const Twine &what) {
@@ -192,6 +207,7 @@ const llvm::StringMap<OpConverter> &onnx_import::opConverters() {
     addElementwiseOps(t);
     addShapeOps(t);
     addNeuralOps(t);
+    addConvOps(t);
     addAttentionOps(t);
     addRecurrentOps(t);
     addResizeOps(t);

@@ -111,6 +111,12 @@ public:
   mlir::Value tensorValue(const io::HostTensor &t, llvm::StringRef name);
   /// Reads an ONNX tensor (inline or external data) of this model.
   std::string readTensor(const onnx::TensorProto &proto, io::HostTensor &out);
+  /// An integer attribute, or an array of integers, for create.
+  mlir::NamedAttribute i64Attr(llvm::StringRef name, int64_t v);
+  mlir::NamedAttribute arrayAttr(llvm::StringRef name,
+                                 llvm::ArrayRef<int64_t> v);
+  /// Binds output 0 to \p v (the converters' usual last step).
+  mlir::LogicalResult result(mlir::FailureOr<mlir::Value> v);
   /// heed.reshape of \p v to \p shape.
   mlir::FailureOr<mlir::Value> reshape(mlir::Value v,
                                        llvm::ArrayRef<int64_t> shape);
@@ -132,6 +138,15 @@ private:
   int64_t opsetVersion;
 };
 
+/// The static shape and element type of a value (every value of the
+/// importer has a ranked tensor type).
+inline llvm::ArrayRef<int64_t> shapeOf(mlir::Value v) {
+  return mlir::cast<mlir::RankedTensorType>(v.getType()).getShape();
+}
+inline mlir::Type elementTypeOf(mlir::Value v) {
+  return mlir::cast<mlir::RankedTensorType>(v.getType()).getElementType();
+}
+
 /// \p axis (possibly negative) normalised for rank \p rank, or an error.
 mlir::FailureOr<int64_t> normalizeAxis(OnnxNode &node, int64_t axis,
                                        int64_t rank);
@@ -146,6 +161,7 @@ const llvm::StringMap<OpConverter> &opConverters();
 void addElementwiseOps(llvm::StringMap<OpConverter> &table);
 void addShapeOps(llvm::StringMap<OpConverter> &table);
 void addNeuralOps(llvm::StringMap<OpConverter> &table);
+void addConvOps(llvm::StringMap<OpConverter> &table);
 void addAttentionOps(llvm::StringMap<OpConverter> &table);
 void addRecurrentOps(llvm::StringMap<OpConverter> &table);
 void addResizeOps(llvm::StringMap<OpConverter> &table);

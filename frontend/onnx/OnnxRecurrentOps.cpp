@@ -21,18 +21,6 @@ namespace {
 
 constexpr int64_t kMaxUnrolledSteps = 1024;
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-Type elementTypeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
-}
-
-NamedAttribute i64Attr(OnnxNode &n, StringRef name, int64_t v) {
-  return n.builder().getNamedAttr(name, n.builder().getI64IntegerAttr(v));
-}
-
 /// Builds a chain of heed ops, stopping at the first failure.
 class Emit {
 public:
@@ -55,8 +43,8 @@ public:
   Value sub(Value a, Value b) { return op<SubOp>({a, b}); }
   Value mul(Value a, Value b) { return op<MulOp>({a, b}); }
   Value slice(Value x, int64_t axis, int64_t start, int64_t end) {
-    return op<SliceOp>(x, {i64Attr(n, "axis", axis), i64Attr(n, "start", start),
-                           i64Attr(n, "end", end), i64Attr(n, "step", 1)});
+    return op<SliceOp>(x, {n.i64Attr("axis", axis), n.i64Attr("start", start),
+                           n.i64Attr("end", end), n.i64Attr("step", 1)});
   }
   Value reshape(Value x, ArrayRef<int64_t> shape) {
     if (!ok || !x)
@@ -77,7 +65,7 @@ public:
     for (int64_t g : order)
       for (int64_t r = 0; r < hidden; ++r)
         rows.push_back(g * hidden + r);
-    return op<GatherOp>({w, n.i64s(rows)}, {i64Attr(n, "axis", 0)});
+    return op<GatherOp>({w, n.i64s(rows)}, {n.i64Attr("axis", 0)});
   }
   Value activation(StringRef name, Value x, double alpha, double beta) {
     if (name == "Sigmoid")
@@ -219,7 +207,7 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
     if (!e.ok)
       return failure();
     SmallVector<NamedAttribute> attrs{
-        i64Attr(n, "hidden_size", hidden), i64Attr(n, "num_layers", 1),
+        n.i64Attr("hidden_size", hidden), n.i64Attr("num_layers", 1),
         n.builder().getNamedAttr("bidirectional",
                                  n.builder().getBoolAttr(dirs == 2)),
         n.builder().getNamedAttr("has_bias",
@@ -345,7 +333,7 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
       for (Value v : ys)
         ys4.push_back(e.reshape(v, {1, 1, batch, hidden}));
       outs.push_back(steps == 1 ? ys4[0]
-                                : e.op<ConcatOp>(ys4, {i64Attr(n, "axis", 0)}));
+                                : e.op<ConcatOp>(ys4, {n.i64Attr("axis", 0)}));
       lastH.push_back(e.reshape(h, {1, batch, hidden}));
       if (spec.lstm)
         lastC.push_back(e.reshape(c, {1, batch, hidden}));
@@ -353,7 +341,7 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
     auto join = [&](ArrayRef<Value> parts, int64_t axis) {
       return parts.size() == 1
                  ? parts[0]
-                 : e.op<ConcatOp>(parts, {i64Attr(n, "axis", axis)});
+                 : e.op<ConcatOp>(parts, {n.i64Attr("axis", axis)});
     };
     y = join(outs, 1);
     yh = join(lastH, 0);

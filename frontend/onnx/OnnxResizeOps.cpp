@@ -26,18 +26,6 @@ using namespace heed::onnx_import;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-Type elementTypeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
-}
-
-NamedAttribute i64Attr(OnnxNode &n, StringRef name, int64_t v) {
-  return n.builder().getNamedAttr(name, n.builder().getI64IntegerAttr(v));
-}
-
 /// How one Resize reads one axis.
 struct AxisResize {
   std::string coordinates, mode, nearest;
@@ -191,7 +179,7 @@ FailureOr<Value> resizeAxis(OnnxNode &n, Value x, int64_t axis, int64_t out,
     if (!used)
       continue;
     auto g = n.value<GatherOp>(ValueRange{x, n.i64s(idx)},
-                               {i64Attr(n, "axis", axis)});
+                               {n.i64Attr("axis", axis)});
     if (failed(g))
       return failure();
     Value term = *g;
@@ -364,8 +352,8 @@ LogicalResult gatherND(OnnxNode &n) {
   for (int64_t i = k - 1; i >= 0; --i) {
     auto part = n.value<SliceOp>(
         *indices,
-        {i64Attr(n, "axis", (int64_t)ids.size() - 1), i64Attr(n, "start", i),
-         i64Attr(n, "end", i + 1), i64Attr(n, "step", 1)});
+        {n.i64Attr("axis", (int64_t)ids.size() - 1), n.i64Attr("start", i),
+         n.i64Attr("end", i + 1), n.i64Attr("step", 1)});
     if (failed(part))
       return failure();
     auto p = n.reshape(*part, lead);
@@ -401,7 +389,7 @@ LogicalResult gatherND(OnnxNode &n) {
   auto flatX = n.reshape(*x, flatShape);
   if (failed(flatX))
     return failure();
-  auto g = n.value<GatherOp>(ValueRange{*flatX, flat}, {i64Attr(n, "axis", 0)});
+  auto g = n.value<GatherOp>(ValueRange{*flatX, flat}, {n.i64Attr("axis", 0)});
   if (failed(g))
     return failure();
   n.setOutput(0, *g);

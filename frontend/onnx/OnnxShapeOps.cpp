@@ -22,26 +22,6 @@ using namespace heed::onnx_import;
 
 namespace {
 
-ArrayRef<int64_t> shapeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getShape();
-}
-
-Type elementTypeOf(Value v) {
-  return cast<RankedTensorType>(v.getType()).getElementType();
-}
-
-NamedAttribute i64Attr(OnnxNode &n, StringRef name, int64_t v) {
-  return n.builder().getNamedAttr(name, n.builder().getI64IntegerAttr(v));
-}
-
-/// Sets output 0 from a FailureOr.
-LogicalResult result(OnnxNode &n, FailureOr<Value> v) {
-  if (failed(v))
-    return failure();
-  n.setOutput(0, *v);
-  return success();
-}
-
 LogicalResult constantOp(OnnxNode &n) {
   io::HostTensor t;
   std::string error;
@@ -190,7 +170,7 @@ LogicalResult reshapeOp(OnnxNode &n) {
                        << formatShape(in) << " to " << formatShape(shape);
     shape[inferred] = numel / known;
   }
-  return result(n, n.reshape(*x, shape));
+  return n.result(n.reshape(*x, shape));
 }
 
 LogicalResult flatten(OnnxNode &n) {
@@ -208,7 +188,7 @@ LogicalResult flatten(OnnxNode &n) {
   int64_t outer = 1, inner = 1;
   for (int64_t i = 0; i < rank; ++i)
     (i < axis ? outer : inner) *= in[i];
-  return result(n, n.reshape(*x, {outer, inner}));
+  return n.result(n.reshape(*x, {outer, inner}));
 }
 
 /// The axes of Squeeze/Unsqueeze/Reduce*: an attribute before \p inputSince,
@@ -244,7 +224,7 @@ LogicalResult squeeze(OnnxNode &n) {
   for (auto [i, d] : llvm::enumerate(in))
     if (!drop[i])
       shape.push_back(d);
-  return result(n, n.reshape(*x, shape));
+  return n.result(n.reshape(*x, shape));
 }
 
 LogicalResult unsqueeze(OnnxNode &n) {
@@ -267,7 +247,7 @@ LogicalResult unsqueeze(OnnxNode &n) {
   size_t next = 0;
   for (int64_t i = 0; i < rank; ++i)
     shape.push_back(inserted[i] ? 1 : in[next++]);
-  return result(n, n.reshape(*x, shape));
+  return n.result(n.reshape(*x, shape));
 }
 
 LogicalResult transposeOp(OnnxNode &n) {
@@ -282,7 +262,7 @@ LogicalResult transposeOp(OnnxNode &n) {
   for (int64_t &p : perm)
     if (p < 0)
       p += rank;
-  return result(n, n.transpose(*x, perm));
+  return n.result(n.transpose(*x, perm));
 }
 
 LogicalResult expand(OnnxNode &n) {
@@ -298,10 +278,9 @@ LogicalResult expand(OnnxNode &n) {
     n.setOutput(0, *x);
     return success();
   }
-  return result(n,
-                n.value<BroadcastToOp>(
-                    *x, {n.builder().getNamedAttr(
-                            "shape", n.builder().getDenseI64ArrayAttr(*out))}));
+  return n.result(n.value<BroadcastToOp>(
+      *x, {n.builder().getNamedAttr("shape",
+                                    n.builder().getDenseI64ArrayAttr(*out))}));
 }
 
 LogicalResult concat(OnnxNode &n) {
@@ -318,7 +297,7 @@ LogicalResult concat(OnnxNode &n) {
     n.setOutput(0, inputs[0]);
     return success();
   }
-  return result(n, n.value<ConcatOp>(inputs, {i64Attr(n, "axis", *axis)}));
+  return n.result(n.value<ConcatOp>(inputs, {n.i64Attr("axis", *axis)}));
 }
 
 LogicalResult split(OnnxNode &n) {
@@ -359,7 +338,7 @@ LogicalResult split(OnnxNode &n) {
   auto op = n.create<SplitOp>(
       *x, {n.builder().getNamedAttr("sizes",
                                     n.builder().getDenseI64ArrayAttr(sizes)),
-           i64Attr(n, "axis", *axis)});
+           n.i64Attr("axis", *axis)});
   if (failed(op))
     return failure();
   for (unsigned i = 0; i < sizes.size(); ++i)
@@ -371,7 +350,7 @@ LogicalResult split(OnnxNode &n) {
 FailureOr<Value> gatherConst(OnnxNode &n, Value x, ArrayRef<int64_t> indices,
                              int64_t axis) {
   return n.value<GatherOp>(ValueRange{x, n.i64s(indices)},
-                           {i64Attr(n, "axis", axis)});
+                           {n.i64Attr("axis", axis)});
 }
 
 LogicalResult slice(OnnxNode &n) {
@@ -443,11 +422,10 @@ LogicalResult slice(OnnxNode &n) {
     if (step > 0 && picked.size() == (size_t)dim)
       continue;
     FailureOr<Value> sliced =
-        step > 0
-            ? n.value<SliceOp>(
-                  v, {i64Attr(n, "axis", *axis), i64Attr(n, "start", start),
-                      i64Attr(n, "end", end), i64Attr(n, "step", step)})
-            : gatherConst(n, v, picked, *axis);
+        step > 0 ? n.value<SliceOp>(
+                       v, {n.i64Attr("axis", *axis), n.i64Attr("start", start),
+                           n.i64Attr("end", end), n.i64Attr("step", step)})
+                 : gatherConst(n, v, picked, *axis);
     if (failed(sliced))
       return failure();
     v = *sliced;
@@ -466,8 +444,8 @@ LogicalResult gather(OnnxNode &n) {
   auto indices = n.cast(*idx, n.builder().getI64Type());
   if (failed(indices))
     return failure();
-  return result(n, n.value<GatherOp>(ValueRange{*x, *indices},
-                                     {i64Attr(n, "axis", *axis)}));
+  return n.result(
+      n.value<GatherOp>(ValueRange{*x, *indices}, {n.i64Attr("axis", *axis)}));
 }
 
 /// GatherElements as one gather from the flattened input: the flat index of
@@ -511,7 +489,7 @@ LogicalResult gatherElements(OnnxNode &n) {
     auto iota = n.value<IotaOp>(
         {}, {n.builder().getNamedAttr("shape",
                                       n.builder().getDenseI64ArrayAttr(out)),
-             i64Attr(n, "axis", d),
+             n.i64Attr("axis", d),
              n.builder().getNamedAttr("dtype", TypeAttr::get(i64))});
     if (failed(iota))
       return failure();
@@ -528,8 +506,8 @@ LogicalResult gatherElements(OnnxNode &n) {
   auto flatX = n.reshape(*x, {numel});
   if (failed(flatX))
     return failure();
-  return result(n, n.value<GatherOp>(ValueRange{*flatX, linear},
-                                     {i64Attr(n, "axis", 0)}));
+  return n.result(
+      n.value<GatherOp>(ValueRange{*flatX, linear}, {n.i64Attr("axis", 0)}));
 }
 
 LogicalResult trilu(OnnxNode &n) {
@@ -543,9 +521,9 @@ LogicalResult trilu(OnnxNode &n) {
       return failure();
     k = (*kv)[0];
   }
-  NamedAttribute kAttr = i64Attr(n, "k", k);
-  return result(n, n.getInt("upper", 1) ? n.value<TriuOp>(*x, {kAttr})
-                                        : n.value<TrilOp>(*x, {kAttr}));
+  NamedAttribute kAttr = n.i64Attr("k", k);
+  return n.result(n.getInt("upper", 1) ? n.value<TriuOp>(*x, {kAttr})
+                                       : n.value<TrilOp>(*x, {kAttr}));
 }
 
 LogicalResult pad(OnnxNode &n) {
@@ -603,8 +581,8 @@ LogicalResult pad(OnnxNode &n) {
       if (start >= end)
         return n.unsupported("pads that crop everything");
       auto cropped = n.value<SliceOp>(
-          v, {i64Attr(n, "axis", axis), i64Attr(n, "start", start),
-              i64Attr(n, "end", end), i64Attr(n, "step", 1)});
+          v, {n.i64Attr("axis", axis), n.i64Attr("start", start),
+              n.i64Attr("end", end), n.i64Attr("step", 1)});
       if (failed(cropped))
         return failure();
       v = *cropped;
@@ -627,7 +605,7 @@ LogicalResult pad(OnnxNode &n) {
         shape[axis] = after;
         parts.push_back(n.splat(value, et, shape));
       }
-      auto joined = n.value<ConcatOp>(parts, {i64Attr(n, "axis", axis)});
+      auto joined = n.value<ConcatOp>(parts, {n.i64Attr("axis", axis)});
       if (failed(joined))
         return failure();
       v = *joined;
@@ -666,7 +644,7 @@ FailureOr<TopKOp> topK(OnnxNode &n, Value x, int64_t k, int64_t axis,
       return failure();
     in = *neg;
   }
-  return n.create<TopKOp>(in, {i64Attr(n, "k", k), i64Attr(n, "axis", axis)});
+  return n.create<TopKOp>(in, {n.i64Attr("k", k), n.i64Attr("axis", axis)});
 }
 
 LogicalResult topKOp(OnnxNode &n) {

@@ -233,6 +233,22 @@ def first_error_line(stderr: str, stdout: str, rc: int) -> str:
 CONST_NEEDED = re.compile(r"\(input '([^']+)'\) is not known at compile time")
 
 
+def bind_needed_input(proc, test: Test, inputs, consts) -> bool:
+    """When the failed run \p proc names an input that Heed needs at compile
+    time, records its value in \p consts (NAME -> "v1,v2,...") for --const
+    and returns True (run again)."""
+    needed = CONST_NEEDED.search(proc.stderr)
+    if (proc.returncode == 0 or not needed or
+            needed.group(1) not in test.input_names or
+            needed.group(1) in consts):
+        return False
+    value = np.asarray(inputs[test.input_names.index(needed.group(1))])
+    consts[needed.group(1)] = ",".join(
+        repr(v.item()) if value.dtype.kind == "f" else str(int(v))
+        for v in value.reshape(-1))
+    return True
+
+
 def run_heed(test: Test, args, work: str) -> Result:
     folder = os.path.join(work, test.name)
     shutil.rmtree(folder, ignore_errors=True)
@@ -267,15 +283,7 @@ def run_heed(test: Test, args, work: str) -> Result:
                 except subprocess.TimeoutExpired:
                     return Result(test, False, "timeout",
                                   time.monotonic() - start)
-                needed = CONST_NEEDED.search(proc.stderr)
-                if (proc.returncode != 0 and needed and
-                        needed.group(1) in test.input_names and
-                        needed.group(1) not in consts):
-                    value = np.asarray(
-                        inputs[test.input_names.index(needed.group(1))])
-                    consts[needed.group(1)] = ",".join(
-                        repr(v.item()) if value.dtype.kind == "f" else
-                        str(int(v)) for v in value.reshape(-1))
+                if bind_needed_input(proc, test, inputs, consts):
                     continue
                 if proc.returncode != 0:
                     return Result(test, False, "heed-import: " +
@@ -306,15 +314,7 @@ def run_heed(test: Test, args, work: str) -> Result:
             except subprocess.TimeoutExpired:
                 return Result(test, False, "timeout",
                               time.monotonic() - start)
-            needed = CONST_NEEDED.search(proc.stderr)
-            if (proc.returncode != 0 and needed and
-                    needed.group(1) in test.input_names and
-                    needed.group(1) not in consts):
-                value = np.asarray(
-                    inputs[test.input_names.index(needed.group(1))])
-                consts[needed.group(1)] = ",".join(
-                    repr(v.item()) if value.dtype.kind == "f" else
-                    str(int(v)) for v in value.reshape(-1))
+            if bind_needed_input(proc, test, inputs, consts):
                 continue
             break
         if proc.returncode != 0:
