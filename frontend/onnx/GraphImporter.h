@@ -36,6 +36,11 @@ public:
   mlir::Value tensorValue(const io::HostTensor &t, llvm::StringRef name,
                           mlir::Location loc, bool initializer = false);
   const std::string &modelDir() const { return dir; }
+  /// The model's own value of the parameter \p name, if it has one.
+  const io::HostTensor *paramValue(llvm::StringRef name) const {
+    auto it = weights.find(name);
+    return it == weights.end() ? nullptr : &it->second;
+  }
 
 private:
   mlir::LogicalResult importInitializers(const onnx::GraphProto &graph);

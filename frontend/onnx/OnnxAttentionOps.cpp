@@ -172,6 +172,11 @@ LogicalResult attention(OnnxNode &n) {
     if (failed(mb))
       return failure();
     bias = *mb;
+    if (biasFromStructure && !nonpad && lq * lk > kMaxImportTable)
+      return n.unsupported("is_causal or a window with a " +
+                           std::to_string(lq) + " x " + std::to_string(lk) +
+                           " score matrix whose frontier is not the last "
+                           "query's (a past length other than Lk - Lq)");
     if (biasFromStructure && !nonpad) {
       auto withBand = addBias(n, bias,
                               bandBias(n, et, lq, lk, past, window ? left : -1,

@@ -139,6 +139,9 @@ FailureOr<Value> unrolledPool(OnnxNode &n, Value x, ArrayRef<int64_t> kernel,
   if (indicesOut) {
     ArrayRef<int64_t> xs = shapeOf(x), ps = shapeOf(xp);
     int64_t total = cast<RankedTensorType>(xp.getType()).getNumElements();
+    if (total > kMaxImportTable)
+      return n.unsupported("MaxPool's Indices for an input of more than " +
+                           std::to_string(kMaxImportTable) + " elements");
     SmallVector<double> index(total);
     SmallVector<int64_t> pos(ps.size(), 0);
     for (int64_t e = 0; e < total; ++e) {

@@ -34,23 +34,34 @@ RankedTensorType OnnxNode::inputType(unsigned i) const {
   return mlir::cast<RankedTensorType>(input(i).getType());
 }
 
-bool OnnxNode::isConstInput(unsigned i) const {
-  return hasInput(i) && input(i).getDefiningOp<ConstantOp>();
+DenseElementsAttr OnnxNode::constValue(unsigned i) const {
+  if (!hasInput(i))
+    return nullptr;
+  Value v = input(i);
+  if (auto c = v.getDefiningOp<ConstantOp>())
+    return mlir::cast<DenseElementsAttr>(c.getValue());
+  // An initializer read where Heed needs a value at compile time (Resize's
+  // scales, a Pad's pads): the model's own value.
+  if (auto p = v.getDefiningOp<ParamOp>())
+    if (const io::HostTensor *t = graph.paramValue(p.getName()))
+      return toAttr(*t, v.getContext());
+  return nullptr;
 }
+
+bool OnnxNode::isConstInput(unsigned i) const { return (bool)constValue(i); }
 
 FailureOr<SmallVector<int64_t>> OnnxNode::constInts(unsigned i,
                                                     StringRef what) {
   if (!hasInput(i))
     return error() << opType() << " needs its " << what << " (input " << i
                    << ")";
-  auto c = input(i).getDefiningOp<ConstantOp>();
-  if (!c)
+  DenseElementsAttr attr = constValue(i);
+  if (!attr)
     return error() << "the " << what << " of " << opType() << " (input '"
                    << node.input(i)
                    << "') is not known at compile time; Heed needs static "
                       "shapes (bind symbolic dimensions with --dim, inputs "
                       "with --const)";
-  auto attr = mlir::cast<DenseElementsAttr>(c.getValue());
   if (isa<FloatType>(attr.getElementType()))
     return error() << "the " << what << " of " << opType()
                    << " must be integers";
@@ -62,11 +73,11 @@ FailureOr<SmallVector<double>> OnnxNode::constDoubles(unsigned i,
   if (!hasInput(i))
     return error() << opType() << " needs its " << what << " (input " << i
                    << ")";
-  auto c = input(i).getDefiningOp<ConstantOp>();
-  if (!c)
+  DenseElementsAttr attr = constValue(i);
+  if (!attr)
     return error() << "the " << what << " of " << opType() << " (input '"
                    << node.input(i) << "') is not known at compile time";
-  return doubleValues(mlir::cast<DenseElementsAttr>(c.getValue()));
+  return doubleValues(attr);
 }
 
 const onnx::AttributeProto *OnnxNode::attr(StringRef name) const {

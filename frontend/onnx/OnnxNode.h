@@ -60,6 +60,9 @@ public:
                                                           llvm::StringRef what);
   /// Whether input \p i is present and a compile-time constant.
   bool isConstInput(unsigned i) const;
+  /// The value of input \p i when known at compile time: a constant, or an
+  /// initializer (a parameter), whose value is the model's own.
+  mlir::DenseElementsAttr constValue(unsigned i) const;
 
   // Attributes.
   const onnx::AttributeProto *attr(llvm::StringRef name) const;
@@ -137,6 +140,12 @@ private:
   mlir::Location location;
   int64_t opsetVersion;
 };
+
+/// The most elements a table the importer computes itself may have (Range
+/// values, gather indices, resize taps, attention bias, pooling indices):
+/// a model asking for more is refused with an error, not allowed to
+/// exhaust memory.
+constexpr int64_t kMaxImportTable = (int64_t)1 << 24;
 
 /// The static shape and element type of a value (every value of the
 /// importer has a ranked tensor type).

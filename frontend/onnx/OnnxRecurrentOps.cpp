@@ -153,12 +153,10 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
   bool lbr = n.getInt("linear_before_reset", 0);
   bool hasPeep = false;
   if (peep) {
-    auto c = peep.getDefiningOp<ConstantOp>();
-    hasPeep = true;
-    if (c)
-      hasPeep = llvm::any_of(
-          cast<DenseElementsAttr>(c.getValue()).getValues<APFloat>(),
-          [](const APFloat &f) { return !f.isZero(); });
+    // Peepholes of zeros (as exporters write an absent P) are none.
+    DenseElementsAttr c = n.constValue(7);
+    hasPeep = !c || llvm::any_of(c.getValues<APFloat>(),
+                                 [](const APFloat &f) { return !f.isZero(); });
   }
   Value zeros = n.splat(0, et, {dirs, batch, hidden});
   if (!h0)

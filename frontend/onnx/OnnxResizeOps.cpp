@@ -282,8 +282,13 @@ LogicalResult resize(OnnxNode &n) {
   SmallVector<int64_t> out(in);
   if (!scales.empty()) {
     for (size_t i = 0; i < na; ++i) {
+      double extent = scales[i] * (double)in[axes[i]];
+      if (!(extent >= 1 && extent <= (double)kMaxImportTable))
+        return n.unsupported("a scale of " + std::to_string(scales[i]) +
+                             " (output extents from 1 to " +
+                             std::to_string(kMaxImportTable) + ")");
       scale[axes[i]] = scales[i];
-      out[axes[i]] = (int64_t)(scales[i] * (double)in[axes[i]]);
+      out[axes[i]] = (int64_t)extent;
     }
   } else {
     for (size_t i = 0; i < na; ++i) {
@@ -316,6 +321,8 @@ LogicalResult resize(OnnxNode &n) {
                     std::abs(axisR.roiEnd - 1.0) < 1e-9;
     if (identity)
       continue;
+    if (out[a] > kMaxImportTable)
+      return n.unsupported("an output extent of " + std::to_string(out[a]));
     if (out[a] < 1)
       return n.unsupported("an output extent of " + std::to_string(out[a]));
     auto resized = resizeAxis(n, v, a, out[a], scale[a], axisR);

@@ -117,7 +117,11 @@ LogicalResult rangeOp(OnnxNode &n) {
   double s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
   if (d == 0)
     return n.error() << "Range: delta is 0";
-  int64_t count = std::max<int64_t>((int64_t)std::ceil((l - s) / d), 0);
+  double steps = std::ceil((l - s) / d);
+  if (!(steps <= (double)kMaxImportTable))
+    return n.unsupported("a range of more than " +
+                         std::to_string(kMaxImportTable) + " elements");
+  int64_t count = std::max<int64_t>((int64_t)steps, 0);
   if (count == 0)
     return n.unsupported("an empty range (Heed tensors are not empty)");
   SmallVector<double> values;
@@ -614,6 +618,9 @@ LogicalResult pad(OnnxNode &n) {
     // reflect: ... 2 1 | 0 1 2 ... | n-2 n-3 ...; edge: 0 0 | ... | n-1 n-1.
     if (mode == "reflect" && (before >= dim || after >= dim))
       return n.unsupported("reflect pads as large as the dimension");
+    if (before + dim + after > kMaxImportTable)
+      return n.unsupported("pads that make an axis longer than " +
+                           std::to_string(kMaxImportTable));
     SmallVector<int64_t> indices;
     for (int64_t p = -before; p < dim + after; ++p) {
       int64_t q = p;

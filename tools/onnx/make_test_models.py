@@ -207,6 +207,21 @@ def error_models(folder):
     small(folder, "double_input",
           [helper.make_node("Relu", ["x"], ["y"], name="/Relu_0")],
           [vi("x", TensorProto.DOUBLE, [4])], [vi("y", TensorProto.DOUBLE, [4])])
+    # Tables the importer would build too large: a Range of 10^12 elements,
+    # a Resize by 10^9.
+    i64 = TensorProto.INT64
+    small(folder, "huge_range",
+          [helper.make_node("Range", ["s", "l", "d"], ["y"], name="/Range_0")],
+          [], [vi("y", i64, [None])],
+          inits=[numpy_helper.from_array(np.array(0, np.int64), "s"),
+                 numpy_helper.from_array(np.array(10**12, np.int64), "l"),
+                 numpy_helper.from_array(np.array(1, np.int64), "d")])
+    small(folder, "huge_resize",
+          [helper.make_node("Resize", ["x", "", "scales"], ["y"],
+                            name="/Resize_0", mode="nearest")],
+          [vi("x", f, [1, 1, 4, 4])], [vi("y", f, None)],
+          inits=[numpy_helper.from_array(
+              np.array([1, 1, 1e9, 1e9], np.float32), "scales")])
     # External data whose file is too short.
     w = numpy_helper.from_array(np.ones((64,), np.float32), "w")
     w.ClearField("raw_data")
