@@ -86,6 +86,9 @@ def AttnFuse : Pass<"attn-fuse", "mlir::func::FuncOp"> {
   let options = [
     Option<"remarks", "remarks", "bool", /*default=*/"false",
            "Explain every near match that is not fused">,
+    Option<"reportFused", "report-fused", "bool", /*default=*/"false",
+           "Say, as a remark at each fused op, what it became "
+           "(`heedc --remarks=fused`)">,
   ];
   let dependentDialects = ["heed::attn::AttnDialect"];
 }
@@ -122,6 +125,9 @@ def AttnSparsify : Pass<"attn-sparsify", "mlir::func::FuncOp"> {
   let options = [
     Option<"remarks", "remarks", "bool", /*default=*/"false",
            "Explain every mask computed in the graph that stays dense">,
+    Option<"reportFused", "report-fused", "bool", /*default=*/"false",
+           "Say, as a remark at each attention op, the structure its mask "
+           "became (`heedc --remarks=fused`)">,
   ];
 }
 

@@ -17,9 +17,11 @@ void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel,
   pm.addNestedPass<func::FuncOp>(createHeedCanonicalize());
   AttnFuseOptions fuse;
   fuse.remarks = remarks.attnFuse;
+  fuse.reportFused = remarks.fused;
   pm.addNestedPass<func::FuncOp>(createAttnFuse(fuse));
   AttnSparsifyOptions sparsify;
   sparsify.remarks = remarks.attnSparsify;
+  sparsify.reportFused = remarks.fused;
   pm.addNestedPass<func::FuncOp>(createAttnSparsify(sparsify));
   pm.addNestedPass<func::FuncOp>(createAttnTile());
 }

@@ -43,6 +43,8 @@ struct LoweringOptions {
 struct PassRemarks {
   bool attnFuse = false;
   bool attnSparsify = false;
+  /// What attn-fuse fused and the structure attn-sparsify found.
+  bool fused = false;
 };
 
 /// Tensor-level passes of \p optLevel.

@@ -297,6 +297,12 @@ struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
   using AttnFuseBase::AttnFuseBase;
 
   void runOnOperation() override {
+    // The attention ops that exist before, so that what is new is known.
+    llvm::DenseSet<Operation *> before;
+    getOperation().walk([&](Operation *op) {
+      if (isa<attn::AttentionOpInterface, attn::AdditiveAttentionOp>(op))
+        before.insert(op);
+    });
     RewritePatternSet patterns(&getContext());
     patterns.add<FuseAttentionChain, FuseGate, FuseAdditive>(&getContext());
     // The driver takes the last root first: a later chain is fused before
@@ -306,6 +312,21 @@ struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
         getOperation(),
         [](Operation *op) { return isa<MatmulOp, MulOp, AddOp>(op); },
         FrozenRewritePatternSet(std::move(patterns)), remarks);
+    if (!reportFused)
+      return;
+    getOperation().walk([&](Operation *op) {
+      if (!isa<attn::AttentionOpInterface, attn::AdditiveAttentionOp>(op) ||
+          before.contains(op))
+        return;
+      InFlightDiagnostic remark = op->emitRemark("attn-fuse: fused into ")
+                                  << op->getName();
+      if (auto a = dyn_cast<attn::AttentionOpInterface>(op)) {
+        remark << " (scale " << a.getScaleFactor();
+        if (a.getMask())
+          remark << ", with a mask";
+        remark << ")";
+      }
+    });
   }
 };
 

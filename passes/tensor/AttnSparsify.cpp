@@ -159,6 +159,11 @@ struct AttnSparsifyPass : heed::impl::AttnSparsifyBase<AttnSparsifyPass> {
   using AttnSparsifyBase::AttnSparsifyBase;
 
   void runOnOperation() override {
+    // Each attention op's structure before, so that what changed is known.
+    llvm::DenseMap<Operation *, Attribute> before;
+    getOperation().walk([&](attn::AttentionOpInterface op) {
+      before[op] = op.getStructureAttr();
+    });
     RewritePatternSet patterns(&getContext());
     patterns.add<SparsifyMask>(&getContext());
     // The mask computations replaced by structure are erased afterwards.
@@ -167,6 +172,13 @@ struct AttnSparsifyPass : heed::impl::AttnSparsifyBase<AttnSparsifyPass> {
         [](Operation *op) { return isa<attn::AttentionOpInterface>(op); },
         FrozenRewritePatternSet(std::move(patterns)), remarks,
         GreedyRewriteStrictness::ExistingOps);
+    if (!reportFused)
+      return;
+    getOperation().walk([&](attn::AttentionOpInterface op) {
+      Attribute structure = op.getStructureAttr();
+      if (structure && structure != before.lookup(op))
+        op->emitRemark("attn-sparsify: the mask became ") << structure;
+    });
   }
 };
 

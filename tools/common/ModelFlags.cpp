@@ -51,16 +51,19 @@ cl::opt<std::string> saveWeightsFile("save-weights",
                                      cl::desc("Write the weights used"),
                                      cl::value_desc("file.safetensors"),
                                      cl::cat(modelFlagsCategory()));
-enum class RemarkPass { AttnFuse, AttnSparsify };
+enum class RemarkPass { AttnFuse, AttnSparsify, Fused };
 cl::list<RemarkPass> remarkFlags(
     "remarks", cl::CommaSeparated,
-    cl::desc("Passes that explain (as remarks) what they did not fuse or "
-             "sparsify"),
+    cl::desc("Remarks: what attn-fuse and attn-sparsify did not fuse or "
+             "sparsify, or (fused) what they did"),
     cl::values(clEnumValN(RemarkPass::AttnFuse, "attn-fuse",
                           "near matches attn-fuse left alone"),
                clEnumValN(RemarkPass::AttnSparsify, "attn-sparsify",
                           "masks attn-sparsify could not turn into skipped "
-                          "tiles")),
+                          "tiles"),
+               clEnumValN(RemarkPass::Fused, "fused",
+                          "what attn-fuse fused and the structure "
+                          "attn-sparsify found")),
     cl::cat(modelFlagsCategory()));
 } // namespace
 
@@ -69,6 +72,7 @@ PassRemarks remarksFromFlags() {
   for (RemarkPass pass : remarkFlags) {
     remarks.attnFuse |= pass == RemarkPass::AttnFuse;
     remarks.attnSparsify |= pass == RemarkPass::AttnSparsify;
+    remarks.fused |= pass == RemarkPass::Fused;
   }
   return remarks;
 }
