@@ -254,6 +254,15 @@ FailureOr<Window> readWindow(OnnxNode &n, ArrayRef<int64_t> in,
     return n.error() << n.opType()
                      << ": strides, dilations or pads do not match the "
                         "spatial rank";
+  for (unsigned s = 0; s < spatial; ++s)
+    if (w.kernel[s] < 1 || w.stride[s] < 1 || w.dilation[s] < 1 ||
+        w.kernel[s] > kMaxImportTable || w.stride[s] > kMaxImportTable ||
+        w.dilation[s] > kMaxImportTable)
+      return n.error() << n.opType()
+                       << ": kernel, strides and dilations must be positive";
+  for (int64_t p : pads)
+    if (p < 0 || p > kMaxImportTable)
+      return n.unsupported("pads of " + std::to_string(p));
   w.padBegin.assign(pads.begin(), pads.begin() + spatial);
   w.padEnd.assign(pads.begin() + spatial, pads.end());
   std::string autoPad = n.getString("auto_pad", "NOTSET");
@@ -296,11 +305,13 @@ LogicalResult conv(OnnxNode &n) {
   auto x = n.requiredInput(0), w = n.requiredInput(1);
   if (failed(x) || failed(w))
     return failure();
+  if (failed(n.requireRank(0, 3, 4)) || failed(n.requireRank(1, 3, 4)))
+    return failure();
   ArrayRef<int64_t> in = shapeOf(*x), ws = shapeOf(*w);
   unsigned spatial = in.size() - 2;
-  if (spatial != 1 && spatial != 2)
-    return n.unsupported(std::to_string(spatial) +
-                         "-D convolution (Heed has 1-D and 2-D)");
+  if (ws.size() != in.size())
+    return n.error() << "Conv: the weight's rank " << ws.size()
+                     << " differs from the input's " << in.size();
   auto win = readWindow(n, in, ws.drop_front(2), spatial);
   if (failed(win))
     return failure();
@@ -343,11 +354,13 @@ LogicalResult convTranspose(OnnxNode &n) {
   auto x0 = n.requiredInput(0), w0 = n.requiredInput(1);
   if (failed(x0) || failed(w0))
     return failure();
+  if (failed(n.requireRank(0, 3, 4)) || failed(n.requireRank(1, 3, 4)))
+    return failure();
   ArrayRef<int64_t> in = shapeOf(*x0), ws = shapeOf(*w0);
   unsigned spatial = in.size() - 2;
-  if (spatial != 1 && spatial != 2)
-    return n.unsupported(std::to_string(spatial) +
-                         "-D transposed convolution (Heed has 1-D and 2-D)");
+  if (ws.size() != in.size())
+    return n.error() << "ConvTranspose: the weight's rank " << ws.size()
+                     << " differs from the input's " << in.size();
   int64_t groups = n.getInt("group", 1);
   SmallVector<int64_t> kernel = n.getInts("kernel_shape");
   if (kernel.empty())
@@ -374,6 +387,19 @@ LogicalResult convTranspose(OnnxNode &n) {
       (!outShape.empty() && outShape.size() != spatial))
     return n.error() << "ConvTranspose: the attributes do not match the "
                         "spatial rank";
+  auto inRange = [](int64_t v, int64_t lo) {
+    return v >= lo && v <= kMaxImportTable;
+  };
+  bool valid = groups >= 1 && groups <= kMaxImportTable;
+  for (unsigned s = 0; s < spatial; ++s)
+    valid &= inRange(kernel[s], 1) && inRange(stride[s], 1) &&
+             inRange(dilation[s], 1) && inRange(outPad[s], 0) &&
+             (outShape.empty() || inRange(outShape[s], 1));
+  for (int64_t p : pads)
+    valid &= inRange(p, 0);
+  if (!valid)
+    return n.error() << "ConvTranspose: group, kernel, strides, dilations, "
+                        "pads, output_padding or output_shape out of range";
   if (!outShape.empty() || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER") {
     for (unsigned s = 0; s < spatial; ++s) {
       int64_t size = in[2 + s];
@@ -504,10 +530,10 @@ LogicalResult pool(OnnxNode &n, bool max) {
   if (failed(x))
     return failure();
   bool wantIndices = max && n.hasOutput(1);
+  if (failed(n.requireRank(0, 3, 5)))
+    return failure();
   ArrayRef<int64_t> in = shapeOf(*x);
   unsigned spatial = in.size() - 2;
-  if (spatial < 1 || spatial > 3)
-    return n.unsupported(std::to_string(spatial) + "-D pooling");
   auto win = readWindow(n, in, {}, spatial);
   if (failed(win))
     return failure();

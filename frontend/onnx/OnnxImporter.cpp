@@ -213,6 +213,8 @@ LogicalResult GraphImporter::foldNewOps(Block *block, Operation *before) {
 
 LogicalResult GraphImporter::importIf(const onnx::NodeProto &node,
                                       Location loc) {
+  if (node.input_size() != 1 || node.input(0).empty())
+    return emitError(loc) << "If needs one input, its condition";
   Value cond = lookup(node.input(0));
   auto c = cond ? cond.getDefiningOp<ConstantOp>() : ConstantOp();
   if (!c)

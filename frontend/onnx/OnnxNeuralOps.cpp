@@ -59,6 +59,8 @@ LogicalResult gemm(OnnxNode &n) {
   auto a = n.requiredInput(0), b = n.requiredInput(1);
   if (failed(a) || failed(b))
     return failure();
+  if (failed(n.requireRank(0, 2, 2)) || failed(n.requireRank(1, 2, 2)))
+    return failure();
   double alpha = n.getFloat("alpha", 1), beta = n.getFloat("beta", 1);
   bool transA = n.getInt("transA", 0), transB = n.getInt("transB", 0);
   Value c = n.input(2);

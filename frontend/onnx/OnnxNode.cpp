@@ -137,9 +137,22 @@ Value OnnxNode::constant(RankedTensorType type, ArrayRef<double> values) {
 }
 
 Value OnnxNode::splat(double v, Type type, ArrayRef<int64_t> shape) {
+  // One value, whatever the shape: a splat attribute, never an array.
   auto tensorType = RankedTensorType::get(shape, type);
-  return constant(tensorType,
-                  SmallVector<double>(tensorType.getNumElements(), v));
+  DenseElementsAttr attr;
+  if (type.isInteger(1)) {
+    attr = DenseElementsAttr::get(tensorType, v != 0);
+  } else if (auto ft = dyn_cast<FloatType>(type)) {
+    APFloat f(v);
+    bool lost;
+    f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
+    attr = DenseElementsAttr::get(tensorType, f);
+  } else {
+    attr = DenseElementsAttr::get(
+        tensorType, APInt(type.getIntOrFloatBitWidth(), (int64_t)v,
+                          /*isSigned=*/true));
+  }
+  return builder().create<ConstantOp>(location, attr.getType(), attr);
 }
 
 Value OnnxNode::i64s(ArrayRef<int64_t> values) {
@@ -198,6 +211,22 @@ LogicalResult OnnxNode::result(FailureOr<Value> v) {
   return success();
 }
 
+LogicalResult OnnxNode::requireRank(unsigned i, int64_t lo, int64_t hi) {
+  if (!hasInput(i))
+    return error() << opType() << " needs input " << i;
+  int64_t rank = inputType(i).getRank();
+  if (rank >= lo && rank <= hi)
+    return success();
+  InFlightDiagnostic d = error() << opType() << ": input " << i << " ('"
+                                 << node.input(i) << "') has rank " << rank
+                                 << "; expected ";
+  if (lo == hi)
+    d << lo;
+  else
+    d << lo << " to " << hi;
+  return d;
+}
+
 InFlightDiagnostic OnnxNode::error() { return emitError(location); }
 
 LogicalResult OnnxNode::unsupported(const Twine &what) {
@@ -206,7 +235,7 @@ LogicalResult OnnxNode::unsupported(const Twine &what) {
 
 FailureOr<int64_t> onnx_import::normalizeAxis(OnnxNode &node, int64_t axis,
                                               int64_t rank) {
-  if (axis < -rank || axis >= std::max<int64_t>(rank, 1))
+  if (axis < -rank || axis >= rank)
     return node.error() << node.opType() << ": axis " << axis
                         << " is out of range for rank " << rank;
   return axis < 0 ? axis + rank : axis;

@@ -129,6 +129,9 @@ public:
   /// heed.cast of \p v to \p type (v itself when it has that type).
   mlir::FailureOr<mlir::Value> cast(mlir::Value v, mlir::Type elementType);
 
+  /// Fails with an error naming input \p i unless its rank is in
+  /// [\p lo, \p hi].
+  mlir::LogicalResult requireRank(unsigned i, int64_t lo, int64_t hi);
   /// An error at the node: "<what>" is appended to the node's location.
   mlir::InFlightDiagnostic error();
   /// "OpType: attribute 'name' = value is not supported" and failure.

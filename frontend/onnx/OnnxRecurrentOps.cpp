@@ -96,6 +96,9 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
        r0 = n.requiredInput(2);
   if (failed(x0) || failed(w0) || failed(r0))
     return failure();
+  if (failed(n.requireRank(0, 3, 3)) || failed(n.requireRank(1, 3, 3)) ||
+      failed(n.requireRank(2, 3, 3)))
+    return failure();
   Emit e(n);
   int64_t hidden = n.getInt("hidden_size", 0);
   std::string direction = n.getString("direction", "forward");
@@ -109,6 +112,9 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
         peep = spec.lstm ? n.input(7) : Value();
   if (hidden < 1)
     hidden = shapeOf(r)[2];
+  if (hidden != shapeOf(r)[2] || shapeOf(r)[1] != spec.gates * hidden)
+    return n.error() << n.opType() << ": R is " << formatShape(shapeOf(r))
+                     << " for hidden_size " << hidden;
   // To [T, B, I]; initial states to [dirs, B, H].
   if (batchFirst) {
     x = e.transpose(x, {1, 0, 2});

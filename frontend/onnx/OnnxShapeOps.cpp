@@ -53,6 +53,8 @@ LogicalResult constantOp(OnnxNode &n) {
   }
   if (!error.empty())
     return n.error() << "Constant: " << error;
+  if (!n.hasOutput(0))
+    return n.error() << "Constant has no output";
   n.setOutput(0, n.tensorValue(t, n.proto().output(0)));
   return success();
 }
@@ -274,6 +276,9 @@ LogicalResult expand(OnnxNode &n) {
   auto shape = n.constInts(1, "shape");
   if (failed(x) || failed(shape))
     return failure();
+  for (int64_t d : *shape)
+    if (d < 1)
+      return n.unsupported("a target extent of " + std::to_string(d));
   auto out = broadcastShapes(shapeOf(*x), *shape);
   if (failed(out))
     return n.error() << "Expand: " << formatShape(shapeOf(*x))
@@ -325,6 +330,9 @@ LogicalResult split(OnnxNode &n) {
   if (sizes.empty()) {
     int64_t parts =
         n.hasAttr("num_outputs") ? n.getInt("num_outputs", 1) : n.numOutputs();
+    if (parts < 1 || parts > extent)
+      return n.error() << "Split: " << parts << " parts of an extent of "
+                       << extent;
     int64_t each = (extent + parts - 1) / parts;
     for (int64_t i = 0; i < parts; ++i)
       sizes.push_back(std::min(each, extent - i * each));
@@ -571,6 +579,9 @@ LogicalResult pad(OnnxNode &n) {
   if (pads.size() != 2 * axes.size())
     return n.error() << "Pad: " << pads.size() << " pads for " << axes.size()
                      << " axes";
+  for (int64_t p : pads)
+    if (p > kMaxImportTable || p < -kMaxImportTable)
+      return n.unsupported("pads of " + std::to_string(p));
   std::string mode = n.getString("mode", "constant");
   if (mode != "constant" && mode != "reflect" && mode != "edge")
     return n.unsupported("mode = '" + mode + "'");

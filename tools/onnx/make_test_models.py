@@ -222,6 +222,21 @@ def error_models(folder):
           [vi("x", f, [1, 1, 4, 4])], [vi("y", f, None)],
           inits=[numpy_helper.from_array(
               np.array([1, 1, 1e9, 1e9], np.float32), "scales")])
+    # What the fuzz smoke found crashing the importer: a Conv of rank-1
+    # inputs, an If without its condition, a Split of a scalar.
+    small(folder, "conv_rank1",
+          [helper.make_node("Conv", ["x", "w"], ["y"], name="/Conv_0")],
+          [vi("x", f, [4]), vi("w", f, [2])], [vi("y", f, None)])
+    then_c = helper.make_graph(
+        [helper.make_node("Identity", ["x"], ["t"], name="/then/Id")], "then",
+        [], [vi("t", f, [3])])
+    small(folder, "if_no_input",
+          [helper.make_node("If", [], ["y"], name="/If_0",
+                            then_branch=then_c, else_branch=then_c)],
+          [vi("x", f, [3])], [vi("y", f, [3])])
+    small(folder, "split_scalar",
+          [helper.make_node("Split", ["x"], ["y"], name="/Split_0")],
+          [vi("x", f, [])], [vi("y", f, None)])
     # External data whose file is too short.
     w = numpy_helper.from_array(np.ones((64,), np.float32), "w")
     w.ClearField("raw_data")
