@@ -31,6 +31,9 @@ import subprocess
 if subprocess.call(["/usr/bin/python3", "-c", "import matplotlib"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("matplotlib")
+# Tests that make device nodes (mknod) run as root only.
+if hasattr(os, "getuid") and os.getuid() == 0:
+    config.available_features.add("root")
 config.substitutions.append(("%heed_src", config.heed_src_root))
 config.substitutions.append(("%heed_obj", config.heed_obj_root))
 config.substitutions.append(("%examples", os.path.join(config.heed_src_root,

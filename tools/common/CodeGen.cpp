@@ -1,6 +1,7 @@
 //===- CodeGen.cpp - From the LLVM dialect to objects and programs --------===//
 
 #include "CodeGen.h"
+#include "OutputPath.h"
 
 #include "passes/Pipelines.h"
 
@@ -89,23 +90,18 @@ std::unique_ptr<llvm::Module> translateToLLVM(ModuleOp module,
 
 LogicalResult writeObject(llvm::Module &module, llvm::TargetMachine &machine,
                           StringRef path, MLIRContext &context) {
-  std::error_code ec;
-  llvm::ToolOutputFile out(path, ec, llvm::sys::fs::OF_None);
-  if (ec)
-    return emitError(UnknownLoc::get(&context))
-           << "cannot write " << path << ": " << ec.message();
-  llvm::legacy::PassManager pm;
-  if (machine.addPassesToEmitFile(pm, out.os(), nullptr,
-                                  llvm::CodeGenFileType::ObjectFile))
-    return emitError(UnknownLoc::get(&context))
-           << "the target cannot emit object files";
-  pm.run(module);
-  out.os().flush();
-  if (out.os().has_error())
-    return emitError(UnknownLoc::get(&context))
-           << "cannot write " << path << ": " << out.os().error().message();
-  out.keep();
-  return success();
+  return writeOutput(
+      path,
+      [&](llvm::raw_pwrite_stream &os) -> LogicalResult {
+        llvm::legacy::PassManager pm;
+        if (machine.addPassesToEmitFile(pm, os, nullptr,
+                                        llvm::CodeGenFileType::ObjectFile))
+          return emitError(UnknownLoc::get(&context))
+                 << "the target cannot emit object files";
+        pm.run(module);
+        return success();
+      },
+      context);
 }
 
 std::string runtimeLibraryDir(const char *argv0) {
@@ -131,9 +127,13 @@ LogicalResult linkProgram(StringRef object, StringRef output, bool shared,
   if (!program)
     return fail() << "cannot find the C++ compiler driver '" << driver
                   << "' to link with (set CXX)";
-  // Link to a temporary name beside the output, then rename: a failed link
-  // leaves nothing at the output path.
-  std::string partial = (output + ".partial").str();
+  // Link to a unique temporary beside the output, then rename: a failed
+  // link leaves what was at the output path, and two links to one path
+  // each leave a whole file.
+  auto temporary = temporaryBeside(output, context);
+  if (failed(temporary))
+    return failure();
+  std::string partial = *temporary;
   std::string rpath = ("-Wl,-rpath," + libraryDir).str();
   std::string libDirFlag = ("-L" + libraryDir).str();
   SmallVector<StringRef> args = {*program, object, "-o", partial};
@@ -149,11 +149,7 @@ LogicalResult linkProgram(StringRef object, StringRef output, bool shared,
                   << (error.empty() ? "" : ": " + error) << " (" << driver
                   << " exited with " << rc << ")";
   }
-  if (std::error_code ec = llvm::sys::fs::rename(partial, output)) {
-    llvm::sys::fs::remove(partial);
-    return fail() << "cannot write " << output << ": " << ec.message();
-  }
-  return success();
+  return commitOutput(partial, output, context);
 }
 
 } // namespace heed::tools

@@ -12,12 +12,12 @@
 
 #include "HeedWriter.h"
 #include "ModelFlags.h"
+#include "OutputPath.h"
 #include "ToolContext.h"
 #include "Weights.h"
 
 #include "heed/HeedDialect.h"
 
-#include "mlir/Support/FileUtilities.h"
 #include "llvm/Support/CommandLine.h"
 #include "llvm/Support/FileSystem.h"
 #include "llvm/Support/InitLLVM.h"
@@ -59,12 +59,12 @@ int main(int argc, char **argv) {
     fail() << "-o " << output << ": the output must be a .heed file";
     return 1;
   }
-  if (output == inputFile) {
-    fail() << "-o names the model itself";
-    return 1;
-  }
   llvm::SmallString<256> weightsPath(output);
   llvm::sys::path::replace_extension(weightsPath, "safetensors");
+  std::vector<std::string> inputs{inputFile, tools::weightsFlag()};
+  if (failed(tools::checkOutputPath(output, inputs, context)) ||
+      failed(tools::checkOutputPath(weightsPath, inputs, context)))
+    return 1;
   OwningOpRef<ModuleOp> module =
       tools::loadModel(inputFile, tool.sourceMgr, context);
   if (!module)
@@ -78,29 +78,22 @@ int main(int argc, char **argv) {
   if (failed(written))
     return 1;
   // The weights first, then the .heed file: each is written whole or not
-  // at all (ToolOutputFile removes a partial file).
-  std::string tmpWeights = weightsPath.str().str() + ".partial";
-  if (failed(saveWeights(written->weights, tmpWeights, &context)))
+  // at all, through a temporary beside it.
+  auto tmpWeights = tools::temporaryBeside(weightsPath, context);
+  if (failed(tmpWeights))
     return 1;
-  std::string error;
-  auto out = mlir::openOutputFile(output, &error);
-  if (!out) {
-    llvm::sys::fs::remove(tmpWeights);
-    fail() << error;
+  if (failed(saveWeights(written->weights, *tmpWeights, &context)) ||
+      failed(tools::commitOutput(*tmpWeights, weightsPath, context))) {
+    llvm::sys::fs::remove(*tmpWeights);
     return 1;
   }
-  out->os() << written->text;
-  out->os().flush();
-  if (out->os().has_error()) {
-    llvm::sys::fs::remove(tmpWeights);
-    fail() << "cannot write " << output;
+  if (failed(tools::writeOutput(
+          output,
+          [&](llvm::raw_pwrite_stream &os) {
+            os << written->text;
+            return success();
+          },
+          context)))
     return 1;
-  }
-  if (std::error_code ec = llvm::sys::fs::rename(tmpWeights, weightsPath)) {
-    llvm::sys::fs::remove(tmpWeights);
-    fail() << "cannot write " << weightsPath << ": " << ec.message();
-    return 1;
-  }
-  out->keep();
   return 0;
 }

@@ -16,6 +16,7 @@
 #include "Frontend.h"
 #include "ModelFlags.h"
 #include "ModelHeader.h"
+#include "OutputPath.h"
 #include "ReservedFlags.h"
 #include "ToolContext.h"
 #include "Weights.h"
@@ -121,28 +122,18 @@ private:
   std::chrono::steady_clock::time_point start;
 };
 
-/// Opens \p path ("-" for stdout) for text or binary output.
-std::unique_ptr<llvm::ToolOutputFile> openOutput(StringRef path,
-                                                 MLIRContext &context) {
-  std::string error;
-  auto output = mlir::openOutputFile(path, &error);
-  if (!output)
-    emitError(UnknownLoc::get(&context)) << error;
-  return output;
-}
-
 LogicalResult printModule(ModuleOp module, MLIRContext &context) {
-  auto output = openOutput(
-      outputFile.empty() ? std::string("-") : outputFile.getValue(), context);
-  if (!output)
-    return failure();
   OpPrintingFlags flags;
   if (!noLocations)
     flags.enableDebugInfo(/*enable=*/true, /*prettyForm=*/false);
-  module.print(output->os(), flags);
-  output->os() << "\n";
-  output->keep();
-  return success();
+  return tools::writeOutput(
+      outputFile.empty() ? std::string("-") : outputFile.getValue(),
+      [&](llvm::raw_pwrite_stream &os) {
+        module.print(os, flags);
+        os << "\n";
+        return success();
+      },
+      context);
 }
 
 void printStats(ModuleOp module) {
@@ -211,6 +202,19 @@ int main(int argc, char **argv) {
   if (emit == EmitKind::Exe && output.empty())
     output = llvm::sys::path::stem(inputFile).str();
   Artifact artifact = artifactOf(output);
+  // Refuse a bad output path before any work: the input itself, a
+  // directory, a FIFO, a device.
+  if (!output.empty() && output != "-") {
+    std::vector<std::string> inputs{inputFile, tools::weightsFlag()};
+    if (failed(tools::checkOutputPath(output, inputs, context)))
+      return 1;
+    if (emit == EmitKind::Exe && artifact == Artifact::SharedLibrary) {
+      llvm::SmallString<256> headerPath(output);
+      llvm::sys::path::replace_extension(headerPath, "h");
+      if (failed(tools::checkOutputPath(headerPath, inputs, context)))
+        return 1;
+    }
+  }
   bool linking = emit == EmitKind::Exe && artifact != Artifact::Object;
   unsigned stages = emit == EmitKind::Mlir     ? 2
                     : emit == EmitKind::Heedrt ? 3
@@ -302,12 +306,13 @@ int main(int argc, char **argv) {
     return 1;
   if (emit == EmitKind::Llvm) {
     phases.end();
-    auto out = openOutput(output.empty() ? "-" : output, context);
-    if (!out)
-      return 1;
-    llvmModule->print(out->os(), nullptr);
-    out->keep();
-    return 0;
+    return failed(tools::writeOutput(
+        output.empty() ? "-" : output,
+        [&](llvm::raw_pwrite_stream &os) {
+          llvmModule->print(os, nullptr);
+          return success();
+        },
+        context));
   }
 
   phases.begin("generating code for " + machine->getTargetCPU());
@@ -336,13 +341,14 @@ int main(int argc, char **argv) {
   if (artifact == Artifact::SharedLibrary) {
     llvm::SmallString<256> headerPath(output);
     llvm::sys::path::replace_extension(headerPath, "h");
-    auto out = openOutput(headerPath, context);
-    if (!out) {
-      llvm::sys::fs::remove(output);
+    if (failed(tools::writeOutput(
+            headerPath,
+            [&](llvm::raw_pwrite_stream &os) {
+              os << header;
+              return success();
+            },
+            context)))
       return 1;
-    }
-    out->os() << header;
-    out->keep();
   }
   return 0;
 }
