@@ -457,7 +457,13 @@ extern "C" int heed_cli_main(int argc, char **argv, const char *model_name,
     std::fprintf(stderr, "%s: error: internal error\n", program.c_str());
     status = 1;
   }
-  std::fflush(stdout);
+  // What was printed must have reached standard output: a full disk or a
+  // closed pipe is a failure, not a silent success.
+  if (std::fflush(stdout) != 0 || std::ferror(stdout)) {
+    std::fprintf(stderr, "%s: error: cannot write to standard output\n",
+                 program.c_str());
+    status = 1;
+  }
   std::fflush(stderr);
   return status;
 }

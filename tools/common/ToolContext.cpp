@@ -28,3 +28,13 @@ ToolContext::ToolContext(llvm::StringRef toolName)
 }
 
 } // namespace heed::tools
+
+int heed::tools::ToolContext::exitStatus(int status) {
+  llvm::outs().flush();
+  if (!llvm::outs().has_error())
+    return status;
+  llvm::outs().clear_error();
+  mlir::emitError(mlir::UnknownLoc::get(&context))
+      << "cannot write to standard output";
+  return 1;
+}

@@ -26,6 +26,10 @@ public:
   mlir::MLIRContext context;
   llvm::SourceMgr sourceMgr;
   HeedDiagnosticHandler diagnostics;
+
+  /// The tool's exit status: \p status, or 1 with an error when what it
+  /// printed did not reach standard output (a full disk, a closed pipe).
+  int exitStatus(int status);
 };
 
 } // namespace heed::tools

@@ -632,5 +632,5 @@ int main(int argc, char **argv) {
       return 1;
     }
   }
-  return 0;
+  return tool.exitStatus(0);
 }

@@ -264,7 +264,8 @@ int main(int argc, char **argv) {
   if (failed(weights))
     return 1;
   if (!reference)
-    return runCompiled(*module, *weights, threadsFlag, argv[0]);
+    return tool.exitStatus(
+        runCompiled(*module, *weights, threadsFlag, argv[0]));
   // The reference interpreter runs on one thread; --threads is accepted.
   auto values = prepareInputs(graph);
   if (failed(values))
@@ -313,5 +314,5 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < names.size(); ++i)
       printSummary(llvm::outs(), names[i], (*results)[i]);
   }
-  return 0;
+  return tool.exitStatus(0);
 }
