@@ -14,12 +14,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-bool heed::io::writeFileAtomically(
+bool heed::io::writeTemporaryFile(
     const std::string &path,
     const std::vector<std::pair<const void *, size_t>> &pieces,
-    std::string &error) {
+    std::string &tmp, std::string &error) {
   static std::atomic<unsigned> counter{0};
-  std::string tmp;
   int fd = -1;
   for (int attempt = 0; attempt < 100 && fd < 0; ++attempt) {
     tmp = path + ".tmp." + std::to_string(::getpid()) + "." +
@@ -60,7 +59,21 @@ bool heed::io::writeFileAtomically(
   fd = -1;
   if (rc != 0)
     return failWith("cannot close '" + tmp + "'");
-  if (::rename(tmp.c_str(), path.c_str()) != 0)
-    return failWith("cannot rename '" + tmp + "' to '" + path + "'");
+  return true;
+}
+
+bool heed::io::writeFileAtomically(
+    const std::string &path,
+    const std::vector<std::pair<const void *, size_t>> &pieces,
+    std::string &error) {
+  std::string tmp;
+  if (!writeTemporaryFile(path, pieces, tmp, error))
+    return false;
+  if (::rename(tmp.c_str(), path.c_str()) != 0) {
+    error = path + ": cannot rename '" + tmp + "' to '" + path +
+            "': " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return false;
+  }
   return true;
 }

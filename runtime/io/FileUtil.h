@@ -26,6 +26,13 @@ bool writeFileAtomically(
     const std::vector<std::pair<const void *, size_t>> &pieces,
     std::string &error);
 
+/// The first half of writeFileAtomically: the complete, flushed temporary
+/// next to \p path, named in \p tmp, for the caller to rename (or unlink).
+bool writeTemporaryFile(
+    const std::string &path,
+    const std::vector<std::pair<const void *, size_t>> &pieces,
+    std::string &tmp, std::string &error);
+
 } // namespace io
 } // namespace heed
 

@@ -300,8 +300,9 @@ std::vector<HostTensor> prepareInputs(const Options &o,
   return values;
 }
 
-/// Writes DIR/NAME.npy for every output, all or nothing: on failure the
-/// files written so far and the directories created are removed again.
+/// Writes DIR/NAME.npy for every output, all or nothing: on failure no new
+/// file remains, the files of earlier runs are untouched, and the
+/// directories created are removed again.
 void writeOutputs(const std::string &dir, const std::vector<Port> &outputs,
                   const std::vector<HostTensor> &values) {
   // Encode first: an output .npy cannot hold fails before anything is made.
@@ -326,18 +327,17 @@ void writeOutputs(const std::string &dir, const std::vector<Port> &outputs,
     cliFail("cannot create " + dir + ": " + ec.message());
   if (!fs::is_directory(dir, ec))
     cliFail("cannot create " + dir + ": it is not a directory");
-  std::vector<fs::path> written;
-  for (size_t i = 0; i < values.size(); ++i) {
-    fs::path path = fs::path(dir) / (outputs[i].name + ".npy");
-    std::string error;
-    if (!heed::io::writeNpy(path.string(), values[i], error)) {
-      for (const fs::path &w : written)
-        fs::remove(w, ec);
-      for (const fs::path &c : created)
-        fs::remove(c, ec);
-      cliFail(error);
-    }
-    written.push_back(path);
+  // All or nothing: the files of an earlier run stay as they were when a
+  // write fails, and no new file remains.
+  std::vector<std::pair<std::string, const HostTensor *>> files;
+  for (size_t i = 0; i < values.size(); ++i)
+    files.emplace_back((fs::path(dir) / (outputs[i].name + ".npy")).string(),
+                       &values[i]);
+  std::string error;
+  if (!heed::io::writeNpyFiles(files, error)) {
+    for (const fs::path &c : created)
+      fs::remove(c, ec);
+    cliFail(error);
   }
 }
 

@@ -292,14 +292,20 @@ int main(int argc, char **argv) {
       fail() << "cannot create " << outputDir << ": " << ec.message();
       return 1;
     }
+    // All or nothing, as the compiled models write them.
+    std::vector<io::HostTensor> hosts;
+    for (const ref::Tensor &t : *results)
+      hosts.push_back(ref::toHost(t));
+    std::vector<std::pair<std::string, const io::HostTensor *>> files;
     for (size_t i = 0; i < names.size(); ++i) {
       llvm::SmallString<256> path(outputDir);
       llvm::sys::path::append(path, names[i] + ".npy");
-      std::string error;
-      if (!io::writeNpy(path.str().str(), ref::toHost((*results)[i]), error)) {
-        fail() << error;
-        return 1;
-      }
+      files.emplace_back(path.str().str(), &hosts[i]);
+    }
+    std::string error;
+    if (!io::writeNpyFiles(files, error)) {
+      fail() << error;
+      return 1;
     }
   }
   if (json) {

@@ -46,6 +46,14 @@ bool encodeNpy(const HostTensor &t, std::vector<uint8_t> &out,
 /// returns false and sets \p error to a message that starts with \p path.
 bool writeNpy(const std::string &path, const HostTensor &t, std::string &error);
 
+/// Writes several .npy files all or nothing: each is written complete to a
+/// temporary beside its path, and only when all are written are they
+/// renamed into place; on failure no new file remains and the files that
+/// were at those paths are untouched.
+bool writeNpyFiles(
+    const std::vector<std::pair<std::string, const HostTensor *>> &files,
+    std::string &error);
+
 } // namespace io
 } // namespace heed
 
