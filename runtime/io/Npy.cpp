@@ -21,8 +21,10 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 #include <fcntl.h>
+#include <optional>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <utility>
@@ -344,21 +346,67 @@ bool heed::io::parseNpy(const uint8_t *bytes, size_t size, HostTensor &out,
   return true;
 }
 
+/// How many bytes a .npy file starting with \p bytes can have: its prefix,
+/// header and the data its header announces. Nullopt while more bytes are
+/// needed to tell; 0 when the bytes are no .npy file (parseNpy says why).
+static std::optional<uint64_t> npyFileSize(const uint8_t *bytes, size_t size) {
+  if (std::memcmp(bytes, kMagic, std::min(size, kMagicLen)) != 0)
+    return 0;
+  if (size < kMagicLen + 2)
+    return std::nullopt;
+  unsigned major = bytes[6];
+  size_t lenBytes = major == 1 ? 2 : 4;
+  size_t prefix = kMagicLen + 2 + lenBytes;
+  if (size < prefix)
+    return std::nullopt;
+  uint64_t headerLen = readLE(bytes + kMagicLen + 2, lenBytes);
+  if (size - prefix < headerLen)
+    return std::nullopt;
+  NpyHeader header;
+  std::string ignored;
+  DType dtype;
+  HeaderParser parser(reinterpret_cast<const char *>(bytes + prefix),
+                      (size_t)headerLen);
+  if (!parser.parse(header, ignored) ||
+      !descrToDType(header.descr, dtype, ignored))
+    return 0;
+  std::optional<uint64_t> data =
+      checkedByteSize(header.shape, dtypeSize(dtype));
+  if (!data || *data > UINT64_MAX - prefix - headerLen)
+    return 0;
+  return prefix + headerLen + *data;
+}
+
 bool heed::io::readNpy(const std::string &path, HostTensor &out,
                        std::string &error) {
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode)) {
+    error = path + ": is a directory";
+    return false;
+  }
+  // O_NONBLOCK for the open only: a FIFO without a writer then reads as
+  // empty instead of blocking forever.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0) {
     error = path + ": cannot open: " + std::strerror(errno);
     return false;
   }
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0)
+    ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
   std::vector<uint8_t> bytes;
-  struct stat st;
   if (::fstat(fd, &st) == 0 && S_ISREG(st.st_mode))
     bytes.reserve((size_t)st.st_size);
+  // Read no more than the header announces (plus one byte, to see trailing
+  // bytes): a stream that never ends (/dev/zero) stops at once.
+  std::optional<uint64_t> limit;
   uint8_t buf[1 << 16];
-  while (true) {
-    ssize_t n = ::read(fd, buf, sizeof(buf));
-    if (n < 0 && errno == EINTR)
+  while (!limit || bytes.size() <= *limit) {
+    size_t want = sizeof(buf);
+    if (limit)
+      want = std::min<uint64_t>(want, *limit + 1 - bytes.size());
+    ssize_t n = ::read(fd, buf, want);
+    if (n < 0 && (errno == EINTR || errno == EAGAIN))
       continue;
     if (n < 0) {
       error = path + ": cannot read: " + std::strerror(errno);
@@ -368,6 +416,11 @@ bool heed::io::readNpy(const std::string &path, HostTensor &out,
     if (n == 0)
       break;
     bytes.insert(bytes.end(), buf, buf + n);
+    if (!limit) {
+      limit = npyFileSize(bytes.data(), bytes.size());
+      if (limit && *limit == 0)
+        break; // not a .npy file: parseNpy says why
+    }
   }
   ::close(fd);
   return parseNpy(bytes.data(), bytes.size(), out, error, path);

@@ -138,7 +138,9 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
     error = path + ": " + what;
     return nullptr;
   };
-  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  // O_NONBLOCK: a FIFO without a writer must not block the open (it is
+  // refused below as not a regular file); regular files ignore the flag.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
   if (fd < 0)
     return fail(std::string("cannot open: ") + std::strerror(errno));
   struct stat st;
