@@ -88,7 +88,9 @@ std::string Val::describe() const {
 Emitter::Emitter(MLIRContext &ctx, llvm::SourceMgr &sourceMgr,
                  const ast::Module &module, const FrontendOptions &options)
     : ctx(ctx), builder(&ctx), sourceMgr(sourceMgr), module(module),
-      options(options) {}
+      options(options) {
+  builder.setListener(&opCounter);
+}
 
 Location Emitter::fileLoc(SMLoc loc) {
   unsigned id = sourceMgr.FindBufferContainingLoc(loc);
@@ -787,6 +789,12 @@ Emitter::evalBody(const ast::GraphDecl &g, Scope &scope) {
       continue;
     }
     auto v = eval(*s.value, scope);
+    if (succeeded(v) && opCounter.count > options.maxOps)
+      return error(s.loc, scope,
+                   "the model has grown past " +
+                       std::to_string(options.maxOps) +
+                       " ops here (nested subgraph calls multiply); raise "
+                       "the limit with --max-ops=N if this is intended");
     if (failed(v))
       return failure();
     if (v->kind == Val::Kind::Tuple) {

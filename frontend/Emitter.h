@@ -171,6 +171,17 @@ public:
   mlir::MLIRContext &ctx;
   mlir::OpBuilder builder;
 
+  /// Counts the ops the builder creates: the model's size, bounded by
+  /// FrontendOptions::maxOps so that nested subgraph calls cannot expand
+  /// without end.
+  struct OpCounter : mlir::OpBuilder::Listener {
+    void notifyOperationInserted(mlir::Operation *,
+                                 mlir::OpBuilder::InsertPoint) override {
+      ++count;
+    }
+    int64_t count = 0;
+  } opCounter;
+
   /// File location of \p loc.
   mlir::Location fileLoc(llvm::SMLoc loc);
   /// Location of an op produced while evaluating in \p scope:

@@ -29,6 +29,9 @@ struct FrontendOptions {
   std::map<std::string, int64_t> dims;
   /// `--entry NAME`: the graph to compile when the file declares several.
   std::string entry;
+  /// `--max-ops=N`: the most ops a model may expand into (subgraphs are
+  /// inlined at every call, so nested calls multiply).
+  int64_t maxOps = 1000000;
   /// `--input-shape NAME=1x3x48x320` (ONNX models): every dimension of an
   /// input at once.
   std::map<std::string, std::vector<int64_t>> inputShapes;

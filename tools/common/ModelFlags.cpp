@@ -32,6 +32,11 @@ WeightStore &embeddedWeights() {
   static WeightStore store;
   return store;
 }
+cl::opt<int64_t> maxOps(
+    "max-ops",
+    cl::desc("The most ops a .heed model may expand into (nested subgraph "
+             "calls multiply); default 1000000"),
+    cl::init(1000000), cl::value_desc("N"), cl::cat(modelFlagsCategory()));
 cl::opt<std::string> entry("entry",
                            cl::desc("Graph to use when the file declares "
                                     "several"),
@@ -88,6 +93,7 @@ OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
                                 StringRef extraFlag) {
   FrontendOptions options;
   options.entry = entry;
+  options.maxOps = maxOps;
   if (failed(parseDimFlags(dimFlags, options.dims, context)) ||
       failed(parseInputShapeFlags(inputShapeFlags, options.inputShapes,
                                   context)) ||
