@@ -87,6 +87,40 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
              << formatType(type);
     store[op.getName()] = io::copyToHost(*view);
   }
+  // NaN or Inf in a weight is almost always a broken checkpoint: say so,
+  // naming the first tensor and element.
+  {
+    size_t bad = 0;
+    std::string first;
+    int64_t firstIndex = 0;
+    for (const auto &entry : store) {
+      const io::HostTensor &t = entry.getValue();
+      if (!isFloatDType(t.dtype))
+        continue;
+      int64_t n = t.numel(), at = -1;
+      if (t.dtype == DType::F32) {
+        const float *f = reinterpret_cast<const float *>(t.data.data());
+        for (int64_t i = 0; i < n && at < 0; ++i)
+          if (!std::isfinite(f[i]))
+            at = i;
+      } else {
+        for (int64_t i = 0; i < n && at < 0; ++i)
+          if (!std::isfinite(io::loadElement(t, i)))
+            at = i;
+      }
+      if (at < 0)
+        continue;
+      if (!bad++ || entry.getKey() < first) {
+        first = entry.getKey().str();
+        firstIndex = at;
+      }
+    }
+    if (bad)
+      emitWarning(UnknownLoc::get(graph.getContext()))
+          << bad << (bad == 1 ? " weight tensor holds" : " weight tensors hold")
+          << " NaN or Inf (the first by name: '" << first << "', element "
+          << firstIndex << ")";
+  }
   // Say what did not line up, so a misspelt name never goes unnoticed.
   if (file) {
     Location loc = UnknownLoc::get(graph.getContext());

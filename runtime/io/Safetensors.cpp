@@ -10,12 +10,14 @@
 
 #include "FileUtil.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <fcntl.h>
 #include <set>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <tuple>
 #include <unistd.h>
 
 using namespace heed;
@@ -209,6 +211,31 @@ std::unique_ptr<SafetensorsFile> SafetensorsFile::open(const std::string &path,
       return fail(entryError);
     file->tensors.emplace(name, std::move(view));
   }
+  // The data must be covered exactly once (the format forbids holes):
+  // overlapping tensors or bytes no tensor owns are a malformed (or
+  // polyglot) file.
+  std::vector<std::tuple<uint64_t, uint64_t, std::string>> spans;
+  for (const auto &[name, view] : file->tensors)
+    if (view.nbytes)
+      spans.emplace_back((uint64_t)(view.data - data),
+                         (uint64_t)(view.data - data) + view.nbytes, name);
+  std::sort(spans.begin(), spans.end());
+  uint64_t covered = 0;
+  std::string previous;
+  for (const auto &[begin, end, name] : spans) {
+    if (begin < covered)
+      return fail("tensors '" + previous + "' and '" + name +
+                  "' overlap (bytes " + std::to_string(begin) + " to " +
+                  std::to_string(covered) + " of the data)");
+    if (begin > covered)
+      return fail("bytes " + std::to_string(covered) + " to " +
+                  std::to_string(begin) + " of the data belong to no tensor");
+    covered = end;
+    previous = name;
+  }
+  if (covered != dataSize)
+    return fail(std::to_string(dataSize - covered) +
+                " trailing bytes after the last tensor");
   return file;
 }
 
