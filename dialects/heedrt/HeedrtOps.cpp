@@ -8,6 +8,8 @@
 #include "mlir/IR/OpImplementation.h"
 #include "llvm/ADT/StringSet.h"
 
+#include "llvm/Support/MathExtras.h"
+
 using namespace mlir;
 using namespace heed::heedrt;
 
@@ -19,6 +21,20 @@ int64_t heed::heedrt::bufferBytes(MemRefType type) {
   int64_t width =
       element.isInteger(1) ? 1 : element.getIntOrFloatBitWidth() / 8;
   return type.getNumElements() * width;
+}
+
+std::optional<int64_t> heed::heedrt::checkedBufferBytes(MemRefType type) {
+  constexpr int64_t kLimit = (int64_t)1 << 62;
+  Type element = type.getElementType();
+  int64_t bytes =
+      element.isInteger(1) ? 1 : element.getIntOrFloatBitWidth() / 8;
+  for (int64_t d : type.getShape()) {
+    int64_t next;
+    if (d < 0 || llvm::MulOverflow(bytes, d, next) || next > kLimit)
+      return std::nullopt;
+    bytes = next;
+  }
+  return bytes;
 }
 
 BufferOp heed::heedrt::getArenaBuffer(Value value) {

@@ -13,6 +13,8 @@
 #include "mlir/IR/SymbolTable.h"
 #include "mlir/Interfaces/SideEffectInterfaces.h"
 
+#include <optional>
+
 #define GET_OP_CLASSES
 #include "heedrt/HeedrtOps.h.inc"
 
@@ -20,6 +22,11 @@ namespace heed::heedrt {
 
 /// Bytes of a buffer of type \p type (i1 takes one byte per element).
 int64_t bufferBytes(mlir::MemRefType type);
+
+/// The bytes of a buffer of \p type, or none when the element count or the
+/// byte count overflows 2^62 (a model asking for that is an error, not an
+/// arena of wrapped sizes).
+std::optional<int64_t> checkedBufferBytes(mlir::MemRefType type);
 
 /// The arena buffer \p value lives in (through views), or null when it is a
 /// weight or a constant.

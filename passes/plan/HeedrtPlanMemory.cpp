@@ -136,6 +136,15 @@ struct HeedrtPlanMemoryPass
       if (interval.end < 0) // never used: still needs a place
         interval.extend(0);
 
+    // Sizes that overflow (a --dim too large for any memory) are an error
+    // at the buffer, not an arena of wrapped sizes.
+    for (auto &entry : live)
+      if (!checkedBufferBytes(cast<BufferOp>(entry.first).getType())) {
+        entry.first->emitError("a buffer of ")
+            << cast<BufferOp>(entry.first).getType()
+            << " needs more than 2^62 bytes";
+        return signalPassFailure();
+      }
     // Greedy by size.
     SmallVector<Operation *> order;
     for (auto &entry : live)
@@ -166,6 +175,10 @@ struct HeedrtPlanMemoryPass
         if (offset + size <= b)
           break;
         offset = std::max(offset, e);
+      }
+      if (offset > ((int64_t)1 << 62) - size) {
+        op->emitError("the arena would need more than 2^62 bytes");
+        return signalPassFailure();
       }
       placed.push_back({offset, size, interval});
       arena = std::max(arena, offset + size);
