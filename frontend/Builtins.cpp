@@ -117,10 +117,11 @@ Results buildIdentity(Call &c) {
 
 //===--- Constants --------------------------------------------------------===//
 
-Results buildFull(Call &c, std::optional<double> fixed) {
+/// The `shape` argument: a list of positive extents whose element count an
+/// int64 can hold.
+FailureOr<SmallVector<int64_t>> positiveShape(Call &c) {
   auto shape = c.intList("shape");
-  auto dtype = c.dtype("dtype", StringRef("f32"));
-  if (failed(shape) || failed(dtype))
+  if (failed(shape))
     return failure();
   for (int64_t d : *shape)
     if (d < 1)
@@ -129,6 +130,14 @@ Results buildFull(Call &c, std::optional<double> fixed) {
     return c.errorAt(c.arg("shape"), formatShape(*shape) +
                                          " has more elements than a 64-bit "
                                          "integer can count");
+  return shape;
+}
+
+Results buildFull(Call &c, std::optional<double> fixed) {
+  auto shape = positiveShape(c);
+  auto dtype = c.dtype("dtype", StringRef("f32"));
+  if (failed(shape) || failed(dtype))
+    return failure();
   double value = 0;
   if (fixed) {
     value = *fixed;
@@ -151,17 +160,10 @@ Results buildFull(Call &c, std::optional<double> fixed) {
 /// named by the prefix itself (`parameter[cls_token]([1, 1, D])` is the
 /// parameter `cls_token`, as PyTorch names an `nn.Parameter`).
 Results buildParameter(Call &c) {
-  auto shape = c.intList("shape");
+  auto shape = positiveShape(c);
   auto dtype = c.dtype("dtype", StringRef("f32"));
   if (failed(shape) || failed(dtype))
     return failure();
-  for (int64_t d : *shape)
-    if (d < 1)
-      return c.errorAt(c.arg("shape"), "extents must be positive");
-  if (!hasCountableElements(*shape))
-    return c.errorAt(c.arg("shape"), formatShape(*shape) +
-                                         " has more elements than a 64-bit "
-                                         "integer can count");
   int64_t fanIn = shape->empty() ? 1 : shape->back();
   return single(c.param("", *shape, *dtype, fanIn));
 }

@@ -66,10 +66,10 @@ loadModelFile(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
               llvm::StringMap<io::HostTensor> &embeddedWeights);
 
 /// Parses `--input-shape NAME=AxBxC` and `--const NAME=V[,V...]` flags.
-mlir::LogicalResult parseInputShapeFlags(
-    llvm::ArrayRef<std::string> flags,
-    std::map<std::string, std::vector<int64_t>> &shapes,
-    mlir::MLIRContext &context);
+mlir::LogicalResult
+parseInputShapeFlags(llvm::ArrayRef<std::string> flags,
+                     std::map<std::string, std::vector<int64_t>> &shapes,
+                     mlir::MLIRContext &context);
 mlir::LogicalResult
 parseConstFlags(llvm::ArrayRef<std::string> flags,
                 std::map<std::string, std::vector<double>> &values,

@@ -324,12 +324,17 @@ LogicalResult Writer::statement(Operation *op) {
   auto b = [](bool v) { return std::string(v ? "true" : "false"); };
   auto all = SmallVector<Value>(op->getOperands());
   StringRef mnemonic = op->getName().stripDialect();
+  // The usual statement: every operand, then `fn(operands, extra...)`.
+  auto simpleCall = [&](StringRef fn,
+                        ArrayRef<std::string> extra = {}) -> LogicalResult {
+    if (failed(args(all)))
+      return failure();
+    emit(op, call(fn, extra));
+    return success();
+  };
   return llvm::TypeSwitch<Operation *, LogicalResult>(op)
       .Case<TransposeOp>([&](TransposeOp o) -> LogicalResult {
-        if (failed(args(all)))
-          return failure();
-        emit(op, call("permute", {list(o.getPerm())}));
-        return success();
+        return simpleCall("permute", {list(o.getPerm())});
       })
       .Case<ReshapeOp, BroadcastToOp>([&](Operation *o) -> LogicalResult {
         if (failed(args(all)))
@@ -339,32 +344,20 @@ LogicalResult Writer::statement(Operation *op) {
         return success();
       })
       .Case<ConcatOp>([&](ConcatOp o) -> LogicalResult {
-        if (failed(args(all)))
-          return failure();
-        emit(op, call("concat", {"axis=" + std::to_string(o.getAxis())}));
-        return success();
+        return simpleCall("concat", {"axis=" + std::to_string(o.getAxis())});
       })
       .Case<SplitOp>([&](SplitOp o) -> LogicalResult {
-        if (failed(args(all)))
-          return failure();
-        emit(op, call("split", {list(o.getSizes()),
-                                "axis=" + std::to_string(o.getAxis())}));
-        return success();
+        return simpleCall("split", {list(o.getSizes()),
+                                    "axis=" + std::to_string(o.getAxis())});
       })
       .Case<SliceOp>([&](SliceOp o) -> LogicalResult {
-        if (failed(args(all)))
-          return failure();
-        emit(op, call("slice", {std::to_string(o.getAxis()),
-                                "start=" + std::to_string(o.getStart()),
-                                "end=" + std::to_string(o.getEnd()),
-                                "step=" + std::to_string(o.getStep())}));
-        return success();
+        return simpleCall("slice", {std::to_string(o.getAxis()),
+                                    "start=" + std::to_string(o.getStart()),
+                                    "end=" + std::to_string(o.getEnd()),
+                                    "step=" + std::to_string(o.getStep())});
       })
       .Case<GatherOp>([&](GatherOp o) -> LogicalResult {
-        if (failed(args(all)))
-          return failure();
-        emit(op, call("gather", {"axis=" + std::to_string(o.getAxis())}));
-        return success();
+        return simpleCall("gather", {"axis=" + std::to_string(o.getAxis())});
       })
       .Case<EmbeddingOp>([&](EmbeddingOp o) -> LogicalResult {
         if (failed(args({o.getWeight(), o.getIds()})))
@@ -382,19 +375,13 @@ LogicalResult Writer::statement(Operation *op) {
         return success();
       })
       .Case<CastOp>([&](CastOp o) -> LogicalResult {
-        if (failed(args(all)))
-          return failure();
-        emit(op, call("cast", {formatElementType(o.getDtype())}));
-        return success();
+        return simpleCall("cast", {formatElementType(o.getDtype())});
       })
       .Case<SoftmaxOp, LogSoftmaxOp>([&](Operation *o) -> LogicalResult {
-        if (failed(args(all)))
-          return failure();
-        emit(op, call(mnemonic,
-                      {"axis=" +
-                       std::to_string(
-                           o->getAttrOfType<IntegerAttr>("axis").getInt())}));
-        return success();
+        return simpleCall(
+            mnemonic,
+            {"axis=" +
+             std::to_string(o->getAttrOfType<IntegerAttr>("axis").getInt())});
       })
       .Case<ReduceSumOp, ReduceMeanOp, ReduceMaxOp, ReduceMinOp>(
           [&](Operation *o) {
@@ -407,11 +394,8 @@ LogicalResult Writer::statement(Operation *op) {
             return success();
           })
       .Case<TopKOp>([&](TopKOp o) -> LogicalResult {
-        if (failed(args(all)))
-          return failure();
-        emit(op, call("top_k", {std::to_string(o.getK()),
-                                "axis=" + std::to_string(o.getAxis())}));
-        return success();
+        return simpleCall("top_k", {std::to_string(o.getK()),
+                                    "axis=" + std::to_string(o.getAxis())});
       })
       .Case<IotaOp>([&](IotaOp o) -> LogicalResult {
         ops.clear();

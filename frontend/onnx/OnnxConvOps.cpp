@@ -301,21 +301,28 @@ FailureOr<Value> to2d(OnnxNode &n, Value x) {
   return n.reshape(x, {s[0], s[1], 1, s[2]});
 }
 
-LogicalResult conv(OnnxNode &n) {
-  auto x = n.requiredInput(0), w = n.requiredInput(1);
-  if (failed(x) || failed(w))
-    return failure();
+/// Conv and ConvTranspose: an input and a weight of one rank, 3 or 4 (1-D
+/// or 2-D).
+LogicalResult checkConvOperands(OnnxNode &n) {
   if (failed(n.requireRank(0, 3, 4)) || failed(n.requireRank(1, 3, 4)))
     return failure();
-  ArrayRef<int64_t> in = shapeOf(*x), ws = shapeOf(*w);
+  int64_t in = n.inputType(0).getRank(), w = n.inputType(1).getRank();
+  if (w != in)
+    return n.error() << n.opType() << ": the weight's rank " << w
+                     << " differs from the input's " << in;
+  return success();
+}
+
+LogicalResult conv(OnnxNode &n) {
+  if (failed(checkConvOperands(n)))
+    return failure();
+  Value x = n.input(0), w = n.input(1);
+  ArrayRef<int64_t> in = shapeOf(x), ws = shapeOf(w);
   unsigned spatial = in.size() - 2;
-  if (ws.size() != in.size())
-    return n.error() << "Conv: the weight's rank " << ws.size()
-                     << " differs from the input's " << in.size();
   auto win = readWindow(n, in, ws.drop_front(2), spatial);
   if (failed(win))
     return failure();
-  auto x2 = to2d(n, *x), w2 = to2d(n, *w);
+  auto x2 = to2d(n, x), w2 = to2d(n, w);
   if (failed(x2) || failed(w2))
     return failure();
   Value input = *x2;
@@ -351,16 +358,11 @@ LogicalResult conv(OnnxNode &n) {
 /// 1 and the weight flipped spatially with its in and out channels swapped
 /// per group.
 LogicalResult convTranspose(OnnxNode &n) {
-  auto x0 = n.requiredInput(0), w0 = n.requiredInput(1);
-  if (failed(x0) || failed(w0))
+  if (failed(checkConvOperands(n)))
     return failure();
-  if (failed(n.requireRank(0, 3, 4)) || failed(n.requireRank(1, 3, 4)))
-    return failure();
-  ArrayRef<int64_t> in = shapeOf(*x0), ws = shapeOf(*w0);
+  Value x0 = n.input(0), w0 = n.input(1);
+  ArrayRef<int64_t> in = shapeOf(x0), ws = shapeOf(w0);
   unsigned spatial = in.size() - 2;
-  if (ws.size() != in.size())
-    return n.error() << "ConvTranspose: the weight's rank " << ws.size()
-                     << " differs from the input's " << in.size();
   int64_t groups = n.getInt("group", 1);
   SmallVector<int64_t> kernel = n.getInts("kernel_shape");
   if (kernel.empty())
@@ -415,7 +417,7 @@ LogicalResult convTranspose(OnnxNode &n) {
   } else if (autoPad != "NOTSET") {
     return n.unsupported("auto_pad = '" + autoPad + "'");
   }
-  auto x2 = to2d(n, *x0), w2 = to2d(n, *w0);
+  auto x2 = to2d(n, x0), w2 = to2d(n, w0);
   if (failed(x2) || failed(w2))
     return failure();
   if (spatial == 1) {
