@@ -41,11 +41,13 @@ import json
 import math
 import os
 import shutil
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_util import ort_session, run  # noqa: E402
 
 MODEL = "ch_PP-OCRv4_rec_infer.onnx"
 TEXTS = ["HEED 2026", "ONNX MLIR"]
@@ -136,23 +138,6 @@ def ctc_greedy(probs: np.ndarray, chars: list[str]) -> list[str]:
     return out
 
 
-def ort_session(path: str, threads: int = 0):
-    import onnxruntime as ort
-    so = ort.SessionOptions()
-    so.log_severity_level = 3
-    if threads:
-        so.intra_op_num_threads = threads
-        so.inter_op_num_threads = 1
-    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-
-
-def run(cmd: list[str]) -> subprocess.CompletedProcess:
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        print(f"FAIL: {' '.join(cmd)} exited {r.returncode}:\n"
-              f"{r.stderr.strip()}")
-        sys.exit(1)
-    return r
 
 
 def bench(args, model, x) -> None:

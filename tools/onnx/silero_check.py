@@ -36,11 +36,13 @@ import importlib.util
 import json
 import os
 import shutil
-import subprocess
 import sys
 import time
 
 import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from check_util import ort_session, run  # noqa: E402
 
 MODEL = "silero_vad_op18_ifless.onnx"
 SR = 16000
@@ -77,23 +79,6 @@ def signal(chunks: int) -> np.ndarray:
     return x.astype(np.float32)
 
 
-def ort_session(path: str, threads: int = 0):
-    import onnxruntime as ort
-    so = ort.SessionOptions()
-    so.log_severity_level = 3  # its unused 8 kHz initializers
-    if threads:
-        so.intra_op_num_threads = threads
-        so.inter_op_num_threads = 1
-    return ort.InferenceSession(path, so, providers=["CPUExecutionProvider"])
-
-
-def run(cmd: list[str]) -> subprocess.CompletedProcess:
-    r = subprocess.run(cmd, capture_output=True, text=True)
-    if r.returncode != 0:
-        print(f"FAIL: {' '.join(cmd)} exited {r.returncode}:\n"
-              f"{r.stderr.strip()}")
-        sys.exit(1)
-    return r
 
 
 def flags(seq: int) -> list[str]:
