@@ -21,7 +21,7 @@
 /// The kernel called \p name (a string literal), as an llvm::StringLiteral.
 #define HEED_KERNEL(name)                                                      \
   ([]() constexpr {                                                            \
-    static_assert(::heed::lookupKernelSpec(name) != nullptr,                   \
+    static_assert(::heed::hasKernelSpec(name),                                 \
                   "runtime/kernels/Kernels.td declares no kernel " name);      \
     return ::llvm::StringLiteral(name);                                        \
   }())
@@ -30,9 +30,7 @@
 /// llvm::StringLiteral.
 #define HEED_KERNEL_ATTR(kernelName, attrName)                                 \
   ([]() constexpr {                                                            \
-    static_assert(::heed::lookupKernelSpec(kernelName) != nullptr &&           \
-                      ::heed::lookupKernelSpec(kernelName)->attr(attrName) !=  \
-                          nullptr,                                             \
+    static_assert(::heed::hasKernelSpec(kernelName, attrName),                 \
                   "runtime/kernels/Kernels.td declares no attribute " attrName \
                   " of kernel " kernelName);                                   \
     return ::llvm::StringLiteral(attrName);                                    \

@@ -152,12 +152,61 @@ constexpr SpecList<KernelSpec> allKernelSpecs() {
   return {kKernelSpecs, sizeof(kKernelSpecs) / sizeof(kKernelSpecs[0])};
 }
 
+/// What lookupKernelSpec finds: a pointer to the kernel's entry, or null.
+/// It converts to `const KernelSpec *` and compares with nullptr as a
+/// pointer does, but its comparison with nullptr is a constant expression
+/// even where GCC keeps null checks (-fsanitize=null, the asan preset):
+/// there GCC cannot compare an object's address with null at compile time,
+/// and the compiler's static_asserts on the kernel table do exactly that.
+class FoundKernelSpec {
+public:
+  /// Found: \p spec.
+  constexpr FoundKernelSpec(const KernelSpec &spec)
+      : spec(&spec), found(true) {}
+  /// Not found.
+  constexpr FoundKernelSpec(std::nullptr_t) : spec(nullptr), found(false) {}
+
+  constexpr operator const KernelSpec *() const { return spec; }
+  constexpr const KernelSpec *operator->() const { return spec; }
+  constexpr const KernelSpec &operator*() const { return *spec; }
+
+  friend constexpr bool operator==(FoundKernelSpec f, std::nullptr_t) {
+    return !f.found;
+  }
+  friend constexpr bool operator!=(FoundKernelSpec f, std::nullptr_t) {
+    return f.found;
+  }
+
+private:
+  const KernelSpec *spec;
+  bool found;
+};
+
 /// The kernel called \p name, or null when libheedrt has none.
-constexpr const KernelSpec *lookupKernelSpec(std::string_view name) {
+constexpr FoundKernelSpec lookupKernelSpec(std::string_view name) {
   for (const KernelSpec &k : allKernelSpecs())
     if (k.name == name)
-      return &k;
+      return FoundKernelSpec(k);
   return nullptr;
+}
+
+/// Whether libheedrt has a kernel called \p kernel and, when \p attr is
+/// given, whether that kernel has an attribute called \p attr. The same
+/// answer as comparing lookupKernelSpec with null, but one that GCC can give
+/// in a constant expression when it keeps null checks (-fsanitize=null, the
+/// asan preset): KernelNames.h checks names with it at build time.
+constexpr bool hasKernelSpec(std::string_view kernel,
+                             std::optional<std::string_view> attr = {}) {
+  for (const KernelSpec &k : allKernelSpecs()) {
+    if (k.name != kernel)
+      continue;
+    if (!attr)
+      return true;
+    for (const KernelAttrSpec &a : k.attrs)
+      if (a.name == *attr)
+        return true;
+  }
+  return false;
 }
 
 /// The element-type classes with their descriptions, for docs and messages.
