@@ -14,6 +14,8 @@
 #include "attn/TensorOpVisitor.h"
 #include "heed/ShapeUtils.h"
 
+#include "llvm/Support/MathExtras.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -235,6 +237,7 @@ Results buildReshape(Call &c) {
   if (failed(x) || failed(shape))
     return failure();
   int64_t known = 1, inferred = -1;
+  bool knownOverflows = false;
   for (size_t i = 0; i < shape->size(); ++i) {
     if ((*shape)[i] == -1) {
       if (inferred >= 0)
@@ -244,10 +247,15 @@ Results buildReshape(Call &c) {
       return c.errorAt(c.arg("shape"), "extents must be positive or -1, got " +
                                            formatShape(*shape));
     } else {
-      known *= (*shape)[i];
+      knownOverflows |= llvm::MulOverflow(known, (*shape)[i], known);
     }
   }
   int64_t n = typeOf(*x).getNumElements();
+  if (inferred >= 0 && knownOverflows)
+    return c.errorAt(c.arg("shape"),
+                     "cannot infer the -1 extent: the others multiply past "
+                     "2^63 - 1, got " +
+                         formatShape(*shape));
   if (inferred >= 0) {
     if (n % known)
       return c.error("cannot reshape " + formatType(typeOf(*x)) + " to " +
@@ -272,10 +280,13 @@ Results buildFlatten(Call &c) {
     return c.error("start must not come after end");
   SmallVector<int64_t> shape;
   for (int64_t i = 0; i < t.getRank(); ++i) {
-    if (i > *start && i <= *end)
-      shape.back() *= t.getDimSize(i);
-    else
+    if (i > *start && i <= *end) {
+      if (llvm::MulOverflow(shape.back(), t.getDimSize(i), shape.back()))
+        return c.error("cannot flatten " + formatType(t) +
+                       ": the merged extent passes 2^63 - 1");
+    } else {
       shape.push_back(t.getDimSize(i));
+    }
   }
   return single(reshapeValue(c, *x, shape));
 }

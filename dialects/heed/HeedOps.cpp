@@ -12,6 +12,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinAttributes.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringExtras.h"
 
 #include <numeric>
 
@@ -279,21 +280,33 @@ LogicalResult TransposeOp::inferReturnTypes(MLIRContext *, Loc loc,
   return success();
 }
 
+/// The number of elements of \p shape, exact however large the extents:
+/// in \p bits bits, 64 per axis of the larger shape compared, plus 64.
+static APInt exactElementCount(ArrayRef<int64_t> shape, unsigned bits) {
+  APInt n(bits, 1);
+  for (int64_t d : shape)
+    n *= APInt(bits, (uint64_t)d);
+  return n;
+}
+
 LogicalResult ReshapeOp::inferReturnTypes(MLIRContext *, Loc loc,
                                           Adaptor adaptor, Types &results) {
   ShapeChecker check(loc, "reshape");
   RankedTensorType type = typeOf(adaptor.getInput());
   ArrayRef<int64_t> shape = adaptor.getShape();
-  int64_t n = 1;
-  for (int64_t d : shape) {
+  for (int64_t d : shape)
     if (d < 1)
       return check.fail("extents must be positive, got " + formatShape(shape));
-    n *= d;
-  }
-  if (n != type.getNumElements())
+  // Exact counts: extents whose product passes 2^63 (a --dim that large)
+  // must neither overflow nor compare equal by wrapping.
+  unsigned bits = 64 * (std::max<size_t>(shape.size(), type.getRank()) + 1);
+  APInt n = exactElementCount(shape, bits);
+  APInt have = exactElementCount(type.getShape(), bits);
+  if (n != have)
     return check.fail("cannot reshape " + formatType(type) + " (" +
-                      Twine(type.getNumElements()) + " elements) to " +
-                      formatShape(shape) + " (" + Twine(n) + " elements)");
+                      llvm::toString(have, 10, false) + " elements) to " +
+                      formatShape(shape) + " (" + llvm::toString(n, 10, false) +
+                      " elements)");
   results.push_back(tensorOf(shape, type.getElementType()));
   return success();
 }
