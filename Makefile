@@ -14,23 +14,29 @@ DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         cmake ninja-build ccache clang-format python3 python3-numpy python3-torch \
         python3-matplotlib libonnx-dev libprotobuf-dev
 
-.PHONY: all deps venv configure build test check-lit check-unit check-asan check-tsan check-torch torch-goldens demo bench docs format clean
+.PHONY: all deps venv configure build test check-lit check-unit check-asan fuzz-deps fuzz-build fuzz fuzz-smoke check-tsan check-torch torch-goldens demo bench docs format clean
 
 all: build
 
-deps:
+# Installs the packages of $(1) that are missing, with apt-get (through sudo
+# when not root); $(2) names the caller in what it prints.
+define install_missing
 	@missing=""; \
-	for p in $(DEPS); do \
+	for p in $(1); do \
 	  dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "install ok installed" || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then \
-	  echo "deps: all $(words $(DEPS)) pinned packages are installed"; \
+	  echo "$(2): all $(words $(1)) pinned packages are installed"; \
 	else \
-	  echo "deps: installing$$missing"; \
+	  echo "$(2): installing$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
 	  $$SUDO apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+endef
+
+deps:
+	$(call install_missing,$(DEPS),deps)
 
 $(BUILD_DIR)/build.ninja: | deps
 	cmake --preset $(PRESET) -B $(BUILD_DIR)
@@ -100,6 +106,30 @@ check-asan: deps
 	cmake --build build-asan -j $(JOBS)
 	cd build-asan && ctest --output-on-failure -j $(JOBS)
 	/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv build-asan/test
+
+# libFuzzer (docs/testing.md): the fuzz preset (build-fuzz/, clang-19 with
+# ASan + UBSan) builds only the fuzz targets of fuzz/, and each runs for
+# FUZZ_SECONDS on its seeds and regressions (fuzz/run-fuzzers.sh);
+# FUZZ_TARGETS picks some (default: all). fuzz-smoke is the short run CI
+# does. The fuzz build needs clang's sanitizer runtimes and OpenMP (FUZZ_DEPS),
+# which fuzz-deps installs; make deps and make demo do not.
+FUZZ_DEPS := libclang-rt-19-dev libomp-19-dev
+FUZZ_SECONDS ?= 60
+FUZZ_SMOKE_SECONDS ?= 20
+FUZZ_TARGETS ?=
+
+fuzz-deps: deps
+	$(call install_missing,$(FUZZ_DEPS),fuzz-deps)
+
+fuzz-build: fuzz-deps
+	cmake --preset fuzz
+	cmake --build build-fuzz --target heed-fuzzers -j $(JOBS)
+
+fuzz: fuzz-build
+	fuzz/run-fuzzers.sh build-fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
+fuzz-smoke: fuzz-build
+	fuzz/run-fuzzers.sh build-fuzz $(FUZZ_SMOKE_SECONDS) $(FUZZ_TARGETS)
 
 # The executor tests under ThreadSanitizer (build-tsan/). Debian's libtbb is
 # not instrumented; test/tsan.supp explains the suppressions this needs.
