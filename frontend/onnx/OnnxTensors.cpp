@@ -183,13 +183,15 @@ std::string onnx_import::readTensor(const TensorProto &proto,
     return "tensor with a negative or too large shape " +
            io::shapeToString(out.shape);
   int64_t n = out.numel();
-  out.data.assign(out.nbytes(), 0);
   size_t stored = storedSize(type) * (size_t)n;
+  // The values are allocated only once the model is known to hold them all:
+  // a few bytes of dims must not make the importer allocate terabytes.
   if (proto.data_location() == TensorProto::EXTERNAL) {
     std::vector<uint8_t> raw;
     std::string error = readExternal(proto, modelDir, stored, raw);
     if (!error.empty())
       return error;
+    out.data.assign(out.nbytes(), 0);
     convertStored(raw.data(), type, out);
     return "";
   }
@@ -198,35 +200,33 @@ std::string onnx_import::readTensor(const TensorProto &proto,
       return "raw_data holds " + std::to_string(proto.raw_data().size()) +
              " bytes; shape " + io::shapeToString(out.shape) + " of " +
              onnxTypeName(type) + " needs " + std::to_string(stored);
+    out.data.assign(out.nbytes(), 0);
     convertStored((const uint8_t *)proto.raw_data().data(), type, out);
     return "";
   }
-  auto sizeError = [&](int64_t have) {
+  // FLOAT, INT64 and UINT32 have fields of their own; INT32, INT16, INT8,
+  // UINT16, UINT8, BOOL, FLOAT16 and BFLOAT16 are stored one per int32_data
+  // entry (the halves as bit patterns).
+  int64_t have = type == TensorProto::FLOAT    ? proto.float_data_size()
+                 : type == TensorProto::INT64  ? proto.int64_data_size()
+                 : type == TensorProto::UINT32 ? proto.uint64_data_size()
+                                               : proto.int32_data_size();
+  if (have != n)
     return "tensor holds " + std::to_string(have) + " values; shape " +
            io::shapeToString(out.shape) + " needs " + std::to_string(n);
-  };
+  out.data.assign(out.nbytes(), 0);
   switch (type) {
   case TensorProto::FLOAT:
-    if (proto.float_data_size() != n)
-      return sizeError(proto.float_data_size());
     std::memcpy(out.data.data(), proto.float_data().data(), 4 * n);
     return "";
   case TensorProto::INT64:
-    if (proto.int64_data_size() != n)
-      return sizeError(proto.int64_data_size());
     std::memcpy(out.data.data(), proto.int64_data().data(), 8 * n);
     return "";
   case TensorProto::UINT32:
-    if (proto.uint64_data_size() != n)
-      return sizeError(proto.uint64_data_size());
     for (int64_t i = 0; i < n; ++i)
       io::storeElement(out, i, (double)proto.uint64_data(i));
     return "";
   default:
-    // INT32, INT16, INT8, UINT16, UINT8, BOOL, FLOAT16 and BFLOAT16 are
-    // stored one per int32_data entry (the halves as bit patterns).
-    if (proto.int32_data_size() != n)
-      return sizeError(proto.int32_data_size());
     for (int64_t i = 0; i < n; ++i) {
       int32_t v = proto.int32_data(i);
       switch (out.dtype) {
