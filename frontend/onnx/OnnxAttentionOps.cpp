@@ -77,9 +77,22 @@ LogicalResult attention(OnnxNode &n) {
        v0 = n.requiredInput(2);
   if (failed(q0) || failed(k0) || failed(v0))
     return failure();
+  // Shapes are indexed by axis below: the ranks first. Q, K and V are all
+  // 3-D or all 4-D, the cache is 4-D, a mask has 1 to 4 axes.
+  if (failed(n.requireRank(0, 3, 4)))
+    return failure();
+  int64_t rank = shapeOf(*q0).size();
+  if (failed(n.requireRank(1, rank, rank)) ||
+      failed(n.requireRank(2, rank, rank)))
+    return failure();
+  for (unsigned cache : {4u, 5u})
+    if (n.hasInput(cache) && failed(n.requireRank(cache, 4, 4)))
+      return failure();
+  if (n.hasInput(3) && failed(n.requireRank(3, 1, 4)))
+    return failure();
   Value q = *q0, k = *k0, v = *v0;
   Type et = elementTypeOf(q);
-  bool threeD = shapeOf(q).size() == 3;
+  bool threeD = rank == 3;
   if (threeD) {
     auto qh = splitHeads(n, q, n.getInt("q_num_heads", 0));
     if (failed(qh))
@@ -93,8 +106,6 @@ LogicalResult attention(OnnxNode &n) {
     q = *qh;
     k = *kh;
     v = *vh;
-  } else if (shapeOf(q).size() != 4) {
-    return n.error() << "Attention: Q must be 3-D or 4-D";
   }
   // The key/value cache.
   Value pastKey = n.input(4), pastValue = n.input(5);

@@ -108,6 +108,8 @@ int64_t storedInteger(const uint8_t *bytes, int32_t elemType, int64_t i) {
 void convertStored(const uint8_t *bytes, int32_t elemType,
                    io::HostTensor &out) {
   int64_t n = out.numel();
+  if (n == 0)
+    return; // no bytes to copy (and memcpy must not be given null)
   if (heedDType(elemType)) {
     std::memcpy(out.data.data(), bytes, out.nbytes());
     if (out.dtype == DType::I1)
@@ -215,6 +217,8 @@ std::string onnx_import::readTensor(const TensorProto &proto,
     return "tensor holds " + std::to_string(have) + " values; shape " +
            io::shapeToString(out.shape) + " needs " + std::to_string(n);
   out.data.assign(out.nbytes(), 0);
+  if (n == 0)
+    return ""; // no values to copy (and memcpy must not be given null)
   switch (type) {
   case TensorProto::FLOAT:
     std::memcpy(out.data.data(), proto.float_data().data(), 4 * n);
