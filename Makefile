@@ -14,7 +14,7 @@ DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         cmake ninja-build ccache clang-format python3 python3-numpy python3-torch \
         python3-matplotlib libonnx-dev libprotobuf-dev
 
-.PHONY: all deps venv configure build test check-lit check-unit check-asan fuzz-deps fuzz-build fuzz fuzz-smoke check-tsan check-torch torch-goldens demo bench docs format clean
+.PHONY: all deps venv configure build test check-lit check-unit check-asan asan-build check-sanitizers fuzz-deps fuzz-build fuzz fuzz-smoke check-tsan check-torch torch-goldens demo bench docs format clean
 
 all: build
 
@@ -100,12 +100,33 @@ check-torch: build
 torch-goldens: build
 	/usr/bin/python3 tools/torch-reference/seed_models.py goldens --bin $(BUILD_DIR)/bin
 
-# Every test under AddressSanitizer + UBSan (build-asan/).
-check-asan: deps
+# Every test, unit (ctest) and lit, under AddressSanitizer + UBSan
+# (build-asan/, the asan preset), with the sanitizers set to fail a test at
+# their first report: UBSan's halt_on_error (without it UBSan prints and the
+# test passes), print_stacktrace for where. lit passes both variables to its
+# tests (test/lit.cfg.py), and the ONNX tests use the default build's venv.
+# Runs both suites, prints both summaries and fails if either failed.
+# check-asan is the same target under its older name.
+ASAN_OPTIONS_CHECK ?= detect_leaks=1:strict_string_checks=1:check_initialization_order=1
+UBSAN_OPTIONS_CHECK ?= halt_on_error=1:print_stacktrace=1
+SANITIZER_ENV := ASAN_OPTIONS="$(ASAN_OPTIONS_CHECK)" UBSAN_OPTIONS="$(UBSAN_OPTIONS_CHECK)"
+
+asan-build: deps
 	cmake --preset asan
 	cmake --build build-asan -j $(JOBS)
-	cd build-asan && ctest --output-on-failure -j $(JOBS)
-	/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv build-asan/test
+
+check-sanitizers: asan-build
+	@$(MAKE) --no-print-directory venv || echo "venv: unavailable; the ONNX conformance and model tests will be skipped"
+	@unit=0; lit=0; \
+	echo "== unit tests under ASan + UBSan (ctest) =="; \
+	( cd build-asan && $(SANITIZER_ENV) ctest --output-on-failure -j $(JOBS) ) || unit=1; \
+	echo "== regression tests under ASan + UBSan (lit) =="; \
+	$(SANITIZER_ENV) /usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv build-asan/test \
+	  --param heed_venv=$(CURDIR)/$(VENV) || lit=1; \
+	echo "== sanitizers summary: unit $$([ $$unit = 0 ] && echo passed || echo FAILED), lit $$([ $$lit = 0 ] && echo passed || echo FAILED) =="; \
+	[ $$unit = 0 ] && [ $$lit = 0 ]
+
+check-asan: check-sanitizers
 
 # libFuzzer (docs/testing.md): the fuzz preset (build-fuzz/, clang-19 with
 # ASan + UBSan) builds only the fuzz targets of fuzz/, and each runs for

@@ -31,6 +31,20 @@ import subprocess
 if subprocess.call(["/usr/bin/python3", "-c", "import matplotlib"],
                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL) == 0:
     config.available_features.add("matplotlib")
+# Builds under sanitizers (the asan preset): features asan and ubsan (tsan),
+# and the sanitizers' settings reach every test. lit passes these variables
+# by default; naming them keeps `make check-sanitizers`'s halt_on_error from
+# being dropped silently (test/sanitizers/ubsan-halts.test checks it).
+sanitizer_features = {"address": "asan", "undefined": "ubsan", "thread": "tsan"}
+for sanitizer in filter(None, config.heed_sanitizers.split(",")):
+    if sanitizer in sanitizer_features:
+        config.available_features.add(sanitizer_features[sanitizer])
+for var in ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"]:
+    if var in os.environ:
+        config.environment[var] = os.environ[var]
+# What a program linked against libheedrt by hand needs besides -lheedrt
+# (the sanitizers' runtimes in a sanitizer build; nothing otherwise).
+config.substitutions.append(("%heedrt_link_flags", config.heed_runtime_link_flags))
 # Tests that make device nodes (mknod) run as root only.
 if hasattr(os, "getuid") and os.getuid() == 0:
     config.available_features.add("root")
@@ -42,8 +56,11 @@ config.substitutions.append(("%examples", os.path.join(config.heed_src_root,
 # The pinned Python venv of the ONNX tests (`make venv`: onnx, onnxruntime,
 # transformers, the MiniLM model package). Tests that need it say
 # `REQUIRES: onnx-venv` and run its Python as %venv_python; without network
-# `make venv` fails and they are reported as unsupported.
-venv_dir = os.path.join(config.heed_obj_root, "venv")
+# `make venv` fails and they are reported as unsupported. Another build's
+# tests use the default build's venv with `--param heed_venv=build/venv`
+# (make check-sanitizers does).
+venv_dir = os.path.abspath(lit_config.params.get(
+    "heed_venv", os.path.join(config.heed_obj_root, "venv")))
 if os.path.exists(os.path.join(venv_dir, ".stamp")):
     config.available_features.add("onnx-venv")
 config.substitutions.append(("%venv_python",

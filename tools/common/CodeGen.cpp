@@ -139,6 +139,9 @@ LogicalResult linkProgram(StringRef object, StringRef output, bool shared,
   SmallVector<StringRef> args = {*program, object, "-o", partial};
   if (shared)
     args.push_back("-shared");
+  // A libheedrt built with sanitizers needs their runtimes in the program.
+  if (*HEED_RUNTIME_SANITIZE_FLAG)
+    args.push_back(HEED_RUNTIME_SANITIZE_FLAG);
   args.append({libDirFlag, "-lheedrt", rpath});
   std::string error;
   int rc =
