@@ -8,6 +8,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <set>
 
 using namespace mlir;
 using namespace heed;
@@ -26,6 +27,36 @@ static io::HostTensor randomParam(ParamOp op, uint64_t seed) {
   for (int64_t i = 0; i < t.numel(); ++i)
     io::storeElement(t, i, (onePlus ? 1.0 : 0.0) + bound * rng.next());
   return t;
+}
+
+/// The index of the first NaN or Inf among the \p n elements of \p dtype at
+/// \p data, or -1 (and -1 for non-float dtypes).
+static int64_t firstNonFinite(DType dtype, const uint8_t *data, int64_t n) {
+  auto find = [&](auto load) -> int64_t {
+    for (int64_t i = 0; i < n; ++i)
+      if (!std::isfinite(load(i)))
+        return i;
+    return -1;
+  };
+  auto half = [&](int64_t i) {
+    uint16_t h;
+    std::memcpy(&h, data + 2 * i, 2);
+    return h;
+  };
+  switch (dtype) {
+  case DType::F32:
+    return find([&](int64_t i) {
+      float f;
+      std::memcpy(&f, data + 4 * i, 4);
+      return f;
+    });
+  case DType::F16:
+    return find([&](int64_t i) { return halfToFloat(half(i)); });
+  case DType::BF16:
+    return find([&](int64_t i) { return bf16ToFloat(half(i)); });
+  default:
+    return -1;
+  }
 }
 
 FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
@@ -57,8 +88,21 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
            << "'); pass --weights=FILE.safetensors or --random-weights=SEED";
   }
   std::vector<std::string> randomFilled;
+  // Non-finite values: how many tensors, and the first by name.
+  size_t nonFinite = 0;
+  std::string firstBad;
+  int64_t firstBadIndex = 0;
+  auto checkFinite = [&](StringRef name, DType dtype, const uint8_t *data,
+                         int64_t n) {
+    int64_t at = firstNonFinite(dtype, data, n);
+    if (at >= 0 && (!nonFinite++ || name < firstBad)) {
+      firstBad = name.str();
+      firstBadIndex = at;
+    }
+  };
+  std::set<std::string> checked; // the names bound so far
   for (ParamOp op : params) {
-    if (store.count(op.getName()))
+    if (!checked.insert(op.getName().str()).second)
       continue;
     auto type = cast<RankedTensorType>(op.getType());
     const io::TensorView *view =
@@ -85,53 +129,36 @@ FailureOr<WeightStore> heed::bindWeights(func::FuncOp graph,
              << dtypeName(view->dtype) << formatShape(view->shape) << " in "
              << options.weightsFile << " but the model needs "
              << formatType(type);
-    store[op.getName()] = io::copyToHost(*view);
+    checkFinite(op.getName(), view->dtype, view->data,
+                (int64_t)(view->nbytes / dtypeSize(view->dtype)));
+    if (options.keepFileValues)
+      store[op.getName()] = io::copyToHost(*view);
   }
   // NaN or Inf in a weight is almost always a broken checkpoint: say so,
   // naming the first tensor and element.
-  {
-    size_t bad = 0;
-    std::string first;
-    int64_t firstIndex = 0;
-    for (const auto &entry : store) {
-      const io::HostTensor &t = entry.getValue();
-      if (!isFloatDType(t.dtype))
-        continue;
-      int64_t n = t.numel(), at = -1;
-      if (t.dtype == DType::F32) {
-        const float *f = reinterpret_cast<const float *>(t.data.data());
-        for (int64_t i = 0; i < n && at < 0; ++i)
-          if (!std::isfinite(f[i]))
-            at = i;
-      } else {
-        for (int64_t i = 0; i < n && at < 0; ++i)
-          if (!std::isfinite(io::loadElement(t, i)))
-            at = i;
-      }
-      if (at < 0)
-        continue;
-      if (!bad++ || entry.getKey() < first) {
-        first = entry.getKey().str();
-        firstIndex = at;
-      }
-    }
-    if (bad)
-      emitWarning(UnknownLoc::get(graph.getContext()))
-          << bad << (bad == 1 ? " weight tensor holds" : " weight tensors hold")
-          << " NaN or Inf (the first by name: '" << first << "', element "
-          << firstIndex << ")";
+  for (const auto &entry : store) {
+    if (file && file->find(entry.getKey().str()))
+      continue; // checked above
+    const io::HostTensor &t = entry.getValue();
+    checkFinite(entry.getKey(), t.dtype, t.data.data(), t.numel());
   }
+  if (nonFinite)
+    emitWarning(UnknownLoc::get(graph.getContext()))
+        << nonFinite
+        << (nonFinite == 1 ? " weight tensor holds" : " weight tensors hold")
+        << " NaN or Inf (the first by name: '" << firstBad << "', element "
+        << firstBadIndex << ")";
   // Say what did not line up, so a misspelt name never goes unnoticed.
   if (file) {
     Location loc = UnknownLoc::get(graph.getContext());
     if (!randomFilled.empty())
-      emitWarning(loc) << randomFilled.size() << " of " << store.size()
+      emitWarning(loc) << randomFilled.size() << " of " << checked.size()
                        << " parameters are not in " << options.weightsFile
                        << " and were filled by --random-weights (the first: '"
                        << randomFilled.front() << "')";
     std::vector<std::string> unused;
     for (const std::string &name : file->names())
-      if (!store.count(name))
+      if (!checked.count(name))
         unused.push_back(name);
     if (!unused.empty())
       emitWarning(loc) << options.weightsFile << " has " << unused.size()

@@ -23,6 +23,11 @@ struct WeightOptions {
   /// Values the model file itself carries (an ONNX model's initializers);
   /// the weights file overrides them by name.
   const llvm::StringMap<io::HostTensor> *embedded = nullptr;
+  /// False: the weights file's tensors are checked (names, shapes, dtypes,
+  /// non-finite values) but not copied into the store, for a model that
+  /// reads them itself when it loads (`--weights-external`), so compiling
+  /// it never holds the weights twice.
+  bool keepFileValues = true;
 };
 
 /// Parameter values by full name (`encoder.layer.0.attention.q.weight`).

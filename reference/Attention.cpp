@@ -6,13 +6,19 @@
 //
 // For each row the steps are, in order:
 //   1. score_j = scale * q . k_j for every key j;
-//   2. keys hidden by the structure (causal / window / blocks) or by an i1
-//      mask become -inf; an f32/f16/bf16 mask is added to the score;
-//   3. with a top-k ratio, only the ceil(ratio * Lk) largest remaining scores
-//      stay (ties: lower key index first); the rest become -inf;
+//   2. keys hidden by the structure (causal / window / blocks), by an i1
+//      mask or by a -inf in an f32/f16/bf16 mask are hidden: their score
+//      becomes -inf (a select, so a NaN score of a hidden key is gone); any
+//      other mask value is added to the score;
+//   3. with a top-k ratio, only the ceil(ratio * Lk) largest scores other
+//      than -inf stay (NaN ranks above every number; ties: lower key index
+//      first); the others are hidden too;
 //   4. softmax over the row (max-subtracted, accumulated in double); a row
-//      whose scores are all -inf gives all-zero probabilities;
-//   5. out = sum_j p_j v_j.
+//      whose scores are all -inf gives all-zero probabilities, a row with a
+//      NaN (or +inf) score all-NaN ones;
+//   5. out = sum_j p_j v_j over the keys that are not hidden: a hidden key
+//      contributes nothing, even where v_j holds NaN or Inf (where a visible
+//      one with p_j = 0 contributes 0 * v_j, IEEE).
 // Everything is computed in double and rounded to q's dtype at the end.
 //
 //===----------------------------------------------------------------------===//
@@ -43,10 +49,18 @@ double maskAt(const Tensor &mask, const int64_t idx[4]) {
   return mask.data[(size_t)offset];
 }
 
-/// In-place: keeps the \p keep largest finite-or-+inf entries of \p row
-/// (ties: lower index first), sets the others to -inf. If fewer than
-/// \p keep entries are visible (> -inf), all of them stay.
-void keepTopK(std::vector<double> &row, int64_t keep) {
+/// Whether score \p a ranks above \p b for top-k: NaN above every number.
+bool ranksAbove(double a, double b) {
+  if (std::isnan(a) || std::isnan(b))
+    return !std::isnan(b);
+  return a > b;
+}
+
+/// Top-k of one row: keeps the \p keep highest-ranked entries of \p row
+/// other than -inf (ties: lower index first), hides the others (-inf and
+/// \p visible false). If there are at most \p keep such entries, all stay.
+void keepTopK(std::vector<double> &row, std::vector<char> &visible,
+              int64_t keep) {
   std::vector<int64_t> order;
   for (int64_t j = 0; j < (int64_t)row.size(); ++j)
     if (row[(size_t)j] != kNegInf)
@@ -54,18 +68,26 @@ void keepTopK(std::vector<double> &row, int64_t keep) {
   if ((int64_t)order.size() <= keep)
     return;
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) {
-    return row[(size_t)a] > row[(size_t)b];
+    return ranksAbove(row[(size_t)a], row[(size_t)b]);
   });
-  for (size_t r = (size_t)keep; r < order.size(); ++r)
+  for (size_t r = (size_t)keep; r < order.size(); ++r) {
     row[(size_t)order[r]] = kNegInf;
+    visible[(size_t)order[r]] = 0;
+  }
 }
 
-/// Max-subtracted softmax of \p row; all zeros when every entry is -inf.
+/// Max-subtracted softmax of \p row; all zeros when every entry is -inf,
+/// all NaN when one is NaN or +inf (IEEE: exp(NaN), exp(inf - inf)).
 std::vector<double> softmaxRow(const std::vector<double> &row) {
   std::vector<double> p(row.size(), 0.0);
   double maxV = kNegInf;
-  for (double v : row)
+  for (double v : row) {
+    if (std::isnan(v)) {
+      std::fill(p.begin(), p.end(), v);
+      return p;
+    }
     maxV = std::max(maxV, v);
+  }
   if (maxV == kNegInf)
     return p; // no visible key
   double sum = 0.0;
@@ -102,27 +124,27 @@ AttentionResult attentionUnrounded(const Tensor &q, const Tensor &k,
       const int64_t hkv = h / group;
       for (int64_t i = 0; i < Lq; ++i) {
         std::vector<double> row((size_t)Lk);
+        std::vector<char> visible((size_t)Lk);
         for (int64_t j = 0; j < Lk; ++j) {
           double dot = 0.0;
           for (int64_t d = 0; d < D; ++d)
             dot += q.data[(size_t)(((b * Hq + h) * Lq + i) * D + d)] *
                    k.data[(size_t)(((b * Hkv + hkv) * Lk + j) * D + d)];
           double score = opt.scale * dot;
-          bool visible = opt.structure.sees(i, j, Lq, Lk);
+          bool sees = opt.structure.sees(i, j, Lq, Lk);
           if (opt.mask) {
             const int64_t idx[4] = {b, h, i, j};
             const double m = maskAt(*opt.mask, idx);
-            if (opt.mask->dtype == DType::I1) {
-              if (m == 0.0)
-                visible = false;
-            } else {
+            if (opt.mask->dtype == DType::I1 ? m == 0.0 : m == kNegInf)
+              sees = false;
+            else
               score += m;
-            }
           }
-          row[(size_t)j] = visible ? score : kNegInf;
+          visible[(size_t)j] = sees;
+          row[(size_t)j] = sees ? score : kNegInf;
         }
         if (opt.topkRatio)
-          keepTopK(row, topkKeep);
+          keepTopK(row, visible, topkKeep);
 
         const std::vector<double> p = softmaxRow(row);
         for (int64_t j = 0; j < Lk; ++j)
@@ -131,8 +153,9 @@ AttentionResult attentionUnrounded(const Tensor &q, const Tensor &k,
         for (int64_t e = 0; e < Dv; ++e) {
           double acc = 0.0;
           for (int64_t j = 0; j < Lk; ++j)
-            acc += p[(size_t)j] *
-                   v.data[(size_t)(((b * Hkv + hkv) * Lk + j) * Dv + e)];
+            if (visible[(size_t)j])
+              acc += p[(size_t)j] *
+                     v.data[(size_t)(((b * Hkv + hkv) * Lk + j) * Dv + e)];
           result.out.data[(size_t)(((b * Hq + h) * Lq + i) * Dv + e)] = acc;
         }
       }

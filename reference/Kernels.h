@@ -172,10 +172,12 @@ struct AttentionOptions {
   /// aligned bottom-right, query i sits at position i + (Lk - Lq)).
   AttentionSparsity structure;
   /// Optional mask broadcastable to [B, Hq, Lq, Lk]: f32 is added to the
-  /// scaled scores, i1 keeps the positions where it is true.
+  /// scaled scores (-inf hides the key, whatever its score), i1 keeps the
+  /// positions where it is true.
   const Tensor *mask = nullptr;
-  /// Keep the ceil(ratio * Lk) largest scores of each row (after scale and
-  /// masks; ties keep the lower key index), mask the rest.
+  /// Keep the ceil(ratio * Lk) largest scores other than -inf of each row
+  /// (after scale and masks; NaN ranks above every number; ties keep the
+  /// lower key index), mask the rest.
   std::optional<double> topkRatio;
 };
 
@@ -187,6 +189,9 @@ struct AttentionResult {
 /// softmax(scale * Q K^T (+mask)) V with q [B, Hq, Lq, D], k [B, Hkv, Lk, D],
 /// v [B, Hkv, Lk, Dv], Hq a multiple of Hkv (query head h reads kv head
 /// h / (Hq / Hkv)). A row with no visible key gives zeros in out and probs.
+/// A key hidden from a row contributes nothing to it, even where its K or V
+/// row holds NaN or Inf (docs/language.md, "Hidden keys and non-finite
+/// values").
 AttentionResult attention(const Tensor &q, const Tensor &k, const Tensor &v,
                           const AttentionOptions &options);
 

@@ -344,15 +344,7 @@ double visitedScores(Kind kind, int64_t L) {
   band.left = kWindowLeft;
   band.right = kWindowRight;
   band.lq = band.lk = L;
-  double total = 0;
-  for (int64_t r0 = 0; r0 < L; r0 += qb)
-    for (int64_t c0 = 0; c0 < L; c0 += kb) {
-      int64_t ra, rb, ca, cb;
-      if (band.visibleBox(r0, std::min(L, r0 + qb), c0, std::min(L, c0 + kb),
-                          ra, rb, ca, cb))
-        total += (double)(rb - ra) * (double)(cb - ca);
-    }
-  return total;
+  return band.visitedTiles(qb, kb).scores;
 }
 
 /// Times \p bench's model over the benchmark's iterations after one untimed

@@ -95,17 +95,8 @@ struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
         int64_t maxTasks = heads * ((lq + 15) / 16);
         if (heads * qTiles < std::min(2 * nCores, maxTasks))
           continue;
-        int64_t tiles = 0, elements = 0;
-        for (int64_t r0 = 0; r0 < lq; r0 += qt)
-          for (int64_t c0 = 0; c0 < lk; c0 += kt) {
-            int64_t ra, rb, ca, cb;
-            if (band.visibleBox(r0, std::min(lq, r0 + qt), c0,
-                                std::min(lk, c0 + kt), ra, rb, ca, cb)) {
-              ++tiles;
-              elements += (rb - ra) * (cb - ca);
-            }
-          }
-        double cost = (double)tiles * tileNs + (double)elements * elementNs;
+        AttentionBand::VisitedTiles visited = band.visitedTiles(qt, kt);
+        double cost = visited.tiles * tileNs + visited.scores * elementNs;
         // A larger tile must be clearly cheaper.
         if (cost < best * 0.98) {
           best = cost;

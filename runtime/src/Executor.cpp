@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <map>
 #include <mutex>
 
 namespace heed::rt {
@@ -37,9 +38,53 @@ int resolveThreadCount(int requested) {
 using tbb::flow::continue_msg;
 using FlowNode = tbb::flow::continue_node<continue_msg>;
 
+namespace {
+
+/// Task arenas kept for reuse, by thread count. oneTBB 2021.8 keeps about
+/// 7 KB for every task_arena that ran a flow graph, even after both are
+/// destroyed, so a service that loads and frees models would grow without
+/// bound. Each executor takes an arena of its own from here (concurrent
+/// models never share one, as before) and gives it back when it is
+/// destroyed; the pool holds as many arenas as models were ever alive at
+/// once.
+class ArenaPool {
+public:
+  static ArenaPool &get() {
+    // Never destroyed: a model freed during static destruction still
+    // returns its arena safely.
+    static ArenaPool *pool = new ArenaPool;
+    return *pool;
+  }
+
+  std::unique_ptr<tbb::task_arena> acquire(int threads) {
+    {
+      std::lock_guard<std::mutex> lock(mutex);
+      auto &idle = idleByThreads[threads];
+      if (!idle.empty()) {
+        std::unique_ptr<tbb::task_arena> arena = std::move(idle.back());
+        idle.pop_back();
+        return arena;
+      }
+    }
+    return std::make_unique<tbb::task_arena>(threads);
+  }
+
+  void release(int threads, std::unique_ptr<tbb::task_arena> arena) {
+    std::lock_guard<std::mutex> lock(mutex);
+    idleByThreads[threads].push_back(std::move(arena));
+  }
+
+private:
+  std::mutex mutex;
+  std::map<int, std::vector<std::unique_ptr<tbb::task_arena>>> idleByThreads;
+};
+
+} // namespace
+
 struct Executor::Impl {
   heed_model &model;
-  tbb::task_arena arena;
+  int threads;
+  std::unique_ptr<tbb::task_arena> arena; ///< from ArenaPool
   /// Created inside arena.execute(): a flow graph attaches to the arena it
   /// is constructed in, and its tasks run there.
   std::unique_ptr<tbb::flow::graph> graph;
@@ -48,7 +93,17 @@ struct Executor::Impl {
   std::mutex errorMutex;
   std::exception_ptr error;
 
-  Impl(heed_model &model, int threads) : model(model), arena(threads) {}
+  Impl(heed_model &model, int threads)
+      : model(model), threads(threads),
+        arena(ArenaPool::get().acquire(threads)) {}
+
+  ~Impl() {
+    // The graph and its nodes go before the arena returns to the pool.
+    roots.clear();
+    nodes.clear();
+    graph.reset();
+    ArenaPool::get().release(threads, std::move(arena));
+  }
 
   void runNode(size_t i) {
     {
@@ -76,7 +131,7 @@ Executor::Executor(heed_model &model, int threads)
           model, std::min(threads, tbb::info::default_concurrency()))) {
   Impl &s = *impl;
   // Build the graph inside the arena so that its tasks run there.
-  s.arena.execute([&] {
+  s.arena->execute([&] {
     s.graph = std::make_unique<tbb::flow::graph>();
     for (size_t i = 0; i < model.nodes.size(); ++i)
       s.nodes.push_back(std::make_unique<FlowNode>(
@@ -95,7 +150,7 @@ Executor::~Executor() = default;
 void Executor::run() {
   Impl &s = *impl;
   s.error = nullptr;
-  s.arena.execute([&] {
+  s.arena->execute([&] {
     for (FlowNode *root : s.roots)
       root->try_put(continue_msg());
     s.graph->wait_for_all();

@@ -6,8 +6,10 @@
 #include "Tensor.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <map>
 
 using namespace heed::rt;
 
@@ -15,8 +17,17 @@ namespace {
 
 constexpr size_t kAlignment = 64;
 
-size_t alignUp(size_t n) {
-  return (n + kAlignment - 1) / kAlignment * kAlignment;
+/// The largest arena a plan may ask for: 2^62 bytes, as in the compiler's
+/// memory plan. Every sum below stays far from size_t's limit.
+constexpr size_t kMaxArenaBytes = size_t(1) << 62;
+
+/// \p offset + \p bytes rounded up to kAlignment, or a failure naming
+/// \p what when that passes kMaxArenaBytes.
+size_t checkedEnd(size_t offset, size_t bytes, const std::string &what) {
+  if (offset > kMaxArenaBytes || bytes > kMaxArenaBytes - offset)
+    fail(HEED_ERROR_OUT_OF_MEMORY,
+         what + " would end past byte 2^62 of the arena");
+  return (offset + bytes + kAlignment - 1) / kAlignment * kAlignment;
 }
 
 /// A byte range of the arena touched by a node.
@@ -25,9 +36,82 @@ struct Access {
   bool write;
 };
 
-bool overlaps(const Access &a, const Access &b) {
-  return a.begin < b.end && b.begin < a.end;
-}
+/// Who last touched a run of arena bytes, for ordering the nodes that
+/// follow: the last node that wrote them and the nodes that read them since.
+struct ByteRun {
+  size_t end;
+  int32_t writer = -1;
+  std::vector<int32_t> readers;
+};
+
+/// The dependencies of nodes visited in plan order. A node must follow the
+/// last writer of every byte it touches and, when it writes, every reader of
+/// those bytes since that writer; nothing else is needed, since those nodes
+/// are ordered after the earlier ones in turn. Runs of bytes split where
+/// accesses begin and end, and a write merges the runs it covers into one,
+/// so the work is about linear in the number of accesses.
+class DependencyTracker {
+public:
+  /// The nodes that node \p node must follow, for its \p accesses; then
+  /// records them.
+  std::vector<int32_t> visit(int32_t node,
+                             const std::vector<Access> &accesses) {
+    std::vector<int32_t> deps;
+    for (const Access &a : accesses) {
+      if (a.begin == a.end)
+        continue;
+      auto it = split(a.begin), last = split(a.end);
+      for (; it != last; ++it) {
+        if (it->second.writer >= 0)
+          deps.push_back(it->second.writer);
+        if (a.write)
+          deps.insert(deps.end(), it->second.readers.begin(),
+                      it->second.readers.end());
+      }
+    }
+    for (const Access &a : accesses) // reads first: a write clears them
+      if (!a.write && a.begin != a.end)
+        for (auto it = split(a.begin), last = split(a.end); it != last; ++it)
+          if (it->second.readers.empty() || it->second.readers.back() != node)
+            it->second.readers.push_back(node);
+    for (const Access &a : accesses)
+      if (a.write && a.begin != a.end) {
+        auto first = split(a.begin), last = split(a.end);
+        runs.erase(first, last);
+        runs[a.begin] = ByteRun{a.end, node, {}};
+      }
+    std::sort(deps.begin(), deps.end());
+    deps.erase(std::unique(deps.begin(), deps.end()), deps.end());
+    deps.erase(std::remove(deps.begin(), deps.end(), node), deps.end());
+    return deps;
+  }
+
+private:
+  /// Runs keyed by their first byte; they never overlap. Bytes no node has
+  /// touched have no run.
+  std::map<size_t, ByteRun> runs;
+
+  /// Makes \p at the start of a run, splitting the run that holds it or
+  /// creating one over untouched bytes up to the next run; returns the run
+  /// that starts at \p at (or the end when nothing follows).
+  std::map<size_t, ByteRun>::iterator split(size_t at) {
+    auto next = runs.lower_bound(at);
+    if (next != runs.end() && next->first == at)
+      return next;
+    if (next != runs.begin()) {
+      auto prev = std::prev(next);
+      if (prev->second.end > at) { // inside prev: split it
+        ByteRun tail = prev->second;
+        prev->second.end = at;
+        return runs.emplace_hint(next, at, std::move(tail));
+      }
+    }
+    // In a gap: an untouched run up to the next one (or to the end of the
+    // address space; split(end) trims it).
+    size_t gapEnd = next == runs.end() ? SIZE_MAX : next->first;
+    return runs.emplace_hint(next, at, ByteRun{gapEnd, -1, {}});
+  }
+};
 
 } // namespace
 
@@ -51,25 +135,31 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
   model->outputs = plan.outputs;
 
   // Place buffers: explicit offsets are checked, automatic ones appended.
+  auto bufferName = [](size_t id) { return "buffer " + std::to_string(id); };
   size_t end = 0;
-  for (const PlanBuffer &b : model->buffers)
-    if (!b.constant && b.offset != HEED_AUTO_OFFSET)
-      end = std::max(end, (size_t)b.offset + b.desc.nbytes());
-  end = alignUp(end);
-  for (PlanBuffer &b : model->buffers)
+  for (size_t id = 0; id < model->buffers.size(); ++id) {
+    const PlanBuffer &b = model->buffers[id];
+    if (!b.constant && b.viewOf < 0 && b.offset != HEED_AUTO_OFFSET)
+      end = std::max(
+          end, checkedEnd((size_t)b.offset, b.desc.nbytes(), bufferName(id)));
+  }
+  for (size_t id = 0; id < model->buffers.size(); ++id) {
+    PlanBuffer &b = model->buffers[id];
     if (b.viewOf >= 0) // views come after their source: it is placed
       b.offset = model->buffers[b.viewOf].offset;
     else if (!b.constant && b.offset == HEED_AUTO_OFFSET) {
+      size_t next = checkedEnd(end, b.desc.nbytes(), bufferName(id));
       b.offset = (int64_t)end;
-      end = alignUp(end + b.desc.nbytes());
+      end = next;
     }
+  }
   model->arenaBytes = end;
   if (end) {
-    void *mem = std::aligned_alloc(kAlignment, alignUp(end));
+    void *mem = std::aligned_alloc(kAlignment, end);
     if (!mem)
       fail(HEED_ERROR_OUT_OF_MEMORY,
            "cannot allocate an arena of " + std::to_string(end) + " bytes");
-    std::memset(mem, 0, alignUp(end));
+    std::memset(mem, 0, end);
     model->arena = std::unique_ptr<uint8_t, void (*)(void *)>(
         static_cast<uint8_t *>(mem), std::free);
   }
@@ -105,35 +195,29 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
     model->nodes.push_back(std::move(node));
   }
 
-  // Dependencies: node j follows an earlier node i when they touch
-  // overlapping arena bytes and at least one of them writes (buffers may
-  // share bytes under the compiler's liveness plan). Constants are never
-  // written, so reads of them impose no order.
-  std::vector<std::vector<Access>> accesses(plan.nodes.size());
-  for (size_t i = 0; i < plan.nodes.size(); ++i) {
+  // Dependencies: a node follows the earlier nodes that touch the same
+  // arena bytes when either writes (buffers may share bytes under the
+  // compiler's liveness plan). Constants are never written, so reads of them
+  // impose no order.
+  DependencyTracker tracker;
+  std::vector<Access> accesses;
+  for (size_t j = 0; j < plan.nodes.size(); ++j) {
+    accesses.clear();
     auto add = [&](int32_t id, bool write) {
       const PlanBuffer &b = model->buffers[id];
-      if (b.constant)
-        return;
-      accesses[i].push_back(
-          {(size_t)b.offset, (size_t)b.offset + b.desc.nbytes(), write});
+      if (!b.constant)
+        accesses.push_back(
+            {(size_t)b.offset, (size_t)b.offset + b.desc.nbytes(), write});
     };
-    for (int32_t b : plan.nodes[i].inputs)
+    for (int32_t b : plan.nodes[j].inputs)
       add(b, false);
-    for (int32_t b : plan.nodes[i].outputs)
+    for (int32_t b : plan.nodes[j].outputs)
       add(b, true);
-  }
-  for (size_t j = 0; j < plan.nodes.size(); ++j)
-    for (size_t i = 0; i < j; ++i) {
-      bool depends = false;
-      for (const Access &a : accesses[i])
-        for (const Access &b : accesses[j])
-          depends |= (a.write || b.write) && overlaps(a, b);
-      if (depends) {
-        model->nodes[i].successors.push_back((int32_t)j);
-        ++model->nodes[j].numPredecessors;
-      }
+    for (int32_t i : tracker.visit((int32_t)j, accesses)) {
+      model->nodes[i].successors.push_back((int32_t)j);
+      ++model->nodes[j].numPredecessors;
     }
+  }
   model->threads = resolveThreadCount(0);
   return model;
 }

@@ -125,8 +125,11 @@ bool weightFlagsGiven() {
 
 namespace {
 FailureOr<WeightStore> bindFromFlags(func::FuncOp graph,
-                                     std::optional<uint64_t> defaultSeed) {
+                                     std::optional<uint64_t> defaultSeed,
+                                     FileValues fileValues) {
   WeightOptions options;
+  options.keepFileValues =
+      fileValues == FileValues::Copy || !saveWeightsFile.empty();
   options.weightsFile = weightsFile;
   options.embedded = &embeddedWeights();
   if (randomWeights.getNumOccurrences())
@@ -143,13 +146,14 @@ FailureOr<WeightStore> bindFromFlags(func::FuncOp graph,
 }
 } // namespace
 
-FailureOr<WeightStore> bindWeightsFromFlags(func::FuncOp graph) {
-  return bindFromFlags(graph, std::nullopt);
+FailureOr<WeightStore> bindWeightsFromFlags(func::FuncOp graph,
+                                            FileValues fileValues) {
+  return bindFromFlags(graph, std::nullopt, fileValues);
 }
 
 FailureOr<WeightStore> bindWeightsFromFlags(func::FuncOp graph,
                                             uint64_t defaultSeed) {
-  return bindFromFlags(graph, defaultSeed);
+  return bindFromFlags(graph, defaultSeed, FileValues::Copy);
 }
 
 } // namespace heed::tools

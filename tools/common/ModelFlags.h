@@ -66,9 +66,19 @@ bool weightFlagsGiven();
 /// has the same name.
 bool modelCarriesWeights();
 
+/// What bindWeightsFromFlags keeps of the --weights file's tensors.
+enum class FileValues {
+  Copy,     ///< their values, for a model that embeds them
+  CheckOnly ///< nothing (heedc --weights-external): names, shapes and
+            ///< values are checked, the model reads the file when it loads
+};
+
 /// Binds the parameters of \p graph as --weights/--random-weights say and
-/// writes --save-weights when given.
-mlir::FailureOr<WeightStore> bindWeightsFromFlags(mlir::func::FuncOp graph);
+/// writes --save-weights when given (which keeps the file's values even
+/// with FileValues::CheckOnly).
+mlir::FailureOr<WeightStore>
+bindWeightsFromFlags(mlir::func::FuncOp graph,
+                     FileValues fileValues = FileValues::Copy);
 
 /// As bindWeightsFromFlags, drawing random weights with \p defaultSeed when
 /// neither --weights nor --random-weights is given (heed-bench's default).

@@ -8,6 +8,8 @@
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "llvm/Support/raw_ostream.h"
 
+#include <csignal>
+
 using namespace mlir;
 
 namespace heed::tools {
@@ -25,6 +27,10 @@ ToolContext::ToolContext(llvm::StringRef toolName)
   registerLLVMTranslations(context);
   // Errors point at the source line; a dump of the generic op adds nothing.
   context.printOpOnDiagnostic(false);
+  // A write past the file size limit (ulimit -f) fails with EFBIG and is
+  // reported like a full disk, instead of killing the tool (and printing
+  // LLVM's crash dump) half way through a temporary file.
+  std::signal(SIGXFSZ, SIG_IGN);
 }
 
 } // namespace heed::tools

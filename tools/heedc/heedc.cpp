@@ -42,6 +42,7 @@
 #include "llvm/Support/raw_ostream.h"
 
 #include <chrono>
+#include <limits>
 
 using namespace mlir;
 using namespace heed;
@@ -167,6 +168,52 @@ Artifact artifactOf(StringRef path) {
   return Artifact::Executable;
 }
 
+/// The most weight bytes an object file may embed: x86-64 code reaches its
+/// data PC-relative within +-2 GiB, and the code and the other sections need
+/// part of that. Past it the link fails with "relocation truncated to fit"
+/// after minutes of code generation.
+constexpr int64_t kMaxEmbeddedWeightBytes = (int64_t(1) << 31) - (256 << 20);
+
+/// Fails, before any weight is read or drawn, when the object heedc would
+/// generate must embed more than kMaxEmbeddedWeightBytes of weights.
+LogicalResult checkEmbeddedWeightSize(func::FuncOp graph, EmitKind emit,
+                                      Artifact artifact) {
+  if (weightsExternal || (emit != EmitKind::Exe && emit != EmitKind::Obj))
+    return success();
+  int64_t total = 0;
+  ParamOp largest;
+  int64_t largestBytes = -1;
+  for (ParamOp op : graph.getOps<ParamOp>()) {
+    if (op->use_empty()) // dropped by the passes, never embedded
+      continue;
+    auto type = cast<ShapedType>(op.getType());
+    int64_t b = (int64_t)dtypeSize(*toDType(type.getElementType()));
+    for (int64_t d : type.getShape())
+      if (__builtin_mul_overflow(b, d, &b))
+        b = std::numeric_limits<int64_t>::max();
+    total = b > std::numeric_limits<int64_t>::max() - total
+                ? std::numeric_limits<int64_t>::max()
+                : total + b;
+    if (b > largestBytes) {
+      largestBytes = b;
+      largest = op;
+    }
+  }
+  if (total <= kMaxEmbeddedWeightBytes)
+    return success();
+  auto mib = [](int64_t bytes) { return std::to_string(bytes >> 20) + " MiB"; };
+  return largest.emitError()
+         << "the model's weights take "
+         << (total == std::numeric_limits<int64_t>::max()
+                 ? "more than 2^63 bytes"
+                 : mib(total))
+         << " (the largest, '" << largest.getName() << "', "
+         << mib(largestBytes) << "); a compiled model can embed at most "
+         << mib(kMaxEmbeddedWeightBytes)
+         << ": compile with --weights=FILE.safetensors --weights-external to "
+            "read them from the file when the model loads";
+}
+
 } // namespace
 
 int main(int argc, char **argv) {
@@ -241,8 +288,12 @@ int main(int argc, char **argv) {
               "--random-weights=SEED (or --weights-external)";
     return 1;
   }
+  if (failed(checkEmbeddedWeightSize(graph, emit, artifact)))
+    return 1;
   if (haveValues) {
-    auto bound = tools::bindWeightsFromFlags(graph);
+    auto bound = tools::bindWeightsFromFlags(
+        graph, weightsExternal ? tools::FileValues::CheckOnly
+                               : tools::FileValues::Copy);
     if (failed(bound))
       return 1;
     weights = std::move(*bound);

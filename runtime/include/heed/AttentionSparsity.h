@@ -28,6 +28,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -53,27 +54,110 @@ struct AttentionBand {
     }
   }
 
+  /// The rows of [r0, r1) that see at least one key of [c0, c1), as
+  /// [ra, rb) (empty when ra >= rb). lo and hi of rowRange never decrease
+  /// with the row, and a window keeps its width, so those rows are
+  /// contiguous and found in closed form.
+  std::pair<int64_t, int64_t> rowsSeeing(int64_t r0, int64_t r1, int64_t c0,
+                                         int64_t c1) const {
+    c0 = std::max<int64_t>(c0, 0);
+    c1 = std::min(c1, lk);
+    if (c0 >= c1 || r0 >= r1)
+      return {r1, r1};
+    int64_t shift = lk - lq; // row i sits at key position i + shift
+    int64_t ra = r0, rb = r1;
+    switch (kind) {
+    case Causal: // p >= c0
+      ra = std::max(ra, c0 - shift);
+      break;
+    case Window: // c0 - right <= p <= c1 - 1 + left, when the width is >= 1
+      if (left + right < 0)
+        return {r1, r1};
+      ra = std::max(ra, c0 - right - shift);
+      rb = std::min(rb, c1 - 1 + left - shift + 1);
+      break;
+    default:
+      break;
+    }
+    return ra < rb ? std::make_pair(ra, rb) : std::make_pair(r1, r1);
+  }
+
   /// The smallest rectangle rows [ra, rb) x keys [ca, cb) holding every
   /// (row, key) of rows [r0, r1) x keys [c0, c1) that is seen; false, with
-  /// the rectangle empty, when none is.
+  /// the rectangle empty, when none is. Constant time.
   bool visibleBox(int64_t r0, int64_t r1, int64_t c0, int64_t c1, int64_t &ra,
                   int64_t &rb, int64_t &ca, int64_t &cb) const {
-    ra = r1;
-    rb = r0;
-    ca = c1;
-    cb = c0;
-    for (int64_t i = r0; i < r1; ++i) {
-      auto [lo, hi] = rowRange(i);
-      lo = std::max(lo, c0);
-      hi = std::min(hi, c1 - 1);
-      if (lo > hi)
-        continue;
-      ra = std::min(ra, i);
-      rb = std::max(rb, i + 1);
-      ca = std::min(ca, lo);
-      cb = std::max(cb, hi + 1);
+    std::tie(ra, rb) = rowsSeeing(r0, r1, c0, c1);
+    if (ra >= rb) {
+      ra = r1;
+      rb = r0;
+      ca = c1;
+      cb = c0;
+      return false;
     }
-    return ra < rb;
+    // The first row sees the leftmost keys, the last row the rightmost.
+    ca = std::max(c0, rowRange(ra).first);
+    cb = std::min(c1 - 1, rowRange(rb - 1).second) + 1;
+    return true;
+  }
+
+  /// What a tiled kernel visits over all Lq x Lk scores with tiles of
+  /// \p qTile rows and \p kTile keys: the (query tile, key tile) pairs with
+  /// a visible score, and the scores of their visibleBox rectangles
+  /// (doubles: at the lengths a compiler may be asked about, the counts
+  /// pass 2^63).
+  struct VisitedTiles {
+    double tiles = 0;
+    double scores = 0;
+  };
+
+  /// visitedTiles for tiles of \p qTile x \p kTile (both >= 1), in time
+  /// linear in the number of query tiles: in each tile row, the key tiles
+  /// that every row sees whole are counted at once, and only the ragged ones
+  /// at the band's edges are visited.
+  VisitedTiles visitedTiles(int64_t qTile, int64_t kTile) const {
+    VisitedTiles v;
+    auto addTile = [&](int64_t r0, int64_t r1, int64_t k) {
+      int64_t ra, rb, ca, cb;
+      if (visibleBox(r0, r1, k * kTile, std::min(lk, (k + 1) * kTile), ra, rb,
+                     ca, cb)) {
+        v.tiles += 1;
+        v.scores += (double)(rb - ra) * (double)(cb - ca);
+      }
+    };
+    int64_t kTiles = (lk + kTile - 1) / kTile;
+    for (int64_t r0 = 0; r0 < lq; r0 += qTile) {
+      int64_t r1 = std::min(lq, r0 + qTile);
+      int64_t ra, rb, ca, cb;
+      if (!visibleBox(r0, r1, 0, lk, ra, rb, ca, cb))
+        continue;
+      int64_t first = ca / kTile, last = (cb - 1) / kTile;
+      // Key tiles every row of [r0, r1) sees whole: [fullFirst, fullLast].
+      int64_t fullFirst = last + 1, fullLast = last;
+      if (ra == r0 && rb == r1) {
+        int64_t keysFrom = rowRange(r1 - 1).first; // every row sees keys
+        int64_t keysTo = rowRange(r0).second;      // in [keysFrom, keysTo]
+        fullFirst = std::max(first, (keysFrom + kTile - 1) / kTile);
+        // The last key tile is whole up to lk.
+        int64_t through =
+            keysTo == lk - 1 ? kTiles - 1 : (keysTo + 1) / kTile - 1;
+        fullLast = std::min(last, through);
+      }
+      if (fullFirst > fullLast) {
+        fullFirst = last + 1;
+        fullLast = last;
+      } else {
+        v.tiles += (double)(fullLast - fullFirst + 1);
+        v.scores +=
+            (double)(r1 - r0) *
+            (double)(std::min(lk, (fullLast + 1) * kTile) - fullFirst * kTile);
+      }
+      for (int64_t k = first; k < fullFirst; ++k)
+        addTile(r0, r1, k);
+      for (int64_t k = fullLast + 1; k <= last; ++k)
+        addTile(r0, r1, k);
+    }
+    return v;
   }
 };
 
@@ -126,9 +210,12 @@ struct AttentionSparsity {
     if (structure == AttentionStructure::Causal) {
       b.kind = AttentionBand::Causal;
     } else if (structure == AttentionStructure::Window) {
+      // Edges past +-(Lq + Lk + 1) change nothing; clamped, the band's
+      // arithmetic cannot overflow.
+      int64_t bound = lq + lk + 1;
       b.kind = AttentionBand::Window;
-      b.left = left;
-      b.right = right;
+      b.left = std::clamp(left, -bound, bound);
+      b.right = std::clamp(right, -bound, bound);
     }
     return b;
   }

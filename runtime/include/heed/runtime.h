@@ -42,7 +42,10 @@ extern "C" {
 /** Let the runtime place a buffer in the arena (no reuse). */
 #define HEED_AUTO_OFFSET (-1)
 
-typedef enum heed_status {
+/** Status codes. heed_status is a fixed-width integer rather than the enum
+ *  type so that any value a caller passes (say, to heed_status_name) is a
+ *  valid value of the parameter's type. */
+enum {
   HEED_OK = 0,
   HEED_ERROR_INVALID_ARGUMENT = 1, /**< null pointer, bad id, bad attribute */
   HEED_ERROR_SHAPE = 2,            /**< shapes do not fit the kernel */
@@ -52,17 +55,21 @@ typedef enum heed_status {
   HEED_ERROR_UNKNOWN_KERNEL = 6,
   HEED_ERROR_STATE = 7, /**< e.g. adding to a finalized plan */
   HEED_ERROR_INTERNAL = 8
-} heed_status;
+};
+typedef int32_t heed_status;
 
-/** Element types; the numbering matches heed::DType. */
-typedef enum heed_dtype {
+/** Element types; the numbering matches heed::DType. heed_dtype is a
+ *  fixed-width integer, not the enum type: the runtime checks every dtype it
+ *  is given, and an out-of-range value must be a valid value to check. */
+enum {
   HEED_F32 = 0,
   HEED_F16 = 1,
   HEED_BF16 = 2,
   HEED_I64 = 3,
   HEED_I32 = 4,
   HEED_I1 = 5 /**< one byte per element, 0 or 1 */
-} heed_dtype;
+};
+typedef int32_t heed_dtype;
 
 typedef struct heed_plan heed_plan;
 typedef struct heed_model heed_model;

@@ -16,8 +16,14 @@
 //       s_j (scaled, masked, top-k applied), -inf for a row that sees no key.
 //
 //   out = softmax_j(s) v with s = scale * q k^T, keys hidden by the structure,
-//   the i1 mask or top-k set to -inf, and an f32 mask added. A row that sees
-//   no key gives zeros in out and probs.
+//   the i1 mask, a -inf in the f32 mask or top-k set to -inf (selected, not
+//   added), and the other f32 mask values added. A row that sees no key
+//   gives zeros in out and probs. A hidden key contributes nothing to a row,
+//   even where its K or V row holds NaN or Inf (FlashAttentionNonFinite.cpp);
+//   a NaN score of a key the row sees makes the row's out and probs NaN, and
+//   a NaN or Inf in a visible key's V row reaches out as IEEE arithmetic
+//   says. None of this depends on the tiles (docs/language.md, "Hidden keys
+//   and non-finite values").
 //
 //   Attributes (AttentionAttrs in runtime/kernels/Kernels.td, which gives
 //   their types and defaults; the runtime checks them before this file
@@ -49,8 +55,9 @@
 //       tile kt holds keys [kt * k_block, (kt + 1) * k_block)); a query tile
 //       sees exactly its listed key tiles, the others are never read.
 //     topk_ratio = 0 : when > 0 (at most 1), each row keeps its
-//       ceil(topk_ratio * Lk) largest scores (after scale, structure and
-//       mask; ties keep the lower key index), the others are masked.
+//       ceil(topk_ratio * Lk) largest scores other than -inf (after scale,
+//       structure and mask; NaN ranks above every number; ties keep the
+//       lower key index), the others are masked.
 //     has_mask, has_gate : 0/1; defaults: has_mask = 1 when there are 4 or
 //       more inputs, has_gate = 1 when an input is left after q, k, v and
 //       the mask.
@@ -85,6 +92,12 @@
 //                            product into the spare tile, then added)
 // and finally out = O / l (zeros when nothing was visible), times
 // sigmoid(gate), lse = m + log l. exp is the vectorised one of VectorExp.h.
+// Where a tile hides some key from some row (a partial band tile, any tile
+// with a mask or top-k), the P V product first asks whether its V rows hold
+// NaN or Inf, and reads a cleaned copy only when they do
+// (FlashAttentionNonFinite.cpp: each block of 64 keys of V is checked at
+// most once per run, the first time a task asks; the answers cost the other
+// tasks a few flag reads).
 //
 // Without an explicit mask, probs or top-k (the common case) the same steps
 // run on the kernel's own AVX-512 micro-kernels instead (LaneTiles.h), where
@@ -135,6 +148,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <optional>
 #include <string>
 
 namespace heed::rt::attention {
@@ -415,6 +429,14 @@ void AttentionKernel::run(const void *const *in, void *const *out) {
     ops.vPairs = vPairs.data();
   }
 
+  // Where a tile may hide a key from a row: which V rows hold NaN or Inf,
+  // found out as tasks ask (FlashAttentionNonFinite.cpp).
+  std::optional<NonFiniteValues> values;
+  if (cfg.banded() || cfg.hasMask || cfg.topk) {
+    values.emplace(cfg.B * cfg.Hkv, cfg.Lk, cfg.Dv, bf16Products(cfg));
+    ops.values = &*values;
+  }
+
   parallelChunks(cfg.B * cfg.Hq * cfg.qTiles, 1, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t)
       runTask(t, ops);
@@ -453,6 +475,8 @@ void AttentionKernel::runTask(int64_t t, const Operands &ops) const {
   Head hd;
   hd.b = b;
   hd.h = h;
+  hd.kv = b * cfg.Hkv + hkv;
+  hd.values = ops.values;
   hd.q =
       static_cast<const char *>(ops.q) + (b * cfg.Hq + h) * cfg.Lq * cfg.D * in;
   hd.k = static_cast<const char *>(ops.k) +
@@ -502,7 +526,7 @@ void AttentionKernel::finishRows(const Head &hd, int64_t r0, int64_t r1,
   int64_t dv = cfg.Dv;
   for (int64_t i = r0; i < r1; ++i) {
     int64_t r = i - r0;
-    float inv = l[r] > 0.0f ? 1.0f / l[r] : 0.0f;
+    float inv = inverseSum(l[r]);
     const float *src = o + r * dv;
     float row[512];
     for (int64_t e0 = 0; e0 < dv; e0 += 512) {
@@ -527,7 +551,7 @@ void AttentionKernel::finishRows(const Head &hd, int64_t r0, int64_t r1,
               floatToBf16(row[e - e0]);
     }
     if (hd.lse)
-      hd.lse[i] = l[r] > 0.0f ? m[r] + std::log(l[r]) : kNegInf;
+      hd.lse[i] = l[r] == 0.0f ? kNegInf : m[r] + std::log(l[r]);
   }
 }
 

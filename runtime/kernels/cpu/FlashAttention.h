@@ -9,6 +9,8 @@
 //   FlashAttentionLanes.cpp        the flash path on the AVX-512
 //                                  micro-kernels of LaneTiles.h
 //   FlashAttentionMaterialise.cpp  the materialising path (probs, top-k)
+//   FlashAttentionNonFinite.cpp    NaN and Inf in the value rows of hidden
+//                                  keys, for every path's P V
 //
 //===----------------------------------------------------------------------===//
 
@@ -20,10 +22,15 @@
 #include "OneDnn.h"
 
 #include "heed/AttentionSparsity.h"
+#include "heed/DType.h"
 
 #include <algorithm>
+#include <atomic>
+#include <cmath>
 #include <cstdint>
+#include <functional>
 #include <limits>
+#include <memory>
 #include <utility>
 #include <vector>
 
@@ -32,6 +39,12 @@ namespace heed::rt::attention {
 constexpr float kNegInf = -std::numeric_limits<float>::infinity();
 
 inline int64_t ceilDiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+/// 1 / l for a row's softmax sum l: 0 for a row that sees no key (l = 0),
+/// NaN for a row that sees a NaN score (l = NaN).
+inline float inverseSum(float l) {
+  return l > 0.0f ? 1.0f / l : l == 0.0f ? 0.0f : l;
+}
 
 //===----------------------------------------------------------------------===//
 // Configuration (checked at finalization)
@@ -85,6 +98,73 @@ inline bool bf16Products(const Config &cfg) {
 Config readConfig(const KernelSignature &sig);
 
 //===----------------------------------------------------------------------===//
+// Hidden keys with NaN or Inf values (FlashAttentionNonFinite.cpp)
+//===----------------------------------------------------------------------===//
+
+// A key that a row does not see (the structure, the mask or top-k hides it)
+// has weight exactly 0 in that row, but a product over the tile still adds
+// 0 * v, which is NaN where v is NaN or +-Inf. Where a tile hides some key
+// from some row, each path asks NonFiniteValues whether the tile's value
+// rows may hold such a value; only then does the product read a copy with
+// those elements 0 (finiteCopy), after which addNonFiniteProducts adds what
+// those elements give to the rows that do see their key (p * NaN, p * Inf:
+// IEEE). The product over the copy is the same product, in the same order,
+// as over the original, so a row that sees no such key gets exactly what
+// finite values in those rows would have given it.
+
+/// Whether one of the \p n values at \p x (f32, or bf16 with \p bf16) is
+/// NaN or +-Inf.
+bool anyNonFinite(const void *x, int64_t n, bool bf16);
+
+/// Which value rows of a run's key/value heads may hold NaN or +-Inf, found
+/// out in blocks of kBlockKeys keys the first time a task asks and kept for
+/// the rest of the run: V is read for it at most once per run, and a tile's
+/// question costs the other tasks a few flag reads. Thread-safe (tasks that
+/// ask at once each check the block and store the same answer).
+class NonFiniteValues {
+public:
+  static constexpr int64_t kBlockKeys = 64;
+
+  /// \p heads key/value heads of \p lk rows of \p dv values (f32, or bf16
+  /// with \p bf16).
+  NonFiniteValues(int64_t heads, int64_t lk, int64_t dv, bool bf16);
+
+  /// Whether rows [ca, cb) of key/value head \p head, whose row 0 is at
+  /// \p v, may hold NaN or +-Inf: true when a block they overlap does.
+  bool mayHold(int64_t head, const void *v, int64_t ca, int64_t cb) const;
+
+private:
+  int64_t lk, dv, blocks;
+  bool bf16;
+  /// Per (head, block): 0 not checked yet, 1 finite, 2 not.
+  std::unique_ptr<std::atomic<uint8_t>[]> state;
+};
+
+/// The \p n values at \p x (f32, or bf16 with \p bf16) with NaN and +-Inf
+/// replaced by +0, in \p copy; returns its data.
+const void *finiteCopy(const void *x, int64_t n, bool bf16,
+                       std::vector<uint32_t> &copy);
+
+/// For each non-finite element e of value row j < \p n (rows of \p dv values
+/// at \p v, f32 or bf16) and each row r < \p rows with sees(r, j):
+/// add(r, e, weight(r, j) * v[j][e]).
+template <typename Sees, typename Weight, typename Add>
+void addNonFiniteProducts(const void *v, int64_t n, int64_t dv, bool bf16,
+                          int64_t rows, const Sees &sees, const Weight &weight,
+                          const Add &add) {
+  for (int64_t j = 0; j < n; ++j)
+    for (int64_t e = 0; e < dv; ++e) {
+      float x = bf16 ? bf16ToFloat(static_cast<const uint16_t *>(v)[j * dv + e])
+                     : static_cast<const float *>(v)[j * dv + e];
+      if (std::isfinite(x))
+        continue;
+      for (int64_t r = 0; r < rows; ++r)
+        if (sees(r, j))
+          add(r, e, weight(r, j) * x);
+    }
+}
+
+//===----------------------------------------------------------------------===//
 // Tiles, tasks and scratch
 //===----------------------------------------------------------------------===//
 
@@ -95,15 +175,27 @@ struct Box {
   bool partial = false;
 };
 
+/// Whether query row i sees key j (the keys of one computed box).
+using KeyFilter = std::function<bool(int64_t i, int64_t j)>;
+
 /// Per-task pointers: the head's slices of every operand.
 struct Head {
   int64_t b = 0, h = 0;
+  int64_t kv = 0; ///< the key/value head: b * Hkv + h / group
   const void *q = nullptr, *k = nullptr, *v = nullptr; ///< row 0 of the head
   const uint32_t *vPairs = nullptr; ///< bf16 micro-kernels: V's key pairs
   const char *mask = nullptr;       ///< element (b, h, 0, 0), strides in cfg
   const void *gate = nullptr;
   void *out = nullptr, *probs = nullptr;
   float *lse = nullptr;
+  /// Where a tile may hide a key from a row: what V's rows hold.
+  const NonFiniteValues *values = nullptr;
+
+  /// Whether V rows [ca, cb) may hold NaN or +-Inf (asked only of tiles that
+  /// hide some key, which have values).
+  bool nonFiniteValues(int64_t ca, int64_t cb) const {
+    return values->mayHold(kv, v, ca, cb);
+  }
 };
 
 /// Carves 64-byte-aligned pieces out of a buffer; with a null base it only
@@ -210,6 +302,7 @@ private:
     void *out, *probs;
     float *lse;
     const uint32_t *vPairs = nullptr; ///< bf16 micro-kernels: packed V
+    const NonFiniteValues *values = nullptr;
   };
 
   /// Words of a key/value head's packed V (bf16 micro-kernels).
@@ -259,6 +352,10 @@ private:
       fn(kt);
   }
 
+  /// Whether query row \p i sees key \p j under the causal / window band and
+  /// the mask (top-k aside); for keys of the tiles the row visits.
+  bool sees(const Head &hd, int64_t i, int64_t j) const;
+
   /// The computed rectangle of query rows [r0, r1) x key tile \p kt; false
   /// when the structure hides all of it.
   bool tileBox(int64_t r0, int64_t r1, int64_t kt, Box &box) const {
@@ -284,9 +381,12 @@ private:
   void scores(const Head &hd, const Box &box, int64_t r0, float *s, int64_t ld,
               int64_t colBase) const;
   /// o[(i - r0) * Dv + e] += P V over \p box, P read like scores() writes.
+  /// \p sees (query row i, key j) is given where the box may hide a key
+  /// from a row: those keys then add nothing, even a NaN (see
+  /// FlashAttentionNonFinite.cpp); null: every row sees every key.
   void addPV(const Head &hd, const Box &box, int64_t r0, const float *p,
-             uint16_t *p16, int64_t ld, int64_t colBase, float *o,
-             float *tmp) const;
+             uint16_t *p16, int64_t ld, int64_t colBase, float *o, float *tmp,
+             const KeyFilter *sees) const;
   /// Online-softmax step for one row of scores x[0, n): updates the running
   /// max \p m and sum \p l, turns x into exp(x - m'), and returns the factor
   /// e^(m - m') by which the row's accumulator must be scaled.

@@ -12,6 +12,7 @@
 
 #include <algorithm>
 #include <limits>
+#include <vector>
 
 namespace heed::rt::attention {
 
@@ -68,25 +69,50 @@ void AttentionKernel::laneRows(const Head &hd, int64_t qt, int64_t r0,
                            box.rb < laneEnd || ca != box.ca || cb != box.cb);
     const int32_t *lo = masked ? sc.lo + lane : nullptr;
     const int32_t *hi = masked ? sc.hi + lane : nullptr;
+    int64_t n = cb - ca;
+    // Keys the band hides with NaN or Inf values (FlashAttentionNonFinite.cpp):
+    // the product reads them as 0, what they give the lanes that see them
+    // follows.
+    const void *v = static_cast<const char *>(hd.v) + ca * dv * (bf16 ? 2 : 4);
+    bool nonFinite = masked && hd.nonFiniteValues(ca, cb);
+    std::vector<uint32_t> finite;
     if (bf16) {
-      int64_t n = cb - ca;
       scoreTileBf16(qtPairs + lane, vecs, D,
                     static_cast<const uint16_t *>(hd.k) + ca * D, n, ca,
                     cfg.scale, lo, hi, sc.st + lane, sc.tileMax + lane);
       softmaxTilePairs(sc.st + lane, n, vecs, sc.tileMax + lane, sc.m + lane,
                        sc.l + lane, sc.alpha + lane, sc.pt + lane);
-      accumulateTileBf16(sc.pt + lane, n, vecs, hd.vPairs + ca / 2 * dv, dv,
-                         sc.alpha + lane, sc.ot + lane);
-      return;
+      const uint32_t *vp = hd.vPairs + ca / 2 * dv;
+      if (nonFinite) // the pairs' halves are bf16 values
+        vp = static_cast<const uint32_t *>(
+            finiteCopy(vp, ceilDiv(n, 2) * dv * 2, true, finite));
+      accumulateTileBf16(sc.pt + lane, n, vecs, vp, dv, sc.alpha + lane,
+                         sc.ot + lane);
+    } else {
+      scoreTile(qtF32 + lane, vecs, D,
+                static_cast<const float *>(hd.k) + ca * D, n, ca, lo, hi,
+                sc.st + lane, sc.tileMax + lane);
+      softmaxTile(sc.st + lane, n, vecs, sc.tileMax + lane, sc.m + lane,
+                  sc.l + lane, sc.alpha + lane);
+      const void *vp = nonFinite ? finiteCopy(v, n * dv, false, finite) : v;
+      accumulateTile(sc.st + lane, n, vecs, static_cast<const float *>(vp), dv,
+                     sc.alpha + lane, sc.ot + lane);
     }
-    int64_t n = cb - ca;
-    scoreTile(qtF32 + lane, vecs, D, static_cast<const float *>(hd.k) + ca * D,
-              n, ca, lo, hi, sc.st + lane, sc.tileMax + lane);
-    softmaxTile(sc.st + lane, n, vecs, sc.tileMax + lane, sc.m + lane,
-                sc.l + lane, sc.alpha + lane);
-    accumulateTile(sc.st + lane, n, vecs,
-                   static_cast<const float *>(hd.v) + ca * dv, dv,
-                   sc.alpha + lane, sc.ot + lane);
+    if (nonFinite)
+      addNonFiniteProducts(
+          v, n, dv, bf16, vecs * kLanes,
+          [&](int64_t r, int64_t j) {
+            return lo[r] <= ca + j && ca + j <= hi[r];
+          },
+          [&](int64_t r, int64_t j) {
+            if (!bf16)
+              return sc.st[j * kLaneRows + lane + r];
+            uint32_t pair = sc.pt[j / 2 * kLaneRows + lane + r];
+            return bf16ToFloat((uint16_t)(j % 2 ? pair >> 16 : pair));
+          },
+          [&](int64_t r, int64_t e, float x) {
+            sc.ot[e * kLaneRows + lane + r] += x;
+          });
   });
   unpackRows(sc.ot, rows, dv, sc.o);
   finishRows(hd, r0, r1, sc.o, sc.m, sc.l);

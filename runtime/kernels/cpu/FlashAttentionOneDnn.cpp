@@ -40,8 +40,9 @@ namespace {
 // values: max and the scaling are exact per element, the bf16 rounding is
 // integer arithmetic.
 
-/// Round-to-nearest-even conversion of \p n finite, non-negative values
-/// (softmax numerators): no NaN handling needed.
+/// Round-to-nearest-even conversion of \p n non-negative values (softmax
+/// numerators): no NaN handling needed, since a NaN numerator makes its
+/// row's sum, and so the row, NaN however it rounds.
 void toBf16Generic(uint16_t *dst, const float *src, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     uint32_t u;
@@ -284,15 +285,20 @@ void AttentionKernel::scores(const Head &hd, const Box &box, int64_t r0,
     if (hd.mask) {
       const int64_t si = cfg.maskStrides[2], sj = cfg.maskStrides[3];
       if (cfg.maskType == HEED_F32) {
+        // -inf hides the key: selected, never added (a NaN score + -inf
+        // would be NaN).
         const float *mrow =
             reinterpret_cast<const float *>(hd.mask) + i * si + box.ca * sj;
         if (sj == 0) {
           float add = mrow[0];
-          for (int64_t x = 0; x < n; ++x)
-            row[x] += add;
+          if (add == kNegInf)
+            std::fill(row, row + n, kNegInf);
+          else
+            for (int64_t x = 0; x < n; ++x)
+              row[x] += add;
         } else { // sj == 1: the mask's last dim is Lk
           for (int64_t x = 0; x < n; ++x)
-            row[x] += mrow[x];
+            row[x] = mrow[x] == kNegInf ? kNegInf : row[x] + mrow[x];
         }
       } else {
         const uint8_t *mrow =
@@ -307,29 +313,48 @@ void AttentionKernel::scores(const Head &hd, const Box &box, int64_t r0,
 
 void AttentionKernel::addPV(const Head &hd, const Box &box, int64_t r0,
                             const float *p, uint16_t *p16, int64_t ld,
-                            int64_t colBase, float *o, float *tmp) const {
-  if (cfg.Dv == 0)
+                            int64_t colBase, float *o, float *tmp,
+                            const KeyFilter *sees) const {
+  int64_t dv = cfg.Dv;
+  if (dv == 0)
     return;
   int64_t m = box.rb - box.ra, n = box.cb - box.ca;
   int64_t off = (box.ra - r0) * ld + (box.ca - colBase);
-  float *oRows = o + (box.ra - r0) * cfg.Dv;
-  if (gemmBf16()) {
+  float *oRows = o + (box.ra - r0) * dv;
+  const bool bf16 = gemmBf16();
+  const void *v = static_cast<const char *>(hd.v) + box.ca * dv * inBytes();
+  // Hidden keys with NaN or Inf values (FlashAttentionNonFinite.cpp): the
+  // product reads them as 0, what they give the rows that see them follows.
+  std::vector<uint32_t> finite;
+  bool nonFinite = sees && hd.nonFiniteValues(box.ca, box.cb);
+  const void *vp = nonFinite ? finiteCopy(v, n * dv, bf16, finite) : v;
+  if (bf16) {
     for (int64_t i = 0; i < m; ++i)
       toBf16(p16 + off + i * ld, p + off + i * ld, n);
-    const uint16_t *v = static_cast<const uint16_t *>(hd.v) + box.ca * cfg.Dv;
-    pv(m, cfg.Dv, n, p16 + off, ld, v, cfg.Dv, tmp, cfg.Dv);
-    addRow(oRows, tmp, m * cfg.Dv);
+    pv(m, dv, n, p16 + off, ld, static_cast<const uint16_t *>(vp), dv, tmp, dv);
+    addRow(oRows, tmp, m * dv);
   } else {
-    const float *v = static_cast<const float *>(hd.v) + box.ca * cfg.Dv;
-    sgemm(false, m, cfg.Dv, n, 1.0f, p + off, ld, v, cfg.Dv, 1.0f, oRows,
-          cfg.Dv);
+    sgemm(false, m, dv, n, 1.0f, p + off, ld, static_cast<const float *>(vp),
+          dv, 1.0f, oRows, dv);
   }
+  if (nonFinite)
+    addNonFiniteProducts(
+        v, n, dv, bf16, m,
+        [&](int64_t r, int64_t j) { return (*sees)(box.ra + r, box.ca + j); },
+        [&](int64_t r, int64_t j) {
+          int64_t at = off + r * ld + j;
+          return bf16 ? bf16ToFloat(p16[at]) : p[at];
+        },
+        [&](int64_t r, int64_t e, float x) { oRows[r * dv + e] += x; });
 }
 
 float AttentionKernel::softmaxStep(float *x, int64_t n, float &m, float &l) {
   float mNew = std::max(m, rowMax(x, n));
-  if (mNew == kNegInf) { // nothing visible yet: P = 0, nothing to rescale
-    std::fill(x, x + n, 0.0f);
+  if (mNew == kNegInf) {
+    // No finite score yet: P = exp(x) = 0 for -inf, NaN for a NaN score
+    // (rowMax passes over NaN; the row must still become NaN), nothing to
+    // rescale.
+    l += expScaleShiftSum(x, n, 1.0f, 0.0f);
     return 1.0f;
   }
   float alpha = m == mNew ? 1.0f : expScalar(m - mNew); // exp(-inf) = 0
@@ -349,6 +374,9 @@ void AttentionKernel::flashRows(const Head &hd, int64_t qt, int64_t r0,
   std::fill(sc.o, sc.o + rows * dv, 0.0f);
   std::fill(sc.m, sc.m + rows, kNegInf);
   std::fill(sc.l, sc.l + rows, 0.0f);
+  const KeyFilter sees = [&](int64_t i, int64_t j) {
+    return this->sees(hd, i, j);
+  };
   forEachTile(qt, r0, r1, [&](int64_t kt) {
     Box box;
     if (!tileBox(r0, r1, kt, box))
@@ -362,7 +390,10 @@ void AttentionKernel::flashRows(const Head &hd, int64_t qt, int64_t r0,
       if (alpha != 1.0f)
         scaleRow(sc.o + r * dv, dv, alpha);
     }
-    addPV(hd, box, r0, sc.s, sc.p16, ld, colBase, sc.o, sc.tmp);
+    // The band or the mask may hide keys of this box from some rows.
+    bool hides = box.partial || hd.mask;
+    addPV(hd, box, r0, sc.s, sc.p16, ld, colBase, sc.o, sc.tmp,
+          hides ? &sees : nullptr);
   });
   finishRows(hd, r0, r1, sc.o, sc.m, sc.l);
 }

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <limits>
 #include <string>
 #include <vector>
 
@@ -51,8 +52,13 @@ TEST(RuntimeApiTest, BadTensors) {
   int64_t huge[] = {int64_t(1) << 40, int64_t(1) << 40};
   EXPECT_EQ(heed_tensor_create(HEED_F32, 2, huge, &t), HEED_ERROR_SHAPE);
   int64_t shape[] = {3};
-  EXPECT_EQ(heed_tensor_create((heed_dtype)42, 1, shape, &t),
-            HEED_ERROR_INVALID_ARGUMENT);
+  // Any integer is a heed_dtype the runtime checks (under UBSan, an
+  // out-of-range enum value would already be undefined behaviour).
+  for (heed_dtype bad : {42, -1, 6})
+    EXPECT_EQ(heed_tensor_create(bad, 1, shape, &t),
+              HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()), "unknown dtype");
+  EXPECT_STREQ(heed_status_name(42), "HEED_ERROR_UNKNOWN");
   ASSERT_EQ(heed_tensor_create(HEED_BF16, 1, shape, &t), HEED_OK);
   EXPECT_EQ(heed_tensor_nbytes(t), 6u);
   EXPECT_EQ(heed_tensor_shape(t)[0], 3);
@@ -98,6 +104,39 @@ TEST_F(PlanTest, BadIdsAndOffsets) {
   EXPECT_EQ(heed_plan_add_input(plan, "x", b), HEED_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(std::string(heed_last_error()),
             "heed_plan_add_input(\"x\"): input 'x' is declared twice");
+}
+
+/// Arena placement is computed with overflow checks (issue 15, item 12):
+/// four f32[2^60] buffers used to wrap to a 64-byte arena and crash when run.
+TEST_F(PlanTest, ArenaPast2To62BytesIsRefused) {
+  int64_t quarter = int64_t(1) << 60; // 2^62 bytes of f32
+  int32_t ids[4];
+  for (int32_t &id : ids)
+    id = buffer(quarter);
+  EXPECT_EQ(heed_plan_add_node(plan, "relu", &ids[0], 1, &ids[1], 1, nullptr),
+            HEED_OK);
+  EXPECT_EQ(heed_plan_finalize(plan, &model), HEED_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(model, nullptr);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "buffer 1 would end past byte 2^62 of the arena");
+}
+
+TEST_F(PlanTest, ExplicitOffsetPastTheLimitIsRefused) {
+  int64_t offset = std::numeric_limits<int64_t>::max() / 64 * 64;
+  int32_t a = buffer(16, offset);
+  EXPECT_EQ(heed_plan_add_node(plan, "relu", &a, 1, &a, 1, nullptr), HEED_OK);
+  EXPECT_EQ(heed_plan_finalize(plan, &model), HEED_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "buffer 0 would end past byte 2^62 of the arena");
+}
+
+/// An arena that fits the limit but not in memory is an error, not a crash.
+TEST_F(PlanTest, ArenaThatCannotBeAllocatedIsAnError) {
+  int32_t a = buffer(int64_t(1) << 59), b = buffer(int64_t(1) << 59);
+  EXPECT_EQ(heed_plan_add_node(plan, "relu", &a, 1, &b, 1, nullptr), HEED_OK);
+  EXPECT_EQ(heed_plan_finalize(plan, &model), HEED_ERROR_OUT_OF_MEMORY);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "cannot allocate an arena of 4611686018427387904 bytes");
 }
 
 TEST_F(PlanTest, FirstErrorIsSticky) {

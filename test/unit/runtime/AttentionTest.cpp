@@ -24,7 +24,9 @@
 #include "Kernels.h"
 #include "RuntimeTestUtil.h"
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <optional>
 
@@ -832,6 +834,316 @@ TEST(RuntimeAttentionTest, DeterministicAcrossThreadCounts) {
   ASSERT_EQ(b.size(), 2u);
   for (size_t i = 0; i < a.size(); ++i)
     EXPECT_EQ(a[i].data, b[i].data);
+}
+
+//===----------------------------------------------------------------------===//
+// Hidden keys with NaN and Inf (docs/language.md, "Hidden keys and
+// non-finite values")
+//===----------------------------------------------------------------------===//
+
+/// What the poisoned keys' K and V rows hold.
+struct Poison {
+  const char *name;
+  double k, v; ///< NaN: K keeps the finite garbage
+};
+
+const double kNaN = std::numeric_limits<double>::quiet_NaN();
+const Poison kNaNKeys = {"NaN in K and V", kNaN, kNaN};
+const Poison kInfKeys = {"+Inf in K, -Inf in V", kInf, -kInf};
+const Poison kNaNValues = {"NaN in V only", 0, kNaN};
+const std::vector<Poison> kPoisons = {kNaNKeys, kInfKeys, kNaNValues};
+/// The finite garbage that the poisoned keys hold in the comparison run
+/// (exact in bf16).
+constexpr double kGarbageK = -2.0, kGarbageV = 64.0;
+
+/// \p c with every element of the K and V rows of \p keys (all batches and
+/// heads) set to \p k and \p v; k = 0 leaves K as it is.
+Case withKeys(Case c, const std::vector<int64_t> &keys, double k, double v) {
+  for (int64_t bh = 0; bh < c.B * c.Hkv; ++bh)
+    for (int64_t j : keys) {
+      for (int64_t d = 0; d < c.D; ++d)
+        if (k != 0)
+          c.k.data[(size_t)((bh * c.Lk + j) * c.D + d)] = k;
+      for (int64_t e = 0; e < c.dv(); ++e)
+        c.v.data[(size_t)((bh * c.Lk + j) * c.dv() + e)] = v;
+    }
+  return c;
+}
+
+/// Rows of out (or probs, \p width = Lk) that see a poisoned key must be all
+/// NaN (or, with \p anyNonFinite, all NaN or +-Inf); the others must equal
+/// \p clean bit for bit (+0 == -0).
+void expectRows(const ref::Tensor &got, const ref::Tensor &clean, int64_t width,
+                const std::vector<char> &seesPoison, bool anyNonFinite,
+                const char *what) {
+  ASSERT_EQ(got.data.size(), clean.data.size());
+  int64_t rows = (int64_t)seesPoison.size();
+  ASSERT_EQ((int64_t)got.data.size(), rows * width);
+  int64_t wrong = 0, first = -1;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t e = 0; e < width; ++e) {
+      double a = got.data[(size_t)(r * width + e)];
+      double b = clean.data[(size_t)(r * width + e)];
+      bool ok = !seesPoison[(size_t)r]
+                    ? a == b || (std::isnan(a) && std::isnan(b))
+                    : (anyNonFinite ? !std::isfinite(a) : std::isnan(a));
+      if (!ok && wrong++ == 0)
+        first = r;
+    }
+  EXPECT_EQ(wrong, 0) << what << ": first wrong row " << first << " ("
+                      << (first >= 0 && seesPoison[(size_t)first]
+                              ? "sees a poisoned key"
+                              : "sees none")
+                      << ")";
+}
+
+/// Runs \p base (data set, with \p keys holding finite garbage) and, for each
+/// of \p poisons, the same inputs with \p keys poisoned, through the kernel
+/// and the reference: a row of out that sees none of \p keys (by
+/// \p sees(i, j), the same for every batch and head) must not change, a row
+/// that sees one must be NaN (non-finite for infinities); probs likewise
+/// where K is NaN, unchanged where K is. \p base must match the reference.
+void checkPoisonedKeys(Case base, const std::vector<int64_t> &keys,
+                       const std::function<bool(int64_t, int64_t)> &sees,
+                       double tol,
+                       const std::vector<Poison> &poisons = kPoisons) {
+  base.fill();
+  Case clean = withKeys(base, keys, kGarbageK, kGarbageV);
+  std::vector<char> seesPoison((size_t)(base.B * base.Hq * base.Lq));
+  for (int64_t r = 0; r < (int64_t)seesPoison.size(); ++r)
+    for (int64_t j : keys)
+      seesPoison[(size_t)r] |= sees(r % base.Lq, j);
+  std::vector<ref::Tensor> cleanGot = clean.run();
+  ASSERT_FALSE(cleanGot.empty());
+  ref::AttentionResult cleanRef =
+      ref::attention(clean.q, clean.k, clean.v, clean.options());
+  EXPECT_TENSOR_NEAR(cleanGot[0], as(cleanRef.out, clean.out), tol);
+  for (const Poison &poison : poisons) {
+    SCOPED_TRACE(poison.name);
+    Case c = withKeys(clean, keys, poison.k, poison.v);
+    bool inf = std::isinf(poison.v);
+    std::vector<ref::Tensor> got = c.run();
+    ASSERT_EQ(got.size(), cleanGot.size());
+    expectRows(got[0], cleanGot[0], c.dv(), seesPoison, inf, "kernel out");
+    ref::AttentionResult r = ref::attention(c.q, c.k, c.v, c.options());
+    expectRows(r.out, cleanRef.out, c.dv(), seesPoison, inf, "reference out");
+    if (inf) // an infinite score may be NaN, +inf or -inf (p = 0, not NaN)
+      continue;
+    std::vector<char> nanProbs = seesPoison;
+    if (poison.k == 0) // K unchanged: so are the scores and probs
+      std::fill(nanProbs.begin(), nanProbs.end(), 0);
+    expectRows(r.probs, cleanRef.probs, c.Lk, nanProbs, false,
+               "reference probs");
+    if (c.probs)
+      expectRows(got[1], cleanGot[1], c.Lk, nanProbs, false, "kernel probs");
+  }
+}
+
+/// A kernel path of the hidden-key tests.
+struct KernelPath {
+  const char *name;
+  DType in;
+  bool oneDnnGemms, viaF32, probs;
+};
+
+const KernelPath kPaths[] = {
+    {"f32 micro-kernels", DType::F32, false, false, false},
+    {"f32 oneDNN GEMMs", DType::F32, true, false, false},
+    {"f32 materialised (probs)", DType::F32, false, false, true},
+    {"bf16 micro-kernels", DType::BF16, false, false, false},
+    {"bf16 oneDNN GEMMs", DType::BF16, true, false, false},
+    {"bf16 via f32", DType::BF16, false, true, false},
+    {"bf16 materialised (probs)", DType::BF16, false, false, true},
+};
+
+/// (q_block, k_block): the default, and tiles that cut L in odd places.
+const std::pair<int64_t, int64_t> kTiles[] = {
+    {0, 0}, {16, 16}, {33, 7}, {64, 128}};
+
+/// \p c on every kernel path and tile size.
+void checkPoisonedKeysEverywhere(
+    const Case &c, const std::vector<int64_t> &keys,
+    const std::function<bool(int64_t, int64_t)> &sees) {
+  for (const KernelPath &path : kPaths)
+    for (auto [qb, kb] : kTiles) {
+      SCOPED_TRACE(std::string(path.name) + ", tile " + std::to_string(qb) +
+                   " x " + std::to_string(kb));
+      Case p = c;
+      p.in = p.out = p.probsType = path.in;
+      p.oneDnnGemms = path.oneDnnGemms;
+      p.viaF32 = path.viaF32;
+      p.probs = path.probs;
+      if (qb) {
+        p.qBlock = qb;
+        p.kBlock = kb;
+      }
+      checkPoisonedKeys(p, keys, sees,
+                        path.in == DType::BF16 ? kBf16Tol : kF32Tol);
+    }
+}
+
+/// Lengths that cross tile boundaries, Lq != Lk both ways.
+const std::pair<int64_t, int64_t> kLengths[] = {
+    {63, 63}, {65, 65}, {130, 130}, {40, 100}, {100, 70}};
+
+Case hiddenKeyCase(int64_t lq, int64_t lk, uint64_t seed) {
+  Case c;
+  c.B = 1;
+  c.Hq = 2;
+  c.Hkv = 1;
+  c.Lq = lq;
+  c.Lk = lk;
+  c.D = 16;
+  c.Dv = 12;
+  c.seed = seed;
+  return c;
+}
+
+TEST(RuntimeAttentionTest, HiddenKeysOutsideTheCausalBand) {
+  uint64_t seed = 900;
+  for (auto [lq, lk] : kLengths) {
+    Case c = hiddenKeyCase(lq, lk, seed++);
+    c.structure = 1;
+    int64_t cut = lk - lk / 3; // keys from here on are poisoned
+    std::vector<int64_t> keys;
+    for (int64_t j = cut; j < lk; ++j)
+      keys.push_back(j);
+    checkPoisonedKeysEverywhere(
+        c, keys, [&](int64_t i, int64_t j) { return j <= i + lk - lq; });
+  }
+}
+
+TEST(RuntimeAttentionTest, HiddenKeysOutsideTheWindow) {
+  uint64_t seed = 920;
+  for (auto [lq, lk] : kLengths) {
+    Case c = hiddenKeyCase(lq, lk, seed++);
+    c.structure = 2;
+    c.left = 9;
+    c.right = 2;
+    std::vector<int64_t> keys;
+    for (int64_t j = lk / 2; j < lk / 2 + 4; ++j) // a few keys in the middle
+      keys.push_back(j);
+    keys.push_back(0);
+    checkPoisonedKeysEverywhere(c, keys, [&](int64_t i, int64_t j) {
+      int64_t p = i + lk - lq;
+      return p - 9 <= j && j <= p + 2;
+    });
+  }
+}
+
+TEST(RuntimeAttentionTest, HiddenKeysOutsideTheBlockMap) {
+  // The map's tiles are the kernel's tiles: two maps over different tiles.
+  // Key tile 1 is poisoned; some query tiles list it, the others do not.
+  struct Map {
+    int64_t qBlock, kBlock;
+    std::vector<std::vector<int64_t>> visit;
+  } maps[] = {{16, 20, {{0}, {1, 2}, {}, {0, 3}, {1}}},
+              {32, 26, {{0, 1}, {2}, {1, 3}}}};
+  uint64_t seed = 940;
+  for (const Map &map : maps)
+    for (DType in : {DType::F32, DType::BF16})
+      for (bool oneDnn : {false, true})
+        for (bool probs : {false, true}) {
+          Case c = hiddenKeyCase(70, 90, seed++);
+          c.in = c.out = c.probsType = in;
+          c.oneDnnGemms = oneDnn;
+          c.probs = probs;
+          c.structure = 3;
+          c.qBlock = map.qBlock;
+          c.kBlock = map.kBlock;
+          c.visit = map.visit;
+          std::vector<int64_t> keys;
+          for (int64_t j = map.kBlock; j < 2 * map.kBlock; ++j)
+            keys.push_back(j);
+          checkPoisonedKeys(
+              c, keys,
+              [&](int64_t i, int64_t j) {
+                const auto &tiles = map.visit[(size_t)(i / map.qBlock)];
+                return std::find(tiles.begin(), tiles.end(), j / map.kBlock) !=
+                       tiles.end();
+              },
+              in == DType::BF16 ? kBf16Tol : kF32Tol);
+        }
+}
+
+/// Whether row i sees key j under the masks of the mask tests: keys 7, Lk / 2
+/// and Lk - 1 (the poisoned ones) only from rows i % 3 == 0; row 1 sees no
+/// key; the others a pattern.
+bool maskSees(int64_t i, int64_t j, int64_t lk) {
+  if (i == 1)
+    return false;
+  if (j == 7 || j == lk / 2 || j == lk - 1)
+    return i % 3 == 0;
+  return (i + 2 * j) % 5 != 0;
+}
+
+TEST(RuntimeAttentionTest, HiddenKeysUnderMasks) {
+  // An i1 mask, an additive mask with -inf where it hides (random finite
+  // values elsewhere), and each with causal structure on top.
+  uint64_t seed = 960;
+  for (auto [lq, lk] : kLengths)
+    for (DType maskType : {DType::I1, DType::F32})
+      for (int64_t structure : {0, 1}) {
+        Case c = hiddenKeyCase(lq, lk, seed++);
+        c.structure = structure;
+        c.mask = randomTensor(DType::F32, {lq, lk}, seed++);
+        for (int64_t i = 0; i < lq; ++i)
+          for (int64_t j = 0; j < lk; ++j) {
+            double &m = c.mask.data[(size_t)(i * lk + j)];
+            bool keep = maskSees(i, j, lk);
+            m = maskType == DType::I1 ? (keep ? 1 : 0) : keep ? m : -kInf;
+          }
+        c.mask.dtype = maskType;
+        SCOPED_TRACE(std::string(maskType == DType::I1 ? "i1" : "f32") +
+                     " mask, structure " + std::to_string(structure));
+        checkPoisonedKeysEverywhere(
+            c, {7, lk / 2, lk - 1}, [&](int64_t i, int64_t j) {
+              return maskSees(i, j, lk) && (!structure || j <= i + lk - lq);
+            });
+      }
+}
+
+TEST(RuntimeAttentionTest, HiddenKeysNotKeptByTopK) {
+  // q > 0 and the poisoned keys' K = -2 (kGarbageK): their scores are every
+  // row's lowest, so top-k never keeps them, and NaN in their V changes no
+  // row. NaN (or +Inf) in their K instead gives every row a NaN (+inf)
+  // score, which ranks above every number: every row is NaN.
+  uint64_t seed = 980;
+  for (auto [lq, lk] : kLengths)
+    for (DType in : {DType::F32, DType::BF16})
+      for (int64_t kb : {0, 16, 33}) {
+        Case c = hiddenKeyCase(lq, lk, seed++);
+        c.in = c.out = c.probsType = in;
+        c.topk = 0.25;
+        c.probs = kb == 16;
+        if (kb)
+          c.kBlock = kb;
+        c.fill();
+        for (double &x : c.q.data)
+          x = std::fabs(x) + 0.25;
+        c.q.roundInPlace(); // to bf16: the kernel's and the reference's q
+        std::vector<int64_t> keys = {3, lk / 2, lk - 2, lk - 1};
+        double tol = in == DType::BF16 ? kBf16Tol : kF32Tol;
+        checkPoisonedKeys(c, keys, [](int64_t, int64_t) { return false; }, tol,
+                          {kNaNValues});
+        checkPoisonedKeys(c, keys, [](int64_t, int64_t) { return true; }, tol,
+                          {kNaNKeys, kInfKeys});
+      }
+}
+
+TEST(RuntimeAttentionTest, TopKKeepsNaNScores) {
+  // A NaN score ranks above every number: kept, so its rows are NaN; the
+  // rows that do not see it (causal) are unchanged.
+  for (DType in : {DType::F32, DType::BF16}) {
+    Case c = hiddenKeyCase(65, 65, 990);
+    c.in = c.out = c.probsType = in;
+    c.topk = 0.1;
+    c.structure = 1;
+    c.probs = true;
+    checkPoisonedKeys(c, {40}, [](int64_t i, int64_t j) { return j <= i; },
+                      in == DType::BF16 ? kBf16Tol : kF32Tol,
+                      {kNaNKeys, kInfKeys});
+  }
 }
 
 //===----------------------------------------------------------------------===//
