@@ -69,7 +69,7 @@ for t in "${targets[@]}"; do
   if [ $rc -eq 0 ]; then
     grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|stat::new_units_added)" \
       "$work/log" | sed 's/^/  /'
-    grep -m1 "^#[0-9]* *DONE" "$work/log" | sed 's/^/  /'
+    grep -m1 -E "^#[0-9]+[[:space:]]+DONE" "$work/log" | sed "s/^/  /"
     continue
   fi
   failed+=("$t")
