@@ -105,12 +105,15 @@ torch-goldens: build
 # their first report: UBSan's halt_on_error (without it UBSan prints and the
 # test passes), print_stacktrace for where. ASan's allocator returns null for
 # a malloc it cannot satisfy, as glibc's does (the runtime's tests of a
-# failed arena allocation expect that); operator new still fails there. lit
+# failed arena allocation expect that); operator new still fails there.
+# allow_user_poisoning=0 because libMLIR is not instrumented and shares
+# allocators with Heed's code, whose inlined LLVM allocator poisons memory
+# that libMLIR then hands out (fuzz/SanitizerDefaults.cpp explains). lit
 # passes both variables to its tests (test/lit.cfg.py), and the ONNX tests
 # use the default build's venv. Runs both suites, prints both summaries and
 # fails if either failed. check-asan is the same target under its older
 # name.
-ASAN_OPTIONS_CHECK ?= detect_leaks=1:allocator_may_return_null=1:strict_string_checks=1:check_initialization_order=1
+ASAN_OPTIONS_CHECK ?= detect_leaks=1:allocator_may_return_null=1:allow_user_poisoning=0:strict_string_checks=1:check_initialization_order=1
 UBSAN_OPTIONS_CHECK ?= halt_on_error=1:print_stacktrace=1
 SANITIZER_ENV := ASAN_OPTIONS="$(ASAN_OPTIONS_CHECK)" UBSAN_OPTIONS="$(UBSAN_OPTIONS_CHECK)"
 
