@@ -280,18 +280,18 @@ LogicalResult dropout(OnnxNode &n) {
   if (failed(x))
     return failure();
   if (n.hasInput(2)) {
-    auto training = n.constInts(2, "training_mode");
+    auto training = n.constInt(2, "training_mode");
     if (failed(training))
       return failure();
     // Training with a ratio of 0 keeps everything; otherwise it draws.
     double ratio = 0.5;
     if (n.hasInput(1)) {
-      auto r = n.constDoubles(1, "ratio");
+      auto r = n.constDouble(1, "ratio");
       if (failed(r))
         return failure();
-      ratio = (*r)[0];
+      ratio = *r;
     }
-    if ((*training)[0] && ratio != 0)
+    if (*training && ratio != 0)
       return n.unsupported("training_mode = true with a ratio above 0 "
                            "(random)");
   }

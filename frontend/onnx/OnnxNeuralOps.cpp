@@ -354,9 +354,16 @@ LogicalResult einsum(OnnxNode &n) {
   // "..." stands for the leading dimensions not named: give them letters.
   size_t maxEllipsis = 0;
   for (auto [t, x] : llvm::zip(terms, xs)) {
-    size_t named = t.size() - (t.find("...") != std::string::npos ? 3 : 0);
-    if (t.find("...") != std::string::npos)
-      maxEllipsis = std::max(maxEllipsis, shapeOf(x).size() - named);
+    if (t.find("...") == std::string::npos)
+      continue;
+    size_t named = t.size() - 3, rank = shapeOf(x).size();
+    // More named indices than axes left a negative count of axes for the
+    // ellipsis, which wrapped: an ellipsis of 2^64 letters.
+    if (named > rank)
+      return n.error() << "Einsum: term '" << t << "' names " << named
+                       << " indices besides '...' for an operand of rank "
+                       << rank;
+    maxEllipsis = std::max(maxEllipsis, rank - named);
   }
   std::string ellipsis;
   for (size_t i = 0; i < maxEllipsis; ++i)

@@ -80,6 +80,27 @@ FailureOr<SmallVector<double>> OnnxNode::constDoubles(unsigned i,
   return doubleValues(attr);
 }
 
+/// The one value of \p values, or an error at \p n saying that its \p what
+/// must be one value.
+template <typename T>
+static FailureOr<T> oneValue(OnnxNode &n, FailureOr<SmallVector<T>> values,
+                             StringRef what) {
+  if (failed(values))
+    return failure();
+  if (values->size() != 1)
+    return n.error() << "the " << what << " of " << n.opType()
+                     << " must be one value, got " << values->size();
+  return values->front();
+}
+
+FailureOr<int64_t> OnnxNode::constInt(unsigned i, StringRef what) {
+  return oneValue(*this, constInts(i, what), what);
+}
+
+FailureOr<double> OnnxNode::constDouble(unsigned i, StringRef what) {
+  return oneValue(*this, constDoubles(i, what), what);
+}
+
 const onnx::AttributeProto *OnnxNode::attr(StringRef name) const {
   for (const auto &a : node.attribute())
     if (a.name() == name)

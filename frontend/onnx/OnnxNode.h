@@ -58,6 +58,10 @@ public:
   /// The values of constant input \p i as doubles.
   mlir::FailureOr<llvm::SmallVector<double>> constDoubles(unsigned i,
                                                           llvm::StringRef what);
+  /// The one value of constant input \p i (a scalar or a tensor of one
+  /// element), or an error saying what it must be.
+  mlir::FailureOr<int64_t> constInt(unsigned i, llvm::StringRef what);
+  mlir::FailureOr<double> constDouble(unsigned i, llvm::StringRef what);
   /// Whether input \p i is present and a compile-time constant.
   bool isConstInput(unsigned i) const;
   /// The value of input \p i when known at compile time: a constant, or an

@@ -112,11 +112,11 @@ LogicalResult sizeOp(OnnxNode &n) {
 }
 
 LogicalResult rangeOp(OnnxNode &n) {
-  auto start = n.constDoubles(0, "start"), limit = n.constDoubles(1, "limit"),
-       delta = n.constDoubles(2, "delta");
+  auto start = n.constDouble(0, "start"), limit = n.constDouble(1, "limit"),
+       delta = n.constDouble(2, "delta");
   if (failed(start) || failed(limit) || failed(delta))
     return failure();
-  double s = (*start)[0], l = (*limit)[0], d = (*delta)[0];
+  double s = *start, l = *limit, d = *delta;
   if (d == 0)
     return n.error() << "Range: delta is 0";
   double steps = std::ceil((l - s) / d);
@@ -528,10 +528,10 @@ LogicalResult trilu(OnnxNode &n) {
     return failure();
   int64_t k = 0;
   if (n.hasInput(1)) {
-    auto kv = n.constInts(1, "k");
+    auto kv = n.constInt(1, "k");
     if (failed(kv))
       return failure();
-    k = (*kv)[0];
+    k = *kv;
   }
   NamedAttribute kAttr = n.i64Attr("k", k);
   return n.result(n.getInt("upper", 1) ? n.value<TriuOp>(*x, {kAttr})
@@ -555,10 +555,10 @@ LogicalResult pad(OnnxNode &n) {
       return failure();
     pads = *p;
     if (n.hasInput(2)) {
-      auto c = n.constDoubles(2, "constant_value");
+      auto c = n.constDouble(2, "constant_value");
       if (failed(c))
         return failure();
-      value = (*c)[0];
+      value = *c;
     }
   }
   SmallVector<int64_t> axes;
@@ -673,10 +673,10 @@ LogicalResult topKOp(OnnxNode &n) {
   if (n.opset() < 10) {
     k = n.getInt("k", 1);
   } else {
-    auto kv = n.constInts(1, "K");
+    auto kv = n.constInt(1, "K");
     if (failed(kv))
       return failure();
-    k = (*kv)[0];
+    k = *kv;
   }
   auto axis = normalizeAxis(n, n.getInt("axis", -1), shapeOf(*x).size());
   if (failed(axis))
