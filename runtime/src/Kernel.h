@@ -101,6 +101,11 @@ public:
   virtual void run(const void *const *inputs, void *const *outputs) = 0;
   /// Scratch memory this kernel allocates per run, for memory accounting.
   virtual size_t scratchBytes() const { return 0; }
+  /// True when the kernel made its own copy of constant input \p input at
+  /// finalization (weights packed for its GEMM) and never reads the
+  /// original again. When every reader of a constant says so, the runtime
+  /// lets the OS drop the original's pages (releaseCopiedConstants).
+  virtual bool copiedConstant(size_t input) const { return false; }
 };
 
 using KernelFactory =

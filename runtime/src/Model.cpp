@@ -11,9 +11,28 @@
 #include <cstring>
 #include <map>
 
+#include <sys/mman.h>
+#include <unistd.h>
+
 using namespace heed::rt;
 
 namespace {
+
+/// Asks the OS to reclaim the whole pages inside [data, data + bytes): the
+/// data stays valid (a file mapping reads it back, anonymous memory is kept
+/// or swapped), so this is only a hint that nothing will read it soon.
+void releasePages(const void *data, size_t bytes) {
+#ifdef MADV_PAGEOUT
+  static const uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+  uintptr_t begin = ((uintptr_t)data + page - 1) / page * page;
+  uintptr_t end = ((uintptr_t)data + bytes) / page * page;
+  if (end > begin)
+    madvise(reinterpret_cast<void *>(begin), end - begin, MADV_PAGEOUT);
+#else
+  (void)data;
+  (void)bytes;
+#endif
+}
 
 constexpr size_t kAlignment = 64;
 
@@ -169,6 +188,21 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
       fail(HEED_ERROR_INVALID_ARGUMENT,
            "input '" + p.name + "' is a constant buffer");
 
+  // Constants whose every reader keeps its own copy (packed weights) are
+  // released as soon as the last reader is created, so that finalizing
+  // holds at most one original beside the copies. Not those that a port
+  // or a view exposes.
+  std::vector<int32_t> readersLeft(model->buffers.size(), 0);
+  std::vector<bool> copiedByAll(model->buffers.size(), true);
+  for (const PlanNode &n : plan.nodes)
+    for (int32_t b : n.inputs)
+      ++readersLeft[b];
+  for (const PlanBuffer &b : model->buffers)
+    if (b.viewOf >= 0)
+      copiedByAll[b.viewOf] = false;
+  for (const PlanPort &p : plan.outputs)
+    copiedByAll[p.buffer] = false;
+
   // Kernels, with their buffer pointers resolved once.
   for (const PlanNode &n : plan.nodes) {
     std::vector<TensorDesc> in, out;
@@ -192,6 +226,13 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
       node.inputs.push_back(model->bufferData(b));
     for (int32_t b : n.outputs)
       node.outputs.push_back(model->bufferData(b));
+    for (size_t i = 0; i < n.inputs.size(); ++i) {
+      int32_t b = n.inputs[i];
+      copiedByAll[b] = copiedByAll[b] && node.kernel->copiedConstant(i);
+      const PlanBuffer &buffer = model->buffers[b];
+      if (--readersLeft[b] == 0 && copiedByAll[b] && buffer.constant)
+        releasePages(buffer.constant, buffer.desc.nbytes());
+    }
     model->nodes.push_back(std::move(node));
   }
 

@@ -409,6 +409,52 @@ TEST(RuntimeMatmulTest, ThreadCountDoesNotChangeBits) {
   EXPECT_EQ(l1[0].data, l3[0].data);
 }
 
+// A constant b (weights) is packed once at finalization into oneDNN's
+// blocked layout, column block by column block; every tile then reads its
+// block of the packed copy. Expected values: the reference interpreter.
+// Shapes give several row blocks and uneven column blocks (N = 300: blocks
+// of 112, 112 and 76 columns), so every tile kind reads packed weights.
+TEST(RuntimeMatmulTest, ConstantWeightsArePacked) {
+  ref::Tensor x = randomTensor(DType::F32, {2, 129, 257}, 720);
+  ref::Tensor w = randomTensor(DType::F32, {300, 257}, 721);
+  ref::Tensor bias = randomTensor(DType::F32, {300}, 722);
+  ref::Tensor residual = randomTensor(DType::F32, {2, 129, 300}, 723);
+  for (int64_t act = 0; act <= 5; ++act) {
+    SCOPED_TRACE("linear, activation=" + std::to_string(act));
+    MatmulAttrs attrs;
+    attrs.activation = act;
+    attrs.scale = 0.75;
+    auto packed = runKernel("linear", {x, w, bias, residual},
+                            {{DType::F32, {2, 129, 300}}}, attrs.setter(), 2,
+                            /*asConstants=*/true);
+    ASSERT_EQ(packed.size(), 1u);
+    EXPECT_TENSOR_NEAR(
+        packed[0],
+        epilogue(ref::linear(x, w, nullptr), act, 0.75, &bias, &residual),
+        kF32Tol);
+  }
+  // matmul with a 2-D constant b, plain and transposed, batch rows in a.
+  ref::Tensor b = randomTensor(DType::F32, {257, 300}, 724);
+  for (bool transB : {false, true}) {
+    SCOPED_TRACE(transB ? "matmul, transpose_b" : "matmul");
+    MatmulAttrs attrs;
+    attrs.transposeB = transB;
+    auto out = runKernel("matmul", {x, transB ? swapLast2(b) : b},
+                         {{DType::F32, {2, 129, 300}}}, attrs.setter(), 1,
+                         /*asConstants=*/true);
+    ASSERT_EQ(out.size(), 1u);
+    EXPECT_TENSOR_NEAR(out[0], expectedMatmul(x, b, false, false), kF32Tol);
+  }
+  // bf16 weights (packed as bf16), f32 output: within the BF16 test's bound.
+  ref::Tensor x16 = ref::cast(x, DType::BF16), w16 = ref::cast(w, DType::BF16);
+  auto out16 = runKernel("linear", {x16, w16, bias},
+                         {{DType::F32, {2, 129, 300}}}, {}, 1,
+                         /*asConstants=*/true);
+  ASSERT_EQ(out16.size(), 1u);
+  EXPECT_TENSOR_NEAR(out16[0], ref::linear(toF32(x16), toF32(w16), &bias),
+                     1e-5);
+}
+
 TEST(RuntimeMatmulTest, PrimitivesAreCachedAcrossModels) {
   // A shape no other test uses, so the first finalization creates primitives.
   std::vector<OutputSpec> inputs = {
