@@ -18,6 +18,8 @@ namespace heed {
 /// heedrt-to-llvm marks each weight's global with this attribute, holding
 /// the weight's name, so defineWeights (Pipelines.h) can fill it in.
 constexpr const char *kWeightGlobalAttrName = "heedrt.weight";
+/// ... and with this one, holding the element type the plan reads it as.
+constexpr const char *kWeightTypeAttrName = "heedrt.weight_type";
 
 #define GEN_PASS_DECL
 #include "passes/Passes.h.inc"

@@ -265,6 +265,36 @@ def HeedrtFusePostOps : Pass<"heedrt-fuse-post-ops", "heed::heedrt::PlanOp"> {
   }];
 }
 
+def HeedrtBf16 : Pass<"heedrt-bf16", "heed::heedrt::PlanOp"> {
+  let summary = "Run GEMMs and attention in bf16 (heedc --precision=bf16)";
+  let description = [{
+    On a heedrt plan before its memory is planned:
+    - a weight read only as the weight of `linear` kernels (input 1) or as
+      the `b` of `matmul` kernels becomes bf16: the weights are stored and
+      loaded in bf16 (rounded to nearest even from the f32 file), and the
+      kernel multiplies its f32 activations with them in bf16 with f32
+      accumulation (runtime/kernels/cpu/Matmul.cpp);
+    - the f32 q, k and v of an `attention` kernel are cast to bf16 before
+      it (its output stays f32). Where such a value is a `transpose` (and
+      view) of a `linear`/`matmul` output read by nothing else, the cast
+      moves up the chain instead: the linear writes bf16 directly and the
+      head split moves half the bytes.
+    Softmax, normalisation, residual sums, activations between kernels,
+    inputs and outputs stay f32.
+
+    Before:
+    ```mlir
+    %w = heedrt.weight "fc.weight" : memref<64x32xf32>
+    heedrt.kernel "linear" ins(%x, %w : memref<8x32xf32>, memref<64x32xf32>) outs(%y : memref<8x64xf32>)
+    ```
+    After:
+    ```mlir
+    %w = heedrt.weight "fc.weight" : memref<64x32xbf16>
+    heedrt.kernel "linear" ins(%x, %w : memref<8x32xf32>, memref<64x32xbf16>) outs(%y : memref<8x64xf32>)
+    ```
+  }];
+}
+
 def HeedrtPlanMemory : Pass<"heedrt-plan-memory", "heed::heedrt::PlanOp"> {
   let summary = "Give every arena buffer an offset from liveness";
   let description = [{

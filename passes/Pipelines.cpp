@@ -26,10 +26,13 @@ void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel,
   pm.addNestedPass<func::FuncOp>(createAttnTile());
 }
 
-void heed::buildHeedrtPipeline(OpPassManager &pm, unsigned optLevel) {
+void heed::buildHeedrtPipeline(OpPassManager &pm, unsigned optLevel,
+                               Precision precision) {
   pm.addPass(createHeedToHeedrt());
   if (optLevel >= 2)
     pm.addNestedPass<heedrt::PlanOp>(createHeedrtFusePostOps());
+  if (precision == Precision::BF16)
+    pm.addNestedPass<heedrt::PlanOp>(createHeedrtBf16());
   pm.addNestedPass<heedrt::PlanOp>(createHeedrtPlanMemory());
 }
 
@@ -44,14 +47,16 @@ void heed::buildLLVMPipeline(OpPassManager &pm,
 
 LogicalResult heed::defineWeights(
     ModuleOp mlirModule, llvm::Module &module,
-    llvm::function_ref<std::optional<StringRef>(StringRef)> data) {
+    llvm::function_ref<std::optional<StringRef>(StringRef, Type)> data) {
   for (auto global : mlirModule.getOps<LLVM::GlobalOp>()) {
     auto name = global->getAttrOfType<StringAttr>(kWeightGlobalAttrName);
     if (!name)
       continue;
     llvm::GlobalVariable *var = module.getGlobalVariable(global.getSymName(),
                                                          /*AllowLocal=*/true);
-    std::optional<StringRef> bytes = data(name.getValue());
+    auto type = global->getAttrOfType<TypeAttr>(kWeightTypeAttrName);
+    std::optional<StringRef> bytes =
+        data(name.getValue(), type ? type.getValue() : Type());
     uint64_t size =
         cast<LLVM::LLVMArrayType>(global.getGlobalType()).getNumElements();
     if (!var || !bytes)

@@ -27,6 +27,12 @@ class Module;
 
 namespace heed {
 
+/// The precision GEMMs and attention compute in (`--precision`).
+enum class Precision {
+  F32, ///< everything f32 (the default)
+  BF16 ///< bf16 weights, GEMMs and attention, f32 accumulation (heedrt-bf16)
+};
+
 /// How a model is lowered.
 struct LoweringOptions {
   /// 0: the unfused baseline; 2: the attention passes.
@@ -50,17 +56,22 @@ struct PassRemarks {
 /// Tensor-level passes of \p optLevel.
 void buildTensorPipeline(mlir::OpPassManager &pm, unsigned optLevel,
                          const PassRemarks &remarks);
-/// heed-to-heedrt, (-O2) heedrt-fuse-post-ops, and heedrt-plan-memory.
-void buildHeedrtPipeline(mlir::OpPassManager &pm, unsigned optLevel);
+/// heed-to-heedrt, (-O2) heedrt-fuse-post-ops, (bf16) heedrt-bf16 and
+/// heedrt-plan-memory.
+void buildHeedrtPipeline(mlir::OpPassManager &pm, unsigned optLevel,
+                         Precision precision = Precision::F32);
 /// heedrt-to-llvm.
 void buildLLVMPipeline(mlir::OpPassManager &pm, const LoweringOptions &options);
 
 /// Gives each weight global left by heedrt-to-llvm in \p module (translated
-/// from \p mlirModule) its data, from \p data (the weight's bytes by name).
+/// from \p mlirModule) its data, from \p data (the bytes of the weight
+/// named by the first argument, as elements of the type given second).
 /// Fails, naming the weight, when \p data has none or the size differs.
-mlir::LogicalResult defineWeights(
-    mlir::ModuleOp mlirModule, llvm::Module &module,
-    llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef)> data);
+mlir::LogicalResult
+defineWeights(mlir::ModuleOp mlirModule, llvm::Module &module,
+              llvm::function_ref<std::optional<llvm::StringRef>(llvm::StringRef,
+                                                                mlir::Type)>
+                  data);
 
 /// Registers the pipelines with mlir-opt style tools: `heed-lower-O0`,
 /// `heed-lower-O2` (tensor module to LLVM dialect, weights external).

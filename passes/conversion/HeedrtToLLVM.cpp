@@ -202,6 +202,8 @@ LLVM::GlobalOp PlanEmitter::weightGlobal(WeightOp op) {
       (prefix + ".weight." + Twine(globalCount++)).str(), Attribute(),
       /*alignment=*/64);
   global->setAttr(kWeightGlobalAttrName, op.getNameAttr());
+  global->setAttr(kWeightTypeAttrName,
+                  TypeAttr::get(op.getType().getElementType()));
   globals[key] = global;
   return global;
 }

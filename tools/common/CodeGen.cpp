@@ -21,6 +21,8 @@
 #include "llvm/TargetParser/SubtargetFeature.h"
 
 #include <cstdlib>
+#include <cstring>
+#include <deque>
 
 using namespace mlir;
 
@@ -75,11 +77,25 @@ std::unique_ptr<llvm::Module> translateToLLVM(ModuleOp module,
     return nullptr;
   llvmModule->setDataLayout(machine.createDataLayout());
   llvmModule->setTargetTriple(machine.getTargetTriple().str());
-  auto data = [&](StringRef name) -> std::optional<StringRef> {
+  // Weights the plan reads as bf16 (--precision=bf16) from f32 values are
+  // rounded to nearest even here; the strings outlive defineWeights, which
+  // copies them into the module.
+  std::deque<std::string> rounded;
+  auto data = [&](StringRef name, Type type) -> std::optional<StringRef> {
     auto it = weights.find(name);
     if (it == weights.end())
       return std::nullopt;
     const io::HostTensor &t = it->second;
+    if (type && type.isBF16() && t.dtype == DType::F32) {
+      std::string &out = rounded.emplace_back(t.data.size() / 2, '\0');
+      for (size_t i = 0; i < t.data.size() / 4; ++i) {
+        float f;
+        std::memcpy(&f, t.data.data() + 4 * i, 4);
+        uint16_t h = floatToBf16(f);
+        std::memcpy(&out[2 * i], &h, 2);
+      }
+      return StringRef(out);
+    }
     return StringRef(reinterpret_cast<const char *>(t.data.data()),
                      t.data.size());
   };

@@ -72,6 +72,21 @@ cl::list<RemarkPass> remarkFlags(
     cl::cat(modelFlagsCategory()));
 } // namespace
 
+namespace {
+cl::opt<Precision> precisionFlag(
+    "precision",
+    cl::desc("Precision of the GEMMs and attention (docs/precision.md)"),
+    cl::init(Precision::F32),
+    cl::values(clEnumValN(Precision::F32, "f32", "everything in f32 (default)"),
+               clEnumValN(Precision::BF16, "bf16",
+                          "bf16 weights, GEMMs and attention with f32 "
+                          "accumulation; softmax, norms, residuals, inputs "
+                          "and outputs stay f32")),
+    cl::cat(modelFlagsCategory()));
+} // namespace
+
+Precision precisionFromFlags() { return precisionFlag; }
+
 PassRemarks remarksFromFlags() {
   PassRemarks remarks;
   for (RemarkPass pass : remarkFlags) {

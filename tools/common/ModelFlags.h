@@ -58,6 +58,9 @@ std::string weightsFlag();
 /// remarks at the ops concerned, what they could not do.
 PassRemarks remarksFromFlags();
 
+/// `--precision=f32|bf16` (f32 when not given).
+Precision precisionFromFlags();
+
 /// Whether --weights, --random-weights or --save-weights was given.
 bool weightFlagsGiven();
 

@@ -1,6 +1,7 @@
 //===- Variant.cpp - The pipelines heed-bench compares --------------------===//
 
 #include "Variant.h"
+#include "ModelFlags.h"
 
 #include "attn/AttnOps.h"
 #include "heed/HeedDialect.h"
@@ -136,7 +137,7 @@ compileVariant(ModuleOp module, VariantKind kind, heed_weights *weights,
 
   unsigned optLevel = kind == VariantKind::Unfused ? 0 : 2;
   PassManager heedrtPm(ctx);
-  buildHeedrtPipeline(heedrtPm, optLevel);
+  buildHeedrtPipeline(heedrtPm, optLevel, heed::tools::precisionFromFlags());
   if (failed(heedrtPm.run(module)))
     return failure();
   {

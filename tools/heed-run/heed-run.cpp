@@ -155,7 +155,7 @@ int runCompiled(ModuleOp module, const WeightStore &weights,
   lowering.externalWeights = true;
   PassManager pm(ctx);
   buildTensorPipeline(pm, optLevel, tools::remarksFromFlags());
-  buildHeedrtPipeline(pm, optLevel);
+  buildHeedrtPipeline(pm, optLevel, tools::precisionFromFlags());
   if (failed(pm.run(module)))
     return 1;
   auto plan = *module.getOps<heedrt::PlanOp>().begin();

@@ -322,7 +322,7 @@ int main(int argc, char **argv) {
 
   phases.begin("lowering to a heedrt plan");
   PassManager heedrtPm(&context);
-  buildHeedrtPipeline(heedrtPm, optLevel);
+  buildHeedrtPipeline(heedrtPm, optLevel, tools::precisionFromFlags());
   if (failed(heedrtPm.run(*module)))
     return 1;
   if (stats) {

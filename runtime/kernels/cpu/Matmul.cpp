@@ -233,13 +233,16 @@ std::pair<bool, bool> readEpilogue(const KernelSignature &sig,
 
   const TensorDesc &a = sig.inputs[0], &b = sig.inputs[1], &y = sig.outputs[0];
   bool f32 = a.dtype == HEED_F32 && b.dtype == HEED_F32 && y.dtype == HEED_F32;
-  bool bf16 = a.dtype == HEED_BF16 && b.dtype == HEED_BF16 &&
-              (y.dtype == HEED_F32 || y.dtype == HEED_BF16);
-  if (!f32 && !bf16)
+  bool yOk = y.dtype == HEED_F32 || y.dtype == HEED_BF16;
+  bool bf16 = a.dtype == HEED_BF16 && b.dtype == HEED_BF16 && yOk;
+  bool mixed =
+      a.dtype == HEED_F32 && b.dtype == HEED_BF16 && yOk && sig.constants[1];
+  if (!f32 && !bf16 && !mixed)
     fail(HEED_ERROR_DTYPE, sig.kernel + ": unsupported dtypes " + a.str() +
                                " x " + b.str() + " -> " + y.str() +
                                " (supported: f32 x f32 -> f32, bf16 x bf16 "
-                               "-> f32 or bf16)");
+                               "-> f32 or bf16, f32 x constant bf16 -> f32 "
+                               "or bf16)");
   if (hasBias && sig.inputs[2].dtype != HEED_F32)
     fail(HEED_ERROR_DTYPE,
          sig.kernel + ": bias must be f32, got " + sig.inputs[2].str());
@@ -468,8 +471,21 @@ public:
       : p(std::move(p)), numel(std::move(numel)), hasBias(hasBias),
         hasResidual(hasResidual) {
     Problem &q = this->p;
+    // f32 activations times constant bf16 weights (heedc --precision=bf16):
+    // the weights are widened to f32 once (exactly) and the f32 path runs;
+    // a bf16 output or residual goes through f32 copies as below.
+    std::vector<float> widenedB;
+    bool mixed = q.a.dtype == HEED_F32 && q.b.dtype == HEED_BF16;
+    if (mixed) {
+      widenedB.resize((size_t)this->numel[1]);
+      const uint16_t *from = static_cast<const uint16_t *>(constB);
+      for (size_t i = 0; i < widenedB.size(); ++i)
+        widenedB[i] = bf16ToFloat(from[i]);
+      constB = widenedB.data();
+      q.b.dtype = HEED_F32;
+    }
     bool anyBf16 = q.a.dtype == HEED_BF16 || q.y.dtype == HEED_BF16;
-    emulate = anyBf16 && !nativeBf16();
+    emulate = anyBf16 && (mixed || !nativeBf16());
     if (emulate) {
       // Every bf16 operand (and a bf16 output) gets an f32 copy with the
       // same layout; the primitives then only see f32.
@@ -483,12 +499,17 @@ public:
     collapseRows(q);
     // A constant b that is the same for every row (linear's weight, a 2-D
     // matmul weight) is packed once into the primitives' preferred layout.
-    bool packB = constB && !emulate &&
+    bool packB = constB && !widen[1] &&
                  std::all_of(q.b.rowStrides.begin(), q.b.rowStrides.end(),
                              [](int64_t s) { return s == 0; });
     prepareTiles(packB);
     if (packB && outer > 0 && !packWeights(constB))
       prepareTiles(false);
+    if (mixed && !packedB) {
+      // Not packed: keep the widened weights for the runs.
+      ownedB = std::move(widenedB);
+      widen[1] = false;
+    }
   }
 
   bool copiedConstant(size_t input) const override {
@@ -496,7 +517,7 @@ public:
   }
 
   void run(const void *const *in, void *const *out) override {
-    const void *aPtr = in[0], *bPtr = in[1];
+    const void *aPtr = in[0], *bPtr = ownedB.empty() ? in[1] : ownedB.data();
     const void *biasPtr = hasBias ? in[2] : nullptr;
     const void *resPtr = hasResidual ? in[2 + hasBias] : nullptr;
     void *yPtr = out[0];
@@ -738,6 +759,8 @@ private:
   /// null when b is read in place.
   std::unique_ptr<char, decltype(&std::free)> packedB{nullptr, std::free};
   std::vector<size_t> packedOffsets;
+  /// f32 x bf16 weights that could not be packed: the weights in f32.
+  std::vector<float> ownedB;
 };
 
 //===----------------------------------------------------------------------===//
