@@ -453,6 +453,16 @@ TEST(RuntimeMatmulTest, ConstantWeightsArePacked) {
   ASSERT_EQ(out16.size(), 1u);
   EXPECT_TENSOR_NEAR(out16[0], ref::linear(toF32(x16), toF32(w16), &bias),
                      1e-5);
+  // f32 activations times constant bf16 weights (--precision=bf16), into f32
+  // and into bf16 (one more rounding: the BF16 test's 1e-2).
+  for (DType yType : {DType::F32, DType::BF16}) {
+    SCOPED_TRACE(yType == DType::F32 ? "f32 x bf16 -> f32" : "-> bf16");
+    auto mixed = runKernel("linear", {x, w16, bias}, {{yType, {2, 129, 300}}},
+                           {}, 2, /*asConstants=*/true);
+    ASSERT_EQ(mixed.size(), 1u);
+    EXPECT_TENSOR_NEAR(toF32(mixed[0]), ref::linear(x, toF32(w16), &bias),
+                       yType == DType::F32 ? 1e-5 : 1e-2);
+  }
 }
 
 TEST(RuntimeMatmulTest, PrimitivesAreCachedAcrossModels) {
@@ -511,15 +521,17 @@ TEST(RuntimeMatmulTest, Errors) {
   expectError(
       "matmul", {a, {DType::BF16, {33, 5}}}, {y}, none, HEED_ERROR_DTYPE,
       "matmul: unsupported dtypes f32[7, 33] x bf16[33, 5] -> f32[7, 5] "
-      "(supported: f32 x f32 -> f32, bf16 x bf16 -> f32 or bf16)");
+      "(supported: f32 x f32 -> f32, bf16 x bf16 -> f32 or bf16, f32 x "
+      "constant bf16 -> f32 or bf16)");
   expectError("matmul", {a, b}, {{DType::BF16, {7, 5}}}, none, HEED_ERROR_DTYPE,
               "matmul: unsupported dtypes f32[7, 33] x f32[33, 5] -> "
               "bf16[7, 5] (supported: f32 x f32 -> f32, bf16 x bf16 -> f32 "
-              "or bf16)");
+              "or bf16, f32 x constant bf16 -> f32 or bf16)");
   expectError("matmul", {{DType::I64, {7, 33}}, {DType::I64, {33, 5}}},
               {{DType::I64, {7, 5}}}, none, HEED_ERROR_DTYPE,
               "matmul: unsupported dtypes i64[7, 33] x i64[33, 5] -> i64[7, 5] "
-              "(supported: f32 x f32 -> f32, bf16 x bf16 -> f32 or bf16)");
+              "(supported: f32 x f32 -> f32, bf16 x bf16 -> f32 or bf16, f32 x "
+              "constant bf16 -> f32 or bf16)");
   expectError("matmul", {a, b, {DType::BF16, {5}}}, {y}, none, HEED_ERROR_DTYPE,
               "matmul: bias must be f32, got bf16[5]");
   expectError("matmul",
