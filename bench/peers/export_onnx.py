@@ -34,6 +34,7 @@ import onnx
 from onnx import TensorProto, helper, numpy_helper
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from agreement import compare_outputs  # noqa: E402
 from models import MODELS, ModelSpec  # noqa: E402
 
 OPSET = 17
@@ -276,15 +277,6 @@ def run_tool(tool: Path, args: List[str], retries: int = 4) -> subprocess.Comple
     return proc
 
 
-def relative_errors(got: np.ndarray, ref: np.ndarray) -> Dict[str, float]:
-    """max |got - ref| / max |ref| and mean |got - ref| / mean |ref|: norm-wise
-    relative errors, which do not blow up at elements near zero."""
-    diff = np.abs(got.astype(np.float64) - ref.astype(np.float64))
-    ref_abs = np.abs(ref.astype(np.float64))
-    return {"max_rel": float(diff.max() / max(ref_abs.max(), 1e-30)),
-            "mean_rel": float(diff.mean() / max(ref_abs.mean(), 1e-30))}
-
-
 def check_against_heed(spec: ModelSpec, length: int, onnx_path: Path, weights_path: Path,
                        bin_dir: Path, seed: int) -> Dict[str, Dict[str, float]]:
     """Runs heed-run (-O2, the weights file, inputs from `seed` as .npy) and
@@ -301,7 +293,7 @@ def check_against_heed(spec: ModelSpec, length: int, onnx_path: Path, weights_pa
         heed = {name: np.load(f"{d}/out/{name}.npy") for name in spec.outputs}
     sess = ort.InferenceSession(str(onnx_path), providers=["CPUExecutionProvider"])
     got = dict(zip(spec.outputs, sess.run(list(spec.outputs), inputs)))
-    return {name: relative_errors(got[name], heed[name]) for name in spec.outputs}
+    return compare_outputs(got, heed)
 
 
 def main() -> int:
