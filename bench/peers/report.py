@@ -59,7 +59,7 @@ def agreement_table(results: List[Dict], reference: str) -> List[str]:
 
 def markdown(report: Dict) -> str:
     """The whole markdown report."""
-    s = report["settings"]
+    s, m = report["settings"], report["machine"]
     out = [
         "# Heed against ONNX Runtime and OpenVINO (`make bench-peers`)",
         "",
@@ -67,10 +67,11 @@ def markdown(report: Dict) -> str:
         report["command"],
         "```",
         "",
-        f"- machine: {report['machine'].get('cpu', '?')} ({report['machine'].get('isa', '?')}),"
+        f"- machine: {m.get('cpu', '?')} ({m.get('isa', '?')}, {m.get('cores', '?')} cores,"
+        f" bf16: {', '.join(m.get('bf16_features') or ['none'])}),"
         f" {s['threads']} threads for every engine; started {report['started']}",
-        f"- {s['rounds']} rounds; per round each engine does {s['warmup']} warm-up run(s), then"
-        f" {s['runs']} timed runs, and the round's median is kept; engines interleaved,"
+        f"- rounds: {s['rounds']}; per round each engine does {s['warmup']} warm-up run(s),"
+        f" then {s['runs']} timed run(s), and the round's median is kept; engines interleaved,"
         " the order reversed every other round",
         f"- versions: {', '.join(f'{k} {v}' for k, v in report['versions'].items())}",
         _peak_line("f32", report["peaks"]["f32"]),

@@ -254,11 +254,34 @@ def measure_peaks(args, before: Optional[Dict] = None) -> Dict:
     return merged
 
 
-def versions(bin_dir: Path) -> Dict[str, str]:
-    """The engines' versions (Heed: the repository's git commit)."""
-    out = {}
+def machine(f32_peak: Dict) -> Dict:
+    """The CPU: its name, the cores this process may use and the bf16
+    features that decide OpenVINO's default precision (/proc/cpuinfo)."""
+    info = {"cpu": f32_peak.get("cpu") or "?", "isa": f32_peak.get("isa") or "?",
+            "cores": len(os.sched_getaffinity(0))}
     try:
-        out["Heed"] = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+        text = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return info
+    for line in text.splitlines():
+        key, _, value = line.partition(":")
+        if key.strip() == "model name" and info["cpu"] == "?":
+            info["cpu"] = value.strip()
+        if key.strip() == "flags":
+            flags = set(value.split())
+            info["bf16_features"] = sorted(flags & {"avx512_bf16", "amx_bf16", "amx_tile"})
+            break
+    return info
+
+
+def versions(bin_dir: Path) -> Dict[str, str]:
+    """The engines' versions (Heed: the git commit of the checkout whose
+    build directory holds the tools, e.g. build/bin -> the repository)."""
+    out = {}
+    checkout = bin_dir.resolve().parents[1]
+    try:
+        out["Heed"] = subprocess.run(["git", "-C", str(checkout), "describe", "--always",
+                                      "--dirty", "--abbrev=7"],
                                      capture_output=True, text=True, check=True).stdout.strip()
     except (OSError, subprocess.CalledProcessError):
         out["Heed"] = "?"
@@ -325,16 +348,16 @@ def main(argv: List[str]) -> int:
         rows += bench_point(spec, length, args.kinds, args)
     peaks = measure_peaks(args, before=peaks_before)
     add_peak_fractions(rows, peaks)
-    f32 = peaks["f32"]
     result = {
         "command": command,
         "started": started,
-        "machine": {"cpu": f32.get("cpu", "?"), "isa": f32.get("isa", "?")},
+        "machine": machine(peaks["f32"]),
         "settings": {"rounds": args.rounds, "runs": args.runs, "warmup": args.warmup,
                      "threads": args.threads, "seed": args.seed, "weights_seed": args.weights_seed},
         "versions": versions(args.bin),
         "peaks": peaks,
-        "reference": "Heed fp32" if any(r.get("reference") == "heed-fp32" for r in rows) else "ONNX Runtime fp32",
+        "reference": ("Heed fp32" if any(r.get("reference") == "heed-fp32" for r in rows)
+                      else "ONNX Runtime fp32"),
         "results": rows,
     }
     text = report.write(result, args.markdown, args.json)
