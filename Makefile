@@ -14,7 +14,7 @@ DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         cmake ninja-build ccache clang-format python3 python3-numpy python3-torch \
         python3-matplotlib libonnx-dev libprotobuf-dev
 
-.PHONY: all deps venv configure build test check-lit check-unit check-asan asan-build check-sanitizers fuzz-deps fuzz-build fuzz fuzz-smoke check-tsan check-torch torch-goldens demo bench docs format clean
+.PHONY: all deps venv configure build test check-lit check-unit check-asan asan-build check-sanitizers fuzz-deps fuzz-build fuzz fuzz-smoke check-tsan check-torch torch-goldens demo bench venv-peers bench-peers docs format clean
 
 all: build
 
@@ -210,6 +210,54 @@ bench: build
 	  --json $(BENCH_OUT)/lstm_attention_classifier.json \
 	  --plot $(BENCH_OUT)/lstm_attention_classifier.png
 	/usr/bin/python3 bench/report.py $(BENCH_OUT) docs/performance.md
+
+# Heed against its peers (docs/bench.md, bench/peers/): BERT-base and
+# GPT-2-small exported to ONNX with the same weights, timed in Heed (fp32,
+# bf16), ONNX Runtime (fp32) and OpenVINO (f32, and its default: bf16 on a
+# CPU with AVX512_BF16 or AMX), interleaved in rounds on the same inputs;
+# writes PEERS_OUT/peers.md and peers.json. PEERS_MODELS takes MODEL:L
+# entries. Needs PyPI for its venv (venv-peers); never part of make test.
+PEERS_VENV := $(BUILD_DIR)/venv-peers
+PEERS_PIP := $(PEERS_VENV)/bin/pip install --disable-pip-version-check --no-input -q \
+  --only-binary=:all: --retries 2 --timeout 20
+PEERS_MODELS ?= bert_base:128,bert_base:512,gpt2_small:256,gpt2_small:1024
+PEERS_ENGINES ?= heed-fp32,heed-bf16,ort-fp32,ov-f32,ov-default
+PEERS_ROUNDS ?= 5
+PEERS_RUNS ?= 5
+PEERS_WARMUP ?= 1
+PEERS_THREADS ?= 2
+PEERS_SGEMM_RUNS ?= 5
+PEERS_OUT ?= docs/heed-bench
+PEERS_WORK ?= $(BUILD_DIR)/peers
+
+# The venv of bench-peers: Debian's python3 without its site packages, and
+# only the pinned packages of bench/peers/requirements.txt (--no-deps, then
+# pip check: a dependency missing from the file fails instead of being
+# pulled unpinned). Without PyPI this fails and leaves no stamp.
+venv-peers: $(PEERS_VENV)/.stamp
+
+$(PEERS_VENV)/.stamp: bench/peers/requirements.txt
+	@rm -f $@
+	@/usr/bin/python3 -c "import ensurepip" 2>/dev/null || { \
+	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
+	  $$SUDO apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends python3-venv; }
+	@[ -x $(PEERS_VENV)/bin/python ] || /usr/bin/python3 -m venv $(PEERS_VENV)
+	@echo "venv-peers: installing bench/peers/requirements.txt into $(PEERS_VENV)"
+	@$(PEERS_PIP) --no-deps -r bench/peers/requirements.txt && \
+	  $(PEERS_VENV)/bin/pip check --disable-pip-version-check -q && \
+	  $(PEERS_VENV)/bin/python -c "import numpy, onnx, onnxruntime, openvino, safetensors" || { \
+	  echo "venv-peers: FAILED to install the pinned packages (is PyPI reachable?); $(PEERS_VENV) has no stamp"; exit 1; }
+	@touch $@
+	@echo "venv-peers: ready ($(PEERS_VENV))"
+
+bench-peers: build venv-peers
+	@mkdir -p $(PEERS_OUT)
+	$(PEERS_VENV)/bin/python bench/peers/run_peers.py --bin $(BUILD_DIR)/bin \
+	  --work-dir $(PEERS_WORK) --models $(PEERS_MODELS) --engines $(PEERS_ENGINES) \
+	  --rounds $(PEERS_ROUNDS) --runs $(PEERS_RUNS) --warmup $(PEERS_WARMUP) \
+	  --threads $(PEERS_THREADS) --sgemm-runs $(PEERS_SGEMM_RUNS) \
+	  --markdown $(PEERS_OUT)/peers.md --json $(PEERS_OUT)/peers.json
 
 docs: build
 	cmake --build $(BUILD_DIR) --target heed-docs
