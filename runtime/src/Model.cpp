@@ -5,6 +5,8 @@
 #include "Plan.h"
 #include "Tensor.h"
 
+#include "heed/DType.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
@@ -203,8 +205,30 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
   for (const PlanPort &p : plan.outputs)
     copiedByAll[p.buffer] = false;
 
+  // bf16 constants bound to f32 weights are rounded just before their first
+  // reader is created (those a view or port exposes: now), and the f32
+  // original's pages are released.
+  auto roundWeight = [&](int32_t id) {
+    PlanBuffer &b = model->buffers[id];
+    if (!b.roundedFrom)
+      return;
+    std::vector<uint16_t> &copy = model->roundedCopies[id];
+    copy.resize(b.desc.numel());
+    const float *from = static_cast<const float *>(b.roundedFrom);
+    for (size_t i = 0; i < copy.size(); ++i)
+      copy[i] = floatToBf16(from[i]);
+    releasePages(b.roundedFrom, copy.size() * sizeof(float));
+    b.constant = copy.data();
+    b.roundedFrom = nullptr;
+  };
+  for (size_t id = 0; id < model->buffers.size(); ++id)
+    if (!copiedByAll[id] || readersLeft[id] == 0)
+      roundWeight((int32_t)id);
+
   // Kernels, with their buffer pointers resolved once.
   for (const PlanNode &n : plan.nodes) {
+    for (int32_t b : n.inputs)
+      roundWeight(b);
     std::vector<TensorDesc> in, out;
     for (int32_t b : n.inputs)
       in.push_back(model->buffers[b].desc);
@@ -230,8 +254,13 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
       int32_t b = n.inputs[i];
       copiedByAll[b] = copiedByAll[b] && node.kernel->copiedConstant(i);
       const PlanBuffer &buffer = model->buffers[b];
-      if (--readersLeft[b] == 0 && copiedByAll[b] && buffer.constant)
-        releasePages(buffer.constant, buffer.desc.nbytes());
+      if (--readersLeft[b] == 0 && copiedByAll[b] && buffer.constant) {
+        auto copy = model->roundedCopies.find(b);
+        if (copy != model->roundedCopies.end())
+          std::vector<uint16_t>().swap(copy->second); // no reader left
+        else
+          releasePages(buffer.constant, buffer.desc.nbytes());
+      }
     }
     model->nodes.push_back(std::move(node));
   }

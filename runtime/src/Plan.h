@@ -6,6 +6,7 @@
 #include "Error.h"
 #include "Kernel.h"
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -18,6 +19,9 @@ struct PlanBuffer {
   int64_t offset = HEED_AUTO_OFFSET; ///< bytes into the arena
   const void *constant = nullptr;    ///< borrowed data of a constant
   int32_t viewOf = -1; ///< the buffer whose bytes this one views, or -1
+  /// A bf16 constant bound to f32 weights: the data it is rounded from when
+  /// the plan is finalized (then `constant` is the model's rounded copy).
+  const void *roundedFrom = nullptr;
 };
 
 struct PlanNode {
@@ -64,6 +68,9 @@ struct heed_model {
     int32_t numPredecessors = 0;
   };
   std::vector<Node> nodes;
+  /// The rounded copies of bf16 constants bound to f32 weights, by buffer;
+  /// freed once every reader holds its own packed copy.
+  std::map<int32_t, std::vector<uint16_t>> roundedCopies;
   size_t arenaBytes = 0;
   std::unique_ptr<uint8_t, void (*)(void *)> arena{nullptr, nullptr};
   int32_t threads = 0;

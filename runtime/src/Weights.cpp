@@ -118,8 +118,8 @@ heed_status heed_plan_add_weight(heed_plan *plan, heed_weights *weights,
                   /*namesCall=*/true);
     const WeightTensor &have = it->second;
     // A bf16 weight may come from an f32 tensor (heedc --precision=bf16
-    // with the f32 weights file): rounded to nearest even into a copy that
-    // the plan, then the model, keeps.
+    // with the f32 weights file): finalizing rounds it to nearest even into
+    // a copy the model keeps only as long as a kernel reads it.
     bool round = have.dtype == HEED_F32 && want.dtype == HEED_BF16 &&
                  have.shape == want.shape;
     if (!round && (have.dtype != want.dtype || have.shape != want.shape))
@@ -133,14 +133,8 @@ heed_status heed_plan_add_weight(heed_plan *plan, heed_weights *weights,
     PlanBuffer b;
     b.desc = std::move(want);
     b.constant = have.data ? have.data : kEmpty;
-    if (round && have.data) {
-      auto copy = std::make_shared<std::vector<uint16_t>>(b.desc.numel());
-      const float *from = static_cast<const float *>(have.data);
-      for (size_t i = 0; i < copy->size(); ++i)
-        (*copy)[i] = floatToBf16(from[i]);
-      b.constant = copy->data();
-      plan->keepAlive.push_back(std::move(copy));
-    }
+    if (round)
+      b.roundedFrom = have.data; // rounded by heed_plan_finalize
     std::shared_ptr<const void> owner = weights->table;
     bool held = std::any_of(
         plan->keepAlive.begin(), plan->keepAlive.end(),

@@ -513,7 +513,7 @@ public:
   }
 
   bool copiedConstant(size_t input) const override {
-    return input == 1 && packedB != nullptr;
+    return input == 1 && (packedB != nullptr || !ownedB.empty());
   }
 
   void run(const void *const *in, void *const *out) override {

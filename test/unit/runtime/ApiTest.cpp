@@ -4,6 +4,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "heed/compiled.h"
 #include "heed/runtime.h"
 
 #include <gtest/gtest.h>
@@ -227,6 +228,36 @@ TEST_F(PlanTest, ConstantsAreReadOnly) {
   EXPECT_EQ(std::string(heed_last_error()),
             "relu: output buffer 0 is a constant");
   EXPECT_EQ(model, nullptr);
+}
+
+// A bf16 weight bound to f32 data (heedc --precision=bf16 reading an f32
+// weights file) is rounded to nearest even when the plan is finalized.
+// Expected values by hand: bf16 keeps 7 fraction bits, so near 1 its step
+// is 2^-7; 1 + 2^-8 is halfway and ties to the even 1, 1 + 3 * 2^-8 ties
+// to the even 1 + 2^-6, 1 + 2^-9 rounds down, -3.0 is exact.
+TEST_F(PlanTest, Bf16WeightFromF32IsRounded) {
+  const float data[4] = {1.0f + 0x1p-8f, 1.0f + 3 * 0x1p-8f, 1.0f + 0x1p-9f,
+                         -3.0f};
+  const float expected[4] = {1.0f, 1.0f + 0x1p-6f, 1.0f, -3.0f};
+  int64_t shape[] = {4};
+  heed_weights *weights = nullptr;
+  ASSERT_EQ(heed_weights_create(&weights), HEED_OK);
+  ASSERT_EQ(heed_weights_add(weights, "w", HEED_F32, 1, shape, data), HEED_OK);
+  int32_t w = -1, y = buffer(4), node;
+  ASSERT_EQ(heed_plan_add_weight(plan, weights, "w", HEED_BF16, 1, shape, &w),
+            HEED_OK);
+  heed_weights_free(weights);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", y), HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(plan, "cast", &w, 1, &y, 1, &node), HEED_OK);
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
+  heed_tensor *out = nullptr;
+  ASSERT_EQ(heed_tensor_create(HEED_F32, 1, shape, &out), HEED_OK);
+  ASSERT_EQ(heed_model_run(model, nullptr, 0, &out, 1), HEED_OK)
+      << heed_last_error();
+  const float *got = static_cast<const float *>(heed_tensor_data(out));
+  for (int i = 0; i < 4; ++i)
+    EXPECT_EQ(got[i], expected[i]) << "element " << i;
+  heed_tensor_free(out);
 }
 
 TEST_F(PlanTest, RunChecksTensors) {
