@@ -130,7 +130,9 @@ def : Kernel<"matmul", "Matmul"> {
   let summary = "y = act(scale * (a @ b) + bias) + residual, batch dims "
                 "broadcast like torch.matmul";
   let dtypes = F32OrBF16DTypes;
-  let inputs = (ins Arg<"[..., M, K]">:$a, Arg<"[..., K, N]">:$b,
+  let inputs = (ins Arg<"[..., M, K]">:$a,
+                Arg<"[..., K, N]; a constant is packed once at load; bf16 "
+                    "with an f32 a when constant">:$b,
                 OptionalArg<"f32, broadcasts to y">:$bias,
                 OptionalArg<"f32 or y's dtype, broadcasts to y">:$residual);
   let outputs = (outs Arg<"[batch..., M, N], f32 (or bf16 from bf16)">:$y);
@@ -140,7 +142,9 @@ def : Kernel<"matmul", "Matmul"> {
 def : Kernel<"linear", "Matmul"> {
   let summary = "y = act(scale * x weight^T + bias) + residual (nn.Linear)";
   let dtypes = F32OrBF16DTypes;
-  let inputs = (ins Arg<"[..., in]">:$x, Arg<"[out, in]">:$weight,
+  let inputs = (ins Arg<"[..., in]">:$x,
+                Arg<"[out, in]; a constant is packed once at load; bf16 "
+                    "with an f32 x (--precision=bf16) when constant">:$weight,
                 OptionalArg<"[out], f32">:$bias,
                 OptionalArg<"f32 or y's dtype, broadcasts to y">:$residual);
   let outputs = (outs Arg<"[..., out]">:$y);

@@ -5,7 +5,7 @@
 // order buffers, weights, constants and views are added (runtime.h).
 
 // CHECK-DAG: llvm.mlir.global private constant @m.i64s.{{[0-9]+}}("\04\00\00\00\00\00\00\00")
-// CHECK-DAG: llvm.mlir.global external constant @m.weight.{{[0-9]+}}() {addr_space = 0 : i32, alignment = 64 : i64, heedrt.weight = "w"} : !llvm.array<16 x i8>
+// CHECK-DAG: llvm.mlir.global external constant @m.weight.{{[0-9]+}}() {addr_space = 0 : i32, alignment = 64 : i64, heedrt.weight = "w", heedrt.weight_type = f32} : !llvm.array<16 x i8>
 // CHECK-DAG: llvm.mlir.global private constant @m.const.{{[0-9]+}}("\00\00\80?") {addr_space = 0 : i32, alignment = 64 : i64}
 // CHECK-DAG: llvm.mlir.global private constant @m.str.{{[0-9]+}}("attention\00")
 // CHECK-LABEL: llvm.func @m_build(%arg0: !llvm.ptr, %arg1: !llvm.ptr)
