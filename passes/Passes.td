@@ -108,7 +108,11 @@ def AttnSparsify : Pass<"attn-sparsify", "mlir::func::FuncOp"> {
     block map (`#attn.blocks`, 64 x 64 tiles) and stays for the visited
     tiles. With `remarks` (`heedc --remarks=attn-sparsify`)
     a mask computed in the graph that stays dense says why; masks computed
-    from the model's inputs are data and stay silently.
+    from the model's inputs are data and stay silently. With `report-fused`
+    (`heedc --remarks=fused`) each attention op says the structure its mask
+    became, and where a mask stays that depends only on batch and key (a
+    key-padding mask, [B, 1, 1, Lk]; no probs or top-k), that the kernel
+    applies it per key and skips the key tiles it hides.
 
     Before:
     ```mlir
@@ -127,7 +131,8 @@ def AttnSparsify : Pass<"attn-sparsify", "mlir::func::FuncOp"> {
            "Explain every mask computed in the graph that stays dense">,
     Option<"reportFused", "report-fused", "bool", /*default=*/"false",
            "Say, as a remark at each attention op, the structure its mask "
-           "became (`heedc --remarks=fused`)">,
+           "became, or that it is a key-padding mask the kernel applies per "
+           "key (`heedc --remarks=fused`)">,
   ];
 }
 

@@ -13,6 +13,13 @@
 //                         and dense_onednn: dense with microkernels = 0
 //                         (f32 GEMMs through dnnl_sgemm instead of the
 //                         kernel's own AVX-512 micro-kernels).
+//   attention/key_mask    BERT-base's attention (H = 12, L = 512, 2 threads)
+//                         with no mask or an i1 [B, 1, 1, L] key-padding
+//                         mask (prefix, all visible, every other key), on
+//                         the micro-kernels and with microkernels = 0:
+//       build/bin/heed-bench-attention --benchmark_filter=key_mask
+//           --benchmark_repetitions=9 --benchmark_enable_random_interleaving
+//           --benchmark_report_aggregates_only=true
 //   unfused/dense         matmul (transpose_b, scale) -> softmax -> matmul
 //                         with libheedrt's `matmul` and `softmax` kernels in
 //                         one 3-node plan through the full [B, H, L, L]
@@ -429,6 +436,91 @@ BENCHMARK_CAPTURE(BM_Attention, bf16, Kind::DenseBf16)
     ->Name("attention/dense_bf16")
     ->Apply(dims)
     ->Args({4096, 1});
+
+//===----------------------------------------------------------------------===//
+// Key-padding masks, BERT-base shaped
+//===----------------------------------------------------------------------===//
+
+/// The mask of attention/key_mask: none, an i1 [B, 1, 1, L] prefix mask
+/// with the last half of the keys padded, the same with every key visible,
+/// or one that pads every other key (holes in every tile).
+enum class KeyMaskKind { None, PrefixHalf, AllVisible, Alternate };
+
+/// BERT-base's attention alone: f32, B = 1, H = 12, L, D = 64, 2 threads,
+/// with \p mask; \p micro = 0 sets microkernels = 0 (oneDNN's GEMMs, the
+/// path every mask took before key masks ran on the micro-kernels).
+void buildKeyMasked(Bench &bench, int64_t L, KeyMaskKind mask, bool micro) {
+  constexpr int64_t H = 12;
+  heed_plan *plan = nullptr;
+  if (!bench.check(heed_plan_create(&plan), "plan_create"))
+    return;
+  int64_t qkvShape[] = {kB, H, L, kD}, maskShape[] = {kB, 1, 1, L};
+  bool hasMask = mask != KeyMaskKind::None;
+  int32_t io[5];
+  const char *names[] = {"q", "k", "v", "mask"};
+  int nIn = hasMask ? 4 : 3;
+  for (int i = 0; i < nIn; ++i) {
+    bool isMask = i == 3;
+    bench.check(heed_plan_add_buffer(plan, isMask ? HEED_I1 : HEED_F32, 4,
+                                     isMask ? maskShape : qkvShape,
+                                     HEED_AUTO_OFFSET, &io[i]),
+                "add_buffer");
+    bench.check(heed_plan_add_input(plan, names[i], io[i]), "add_input");
+  }
+  bench.check(heed_plan_add_buffer(plan, HEED_F32, 4, qkvShape,
+                                   HEED_AUTO_OFFSET, &io[nIn]),
+              "add_buffer");
+  bench.check(heed_plan_add_output(plan, "out", io[nIn]), "add_output");
+  int32_t node = -1;
+  bench.check(
+      heed_plan_add_node(plan, "attention", io, nIn, io + nIn, 1, &node),
+      "add_node");
+  bench.check(heed_plan_set_float(plan, node, "scale", 1.0 / std::sqrt(kD)),
+              "scale");
+  if (!micro)
+    bench.check(heed_plan_set_int(plan, node, "microkernels", 0),
+                "microkernels");
+  finalize(plan, bench, 2);
+
+  const int64_t n = kB * H * L * kD;
+  for (int i = 0; i < nIn; ++i) {
+    bool isMask = i == 3;
+    heed_tensor *t = nullptr;
+    if (!bench.check(heed_tensor_create(isMask ? HEED_I1 : HEED_F32, 4,
+                                        isMask ? maskShape : qkvShape, &t),
+                     "tensor"))
+      return;
+    bench.inputs.push_back(t);
+    if (isMask) {
+      uint8_t *keep = static_cast<uint8_t *>(heed_tensor_data(t));
+      for (int64_t j = 0; j < L; ++j)
+        keep[j] = mask == KeyMaskKind::AllVisible   ? 1
+                  : mask == KeyMaskKind::PrefixHalf ? j < L / 2
+                                                    : j % 2 == 0;
+    } else {
+      fillRandom(static_cast<float *>(heed_tensor_data(t)), n, 10 + i);
+    }
+  }
+  heed_tensor *out = nullptr;
+  if (bench.check(heed_tensor_create(HEED_F32, 4, qkvShape, &out), "tensor"))
+    bench.outputs.push_back(out);
+}
+
+void BM_KeyMask(benchmark::State &state) {
+  Bench bench;
+  buildKeyMasked(bench, state.range(0), (KeyMaskKind)state.range(1),
+                 state.range(2) != 0);
+  timeModel(state, bench);
+}
+
+// attention/key_mask/L:512/mask:M/micro:U, M: 0 none, 1 prefix (half the
+// keys padded), 2 all keys visible, 3 every other key padded.
+BENCHMARK(BM_KeyMask)
+    ->Name("attention/key_mask")
+    ->ArgNames({"L", "mask", "micro"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->ArgsProduct({{512}, {0, 1, 2, 3}, {1, 0}});
 
 } // namespace
 

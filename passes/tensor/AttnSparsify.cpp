@@ -19,6 +19,12 @@
 // computed from the model's inputs (padding masks, say) is data, not structure,
 // and stays without a remark.
 //
+// With `report-fused`, a mask that is left and depends only on batch and key
+// (its query-row and query-head dims are 1 or absent: a key-padding mask
+// such as BERT's [B, 1, 1, Lk]) is reported too, where the op returns no
+// probs and keeps no top-k: the kernel applies such a mask per key on its
+// micro-kernels and skips the key tiles it hides (FlashAttention.cpp).
+//
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
@@ -39,6 +45,23 @@ namespace {
 
 /// Block maps use tiles of this many queries and keys.
 constexpr int64_t kBlockMapTile = 64;
+
+/// Whether \p op's mask depends only on batch and key, and the kernel takes
+/// it on its micro-kernels (no probs, no top-k).
+bool keyPaddingMask(attn::AttentionOpInterface op) {
+  Value mask = op.getMask();
+  if (!mask || op.getProbs() || op.getTopkRatio())
+    return false;
+  auto type = dyn_cast<ShapedType>(mask.getType());
+  if (!type || !type.hasRank())
+    return false;
+  int64_t rank = type.getRank();
+  // Dims rank-2 (query rows) and rank-3 (query heads), where present.
+  for (int64_t d = std::max<int64_t>(0, rank - 3); d < rank - 1; ++d)
+    if (type.isDynamicDim(d) || type.getDimSize(d) != 1)
+      return false;
+  return true;
+}
 
 /// The structure a band gives for Lq x Lk scores: null when it keeps every
 /// key, else causal or window; failure (with the reason) for a band that
@@ -178,6 +201,10 @@ struct AttnSparsifyPass : heed::impl::AttnSparsifyBase<AttnSparsifyPass> {
       Attribute structure = op.getStructureAttr();
       if (structure && structure != before.lookup(op))
         op->emitRemark("attn-sparsify: the mask became ") << structure;
+      if (keyPaddingMask(op))
+        op->emitRemark("attn-sparsify: the mask depends only on batch and "
+                       "key (a key-padding mask): the kernel applies it per "
+                       "key and skips the key tiles it hides");
     });
   }
 };

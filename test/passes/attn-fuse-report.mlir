@@ -1,6 +1,6 @@
-// report-fused: a remark at each op attn-fuse created, and at each
-// attention whose mask attn-sparsify turned into structure; nothing where
-// nothing changed.
+// report-fused: a remark at each op attn-fuse created, at each attention
+// whose mask attn-sparsify turned into structure, and at each whose mask is
+// a key-padding mask the kernel applies per key; nothing elsewhere.
 // RUN: heed-opt %s -split-input-file -pass-pipeline='builtin.module(func.func(attn-fuse{report-fused=true},attn-sparsify{report-fused=true}))' -verify-diagnostics | FileCheck %s
 
 // CHECK-LABEL: func.func @fused_and_causal
@@ -29,4 +29,31 @@ func.func @fused_and_causal(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
 func.func @negative_already_fused(%q: tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32> {
   %o = attn.attention %q, %q, %q {scale = 1.0 : f64} : (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>) -> tensor<1x2x8x4xf32>
   return %o : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+// A mask that depends only on batch and key (a key-padding mask, i1
+// [B, 1, 1, Lk] or f32 [Lk]) stays a mask: the remark says the kernel
+// applies it per key.
+// CHECK-LABEL: func.func @key_padding_masks
+func.func @key_padding_masks(%q: tensor<2x2x8x4xf32>, %m: tensor<2x1x1x8xi1>, %a: tensor<8xf32>) -> (tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>) {
+  // CHECK: attn.attention %arg0, %arg0, %arg0, %arg1 {scale = 1.000000e+00 : f64}
+  // expected-remark @+1 {{attn-sparsify: the mask depends only on batch and key (a key-padding mask): the kernel applies it per key and skips the key tiles it hides}}
+  %o = attn.attention %q, %q, %q, %m {scale = 1.0 : f64} : (tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x1x1x8xi1>) -> tensor<2x2x8x4xf32>
+  // expected-remark @+1 {{attn-sparsify: the mask depends only on batch and key}}
+  %p = attn.attention %q, %q, %q, %a {scale = 1.0 : f64, structure = #attn.causal} : (tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<8xf32>) -> tensor<2x2x8x4xf32>
+  return %o, %p : tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>
+}
+
+// -----
+
+// negative_: a mask per query row or per head is not a key-padding mask,
+// and top-k keeps the kernel off its micro-kernels: no remark.
+// CHECK-LABEL: func.func @negative_not_key_padding
+func.func @negative_not_key_padding(%q: tensor<2x2x8x4xf32>, %r: tensor<2x1x8x8xi1>, %h: tensor<2x2x1x8xi1>, %m: tensor<2x1x1x8xi1>) -> (tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>) {
+  %o = attn.attention %q, %q, %q, %r {scale = 1.0 : f64} : (tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x1x8x8xi1>) -> tensor<2x2x8x4xf32>
+  %p = attn.attention %q, %q, %q, %h {scale = 1.0 : f64} : (tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x2x1x8xi1>) -> tensor<2x2x8x4xf32>
+  %t = attn.attention %q, %q, %q, %m {scale = 1.0 : f64, topk = #attn.topk<5.000000e-01>} : (tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x1x1x8xi1>) -> tensor<2x2x8x4xf32>
+  return %o, %p, %t : tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>, tensor<2x2x8x4xf32>
 }

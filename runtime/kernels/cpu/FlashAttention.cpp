@@ -85,8 +85,9 @@
 //                            that see anything, and only rows that do not
 //                            see the whole rectangle get -inf written; tiles
 //                            entirely outside the structure are skipped
-//                            (their K and V are never read); an explicit
-//                            mask is read on every visited tile
+//                            (their K and V are never read); on oneDNN's
+//                            GEMMs an explicit mask is read on every visited
+//                            tile (key masks on the micro-kernels: below)
 //   m' = max(m, rowmax S), P = exp(S - m'), l = l e^(m - m') + rowsum P,
 //   O = O e^(m - m') + P V   (GEMM with beta = 1; bf16: P rounded to bf16,
 //                            product into the spare tile, then added)
@@ -99,13 +100,23 @@
 // most once per run, the first time a task asks; the answers cost the other
 // tasks a few flag reads).
 //
-// Without an explicit mask, probs or top-k (the common case) the same steps
-// run on the kernel's own AVX-512 micro-kernels instead (LaneTiles.h), where
-// the CPU has AVX-512F and BW: a task's rows are taken 64 at a time and held
-// in the lanes of four vectors, so K and V are read in place (dnnl_sgemm
-// repacks them on every tile call), the band of causal / window tiles is two
+// Without probs or top-k, and without an explicit mask or with a key mask
+// (one that depends only on batch and key: broadcast, or of size 1, over
+// query heads and rows, such as BERT's [B, 1, 1, Lk] padding mask, i1 or
+// f32), with any structure (the common cases), the same steps run on the
+// kernel's own AVX-512 micro-kernels instead (LaneTiles.h), where the CPU
+// has AVX-512F and BW: a task's rows are taken 64 at a time and held in the
+// lanes of four vectors, so K and V are read in place (dnnl_sgemm repacks
+// them on every tile call), the band of causal / window tiles is two
 // integer compares in the scores' epilogue, and the softmax is per-lane
-// vector code. f32: the scale is folded into the packed Q^T (scale * q
+// vector code. A key mask is summarised once per run (FlashAttention.h,
+// KeyMask): each visited tile is trimmed to the keys from its first
+// visible key to its last (a tile the mask hides entirely is skipped, its
+// K and V never read), and only where the mask changes a score of what is
+// left (a hidden key inside, or a non-zero f32 value) does the scores'
+// epilogue select -inf or add the key's value; a prefix-length padding mask
+// (keys [0, len_b) visible) needs no mask work at all. Any other mask runs
+// on oneDNN's GEMMs. f32: the scale is folded into the packed Q^T (scale * q
 // rounded once), so the scores may differ from the GEMM path's
 // scale * (q . k) in the last bit. bf16 (CPUs with AVX512_BF16, even D, key
 // tiles starting at even keys; else oneDNN's bf16 matmuls): vdpbf16ps on
@@ -295,6 +306,8 @@ Config readConfig(const KernelSignature &sig) {
                      full.str());
     std::vector<int64_t> s = broadcastStrides(sig, m, full);
     std::copy(s.begin(), s.end(), cfg.maskStrides);
+    // The same for every query head and row (broadcast, or of size 1).
+    cfg.keyMask = cfg.maskStrides[1] == 0 && cfg.maskStrides[2] == 0;
   }
   if (cfg.hasGate) {
     const TensorDesc &g = sig.inputs[3 + cfg.hasMask];
@@ -336,10 +349,11 @@ Config readConfig(const KernelSignature &sig) {
     invalid(sig, "k_block must be positive, got " + std::to_string(kBlock));
 
   // Which products run where. The micro-kernels (LaneTiles.h) take the flash
-  // path (no explicit mask, probs or top-k) where the CPU has them; bf16 ones
-  // also need an even D and key tiles that start at even keys.
+  // path (no probs or top-k; no mask, or a key mask) where the CPU has them;
+  // bf16 ones also need an even D and key tiles that start at even keys.
   // microkernels = 0 keeps oneDNN's GEMMs (tests and benchmarks compare).
-  bool micro = attrs.microkernels && !cfg.hasMask && !cfg.materialise() &&
+  bool micro = attrs.microkernels && (!cfg.hasMask || cfg.keyMask) &&
+               !cfg.materialise() &&
                cfg.Lk < std::numeric_limits<int32_t>::max();
   bool viaF32 = attrs.bf16ViaF32;
   cfg.laneBf16 = micro && cfg.bf16 && !viaF32 && cfg.D % 2 == 0 &&
@@ -437,6 +451,13 @@ void AttentionKernel::run(const void *const *in, void *const *out) {
     ops.values = &*values;
   }
 
+  // A key mask on the micro-kernels: summarised once (FlashAttention.h).
+  std::optional<KeyMask> keyMask;
+  if (cfg.laneTiles && cfg.hasMask) {
+    keyMask.emplace(cfg, ops.mask);
+    ops.keyMask = &*keyMask;
+  }
+
   parallelChunks(cfg.B * cfg.Hq * cfg.qTiles, 1, [&](int64_t b, int64_t e) {
     for (int64_t t = b; t < e; ++t)
       runTask(t, ops);
@@ -489,6 +510,8 @@ void AttentionKernel::runTask(int64_t t, const Operands &ops) const {
     hd.mask = static_cast<const char *>(ops.mask) +
               (b * cfg.maskStrides[0] + h * cfg.maskStrides[1]) *
                   (int64_t)dtypeBytes(cfg.maskType);
+  if (ops.keyMask)
+    hd.keys = ops.keyMask->row(b);
   int64_t rowsBefore = (b * cfg.Hq + h) * cfg.Lq; // rows of earlier heads
   if (ops.gate)
     hd.gate = static_cast<const char *>(ops.gate) +

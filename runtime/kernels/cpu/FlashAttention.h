@@ -68,6 +68,9 @@ struct Config {
              maskType = HEED_F32;
   /// Element strides of the mask over [B, Hq, Lq, Lk] (0 where broadcast).
   int64_t maskStrides[4] = {0, 0, 0, 0};
+  /// The mask depends only on (batch, key): the same for every query head
+  /// and row (a key-padding mask), which the micro-kernels take (KeyMask).
+  bool keyMask = false;
   /// Rows and columns of a task's score tile: the tile sizes, at most Lq
   /// and Lk (scratch stays small whatever q_block and k_block say).
   int64_t tileRows = 1, tileCols = 1;
@@ -165,6 +168,51 @@ void addNonFiniteProducts(const void *v, int64_t n, int64_t dv, bool bf16,
 }
 
 //===----------------------------------------------------------------------===//
+// Key masks on the micro-kernels (FlashAttentionLanes.cpp)
+//===----------------------------------------------------------------------===//
+
+/// A mask that depends only on (batch, key) (Config::keyMask), summarised
+/// once per run for the micro-kernel path: per mask batch row (B rows, or
+/// one where the mask broadcasts over the batch) and key j,
+///   bias[j]     what the scores of key j get: -inf where the mask hides it
+///               (i1 false, f32 -inf), else the f32 value (0 for i1);
+/// and prefix counts and neighbours over j in [0, Lk], which answer for any
+/// key range [a, b) in O(1)
+///   next[a]     the first visible key >= a (Lk when none),
+///   end[b]      1 + the last visible key < b (0 when none),
+///   hidden[b]   keys < b the mask hides,
+///   work[b]     keys < b whose scores the mask changes (hidden, or a
+///               non-zero f32 value, NaN included).
+/// A tile's keys are trimmed to [next[ca], end[cb]) (nothing left: the tile
+/// is skipped, its K and V never read), and the mask is applied to what is
+/// left only where work says it changes something: a prefix-length mask
+/// costs nothing but the trim.
+class KeyMask {
+public:
+  struct Row {
+    const float *bias = nullptr;
+    const int32_t *next = nullptr, *end = nullptr, *hidden = nullptr,
+                  *work = nullptr;
+  };
+
+  /// Summarises \p mask (cfg.maskType, strides cfg.maskStrides).
+  KeyMask(const Config &cfg, const void *mask);
+
+  /// Batch row \p b's summary.
+  Row row(int64_t b) const {
+    int64_t r = rows == 1 ? 0 : b;
+    int64_t n = lk + 1;
+    return {bias.data() + r * lk, next.data() + r * n, end.data() + r * n,
+            hidden.data() + r * n, work.data() + r * n};
+  }
+
+private:
+  int64_t lk = 0, rows = 1;
+  std::vector<float> bias;
+  std::vector<int32_t> next, end, hidden, work;
+};
+
+//===----------------------------------------------------------------------===//
 // Tiles, tasks and scratch
 //===----------------------------------------------------------------------===//
 
@@ -185,6 +233,9 @@ struct Head {
   const void *q = nullptr, *k = nullptr, *v = nullptr; ///< row 0 of the head
   const uint32_t *vPairs = nullptr; ///< bf16 micro-kernels: V's key pairs
   const char *mask = nullptr;       ///< element (b, h, 0, 0), strides in cfg
+  /// Micro-kernels with a key mask: batch row b's summary (bias null
+  /// otherwise).
+  KeyMask::Row keys;
   const void *gate = nullptr;
   void *out = nullptr, *probs = nullptr;
   float *lse = nullptr;
@@ -303,6 +354,7 @@ private:
     float *lse;
     const uint32_t *vPairs = nullptr; ///< bf16 micro-kernels: packed V
     const NonFiniteValues *values = nullptr;
+    const KeyMask *keyMask = nullptr; ///< micro-kernels with a key mask
   };
 
   /// Words of a key/value head's packed V (bf16 micro-kernels).

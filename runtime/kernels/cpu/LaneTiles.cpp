@@ -116,12 +116,12 @@ HEED_INLINE void multiplyAccumulate(__m512 (&acc)[N][V],
 }
 
 /// Scores of the NR (<= kBlockCols) keys at k (rows of `words` words; key
-/// index j) for V vectors of lanes; see scoreTile.
-template <typename Step, int V, int NR, bool Band>
+/// index j; their biases at bias) for V vectors of lanes; see scoreTile.
+template <typename Step, int V, int NR, bool Bias, bool Band>
 HEED_INLINE void scoreKeys(const typename Step::Word *qt, int64_t words,
                            const typename Step::Word *k, int32_t j, float scale,
-                           const __m512i *lo, const __m512i *hi, float *st,
-                           __m512 *mx) {
+                           const float *bias, const __m512i *lo,
+                           const __m512i *hi, float *st, __m512 *mx) {
   __m512 acc[NR][V];
 #pragma GCC unroll 8
   for (int c = 0; c < NR; ++c)
@@ -133,11 +133,20 @@ HEED_INLINE void scoreKeys(const typename Step::Word *qt, int64_t words,
   const __m512 scaleV = _mm512_set1_ps(scale), negInf = _mm512_set1_ps(kNegInf);
 #pragma GCC unroll 8
   for (int c = 0; c < NR; ++c) {
+    // The key mask: -inf selected where it hides the key, else added.
+    [[maybe_unused]] __m512 biasV = _mm512_setzero_ps();
+    [[maybe_unused]] __mmask16 keep = 0;
+    if constexpr (Bias) {
+      biasV = _mm512_set1_ps(bias[c]);
+      keep = bias[c] == kNegInf ? (__mmask16)0 : (__mmask16)0xffff;
+    }
 #pragma GCC unroll 4
     for (int v = 0; v < V; ++v) {
       __m512 s = acc[c][v];
       if (scale != 1.0f)
         s = _mm512_mul_ps(s, scaleV);
+      if constexpr (Bias)
+        s = _mm512_mask_add_ps(negInf, keep, s, biasV);
       if constexpr (Band) {
         __m512i key = _mm512_set1_epi32(j + c);
         __mmask16 visible = _mm512_cmple_epi32_mask(lo[v], key) &
@@ -150,11 +159,11 @@ HEED_INLINE void scoreKeys(const typename Step::Word *qt, int64_t words,
   }
 }
 
-template <typename Step, int V, bool Band>
+template <typename Step, int V, bool Bias, bool Band>
 HEED_TARGET void scoreTileV(const typename Step::Word *qt, int64_t D,
                             const typename Step::Word *k, int64_t n, int64_t j0,
-                            float scale, const int32_t *lo, const int32_t *hi,
-                            float *st, float *tileMax) {
+                            float scale, const float *bias, const int32_t *lo,
+                            const int32_t *hi, float *st, float *tileMax) {
   __m512 mx[V];
   __m512i loV[V], hiV[V];
 #pragma GCC unroll 4
@@ -168,27 +177,33 @@ HEED_TARGET void scoreTileV(const typename Step::Word *qt, int64_t D,
   const int64_t words = D / Step::kPerWord;
   int64_t j = 0;
   for (; j + kBlockCols <= n; j += kBlockCols)
-    scoreKeys<Step, V, kBlockCols, Band>(qt, words, k + j * words,
-                                         (int32_t)(j0 + j), scale, loV, hiV,
-                                         st + j * kLaneRows, mx);
+    scoreKeys<Step, V, kBlockCols, Bias, Band>(
+        qt, words, k + j * words, (int32_t)(j0 + j), scale,
+        Bias ? bias + j : nullptr, loV, hiV, st + j * kLaneRows, mx);
   const typename Step::Word *kj = k + j * words;
   int32_t key = (int32_t)(j0 + j);
+  const float *bj = Bias ? bias + j : nullptr; // no offset on null
   float *sj = st + j * kLaneRows;
   switch (n - j) {
   case 1:
-    scoreKeys<Step, V, 1, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 1, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
+                                      sj, mx);
     break;
   case 2:
-    scoreKeys<Step, V, 2, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 2, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
+                                      sj, mx);
     break;
   case 3:
-    scoreKeys<Step, V, 3, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 3, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
+                                      sj, mx);
     break;
   case 4:
-    scoreKeys<Step, V, 4, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 4, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
+                                      sj, mx);
     break;
   case 5:
-    scoreKeys<Step, V, 5, Band>(qt, words, kj, key, scale, loV, hiV, sj, mx);
+    scoreKeys<Step, V, 5, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
+                                      sj, mx);
     break;
   default:
     break;
@@ -342,18 +357,32 @@ HEED_TARGET void accumulateTileV(const typename Step::Word *pt, int64_t steps,
   }                                                                            \
   }
 
+template <typename Step, bool Bias, bool Band>
+void scoreTileVecs(const typename Step::Word *qt, int64_t vecs, int64_t D,
+                   const typename Step::Word *k, int64_t n, int64_t j0,
+                   float scale, const float *bias, const int32_t *lo,
+                   const int32_t *hi, float *st, float *tileMax) {
+  HEED_WITH_VECS(vecs, scoreTileV<Step, V, Bias, Band>(
+                           qt, D, k, n, j0, scale, bias, lo, hi, st, tileMax));
+}
+
 template <typename Step>
 void scoreTileWith(const typename Step::Word *qt, int64_t vecs, int64_t D,
                    const typename Step::Word *k, int64_t n, int64_t j0,
-                   float scale, const int32_t *lo, const int32_t *hi, float *st,
-                   float *tileMax) {
-  if (lo) {
-    HEED_WITH_VECS(vecs, scoreTileV<Step, V, true>(qt, D, k, n, j0, scale, lo,
-                                                   hi, st, tileMax));
-  } else {
-    HEED_WITH_VECS(vecs, scoreTileV<Step, V, false>(qt, D, k, n, j0, scale, lo,
-                                                    hi, st, tileMax));
-  }
+                   float scale, const float *bias, const int32_t *lo,
+                   const int32_t *hi, float *st, float *tileMax) {
+  if (bias && lo)
+    scoreTileVecs<Step, true, true>(qt, vecs, D, k, n, j0, scale, bias, lo, hi,
+                                    st, tileMax);
+  else if (bias)
+    scoreTileVecs<Step, true, false>(qt, vecs, D, k, n, j0, scale, bias, lo, hi,
+                                     st, tileMax);
+  else if (lo)
+    scoreTileVecs<Step, false, true>(qt, vecs, D, k, n, j0, scale, bias, lo, hi,
+                                     st, tileMax);
+  else
+    scoreTileVecs<Step, false, false>(qt, vecs, D, k, n, j0, scale, bias, lo,
+                                      hi, st, tileMax);
 }
 
 } // namespace
@@ -387,17 +416,18 @@ void packValuePairs(const uint16_t *v, int64_t Lk, int64_t Dv, uint32_t *vp) {
 }
 
 void scoreTile(const float *qt, int64_t vecs, int64_t D, const float *k,
-               int64_t n, int64_t j0, const int32_t *lo, const int32_t *hi,
-               float *st, float *tileMax) {
-  scoreTileWith<F32Step>(qt, vecs, D, k, n, j0, 1.0f, lo, hi, st, tileMax);
+               int64_t n, int64_t j0, const float *bias, const int32_t *lo,
+               const int32_t *hi, float *st, float *tileMax) {
+  scoreTileWith<F32Step>(qt, vecs, D, k, n, j0, 1.0f, bias, lo, hi, st,
+                         tileMax);
 }
 
 void scoreTileBf16(const uint32_t *qt, int64_t vecs, int64_t D,
                    const uint16_t *k, int64_t n, int64_t j0, float scale,
-                   const int32_t *lo, const int32_t *hi, float *st,
-                   float *tileMax) {
+                   const float *bias, const int32_t *lo, const int32_t *hi,
+                   float *st, float *tileMax) {
   scoreTileWith<Bf16Step>(qt, vecs, D, reinterpret_cast<const uint32_t *>(k), n,
-                          j0, scale, lo, hi, st, tileMax);
+                          j0, scale, bias, lo, hi, st, tileMax);
 }
 
 void softmaxTile(float *st, int64_t n, int64_t vecs, const float *tileMax,
@@ -434,10 +464,11 @@ void packQueries(const float *, int64_t, int64_t, float, float *) {}
 void packQueryPairs(const uint16_t *, int64_t, int64_t, uint32_t *) {}
 void packValuePairs(const uint16_t *, int64_t, int64_t, uint32_t *) {}
 void scoreTile(const float *, int64_t, int64_t, const float *, int64_t, int64_t,
-               const int32_t *, const int32_t *, float *, float *) {}
+               const float *, const int32_t *, const int32_t *, float *,
+               float *) {}
 void scoreTileBf16(const uint32_t *, int64_t, int64_t, const uint16_t *,
-                   int64_t, int64_t, float, const int32_t *, const int32_t *,
-                   float *, float *) {}
+                   int64_t, int64_t, float, const float *, const int32_t *,
+                   const int32_t *, float *, float *) {}
 void softmaxTile(float *, int64_t, int64_t, const float *, float *, float *,
                  float *) {}
 void softmaxTilePairs(float *, int64_t, int64_t, const float *, float *,

@@ -12,7 +12,8 @@
 //            vectors of Q^T (packed, with the scale folded in, once per
 //            task); the tile's per-row max comes out of the same pass, and
 //            causal / window bands are applied there with two integer
-//            compares per vector.
+//            compares per vector, a key mask's per-key -inf or bias with
+//            one masked add.
 //   softmax  per row = per lane: running max, sum, the rescaling factor and
 //            exp (VectorExpAvx512.h's exp16) are plain vector operations.
 //   P V      O^T[e] = alpha * O^T[e] + sum_j V[j][e] * P^T[j]: each value
@@ -68,13 +69,15 @@ void packQueries(const float *q, int64_t rows, int64_t D, float scale,
 /// Scores of keys [0, n) of \p k (rows of D floats) against the lanes
 /// [0, 16 * vecs) of \p qt (vecs in 1..4):
 ///   st[j * kLaneRows + i] = sum_d qt[d * kLaneRows + i] * k[j * D + d].
-/// With \p lo and \p hi (per lane, may be null), an entry whose key index
-/// j0 + j lies outside [lo[i], hi[i]] is -inf instead. tileMax[i] gets the
-/// largest entry of lane i (-inf when none is visible; NaN entries are
-/// passed over).
+/// With \p bias (per key, may be null: a key mask), key j's entries are
+/// -inf where bias[j] is -inf (selected, so a NaN score is gone), else
+/// + bias[j]. With \p lo and \p hi (per lane, may be null), an entry whose
+/// key index j0 + j lies outside [lo[i], hi[i]] is -inf instead (after the
+/// bias). tileMax[i] gets the largest entry of lane i (-inf when none is
+/// visible; NaN entries are passed over).
 void scoreTile(const float *qt, int64_t vecs, int64_t D, const float *k,
-               int64_t n, int64_t j0, const int32_t *lo, const int32_t *hi,
-               float *st, float *tileMax);
+               int64_t n, int64_t j0, const float *bias, const int32_t *lo,
+               const int32_t *hi, float *st, float *tileMax);
 
 /// The online-softmax step of lanes [0, 16 * vecs) over st's n columns:
 ///   m' = max(m, tileMax), st = exp(st - m'), alpha = exp(m - m'),
@@ -98,12 +101,12 @@ void packQueryPairs(const uint16_t *q, int64_t rows, int64_t D, uint32_t *qt);
 /// \p v, with 0 for the missing row 2t + 1 = Lk.
 void packValuePairs(const uint16_t *v, int64_t Lk, int64_t Dv, uint32_t *vp);
 
-/// bf16 scoreTile: st = scale * (the pairs of qt . the rows of \p k), f32.
-/// k is the first of the n keys (j0 even).
+/// bf16 scoreTile: st = scale * (the pairs of qt . the rows of \p k), f32,
+/// then the bias and the band. k is the first of the n keys (j0 even).
 void scoreTileBf16(const uint32_t *qt, int64_t vecs, int64_t D,
                    const uint16_t *k, int64_t n, int64_t j0, float scale,
-                   const int32_t *lo, const int32_t *hi, float *st,
-                   float *tileMax);
+                   const float *bias, const int32_t *lo, const int32_t *hi,
+                   float *st, float *tileMax);
 
 /// softmaxTile that writes P as bf16 pairs of consecutive keys,
 /// pt[t * kLaneRows + i] = (P[2t][i], P[2t+1][i]) (0 past n), instead of

@@ -21,6 +21,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "../../../runtime/kernels/cpu/LaneTiles.h"
 #include "Kernels.h"
 #include "RuntimeTestUtil.h"
 
@@ -837,6 +838,295 @@ TEST(RuntimeAttentionTest, DeterministicAcrossThreadCounts) {
 }
 
 //===----------------------------------------------------------------------===//
+// Key masks (they depend only on batch and key: padding masks), which run on
+// the micro-kernels where the CPU has them
+//===----------------------------------------------------------------------===//
+
+/// The keys of batch b shown by the key-mask tests, for Lk = 200 and key
+/// tiles of 32 (tiles 0-31, 32-63, ..., 192-199): with \p holes, batch 0
+/// sees [0, 50), [100, 130) and key 170 (tiles fully visible, partial, fully
+/// hidden, one visible key in a tile), batch 1 nothing, batch 2 the prefix
+/// [0, 137) (odd: bf16 key pairs straddle its end); without, batch 0 sees
+/// the prefix [0, 64) (tile-aligned), batch 1 nothing, batch 2 [0, 137).
+bool keyShown(bool holes, int64_t b, int64_t j) {
+  if (b == 1)
+    return false;
+  if (b == 2)
+    return j < 137;
+  if (!holes)
+    return j < 64;
+  return j < 50 || (j >= 100 && j < 130) || j == 170;
+}
+
+/// How a key mask says so.
+enum class KeyMaskStyle {
+  Bool,       ///< i1: true = shown
+  ZeroNegInf, ///< f32: 0 / -inf
+  Valued,     ///< f32: random values in [-1, 1) / -inf
+};
+
+/// A [B, 1, 1, Lk] key mask of \p style over keyShown(\p holes).
+ref::Tensor keyMask(KeyMaskStyle style, bool holes, int64_t B, int64_t lk,
+                    uint64_t seed) {
+  ref::Tensor m = randomTensor(DType::F32, {B, 1, 1, lk}, seed);
+  for (int64_t b = 0; b < B; ++b)
+    for (int64_t j = 0; j < lk; ++j) {
+      double &x = m.data[(size_t)(b * lk + j)];
+      bool shown = keyShown(holes, b, j);
+      if (style == KeyMaskStyle::Bool)
+        x = shown ? 1 : 0;
+      else if (!shown)
+        x = -kInf;
+      else if (style == KeyMaskStyle::ZeroNegInf)
+        x = 0;
+    }
+  if (style == KeyMaskStyle::Bool)
+    m.dtype = DType::I1;
+  return m;
+}
+
+const char *styleName(KeyMaskStyle style) {
+  return style == KeyMaskStyle::Bool         ? "i1"
+         : style == KeyMaskStyle::ZeroNegInf ? "f32 0/-inf"
+                                             : "f32 values/-inf";
+}
+
+TEST(RuntimeAttentionTest, KeyMasks) {
+  // Every structure, f32 and bf16, micro-kernels and oneDNN's GEMMs, each
+  // against the reference (tolerance); batch 1 sees no key: zeros, lse -inf.
+  struct Structure {
+    int64_t structure, left, right;
+  } structures[] = {{0, 0, 0}, {1, 0, 0}, {2, 40, 3}, {3, 0, 0}};
+  uint64_t seed = 1100;
+  for (KeyMaskStyle style :
+       {KeyMaskStyle::Bool, KeyMaskStyle::ZeroNegInf, KeyMaskStyle::Valued})
+    for (bool holes : {false, true})
+      for (const Structure &st : structures)
+        for (DType in : {DType::F32, DType::BF16})
+          for (bool oneDnn : {false, true}) {
+            SCOPED_TRACE(std::string(styleName(style)) +
+                         (holes ? ", holes" : ", prefix") + ", structure " +
+                         std::to_string(st.structure) +
+                         (in == DType::BF16 ? ", bf16" : ", f32") +
+                         (oneDnn ? ", oneDNN GEMMs" : ", micro-kernels"));
+            Case c;
+            c.B = 3;
+            c.Hq = 4;
+            c.Hkv = 2;
+            c.Lq = 90;
+            c.Lk = 200;
+            c.D = 32;
+            c.Dv = 24;
+            c.in = c.out = in;
+            c.structure = st.structure;
+            c.left = st.left;
+            c.right = st.right;
+            c.kBlock = 32;
+            if (st.structure == 3) {
+              c.qBlock = 32;
+              c.visit = {{0, 1, 3, 5}, {2, 3, 4, 6}, {1, 5}};
+            }
+            c.oneDnnGemms = oneDnn;
+            c.lse = true;
+            c.seed = seed;
+            c.mask = keyMask(style, holes, c.B, c.Lk, seed + 7);
+            seed += 10;
+            c.fill();
+            check(c, in == DType::BF16 ? kBf16Tol : kF32Tol);
+            // Batch 1 sees no key: exactly zero.
+            auto got = c.run();
+            ASSERT_EQ(got.size(), 2u);
+            int64_t rows = c.Hq * c.Lq;
+            for (int64_t r = rows; r < 2 * rows; ++r) {
+              EXPECT_EQ(got[1].data[(size_t)r], -kInf) << "row " << r;
+              for (int64_t e = 0; e < c.dv(); ++e)
+                ASSERT_EQ(got[0].data[(size_t)(r * c.dv() + e)], 0.0)
+                    << "row " << r;
+            }
+          }
+}
+
+TEST(RuntimeAttentionTest, KeyMaskShapesAndGate) {
+  // Masks that depend only on (batch, key) in other shapes: [Lk], one
+  // [1, 1, 1, Lk] shared by two batches, [B, 1, 1, 1] (a batch sees all or
+  // nothing), [B, 1, Lq, Lk] with Lq = 1 (decoding); with a gate and the
+  // default tiles; both paths against the reference.
+  uint64_t seed = 1300;
+  for (bool oneDnn : {false, true}) {
+    SCOPED_TRACE(oneDnn ? "oneDNN GEMMs" : "micro-kernels");
+    Case c;
+    c.B = 2;
+    c.Lq = 70;
+    c.Lk = 300;
+    c.D = 64;
+    c.oneDnnGemms = oneDnn;
+    c.mask = randomTensor(DType::F32, {300}, seed++);
+    for (int64_t j = 0; j < 300; j += 3)
+      c.mask.data[(size_t)j] = -kInf;
+    c.gate = randomTensor(DType::F32, {2, 2, 70, 64}, seed++);
+    check(c);
+    c.gate = ref::Tensor();
+    c.mask = ref::Tensor(DType::I1, {1, 1, 1, 300});
+    for (int64_t j = 0; j < 300; ++j)
+      c.mask.data[(size_t)j] = j < 200 || j % 7 == 0;
+    check(c);
+    c.mask = ref::Tensor(DType::I1, {2, 1, 1, 1});
+    c.mask.data = {0, 1};
+    c.lse = true;
+    check(c);
+    c.Lq = 1;
+    c.mask = ref::Tensor(DType::I1, {2, 1, 1, 300});
+    for (int64_t j = 0; j < 300; ++j) {
+      c.mask.data[(size_t)j] = j < 123;
+      c.mask.data[(size_t)(300 + j)] = j >= 100;
+    }
+    c.in = c.out = DType::BF16;
+    check(c, kBf16Tol);
+  }
+}
+
+/// An i1 or f32 (0 / -inf) key mask [1, 1, 1, Lk] showing the keys j with
+/// shown(j).
+ref::Tensor keyMaskOf(DType type, int64_t lk,
+                      const std::function<bool(int64_t)> &shown) {
+  ref::Tensor m(type, {1, 1, 1, lk});
+  for (int64_t j = 0; j < lk; ++j)
+    m.data[(size_t)j] =
+        type == DType::I1 ? (shown(j) ? 1 : 0) : (shown(j) ? 0 : -kInf);
+  return m;
+}
+
+/// K or V [1, 1, Lk, D] of \p t reduced to the keys \p keys, in order.
+ref::Tensor keepKeys(const ref::Tensor &t, const std::vector<int64_t> &keys) {
+  int64_t d = t.shape[3], n = (int64_t)keys.size();
+  ref::Tensor r(t.dtype, {1, 1, n, d});
+  for (int64_t x = 0; x < n; ++x)
+    for (int64_t e = 0; e < d; ++e)
+      r.data[(size_t)(x * d + e)] = t.data[(size_t)(keys[(size_t)x] * d + e)];
+  return r;
+}
+
+TEST(RuntimeAttentionTest, KeyMasksRunOnTheMicroKernels) {
+  // The micro-kernels trim a tile to the keys from its first visible one to
+  // its last, and apply a mask only where it changes a score of those. So a
+  // prefix mask over tiles of 32 must give bit for bit the unmasked result
+  // over just the prefix's keys (the same tiles, no mask work), and a mask
+  // with holes over a single tile the unmasked result over the visible keys
+  // alone (f32: the hidden keys add exact zeros to the sums and products).
+  // The oneDNN path (microkernels = 0) computes other bits (the scale 0.3
+  // is folded into Q on the micro-kernels only), so these comparisons tell
+  // the paths apart; the two still agree within tolerance.
+  if (!rt::lanetiles::laneTilesAvailable())
+    GTEST_SKIP() << "this CPU has no AVX-512: no micro-kernels";
+  for (DType type : {DType::I1, DType::F32}) {
+    SCOPED_TRACE(type == DType::I1 ? "i1" : "f32");
+    Case c;
+    c.B = 1;
+    c.Hq = 2;
+    c.Hkv = 1;
+    c.Lq = 100;
+    c.Lk = 200;
+    c.D = 64;
+    c.scale = 0.3;
+    c.lse = true;
+    c.seed = 1400;
+    c.fill();
+    struct Mask {
+      const char *name;
+      int64_t kBlock;
+      std::function<bool(int64_t)> shown;
+    } masks[] = {
+        {"prefix [0, 137), tiles of 32", 32, [](int64_t j) { return j < 137; }},
+        {"holes, one tile", 200, [](int64_t j) { return j % 3 != 1; }},
+    };
+    for (const Mask &mask : masks) {
+      SCOPED_TRACE(mask.name);
+      Case masked = c;
+      masked.kBlock = mask.kBlock;
+      masked.mask = keyMaskOf(type, c.Lk, mask.shown);
+      std::vector<int64_t> keys;
+      for (int64_t j = 0; j < c.Lk; ++j)
+        if (mask.shown(j))
+          keys.push_back(j);
+      Case visible = c;
+      visible.Lk = (int64_t)keys.size();
+      visible.kBlock = std::min<int64_t>(mask.kBlock, visible.Lk);
+      visible.k = keepKeys(c.k, keys);
+      visible.v = keepKeys(c.v, keys);
+      auto got = masked.run(), want = visible.run();
+      ASSERT_EQ(got.size(), 2u);
+      ASSERT_EQ(want.size(), 2u);
+      EXPECT_EQ(got[0].data, want[0].data);
+      EXPECT_EQ(got[1].data, want[1].data);
+      check(masked);
+
+      masked.oneDnnGemms = true;
+      auto gemms = masked.run();
+      ASSERT_EQ(gemms.size(), 2u);
+      EXPECT_NE(gemms[0].data, want[0].data);
+      EXPECT_TENSOR_NEAR(gemms[0], want[0], kF32Tol);
+    }
+  }
+}
+
+TEST(RuntimeAttentionTest, KeyMasksAllVisibleCostNothing) {
+  // An all-true i1 key mask and an all-zero f32 one change no score: the
+  // micro-kernels skip the mask work, so the result is the unmasked one bit
+  // for bit (f32 and bf16, dense and causal, default tiles).
+  if (!rt::lanetiles::laneTilesAvailable())
+    GTEST_SKIP() << "this CPU has no AVX-512: no micro-kernels";
+  for (DType in : {DType::F32, DType::BF16})
+    for (int64_t structure : {0, 1}) {
+      Case c;
+      c.B = 2;
+      c.Lq = 130;
+      c.Lk = 700;
+      c.D = 64;
+      c.in = c.out = in;
+      c.structure = structure;
+      c.lse = true;
+      c.fill();
+      auto want = c.run();
+      for (DType maskType : {DType::I1, DType::F32}) {
+        Case m = c;
+        m.mask = ref::Tensor(maskType, {2, 1, 1, 700});
+        std::fill(m.mask.data.begin(), m.mask.data.end(),
+                  maskType == DType::I1 ? 1.0 : 0.0);
+        auto got = m.run();
+        ASSERT_EQ(got.size(), want.size());
+        for (size_t i = 0; i < got.size(); ++i)
+          EXPECT_EQ(got[i].data, want[i].data);
+      }
+    }
+}
+
+TEST(RuntimeAttentionTest, KeyMasksDeterministicAcrossThreadCounts) {
+  for (DType in : {DType::F32, DType::BF16}) {
+    Case c;
+    c.B = 3;
+    c.Hq = 4;
+    c.Hkv = 2;
+    c.Lq = 300;
+    c.Lk = 200;
+    c.D = 64;
+    c.in = c.out = in;
+    c.structure = 1;
+    c.kBlock = 32;
+    c.qBlock = 100;
+    c.lse = true;
+    c.mask = keyMask(KeyMaskStyle::Valued, /*holes=*/true, 3, 200, 1500);
+    c.fill();
+    auto one = c.run();
+    c.threads = 3;
+    auto three = c.run();
+    ASSERT_EQ(one.size(), 2u);
+    ASSERT_EQ(three.size(), 2u);
+    for (size_t i = 0; i < one.size(); ++i)
+      EXPECT_EQ(one[i].data, three[i].data);
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // Hidden keys with NaN and Inf (docs/language.md, "Hidden keys and
 // non-finite values")
 //===----------------------------------------------------------------------===//
@@ -1100,6 +1390,38 @@ TEST(RuntimeAttentionTest, HiddenKeysUnderMasks) {
             c, {7, lk / 2, lk - 1}, [&](int64_t i, int64_t j) {
               return maskSees(i, j, lk) && (!structure || j <= i + lk - lq);
             });
+      }
+}
+
+TEST(RuntimeAttentionTest, HiddenKeysUnderKeyMasks) {
+  // Key masks ([B, 1, 1, Lk]: the micro-kernels trim and skip by them)
+  // hiding keys 7 and Lk / 2 (inside tiles) and the last 10 keys (a tail
+  // that trimming drops), i1 and f32 (-inf, finite values elsewhere), with
+  // causal structure on top, where key Lk - 12 is visible and poisoned too:
+  // the rows that see it (the last ones) must be NaN, the others not.
+  uint64_t seed = 1600;
+  for (auto [lq, lk] : kLengths)
+    for (DType maskType : {DType::I1, DType::F32})
+      for (int64_t structure : {0, 1}) {
+        Case c = hiddenKeyCase(lq, lk, seed++);
+        c.structure = structure;
+        c.mask = randomTensor(DType::F32, {1, 1, 1, lk}, seed++);
+        auto hidden = [lk](int64_t j) {
+          return j == 7 || j == lk / 2 || j >= lk - 10;
+        };
+        for (int64_t j = 0; j < lk; ++j) {
+          double &m = c.mask.data[(size_t)j];
+          m = maskType == DType::I1 ? !hidden(j) : hidden(j) ? -kInf : m;
+        }
+        c.mask.dtype = maskType;
+        SCOPED_TRACE(std::string(maskType == DType::I1 ? "i1" : "f32") +
+                     " key mask, structure " + std::to_string(structure));
+        std::vector<int64_t> keys = {7, lk / 2, lk - 5, lk - 1};
+        if (structure)
+          keys.push_back(lk - 12);
+        checkPoisonedKeysEverywhere(c, keys, [&](int64_t i, int64_t j) {
+          return !hidden(j) && (!structure || j <= i + lk - lq);
+        });
       }
 }
 
