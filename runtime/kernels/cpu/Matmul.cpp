@@ -62,6 +62,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
+#include "GemmBf16.h"
 #include "KernelAttrs.h"
 #include "OneDnn.h"
 #include "Parallel.h"
@@ -408,6 +409,60 @@ Tile makeTile(const Problem &p, int64_t rows, int64_t cols, bool packB) {
   return t;
 }
 
+/// The epilogue of a tile whose product gemmBf16 computed into a dense f32
+/// tile c: y = act(scale * c + bias) + residual as one oneDNN binary
+/// primitive (c + bias row, the scale on c, activation and residual as
+/// post-ops), writing a dense f32 tile: y itself when it is f32 and dense,
+/// else c in place, then copied (rounded) into y; oneDNN 2.6 has no fast
+/// binary primitive with a bf16 destination. Without a bias the kernel adds
+/// a row of zeros.
+struct EpilogueTile {
+  dnnl::primitive primitive;
+  memory::desc c, bias, y, residual, scratchpad;
+  int64_t rows = 0, cols = 0;
+  bool stageResidual = false;
+};
+
+EpilogueTile makeEpilogue(const Problem &p, int64_t rows, int64_t cols) {
+  EpilogueTile t;
+  t.rows = rows;
+  t.cols = cols;
+  View c(rows, cols, cols, 1, HEED_F32), y(rows, cols, cols, 1, HEED_F32);
+  View bias(1, cols, cols, 1, HEED_F32);
+  t.c = c.md();
+  t.y = y.md();
+  t.bias = bias.md();
+  char scale[32];
+  std::snprintf(scale, sizeof scale, "%a", (double)p.scale);
+  std::string key = "gemm-epilogue c=" + c.str() + " bias=" + bias.str() +
+                    " y=" + y.str() + " scale=" + scale +
+                    " act=" + std::to_string((int64_t)p.activation);
+  if (p.residual) {
+    auto [v, stage] = epilogueView(*p.residual, rows, cols);
+    t.residual = v.md();
+    t.stageResidual = stage;
+    key += " residual=" + v.str();
+  }
+  t.primitive = cachedPrimitive(key, [&]() -> dnnl::primitive {
+    dnnl::primitive_attr attr = userScratchpadAttr();
+    if (p.scale != 1.0f)
+      attr.set_scales(DNNL_ARG_SRC_0, 0, {p.scale});
+    dnnl::post_ops ops;
+    if (p.activation != Activation::None) {
+      float alpha;
+      dnnl::algorithm alg = activationAlgorithm(p.activation, alpha);
+      ops.append_eltwise(1.0f, alg, alpha, 0.0f);
+    }
+    if (p.residual)
+      ops.append_binary(dnnl::algorithm::binary_add, t.residual);
+    attr.set_post_ops(ops);
+    dnnl::binary::desc desc(dnnl::algorithm::binary_add, t.c, t.bias, t.y);
+    return dnnl::binary(dnnl::binary::primitive_desc(desc, attr, cpuEngine()));
+  });
+  t.scratchpad = scratchpadDesc(t.primitive);
+  return t;
+}
+
 /// Per-thread buffers used while running a tile.
 enum Slot { ScratchpadSlot, OutputSlot, BiasSlot, ResidualSlot, NumSlots };
 
@@ -471,11 +526,30 @@ public:
       : p(std::move(p)), numel(std::move(numel)), hasBias(hasBias),
         hasResidual(hasResidual) {
     Problem &q = this->p;
-    // f32 activations times constant bf16 weights (heedc --precision=bf16):
-    // the weights are widened to f32 once (exactly) and the f32 path runs;
-    // a bf16 output or residual goes through f32 copies as below.
-    std::vector<float> widenedB;
+    collapseRows(q);
+    // f32 activations times constant bf16 weights (heedc --precision=bf16).
+    // Where gemmBf16 runs (AVX-512) and the operands suit it (a contiguous
+    // along K, b the same for every row, no bias or a bias row), the
+    // weights are packed once as bf16 pairs and each tile is a gemmBf16
+    // call plus a oneDNN epilogue. Otherwise the weights are widened to f32
+    // once (exactly) and the f32 path below runs, a bf16 output or residual
+    // through f32 copies.
     bool mixed = q.a.dtype == HEED_F32 && q.b.dtype == HEED_BF16;
+    auto zero = [](int64_t s) { return s == 0; };
+    bool sameB =
+        std::all_of(q.b.rowStrides.begin(), q.b.rowStrides.end(), zero);
+    bool biasRow = !q.bias || (std::all_of(q.bias->rowStrides.begin(),
+                                           q.bias->rowStrides.end(), zero) &&
+                               q.bias->colStride == 1);
+    if (mixed && gemmBf16Available() && q.a.kStride == 1 && sameB && biasRow) {
+      bf16B = std::make_unique<PackedBf16Matrix>(constB, HEED_BF16, q.k, q.n,
+                                                 q.b.kStride, q.b.colStride);
+      if (!q.bias)
+        zeroBias.assign((size_t)q.n, 0.0f);
+      prepareTiles(false);
+      return;
+    }
+    std::vector<float> widenedB;
     if (mixed) {
       widenedB.resize((size_t)this->numel[1]);
       const uint16_t *from = static_cast<const uint16_t *>(constB);
@@ -496,12 +570,9 @@ public:
       for (Operand *op : q.operands())
         op->dtype = HEED_F32;
     }
-    collapseRows(q);
     // A constant b that is the same for every row (linear's weight, a 2-D
     // matmul weight) is packed once into the primitives' preferred layout.
-    bool packB = constB && !widen[1] &&
-                 std::all_of(q.b.rowStrides.begin(), q.b.rowStrides.end(),
-                             [](int64_t s) { return s == 0; });
+    bool packB = constB && !widen[1] && sameB;
     prepareTiles(packB);
     if (packB && outer > 0 && !packWeights(constB))
       prepareTiles(false);
@@ -513,7 +584,7 @@ public:
   }
 
   bool copiedConstant(size_t input) const override {
-    return input == 1 && (packedB != nullptr || !ownedB.empty());
+    return input == 1 && (packedB || bf16B || !ownedB.empty());
   }
 
   void run(const void *const *in, void *const *out) override {
@@ -547,7 +618,10 @@ public:
     }
     parallelChunks(outer * mTiles * nTiles, 1, [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t)
-        runTile(t, aPtr, bPtr, biasPtr, resPtr, yPtr);
+        if (bf16B)
+          runBf16Tile(t, aPtr, biasPtr, resPtr, yPtr);
+        else
+          runTile(t, aPtr, bPtr, biasPtr, resPtr, yPtr);
     });
     if (emulate && widen[4]) {
       const float *src = static_cast<const float *>(yPtr);
@@ -575,6 +649,13 @@ public:
       bytes += tileElems * dtypeBytes(p.bias->dtype);
     if (stageResidual)
       bytes += tileElems * dtypeBytes(p.residual->dtype);
+    if (bf16B) {
+      for (const EpilogueTile &t : epilogues)
+        bytes = std::max(bytes, t.scratchpad.get_size());
+      bytes += tileElems * sizeof(float);
+      if (p.residual)
+        bytes += tileElems * dtypeBytes(p.residual->dtype);
+    }
     if (emulate)
       for (int i = 0; i < 5; ++i)
         if (widen[i])
@@ -638,8 +719,10 @@ private:
     mTiles = (m + mBlock - 1) / mBlock;
     int64_t nCount = std::max<int64_t>(1, (p.n + kColBlock - 1) / kColBlock);
     nBlock = (p.n + nCount - 1) / nCount;
+    // gemmBf16 starts column ranges at whole panels.
+    int64_t align = bf16B ? kGemmBf16PanelCols : kColAlign;
     if (nCount > 1)
-      nBlock = (nBlock + kColAlign - 1) / kColAlign * kColAlign;
+      nBlock = (nBlock + align - 1) / align * align;
     nBlock = std::max<int64_t>(1, nBlock);
     nTiles = (p.n + nBlock - 1) / nBlock;
     if (m == 0 || p.n == 0 || outer == 0) {
@@ -652,8 +735,86 @@ private:
           continue;
         int64_t rows = mLast ? m - (mTiles - 1) * mBlock : mBlock;
         int64_t cols = nLast ? p.n - (nTiles - 1) * nBlock : nBlock;
-        tiles[mLast * 2 + nLast] = makeTile(p, rows, cols, packB);
+        if (bf16B)
+          epilogues[mLast * 2 + nLast] = makeEpilogue(p, rows, cols);
+        else
+          tiles[mLast * 2 + nLast] = makeTile(p, rows, cols, packB);
       }
+  }
+
+  /// Tile \p t of the gemmBf16 path: the product into a dense f32 tile,
+  /// then the epilogue primitive into y (through a dense tile when y has
+  /// several column blocks).
+  void runBf16Tile(int64_t t, const void *aPtr, const void *biasPtr,
+                   const void *resPtr, void *yPtr) const {
+    int64_t ni = t % nTiles;
+    int64_t mi = (t / nTiles) % mTiles;
+    int64_t o = t / nTiles / mTiles;
+    int64_t m0 = mi * mBlock, n0 = ni * nBlock;
+    int64_t offA = m0 * p.a.rowStrides.back();
+    int64_t offY = m0 * p.y.rowStrides.back() + n0 * p.y.colStride;
+    int64_t offRes = 0;
+    if (p.residual)
+      offRes = m0 * p.residual->rowStrides.back() + n0 * p.residual->colStride;
+    for (size_t d = p.rows.size() - 1; d-- > 0;) {
+      int64_t i = o % p.rows[d];
+      o /= p.rows[d];
+      offA += i * p.a.rowStrides[d];
+      offY += i * p.y.rowStrides[d];
+      if (p.residual)
+        offRes += i * p.residual->rowStrides[d];
+    }
+    const EpilogueTile &tile =
+        epilogues[(mi == mTiles - 1) * 2 + (ni == nTiles - 1)];
+    float *c = static_cast<float *>(
+        threadBuffer(OutputSlot, tile.rows * tile.cols * sizeof(float)));
+    gemmBf16(static_cast<const float *>(aPtr) + offA, HEED_F32, tile.rows,
+             p.a.rowStrides.back(), *bf16B, n0, tile.cols, c, tile.cols);
+
+    dnnl::engine &engine = cpuEngine();
+    size_t yBytes = dtypeBytes(p.y.dtype);
+    char *yTile = static_cast<char *>(yPtr) + offY * (int64_t)yBytes;
+    bool copyOut = nTiles > 1 || p.y.dtype != HEED_F32;
+    void *dst = copyOut ? c : static_cast<void *>(yTile);
+    const float *bias =
+        (biasPtr ? static_cast<const float *>(biasPtr) : zeroBias.data()) + n0;
+    std::unordered_map<int, memory> args;
+    args.emplace(DNNL_ARG_SRC_0, memory(tile.c, engine, c));
+    args.emplace(DNNL_ARG_SRC_1,
+                 memory(tile.bias, engine, const_cast<float *>(bias)));
+    args.emplace(DNNL_ARG_DST, memory(tile.y, engine, dst));
+    if (p.residual) {
+      size_t bytes = dtypeBytes(p.residual->dtype);
+      void *src = const_cast<char *>(static_cast<const char *>(resPtr)) +
+                  offRes * (int64_t)bytes;
+      if (tile.stageResidual) {
+        void *buffer =
+            threadBuffer(ResidualSlot, tile.rows * tile.cols * bytes);
+        gatherTile(buffer, src, tile.rows, tile.cols,
+                   p.residual->rowStrides.back(), p.residual->colStride, bytes);
+        src = buffer;
+      }
+      int postOp = p.activation != Activation::None ? 1 : 0;
+      args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(postOp) | DNNL_ARG_SRC_1,
+                   memory(tile.residual, engine, src));
+    }
+    addScratchpad(tile.scratchpad, args);
+    dnnl::stream &stream = threadStream();
+    tile.primitive.execute(stream, args);
+    stream.wait();
+    if (copyOut) {
+      int64_t yRow = p.y.rowStrides.back() * (int64_t)yBytes;
+      for (int64_t i = 0; i < tile.rows; ++i) {
+        const float *from = c + i * tile.cols;
+        if (p.y.dtype == HEED_F32) {
+          std::memcpy(yTile + i * yRow, from, tile.cols * sizeof(float));
+        } else {
+          uint16_t *to = reinterpret_cast<uint16_t *>(yTile + i * yRow);
+          for (int64_t j = 0; j < tile.cols; ++j)
+            to[j] = floatToBf16(from[j]);
+        }
+      }
+    }
   }
 
   void runTile(int64_t t, const void *aPtr, const void *bPtr,
@@ -761,6 +922,12 @@ private:
   std::vector<size_t> packedOffsets;
   /// f32 x bf16 weights that could not be packed: the weights in f32.
   std::vector<float> ownedB;
+  /// f32 x constant bf16 weights on gemmBf16: the weights packed as bf16
+  /// pairs, the epilogue primitives (indexed like tiles) and, without a
+  /// bias, a row of zeros for the epilogue's addition.
+  std::unique_ptr<PackedBf16Matrix> bf16B;
+  EpilogueTile epilogues[4];
+  std::vector<float> zeroBias;
 };
 
 //===----------------------------------------------------------------------===//

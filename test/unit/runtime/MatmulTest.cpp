@@ -454,14 +454,16 @@ TEST(RuntimeMatmulTest, ConstantWeightsArePacked) {
   EXPECT_TENSOR_NEAR(out16[0], ref::linear(toF32(x16), toF32(w16), &bias),
                      1e-5);
   // f32 activations times constant bf16 weights (--precision=bf16), into f32
-  // and into bf16 (one more rounding: the BF16 test's 1e-2).
+  // and into bf16 (one more rounding: the BF16 test's 1e-2). Where the
+  // kernel rounds the activations to bf16 too (gemmBf16's Fma and Dot),
+  // that rounding (2^-9 relative per product) bounds the error: 5e-3.
   for (DType yType : {DType::F32, DType::BF16}) {
     SCOPED_TRACE(yType == DType::F32 ? "f32 x bf16 -> f32" : "-> bf16");
     auto mixed = runKernel("linear", {x, w16, bias}, {{yType, {2, 129, 300}}},
                            {}, 2, /*asConstants=*/true);
     ASSERT_EQ(mixed.size(), 1u);
     EXPECT_TENSOR_NEAR(toF32(mixed[0]), ref::linear(x, toF32(w16), &bias),
-                       yType == DType::F32 ? 1e-5 : 1e-2);
+                       yType == DType::F32 ? 5e-3 : 1e-2);
   }
 }
 
