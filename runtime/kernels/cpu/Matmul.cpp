@@ -689,6 +689,7 @@ private:
                                          std::to_string(total) +
                                          " bytes for packed weights");
     packedB.reset(static_cast<char *>(mem));
+    OneDnnSingleThread singleThread;
     dnnl::engine &engine = cpuEngine();
     dnnl::stream stream(engine);
     size_t elem = dtypeBytes(p.b.dtype);

@@ -3,6 +3,8 @@
 #include "OneDnn.h"
 #include "Error.h"
 
+#include <omp.h>
+
 #include <cstdlib>
 #include <mutex>
 #include <new>
@@ -102,5 +104,11 @@ dnnl::memory::data_type toDnnl(heed_dtype dtype) {
     fail(HEED_ERROR_DTYPE, "oneDNN has no equivalent of this dtype");
   }
 }
+
+OneDnnSingleThread::OneDnnSingleThread() : saved(omp_get_max_threads()) {
+  omp_set_num_threads(1);
+}
+
+OneDnnSingleThread::~OneDnnSingleThread() { omp_set_num_threads(saved); }
 
 } // namespace heed::rt
