@@ -355,7 +355,14 @@ Config readConfig(const KernelSignature &sig) {
   bool micro = attrs.microkernels && (!cfg.hasMask || cfg.keyMask) &&
                !cfg.materialise() &&
                cfg.Lk < std::numeric_limits<int32_t>::max();
-  bool viaF32 = attrs.bf16ViaF32;
+  // bf16 q, k, v run on the bf16 micro-kernels only where vdpbf16ps is
+  // full rate (preferBf16LaneTiles); elsewhere (Sapphire and Emerald Rapids
+  // without AMX: half the throughput of f32 FMAs, measured 1.6x slower at
+  // L = 4096) they are widened to f32 once per run and the f32
+  // micro-kernels run, which is also more accurate.
+  bool viaF32 =
+      attrs.bf16ViaF32 || (micro && lanetiles::bf16LaneTilesAvailable() &&
+                           !lanetiles::preferBf16LaneTiles());
   cfg.laneBf16 = micro && cfg.bf16 && !viaF32 && cfg.D % 2 == 0 &&
                  (kBlock % 2 == 0 || kBlock >= cfg.Lk) &&
                  lanetiles::bf16LaneTilesAvailable();

@@ -8,8 +8,11 @@
 //===----------------------------------------------------------------------===//
 
 #include "LaneTiles.h"
+#include "GemmBf16.h"
+
 #include "VectorExp.h"
 #include "VectorExpAvx512.h"
+#include <atomic>
 
 #include <cstring>
 #include <limits>
@@ -43,6 +46,20 @@ bool bf16LaneTilesAvailable() {
     return laneTilesAvailable() && __builtin_cpu_supports("avx512bf16");
   }();
   return yes;
+}
+
+namespace {
+std::atomic<bool> bf16LanesWherever{false};
+} // namespace
+
+bool preferBf16LaneTiles() {
+  return bf16LaneTilesAvailable() &&
+         (bf16LanesWherever.load(std::memory_order_relaxed) ||
+          gemmBf16PreferredKernel() == GemmBf16Kernel::Dot);
+}
+
+void setBf16LanesWherever(bool enabled) {
+  bf16LanesWherever.store(enabled, std::memory_order_relaxed);
 }
 
 namespace {
@@ -460,6 +477,8 @@ void accumulateTileBf16(const uint32_t *pt, int64_t n, int64_t vecs,
 #else // !HEED_X86: never called (the *Available() functions say no).
 
 bool bf16LaneTilesAvailable() { return false; }
+bool preferBf16LaneTiles() { return false; }
+void setBf16LanesWherever(bool) {}
 void packQueries(const float *, int64_t, int64_t, float, float *) {}
 void packQueryPairs(const uint16_t *, int64_t, int64_t, uint32_t *) {}
 void packValuePairs(const uint16_t *, int64_t, int64_t, uint32_t *) {}

@@ -61,6 +61,17 @@ bool laneTilesAvailable();
 /// Whether it also runs the bf16 ones (AVX512_BF16).
 bool bf16LaneTilesAvailable();
 
+/// Whether the attention kernel should use the bf16 micro-kernels for bf16
+/// q, k, v: where they are available and vdpbf16ps runs at full rate
+/// (gemmBf16's Dot kernel is preferred), or everywhere they are available
+/// after setBf16LanesWherever(true). Elsewhere bf16 q, k, v are widened to
+/// f32 once per run for the f32 micro-kernels, which are faster there.
+bool preferBf16LaneTiles();
+
+/// Tests only: prefer the bf16 micro-kernels wherever they are available, so
+/// that they are tested on CPUs where they are not preferred.
+void setBf16LanesWherever(bool enabled);
+
 /// qt[d * kLaneRows + i] = scale * q[i * D + d] for the \p rows (<= 64)
 /// query rows of \p q, 0 for the lanes [rows, 64).
 void packQueries(const float *q, int64_t rows, int64_t D, float scale,

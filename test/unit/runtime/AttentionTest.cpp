@@ -38,6 +38,14 @@ namespace {
 
 constexpr double kF32Tol = 1e-5;
 constexpr double kBf16Tol = 2e-2;
+
+/// The bf16 micro-kernels run in these tests wherever the CPU has them, also
+/// where the kernel would widen bf16 to f32 instead (Bf16WidenedWhere...
+/// turns this off to test that choice).
+const bool kBf16LanesForced = [] {
+  rt::lanetiles::setBf16LanesWherever(true);
+  return true;
+}();
 const double kInf = std::numeric_limits<double>::infinity();
 
 /// One attention node and its data. Unset optionals keep the kernel's
@@ -719,6 +727,46 @@ TEST(RuntimeAttentionTest, Bf16) {
     c.topk = 0.5;
     check(c, kBf16Tol);
   }
+}
+
+// Where vdpbf16ps is not full rate (lanetiles::preferBf16LaneTiles), bf16
+// q, k, v are widened to f32 and the f32 micro-kernels run: the output is
+// bitwise the f32 kernel's on the widened inputs (the same path), which the
+// bf16 micro-kernels' pairs products would not give.
+TEST(RuntimeAttentionTest, Bf16WidenedWhereBf16LanesAreSlow) {
+  rt::lanetiles::setBf16LanesWherever(false);
+  bool preferred = rt::lanetiles::preferBf16LaneTiles();
+  bool available = rt::lanetiles::bf16LaneTilesAvailable();
+  if (preferred || !available) {
+    rt::lanetiles::setBf16LanesWherever(kBf16LanesForced);
+    GTEST_SKIP() << (available ? "the bf16 micro-kernels are preferred here"
+                               : "no bf16 micro-kernels on this CPU");
+  }
+  Case c;
+  c.in = DType::BF16;
+  c.out = DType::F32;
+  c.Hq = 4;
+  c.Hkv = 2;
+  c.Lq = 100;
+  c.Lk = 257;
+  c.D = 64;
+  c.structure = 1;
+  c.fill();
+  auto widened = c.run();
+  Case f = c;
+  f.in = DType::F32;
+  f.q = ref::cast(c.q, DType::F32);
+  f.k = ref::cast(c.k, DType::F32);
+  f.v = ref::cast(c.v, DType::F32);
+  auto f32 = f.run();
+  rt::lanetiles::setBf16LanesWherever(kBf16LanesForced);
+  auto lanes = c.run();
+  ASSERT_EQ(widened.size(), 1u);
+  ASSERT_EQ(f32.size(), 1u);
+  ASSERT_EQ(lanes.size(), 1u);
+  EXPECT_EQ(widened[0].data, f32[0].data);
+  EXPECT_NE(lanes[0].data, f32[0].data);
+  check(c, kBf16Tol);
 }
 
 TEST(RuntimeAttentionTest, Bf16MicroKernels) {
