@@ -32,8 +32,11 @@
 //            2 FMAs. Needs only AVX-512F and BW. Its result is not the
 //            others': the products are f32 A times bf16 B, rounded to f32.
 //            No per-call work on A, so it is the fastest of the three where
-//            vdpbf16ps is not faster than f32 FMAs (measured: parity with
-//            oneDNN's f32 matmul on Emerald Rapids, see the bench).
+//            vdpbf16ps is not faster than f32 FMAs (Emerald Rapids, one
+//            core: 0.97-0.98x oneDNN's f32 matmul for K = 3072 tiles,
+//            ~0.92x for K = 768 tiles, 1.0x for whole 768 x 768 layers;
+//            bench/micro/GemmBf16Bench.cpp). Wide column ranges (thousands
+//            of columns in one call) lose ~8%: pass a few panels per call.
 //
 // The products of bf16 values are exact in f32, so both compute the same
 // sums up to the order and rounding of the f32 additions. Denormals:
