@@ -1,7 +1,9 @@
 //===- GemmBf16Bench.cpp - bf16 GEMM with prepacked B vs oneDNN f32 -------===//
 //
 // The linear-layer tiles of --precision=bf16 (issue 18), one thread:
-// M x K x N = {64, 128} x {768, 3072} x 128, A f32 [M, K] row-major, the
+// M x K x N = {64, 128} x {768, 3072} x 128, and whole layers 64 x 768 x
+// 768 and 128 x 768 x 3072 (gemmBf16 rows: tile 128 = one call per 128
+// columns, tile 0 = one call for all N), A f32 [M, K] row-major, the
 // weight [N, K] (PyTorch layout) prepacked once, C f32 [M, N].
 //
 //   gemm/onednn_f32   oneDNN matmul f32, weights reordered once into the
@@ -10,6 +12,8 @@
 //                     caller beforehand, not timed).
 //   gemm/bf16_fma     gemmBf16, the Fma micro-kernel (A rounded per call).
 //   gemm/bf16_dot     gemmBf16, the Dot (vdpbf16ps) micro-kernel.
+//   gemm/bf16_fma_f32a gemmBf16, the FmaF32A micro-kernel (A f32 read in
+//                     place, not rounded: f32 activations x bf16 weights).
 //   peak/fma          back-to-back independent vfmadd231ps zmm (24 chains):
 //                     the f32 FLOP peak of this core.
 //   peak/dpbf16       the same with vdpbf16ps zmm.
@@ -35,6 +39,20 @@
 //   128 x 3072 x 128        623   680 (0.92x)  1177 (0.53x)   1152
 //   peak/fma 177 GFLOP/s, peak/dpbf16 86.5 GFLOP/s
 //
+// FmaF32A (A f32 in place, same machine, later run, medians of 9, us; f32
+// = onednn_f32, tile 128 = one gemmBf16 call per 128 columns):
+//
+//   M x K x N          onednn_f32  bf16_fma_f32a   bf16_fma
+//   64 x 768 x 128           71.9  77.6 (0.93x)    80.7
+//   128 x 768 x 128           144   158 (0.91x)     161
+//   64 x 3072 x 128           304   309 (0.98x)     325
+//   128 x 3072 x 128          613   632 (0.97x)     666
+//   64 x 768 x 768            465   455 (1.02x), tile 128: 464 (1.00x)
+//   128 x 768 x 3072         3718  4096 (0.91x), tile 128: 3755 (0.99x)
+//
+// (one call over 3072 columns streams a 256-k block of all of B, 1.5 MiB,
+// per block of rows: callers should pass column ranges of a few panels.)
+//
 // There vdpbf16ps issues once per ~2.2 cycles against two FMAs per cycle,
 // so no vdpbf16ps kernel (Dot, oneDNN's bf16) can beat f32 and gemmBf16
 // picks Fma, whose remaining gap to f32 is rounding and packing A per call
@@ -49,6 +67,7 @@
 #include <benchmark/benchmark.h>
 #include <dnnl.hpp>
 
+#include <algorithm>
 #include <dlfcn.h>
 #include <memory>
 #include <unordered_map>
@@ -93,26 +112,30 @@ void setCounters(benchmark::State &state, double flopsPerIteration) {
       flopsPerIteration * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-enum class Kind { OneDnnF32, OneDnnBf16, Fma, Dot };
+enum class Kind { OneDnnF32, OneDnnBf16, Fma, Dot, FmaF32A };
 
 void BM_Gemm(benchmark::State &state, Kind kind) {
   pinOpenMpToOneThread();
   const int64_t M = state.range(0), K = state.range(1), N = state.range(2);
+  // Columns per gemmBf16 call (the caller's tile; 0: all N in one call).
+  const int64_t tile = state.range(3) ? state.range(3) : N;
   std::vector<float> a = randomFloats(M * K, 1), w = randomFloats(N * K, 2);
   std::vector<float> c(M * N);
   const double flops = 2.0 * M * N * K;
 
-  if (kind == Kind::Fma || kind == Kind::Dot) {
-    GemmBf16Kernel kernel =
-        kind == Kind::Fma ? GemmBf16Kernel::Fma : GemmBf16Kernel::Dot;
+  if (kind == Kind::Fma || kind == Kind::Dot || kind == Kind::FmaF32A) {
+    GemmBf16Kernel kernel = kind == Kind::Fma   ? GemmBf16Kernel::Fma
+                            : kind == Kind::Dot ? GemmBf16Kernel::Dot
+                                                : GemmBf16Kernel::FmaF32A;
     if (!heed::rt::gemmBf16KernelAvailable(kernel)) {
       state.SkipWithError("this CPU does not run the kernel");
       return;
     }
     heed::rt::PackedBf16Matrix packed(w.data(), HEED_F32, K, N, 1, K);
     for (auto _ : state) {
-      heed::rt::gemmBf16(a.data(), HEED_F32, M, K, packed, 0, N, c.data(), N,
-                         kernel);
+      for (int64_t n0 = 0; n0 < N; n0 += tile)
+        heed::rt::gemmBf16(a.data(), HEED_F32, M, K, packed, n0,
+                           std::min(tile, N - n0), c.data() + n0, N, kernel);
       benchmark::ClobberMemory();
     }
     setCounters(state, flops);
@@ -158,18 +181,35 @@ void BM_Gemm(benchmark::State &state, Kind kind) {
   setCounters(state, flops);
 }
 
+/// The linear-layer tiles, then whole layers (QKV-style 768 x 768 and
+/// FFN-style 768 x 3072) called once per 128-column tile or once for all
+/// N (tile 0; oneDNN rows ignore the tile and always run all N).
 void shapes(benchmark::internal::Benchmark *b) {
-  b->ArgNames({"M", "K", "N"})->Unit(benchmark::kMicrosecond);
+  b->ArgNames({"M", "K", "N", "tile"})->Unit(benchmark::kMicrosecond);
   for (int64_t K : {768, 3072})
     for (int64_t M : {64, 128})
-      b->Args({M, K, 128});
+      b->Args({M, K, 128, 0});
+  b->Args({64, 768, 768, 128})->Args({64, 768, 768, 0});
+  b->Args({128, 768, 3072, 128})->Args({128, 768, 3072, 0});
+}
+
+/// shapes() without the tiled repeats, for the rows that ignore the tile.
+void wholeShapes(benchmark::internal::Benchmark *b) {
+  b->ArgNames({"M", "K", "N", "tile"})->Unit(benchmark::kMicrosecond);
+  for (int64_t K : {768, 3072})
+    for (int64_t M : {64, 128})
+      b->Args({M, K, 128, 0});
+  b->Args({64, 768, 768, 0})->Args({128, 768, 3072, 0});
 }
 
 BENCHMARK_CAPTURE(BM_Gemm, onednn_f32, Kind::OneDnnF32)
     ->Name("gemm/onednn_f32")
-    ->Apply(shapes);
+    ->Apply(wholeShapes);
 BENCHMARK_CAPTURE(BM_Gemm, onednn_bf16, Kind::OneDnnBf16)
     ->Name("gemm/onednn_bf16")
+    ->Apply(wholeShapes);
+BENCHMARK_CAPTURE(BM_Gemm, bf16_fma_f32a, Kind::FmaF32A)
+    ->Name("gemm/bf16_fma_f32a")
     ->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Gemm, bf16_fma, Kind::Fma)
     ->Name("gemm/bf16_fma")

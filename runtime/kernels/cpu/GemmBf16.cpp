@@ -1,6 +1,6 @@
 //===- GemmBf16.cpp - bf16 GEMM with a prepacked B ------------------------===//
 //
-// See GemmBf16.h for the layout and the two micro-kernels. Like
+// See GemmBf16.h for the layout and the three micro-kernels. Like
 // LaneTiles.cpp, the AVX-512 code carries function-level target attributes,
 // so libheedrt still runs on CPUs without it (gemmBf16Available() says no).
 //
@@ -14,6 +14,11 @@
 // the result. A packed block is chunk-major, [K chunk][row][32 k], so that
 // every broadcast in the unrolled chunk loop is at a constant offset from
 // one pointer.
+//
+// FmaF32A (gemmF32A) has the same loops without the packing: blocks of at
+// most 14 rows and 256 k, its kernel reading the block's rows of A in
+// place. It handles K that is not a multiple of 32 (A has nothing to read
+// past K) with a loop of single pairs and a half pair for odd K.
 //
 //===----------------------------------------------------------------------===//
 
@@ -127,6 +132,12 @@ GemmBf16Kernel gemmBf16PreferredKernel() {
 #else
   return GemmBf16Kernel::Fma;
 #endif
+}
+
+GemmBf16Kernel gemmBf16PreferredF32AKernel() {
+  return gemmBf16PreferredKernel() == GemmBf16Kernel::Dot
+             ? GemmBf16Kernel::Dot
+             : GemmBf16Kernel::FmaF32A;
 }
 
 #ifdef HEED_X86
@@ -403,6 +414,182 @@ struct FmaPath {
 };
 
 //===----------------------------------------------------------------------===//
+// FmaF32A: f32 A read in place, f32 FMAs on widened bf16
+//===----------------------------------------------------------------------===//
+
+struct F32APath {
+  /// 14 rows x 2 vectors (a whole panel) = 28 accumulators, + the two
+  /// widened halves of B's current pair word, the mask and one broadcast of
+  /// A: 32 registers. Each broadcast serves 2 FMAs, and 14 rows need only 5
+  /// general registers to address (Rows).
+  static constexpr int kMaxRows = 14;
+
+  /// Where rows of A are: row r at base[r / 5] + {0, L, 2 L, 3 L, 4 L}[r %
+  /// 5] (L = lda in bytes), in x86 addressing (base + index * scale + disp)
+  /// from 3 bases and 2 indices (L, 3 L).
+  struct Rows {
+    const char *base[3];
+    int64_t L, L3;
+  };
+
+  /// vbroadcastss of the f32 at byte \p Disp of row \p R. Inline assembly
+  /// because the compiler, given a[r * lda + k], keeps a pointer per row
+  /// and spills them (a reload per broadcast). A is not written during a
+  /// call, so the statement depends only on its operands.
+  template <int R, int Disp>
+  static HEED_FMA_TARGET __attribute__((always_inline)) inline __m512
+  broadcast(const Rows &p) {
+    __m512 s;
+    const char *b = p.base[R / 5];
+    if constexpr (R % 5 == 0)
+      asm("vbroadcastss %c2(%1), %0" : "=v"(s) : "r"(b), "i"(Disp));
+    else if constexpr (R % 5 == 3)
+      asm("vbroadcastss %c3(%1,%2,1), %0"
+          : "=v"(s)
+          : "r"(b), "r"(p.L3), "i"(Disp));
+    else
+      asm("vbroadcastss %c3(%1,%2,%c4), %0"
+          : "=v"(s)
+          : "r"(b), "r"(p.L), "i"(Disp), "i"(R % 5));
+    return s;
+  }
+
+  /// acc[r][v] += A[r][Disp / 4] * x[v] for the rows r = R...
+  template <int Disp, int MR, int NV, int... R>
+  static HEED_FMA_TARGET __attribute__((always_inline)) inline void
+  rows(__m512 (&acc)[MR][NV], const Rows &p, const __m512 (&x)[NV],
+       std::integer_sequence<int, R...>) {
+    (row<R, Disp>(acc, p, x), ...);
+  }
+
+  template <int R, int Disp, int MR, int NV>
+  static HEED_FMA_TARGET __attribute__((always_inline)) inline void
+  row(__m512 (&acc)[MR][NV], const Rows &p, const __m512 (&x)[NV]) {
+    __m512 s = broadcast<R, Disp>(p);
+    acc[R][0] = _mm512_fmadd_ps(s, x[0], acc[R][0]);
+    if constexpr (NV == 2)
+      acc[R][1] = _mm512_fmadd_ps(s, x[1], acc[R][1]);
+  }
+
+  /// acc[r][v] += A[r][j] B[j][16 v ..] + A[r][j + 1] B[j + 1][16 v ..] (the
+  /// second term when \p Both) for the pair word row \p b (B[j] and
+  /// B[j + 1]), with A[r][j] at byte \p Disp of the rows.
+  template <int MR, int NV, bool Both, int Disp>
+  static HEED_FMA_TARGET __attribute__((always_inline)) inline void
+  pair(__m512 (&acc)[MR][NV], const Rows &p, const uint32_t *b, __m512i high) {
+    __m512 x[NV];
+#pragma GCC unroll 2
+    for (int v = 0; v < NV; ++v)
+      x[v] = _mm512_castsi512_ps(
+          _mm512_slli_epi32(_mm512_load_si512(b + 16 * v), 16));
+    rows<Disp>(acc, p, x, std::make_integer_sequence<int, MR>());
+    if constexpr (Both) {
+#pragma GCC unroll 2
+      for (int v = 0; v < NV; ++v)
+        x[v] = _mm512_castsi512_ps(
+            _mm512_and_si512(_mm512_load_si512(b + 16 * v), high));
+      rows<Disp + 4>(acc, p, x, std::make_integer_sequence<int, MR>());
+    }
+  }
+
+  /// The 16 pairs of a chunk.
+  template <int MR, int NV, int... T>
+  static HEED_FMA_TARGET __attribute__((always_inline)) inline void
+  chunk(__m512 (&acc)[MR][NV], const Rows &p, const uint32_t *b, __m512i high,
+        std::integer_sequence<int, T...>) {
+    (pair<MR, NV, true, 8 * T>(acc, p, b + T * kGemmBf16PanelCols, high), ...);
+  }
+
+  /// C[r][0, 16 NV) (masked by m0, m1) (+)= rows [0, MR) of \p a (row
+  /// stride lda, f32, read in place: k < kLen only) times the panel \p b.
+  template <int MR, int NV>
+  static HEED_FMA_TARGET __attribute__((noinline)) void
+  kernel(const float *a, int64_t lda, const uint32_t *b, int64_t kLen, float *c,
+         int64_t ldc, bool accumulate, __mmask16 m0, __mmask16 m1) {
+    __m512 acc[MR][NV];
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      acc[r][0] = _mm512_maskz_loadu_ps(accumulate ? m0 : 0, c + r * ldc);
+      if constexpr (NV == 2)
+        acc[r][1] =
+            _mm512_maskz_loadu_ps(accumulate ? m1 : 0, c + r * ldc + 16);
+    }
+    const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
+    // Bases 1 and 2 are only dereferenced for rows that exist (R < MR).
+    const char *a0 = reinterpret_cast<const char *>(a);
+    const int64_t L = lda * (int64_t)sizeof(float);
+    Rows p{{a0, a0 + 5 * L, a0 + 10 * L}, L, 3 * L};
+    int64_t k = 0;
+    for (; k + kChunkK <= kLen; k += kChunkK) {
+      chunk<MR, NV>(acc, p, b, high,
+                    std::make_integer_sequence<int, kChunkPairs>());
+      b += kChunkPairs * kGemmBf16PanelCols;
+      for (auto &q : p.base)
+        q += kChunkK * sizeof(float);
+    }
+    for (; k + 2 <= kLen; k += 2) {
+      pair<MR, NV, true, 0>(acc, p, b, high);
+      b += kGemmBf16PanelCols;
+      for (auto &q : p.base)
+        q += 2 * sizeof(float);
+    }
+    if (k < kLen) // odd K: the last pair's B[2t + 1] is zero padding
+      pair<MR, NV, false, 0>(acc, p, b, high);
+#pragma GCC unroll 16
+    for (int r = 0; r < MR; ++r) {
+      _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
+      if constexpr (NV == 2)
+        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc[r][1]);
+    }
+  }
+
+  using Fn = void (*)(const float *, int64_t, const uint32_t *, int64_t,
+                      float *, int64_t, bool, __mmask16, __mmask16);
+  template <size_t... I>
+  static constexpr std::array<std::array<Fn, 2>, sizeof...(I)>
+  table(std::index_sequence<I...>) {
+    return {{{&kernel<(int)I + 1, 1>, &kernel<(int)I + 1, 2>}...}};
+  }
+
+  /// C[r][0, cols) (+)= the \p rows rows of \p a over kLen k times the
+  /// panel \p b.
+  static void run(int64_t rows, const float *a, int64_t lda, const uint32_t *b,
+                  int64_t kLen, float *c, int64_t ldc, int64_t cols,
+                  bool accumulate) {
+    static constexpr auto kernels = table(std::make_index_sequence<kMaxRows>());
+    auto [m0, m1] = columnMasks(cols);
+    kernels[rows - 1][cols > 16 ? 1 : 0](a, lda, b, kLen, c, ldc, accumulate,
+                                         m0, m1);
+  }
+};
+
+/// gemmBf16 with FmaF32A: gemmWith without a packed copy of A.
+void gemmF32A(const float *A, int64_t M, int64_t lda, const PackedBf16Matrix &B,
+              int64_t n0, int64_t nCount, float *C, int64_t ldc) {
+  const int64_t K = B.rows();
+  if (K == 0) {
+    for (int64_t m = 0; m < M; ++m)
+      std::fill(C + m * ldc, C + m * ldc + nCount, 0.0f);
+    return;
+  }
+  constexpr int64_t kBlockK = kBlockChunks * kChunkK;
+  const int64_t blocks = ceilDiv(M, F32APath::kMaxRows);
+  const int64_t base = M / blocks, extra = M % blocks;
+  for (int64_t blk = 0, r0 = 0; blk < blocks; ++blk) {
+    const int64_t rows = base + (blk < extra ? 1 : 0);
+    for (int64_t k0 = 0; k0 < K; k0 += kBlockK)
+      for (int64_t n = 0; n < nCount; n += kGemmBf16PanelCols)
+        F32APath::run(rows, A + r0 * lda + k0, lda,
+                      B.panel((n0 + n) / kGemmBf16PanelCols) +
+                          k0 / 2 * kGemmBf16PanelCols,
+                      std::min(kBlockK, K - k0), C + r0 * ldc + n, ldc,
+                      std::min<int64_t>(kGemmBf16PanelCols, nCount - n),
+                      /*accumulate=*/k0 > 0);
+    r0 += rows;
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // The driver
 //===----------------------------------------------------------------------===//
 
@@ -454,7 +641,9 @@ void gemmBf16(const void *A, heed_dtype aType, int64_t M, int64_t lda,
   if (kernel == GemmBf16Kernel::Auto)
     kernel = gemmBf16PreferredKernel();
   assert(gemmBf16KernelAvailable(kernel));
-  if (kernel == GemmBf16Kernel::Dot)
+  if (kernel == GemmBf16Kernel::FmaF32A && aType == HEED_F32)
+    gemmF32A(static_cast<const float *>(A), M, lda, B, n0, nCount, C, ldc);
+  else if (kernel == GemmBf16Kernel::Dot)
     gemmWith<DotPath>(A, aType, M, lda, B, n0, nCount, C, ldc);
   else
     gemmWith<FmaPath>(A, aType, M, lda, B, n0, nCount, C, ldc);

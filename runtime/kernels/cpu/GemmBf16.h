@@ -23,6 +23,21 @@
 //        values of its bf16 rounding. Register block 28 rows x 16 columns
 //        (half a panel). Needs only AVX-512F and BW.
 //
+// A third reads f32 A in place, unrounded, for f32 activations times bf16
+// weights:
+//
+//   FmaF32A  f32 FMAs on B widened like Fma, A broadcast straight from its
+//            rows (row stride lda, no copy, no rounding). Register block
+//            14 rows x 32 columns (a whole panel), each broadcast feeding
+//            2 FMAs. Needs only AVX-512F and BW. Its result is not the
+//            others': the products are f32 A times bf16 B, rounded to f32.
+//            No per-call work on A, so it is the fastest of the three where
+//            vdpbf16ps is not faster than f32 FMAs (Emerald Rapids, one
+//            core: 0.97-0.98x oneDNN's f32 matmul for K = 3072 tiles,
+//            ~0.92x for K = 768 tiles, 1.0x for whole 768 x 768 layers;
+//            bench/micro/GemmBf16Bench.cpp). Wide column ranges (thousands
+//            of columns in one call) lose ~8%: pass a few panels per call.
+//
 // The products of bf16 values are exact in f32, so both compute the same
 // sums up to the order and rounding of the f32 additions. Denormals:
 // vdpbf16ps reads denormal inputs as zero and flushes denormal results to
@@ -59,8 +74,9 @@ namespace heed::rt {
 constexpr int64_t kGemmBf16PanelCols = 32;
 
 /// The micro-kernels (see the file comment). Auto is
-/// gemmBf16PreferredKernel().
-enum class GemmBf16Kernel : uint8_t { Auto, Fma, Dot };
+/// gemmBf16PreferredKernel(). FmaF32A reads f32 A unrounded; for bf16 A
+/// (exact in f32 anyway) gemmBf16 runs Fma instead, the same sums.
+enum class GemmBf16Kernel : uint8_t { Auto, Fma, Dot, FmaF32A };
 
 /// Whether gemmBf16 can run at all: AVX-512F and BW (the Fma kernel).
 bool gemmBf16Available();
@@ -73,6 +89,14 @@ bool gemmBf16KernelAvailable(GemmBf16Kernel kernel);
 /// at full rate), Fma elsewhere, and Fma where Dot is unavailable. Fixed
 /// for the process, so results do not depend on timing.
 GemmBf16Kernel gemmBf16PreferredKernel();
+
+/// The faster kernel on this CPU for f32 activations times bf16 weights,
+/// where the caller accepts either precision of A: Dot where
+/// gemmBf16PreferredKernel() is Dot (vdpbf16ps at the FMA rate: twice the
+/// f32 work per instruction, worth rounding A to bf16 per call), FmaF32A
+/// elsewhere (A kept f32, no per-call work on A). Fixed for the process.
+/// Callers that need A unrounded pass FmaF32A instead.
+GemmBf16Kernel gemmBf16PreferredF32AKernel();
 
 /// B (K x N) packed once for gemmBf16 (layout in the file comment).
 class PackedBf16Matrix {
@@ -113,7 +137,10 @@ private:
 
 /// C[m * ldc + n] = sum_k bf16(A[m * lda + k]) * B[k][n0 + n] for m < M,
 /// n < nCount, f32 accumulation; C is overwritten. \p aType is HEED_F32
-/// (rounded to bf16 on the fly, nearest even) or HEED_BF16. \p n0 is a
+/// (rounded to bf16 on the fly, nearest even) or HEED_BF16. With \p kernel
+/// FmaF32A and f32 A, A is not rounded: C = sum_k A[m][k] * B[k][n0 + n]
+/// in f32, A read in place (no packing, no scratch; rows must hold K
+/// readable floats, nothing past them is read). \p n0 is a
 /// multiple of kGemmBf16PanelCols and n0 + nCount <= B.cols(). A is
 /// packed per call, a block at a time, into a fixed thread_local buffer
 /// (28 KiB per kernel and thread), so no allocation and no caller scratch.

@@ -4,8 +4,9 @@
 // bf16 by this file's own rounding (round to nearest even on the bits, not
 // heed::floatToBf16): the products of bf16 values are exact, so the only
 // difference is the f32 accumulation, bounded here by 1e-5 of
-// sum_k |a| |b| per element. Every kernel this CPU runs (Fma, Dot) is
-// checked; on a CPU without AVX-512 the tests skip.
+// sum_k |a| |b| per element. FmaF32A keeps f32 A unrounded: its reference
+// is f32 A times bf16 B, the same tolerance. Every kernel this CPU runs
+// (Fma, Dot, FmaF32A) is checked; on a CPU without AVX-512 the tests skip.
 //
 //===----------------------------------------------------------------------===//
 
@@ -68,7 +69,8 @@ std::vector<uint16_t> toBits(const std::vector<float> &x) {
 
 std::vector<GemmBf16Kernel> kernels() {
   std::vector<GemmBf16Kernel> k;
-  for (GemmBf16Kernel kernel : {GemmBf16Kernel::Fma, GemmBf16Kernel::Dot})
+  for (GemmBf16Kernel kernel :
+       {GemmBf16Kernel::Fma, GemmBf16Kernel::Dot, GemmBf16Kernel::FmaF32A})
     if (gemmBf16KernelAvailable(kernel))
       k.push_back(kernel);
   return k;
@@ -87,9 +89,10 @@ std::vector<std::pair<GemmBf16Kernel, bool>> kernelsAndRoundings() {
 }
 
 const char *kernelName(GemmBf16Kernel k) {
-  return k == GemmBf16Kernel::Fma   ? "fma"
-         : k == GemmBf16Kernel::Dot ? "dot"
-                                    : "auto";
+  return k == GemmBf16Kernel::Fma       ? "fma"
+         : k == GemmBf16Kernel::Dot     ? "dot"
+         : k == GemmBf16Kernel::FmaF32A ? "fma_f32a"
+                                        : "auto";
 }
 
 #define SKIP_WITHOUT_AVX512()                                                  \
@@ -140,12 +143,15 @@ void check(const Case &c, GemmBf16Kernel k) {
            c.aBf16 ? HEED_BF16 : HEED_F32, c.M, lda, B, c.n0, nCount, C.data(),
            ldc, k);
 
+  // FmaF32A reads f32 A unrounded (bf16 A is exact either way).
+  const bool roundA = k != GemmBf16Kernel::FmaF32A;
   int64_t bad = 0;
   for (int64_t m = 0; m < c.M; ++m) {
     for (int64_t n = 0; n < nCount; ++n) {
       double sum = 0, mag = 0;
       for (int64_t kk = 0; kk < c.K; ++kk) {
-        double x = roundBf16(a[m * lda + kk]);
+        double x =
+            roundA || c.aBf16 ? roundBf16(a[m * lda + kk]) : a[m * lda + kk];
         double y = roundBf16(w[kk * kStride + (c.n0 + n) * nStride]);
         sum += x * y;
         mag += std::fabs(x * y);
@@ -182,6 +188,38 @@ TEST(GemmBf16, IntegerRoundingOfA) {
       for (int64_t N : {17, 129})
         check({M, K, N}, GemmBf16Kernel::Fma);
   detail::setGemmBf16CvtRounding(true);
+}
+
+/// FmaF32A reads A in place: every row count of its register block and
+/// the balanced blocks around it (14, 15, 28, 29 rows), K with partial
+/// chunks and an odd tail after whole K blocks of 256, padded lda and ldc,
+/// and column ranges starting at later panels. With lda = K (odd M) A
+/// ends exactly at its last element, so the sanitizer builds catch a read
+/// past K.
+TEST(GemmBf16, F32AInPlace) {
+  SKIP_WITHOUT_AVX512();
+  for (int64_t K : {2, 31, 33, 300, 513})
+    for (int64_t M : {1, 5, 11, 14, 15, 28, 29})
+      for (auto [n0, nCount] :
+           {std::pair<int64_t, int64_t>{0, 129}, {32, 97}, {96, 16}}) {
+        Case c{M, K, 129};
+        c.n0 = n0;
+        c.nCount = nCount;
+        c.aPad = M % 2 ? 0 : 3;
+        c.cPad = M % 2 ? 5 : 0;
+        check(c, GemmBf16Kernel::FmaF32A);
+      }
+}
+
+/// gemmBf16PreferredF32AKernel: Dot where Dot is preferred, else FmaF32A.
+TEST(GemmBf16, PreferredF32AKernel) {
+  SKIP_WITHOUT_AVX512();
+  GemmBf16Kernel k = gemmBf16PreferredF32AKernel();
+  EXPECT_EQ(k, gemmBf16PreferredKernel() == GemmBf16Kernel::Dot
+                   ? GemmBf16Kernel::Dot
+                   : GemmBf16Kernel::FmaF32A);
+  EXPECT_TRUE(gemmBf16KernelAvailable(k));
+  std::printf("gemmBf16PreferredF32AKernel: %s\n", kernelName(k));
 }
 
 TEST(GemmBf16, Bf16AndLayouts) {
@@ -227,7 +265,7 @@ TEST(GemmBf16, ColumnSlicesAndStrides) {
 /// Sums that f32 holds exactly must come out exactly, whatever the kernel:
 /// this pins the layout (each element times the right one) without any
 /// tolerance. A's entries 1 + 2^-8 and 1 + 3 * 2^-8 are ties that round to
-/// even (1 and 1 + 2^-6).
+/// even (1 and 1 + 2^-6), except under FmaF32A, which keeps them.
 TEST(GemmBf16, ExactSmallIntegersAndTies) {
   SKIP_WITHOUT_AVX512();
   const int64_t M = 30, K = 37, N = 45;
@@ -253,9 +291,9 @@ TEST(GemmBf16, ExactSmallIntegersAndTies) {
         double sum = 0;
         for (int64_t k = 0; k < K; ++k) {
           double x = a[m * K + k];
-          if (m == 2 && k == 5)
+          if (m == 2 && k == 5 && kernel != GemmBf16Kernel::FmaF32A)
             x = 1.0;
-          if (m == 3 && k == 36)
+          if (m == 3 && k == 36 && kernel != GemmBf16Kernel::FmaF32A)
             x = 1.0 + 1.0 / 64;
           sum += x * w[n * K + k];
         }
