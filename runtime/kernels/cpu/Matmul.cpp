@@ -770,7 +770,8 @@ private:
     float *c = static_cast<float *>(
         threadBuffer(OutputSlot, tile.rows * tile.cols * sizeof(float)));
     gemmBf16(static_cast<const float *>(aPtr) + offA, HEED_F32, tile.rows,
-             p.a.rowStrides.back(), *bf16B, n0, tile.cols, c, tile.cols);
+             p.a.rowStrides.back(), *bf16B, n0, tile.cols, c, tile.cols,
+             gemmBf16PreferredF32AKernel());
 
     dnnl::engine &engine = cpuEngine();
     size_t yBytes = dtypeBytes(p.y.dtype);
