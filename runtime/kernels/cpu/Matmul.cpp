@@ -317,6 +317,24 @@ dnnl::algorithm activationAlgorithm(Activation activation, float &alpha) {
   return dnnl::algorithm::eltwise_swish;
 }
 
+/// The post-ops of an epilogue: + \p bias (when given), p's activation,
+/// + \p residual (when p has one), in that order; the kernel passes the
+/// bias and residual as DNNL_ARG_ATTR_MULTIPLE_POST_OP arguments.
+dnnl::post_ops postOps(const Problem &p, const memory::desc *bias,
+                       const memory::desc &residual) {
+  dnnl::post_ops ops;
+  if (bias)
+    ops.append_binary(dnnl::algorithm::binary_add, *bias);
+  if (p.activation != Activation::None) {
+    float alpha;
+    dnnl::algorithm alg = activationAlgorithm(p.activation, alpha);
+    ops.append_eltwise(1.0f, alg, alpha, 0.0f);
+  }
+  if (p.residual)
+    ops.append_binary(dnnl::algorithm::binary_add, residual);
+  return ops;
+}
+
 /// One tile primitive and the descriptors of its arguments. The primitive
 /// always writes a dense rows x cols tile; a bias or residual that is not a
 /// dense row, a scalar or a dense tile is first copied ("staged") into a
@@ -388,17 +406,7 @@ Tile makeTile(const Problem &p, int64_t rows, int64_t cols, bool packB) {
     // would scale its own bias argument too, so the bias is a post-op).
     if (p.scale != 1.0f)
       attr.set_output_scales(0, {p.scale});
-    dnnl::post_ops ops;
-    if (p.bias)
-      ops.append_binary(dnnl::algorithm::binary_add, t.bias);
-    if (p.activation != Activation::None) {
-      float alpha;
-      dnnl::algorithm alg = activationAlgorithm(p.activation, alpha);
-      ops.append_eltwise(1.0f, alg, alpha, 0.0f);
-    }
-    if (p.residual)
-      ops.append_binary(dnnl::algorithm::binary_add, t.residual);
-    attr.set_post_ops(ops);
+    attr.set_post_ops(postOps(p, p.bias ? &t.bias : nullptr, t.residual));
     dnnl::matmul::desc desc(t.a, t.b, t.y);
     return dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, cpuEngine()));
   });
@@ -447,15 +455,7 @@ EpilogueTile makeEpilogue(const Problem &p, int64_t rows, int64_t cols) {
     dnnl::primitive_attr attr = userScratchpadAttr();
     if (p.scale != 1.0f)
       attr.set_scales(DNNL_ARG_SRC_0, 0, {p.scale});
-    dnnl::post_ops ops;
-    if (p.activation != Activation::None) {
-      float alpha;
-      dnnl::algorithm alg = activationAlgorithm(p.activation, alpha);
-      ops.append_eltwise(1.0f, alg, alpha, 0.0f);
-    }
-    if (p.residual)
-      ops.append_binary(dnnl::algorithm::binary_add, t.residual);
-    attr.set_post_ops(ops);
+    attr.set_post_ops(postOps(p, nullptr, t.residual));
     dnnl::binary::desc desc(dnnl::algorithm::binary_add, t.c, t.bias, t.y);
     return dnnl::binary(dnnl::binary::primitive_desc(desc, attr, cpuEngine()));
   });
@@ -743,39 +743,61 @@ private:
       }
   }
 
+  /// Where tile \p t is: its column block, which tile kind runs it
+  /// ((last row block) * 2 + (last column block)), and the element offset
+  /// of its first element in every operand.
+  struct TileAt {
+    int64_t ni = 0, kind = 0;
+    int64_t a = 0, b = 0, y = 0, bias = 0, residual = 0;
+  };
+  TileAt locate(int64_t t) const {
+    TileAt at;
+    at.ni = t % nTiles;
+    int64_t mi = (t / nTiles) % mTiles;
+    int64_t o = t / nTiles / mTiles;
+    at.kind = (mi == mTiles - 1) * 2 + (at.ni == nTiles - 1);
+    int64_t m0 = mi * mBlock, n0 = at.ni * nBlock;
+    auto start = [&](const Operand &op) {
+      return m0 * op.rowStrides.back() + n0 * op.colStride;
+    };
+    at.a = m0 * p.a.rowStrides.back();
+    at.b = n0 * p.b.colStride;
+    at.y = start(p.y);
+    if (p.bias)
+      at.bias = start(*p.bias);
+    if (p.residual)
+      at.residual = start(*p.residual);
+    for (size_t d = p.rows.size() - 1; d-- > 0;) {
+      int64_t i = o % p.rows[d];
+      o /= p.rows[d];
+      at.a += i * p.a.rowStrides[d];
+      at.b += i * p.b.rowStrides[d];
+      at.y += i * p.y.rowStrides[d];
+      if (p.bias)
+        at.bias += i * p.bias->rowStrides[d];
+      if (p.residual)
+        at.residual += i * p.residual->rowStrides[d];
+    }
+    return at;
+  }
+
   /// Tile \p t of the gemmBf16 path: the product into a dense f32 tile,
   /// then the epilogue primitive into y (through a dense tile when y has
   /// several column blocks).
   void runBf16Tile(int64_t t, const void *aPtr, const void *biasPtr,
                    const void *resPtr, void *yPtr) const {
-    int64_t ni = t % nTiles;
-    int64_t mi = (t / nTiles) % mTiles;
-    int64_t o = t / nTiles / mTiles;
-    int64_t m0 = mi * mBlock, n0 = ni * nBlock;
-    int64_t offA = m0 * p.a.rowStrides.back();
-    int64_t offY = m0 * p.y.rowStrides.back() + n0 * p.y.colStride;
-    int64_t offRes = 0;
-    if (p.residual)
-      offRes = m0 * p.residual->rowStrides.back() + n0 * p.residual->colStride;
-    for (size_t d = p.rows.size() - 1; d-- > 0;) {
-      int64_t i = o % p.rows[d];
-      o /= p.rows[d];
-      offA += i * p.a.rowStrides[d];
-      offY += i * p.y.rowStrides[d];
-      if (p.residual)
-        offRes += i * p.residual->rowStrides[d];
-    }
-    const EpilogueTile &tile =
-        epilogues[(mi == mTiles - 1) * 2 + (ni == nTiles - 1)];
+    TileAt pos = locate(t);
+    int64_t n0 = pos.ni * nBlock;
+    const EpilogueTile &tile = epilogues[pos.kind];
     float *c = static_cast<float *>(
         threadBuffer(OutputSlot, tile.rows * tile.cols * sizeof(float)));
-    gemmBf16(static_cast<const float *>(aPtr) + offA, HEED_F32, tile.rows,
+    gemmBf16(static_cast<const float *>(aPtr) + pos.a, HEED_F32, tile.rows,
              p.a.rowStrides.back(), *bf16B, n0, tile.cols, c, tile.cols,
              gemmBf16PreferredF32AKernel());
 
     dnnl::engine &engine = cpuEngine();
     size_t yBytes = dtypeBytes(p.y.dtype);
-    char *yTile = static_cast<char *>(yPtr) + offY * (int64_t)yBytes;
+    char *yTile = static_cast<char *>(yPtr) + pos.y * (int64_t)yBytes;
     bool copyOut = nTiles > 1 || p.y.dtype != HEED_F32;
     void *dst = copyOut ? c : static_cast<void *>(yTile);
     const float *bias =
@@ -788,7 +810,7 @@ private:
     if (p.residual) {
       size_t bytes = dtypeBytes(p.residual->dtype);
       void *src = const_cast<char *>(static_cast<const char *>(resPtr)) +
-                  offRes * (int64_t)bytes;
+                  pos.residual * (int64_t)bytes;
       if (tile.stageResidual) {
         void *buffer =
             threadBuffer(ResidualSlot, tile.rows * tile.cols * bytes);
@@ -821,31 +843,8 @@ private:
 
   void runTile(int64_t t, const void *aPtr, const void *bPtr,
                const void *biasPtr, const void *resPtr, void *yPtr) const {
-    int64_t ni = t % nTiles;
-    int64_t mi = (t / nTiles) % mTiles;
-    int64_t o = t / nTiles / mTiles;
-    int64_t m0 = mi * mBlock, n0 = ni * nBlock;
-    // Element offsets of the tile's first element in every operand.
-    int64_t offA = m0 * p.a.rowStrides.back();
-    int64_t offB = n0 * p.b.colStride;
-    int64_t offY = m0 * p.y.rowStrides.back() + n0 * p.y.colStride;
-    int64_t offBias = 0, offRes = 0;
-    if (p.bias)
-      offBias = m0 * p.bias->rowStrides.back() + n0 * p.bias->colStride;
-    if (p.residual)
-      offRes = m0 * p.residual->rowStrides.back() + n0 * p.residual->colStride;
-    for (size_t d = p.rows.size() - 1; d-- > 0;) {
-      int64_t i = o % p.rows[d];
-      o /= p.rows[d];
-      offA += i * p.a.rowStrides[d];
-      offB += i * p.b.rowStrides[d];
-      offY += i * p.y.rowStrides[d];
-      if (p.bias)
-        offBias += i * p.bias->rowStrides[d];
-      if (p.residual)
-        offRes += i * p.residual->rowStrides[d];
-    }
-    const Tile &tile = tiles[(mi == mTiles - 1) * 2 + (ni == nTiles - 1)];
+    TileAt pos = locate(t);
+    const Tile &tile = tiles[pos.kind];
     // The executor pins the thread that runs a node; a worker that steals a
     // tile may not have run a node yet.
 
@@ -857,7 +856,7 @@ private:
     // With several column blocks the tile is not dense in y: the primitive
     // writes a dense buffer that is copied out afterwards.
     size_t yBytes = dtypeBytes(p.y.dtype);
-    char *yTile = at(yPtr, offY, p.y.dtype);
+    char *yTile = at(yPtr, pos.y, p.y.dtype);
     bool copyOut = nTiles > 1;
     void *dst = copyOut
                     ? threadBuffer(OutputSlot, tile.rows * tile.cols * yBytes)
@@ -878,22 +877,23 @@ private:
 
     std::unordered_map<int, memory> args;
     args.emplace(DNNL_ARG_SRC,
-                 memory(tile.a, engine, at(aPtr, offA, p.a.dtype)));
-    void *bTile =
-        packedB ? packedB.get() + packedOffsets[ni] : at(bPtr, offB, p.b.dtype);
+                 memory(tile.a, engine, at(aPtr, pos.a, p.a.dtype)));
+    void *bTile = packedB ? packedB.get() + packedOffsets[pos.ni]
+                          : at(bPtr, pos.b, p.b.dtype);
     args.emplace(DNNL_ARG_WEIGHTS, memory(tile.b, engine, bTile));
     args.emplace(DNNL_ARG_DST, memory(tile.y, engine, dst));
     int postOp = 0;
     if (p.bias)
       args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(postOp++) | DNNL_ARG_SRC_1,
-                   epilogueArg(*p.bias, biasPtr, offBias, tile.stageBias,
+                   epilogueArg(*p.bias, biasPtr, pos.bias, tile.stageBias,
                                BiasSlot, tile.bias));
     if (p.activation != Activation::None)
       ++postOp;
     if (p.residual)
       args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(postOp) | DNNL_ARG_SRC_1,
-                   epilogueArg(*p.residual, resPtr, offRes, tile.stageResidual,
-                               ResidualSlot, tile.residual));
+                   epilogueArg(*p.residual, resPtr, pos.residual,
+                               tile.stageResidual, ResidualSlot,
+                               tile.residual));
     addScratchpad(tile.scratchpad, args);
     dnnl::stream &stream = threadStream();
     tile.primitive.execute(stream, args);
