@@ -5,7 +5,8 @@
 //   tensor/      heed and attn ops on tensors: heed-canonicalize, attn-fuse,
 //                attn-sparsify, attn-tile (the -O2 passes)
 //   conversion/  heed-to-heedrt (tensors to a plan), heedrt-to-llvm
-//   plan/        heedrt plans: heedrt-fuse-post-ops (-O2),
+//   plan/        heedrt plans: heedrt-fuse-post-ops and
+//                heedrt-attention-layout (-O2), heedrt-bf16,
 //                heedrt-plan-memory
 //
 //===----------------------------------------------------------------------===//
@@ -266,6 +267,37 @@ def HeedrtFusePostOps : Pass<"heedrt-fuse-post-ops", "heed::heedrt::PlanOp"> {
     After:
     ```mlir
     heedrt.kernel "linear" ins(%x, %w, %b : ...) outs(%g : memref<8x64xf32>) params {activation = 2 : i64, has_bias = 1 : i64}
+    ```
+  }];
+}
+
+def HeedrtAttentionLayout : Pass<"heedrt-attention-layout", "heed::heedrt::PlanOp"> {
+  let summary = "Let attention read and write [B, L, H, D] in place of the "
+                "head transposes";
+  let description = [{
+    On a heedrt plan before its memory is planned: an `attention` kernel
+    (layout 0, [B, H, L, D]) whose q, k and v (and gate, when it has one)
+    are each written by a `transpose` with perm (0, 2, 1, 3) that nothing
+    else reads, and whose output is read only by such a transpose, reads
+    the transposes' [B, L, H, D] inputs (in a Transformer, views of the
+    projections' outputs) and writes the output transpose's destination
+    directly, with `layout = 1`; the transposes and their buffers go. All or
+    nothing per kernel; nothing changes where a transposed value is read
+    elsewhere, another permutation is used, or a transpose's source is
+    overwritten before the attention runs. Runs at -O2, after
+    heedrt-fuse-post-ops and before heedrt-bf16.
+
+    Before:
+    ```mlir
+    %qt = heedrt.buffer : memref<1x12x16x64xf32>
+    heedrt.kernel "transpose" ins(%q : memref<1x16x12x64xf32>) outs(%qt : memref<1x12x16x64xf32>) params {perm = array<i64: 0, 2, 1, 3>}
+    ... (k, v alike)
+    heedrt.kernel "attention" ins(%qt, %kt, %vt : ...) outs(%o : memref<1x12x16x64xf32>) params {scale = 1.250000e-01 : f64}
+    heedrt.kernel "transpose" ins(%o : memref<1x12x16x64xf32>) outs(%ot : memref<1x16x12x64xf32>) params {perm = array<i64: 0, 2, 1, 3>}
+    ```
+    After:
+    ```mlir
+    heedrt.kernel "attention" ins(%q, %k, %v : ...) outs(%ot : memref<1x16x12x64xf32>) params {layout = 1 : i64, scale = 1.250000e-01 : f64}
     ```
   }];
 }

@@ -29,8 +29,10 @@ void heed::buildTensorPipeline(OpPassManager &pm, unsigned optLevel,
 void heed::buildHeedrtPipeline(OpPassManager &pm, unsigned optLevel,
                                Precision precision) {
   pm.addPass(createHeedToHeedrt());
-  if (optLevel >= 2)
+  if (optLevel >= 2) {
     pm.addNestedPass<heedrt::PlanOp>(createHeedrtFusePostOps());
+    pm.addNestedPass<heedrt::PlanOp>(createHeedrtAttentionLayout());
+  }
   if (precision == Precision::BF16)
     pm.addNestedPass<heedrt::PlanOp>(createHeedrtBf16());
   pm.addNestedPass<heedrt::PlanOp>(createHeedrtPlanMemory());

@@ -20,6 +20,9 @@
 //       build/bin/heed-bench-attention --benchmark_filter=key_mask
 //           --benchmark_repetitions=9 --benchmark_enable_random_interleaving
 //           --benchmark_report_aggregates_only=true
+//   attention/layout      the same BERT-base attention (L = 128, 512; no
+//                         mask or a prefix key mask) with q, k, v, out in
+//                         [B, H, L, D] (layout 0) or [B, L, H, D] (layout 1)
 //   unfused/dense         matmul (transpose_b, scale) -> softmax -> matmul
 //                         with libheedrt's `matmul` and `softmax` kernels in
 //                         one 3-node plan through the full [B, H, L, L]
@@ -448,13 +451,18 @@ enum class KeyMaskKind { None, PrefixHalf, AllVisible, Alternate };
 
 /// BERT-base's attention alone: f32, B = 1, H = 12, L, D = 64, 2 threads,
 /// with \p mask; \p micro = 0 sets microkernels = 0 (oneDNN's GEMMs, the
-/// path every mask took before key masks ran on the micro-kernels).
-void buildKeyMasked(Bench &bench, int64_t L, KeyMaskKind mask, bool micro) {
+/// path every mask took before key masks ran on the micro-kernels);
+/// \p layout 1 stores q, k, v and out as [B, L, H, D] (the projections'
+/// layout) instead of [B, H, L, D].
+void buildKeyMasked(Bench &bench, int64_t L, KeyMaskKind mask, bool micro,
+                    int64_t layout = 0) {
   constexpr int64_t H = 12;
   heed_plan *plan = nullptr;
   if (!bench.check(heed_plan_create(&plan), "plan_create"))
     return;
   int64_t qkvShape[] = {kB, H, L, kD}, maskShape[] = {kB, 1, 1, L};
+  if (layout)
+    std::swap(qkvShape[1], qkvShape[2]);
   bool hasMask = mask != KeyMaskKind::None;
   int32_t io[5];
   const char *names[] = {"q", "k", "v", "mask"};
@@ -480,6 +488,8 @@ void buildKeyMasked(Bench &bench, int64_t L, KeyMaskKind mask, bool micro) {
   if (!micro)
     bench.check(heed_plan_set_int(plan, node, "microkernels", 0),
                 "microkernels");
+  if (layout)
+    bench.check(heed_plan_set_int(plan, node, "layout", layout), "layout");
   finalize(plan, bench, 2);
 
   const int64_t n = kB * H * L * kD;
@@ -521,6 +531,26 @@ BENCHMARK(BM_KeyMask)
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime()
     ->ArgsProduct({{512}, {0, 1, 2, 3}, {1, 0}});
+
+void BM_Layout(benchmark::State &state) {
+  Bench bench;
+  buildKeyMasked(bench, state.range(0), (KeyMaskKind)state.range(1),
+                 /*micro=*/true, state.range(2));
+  timeModel(state, bench);
+}
+
+// attention/layout/L:N/mask:M/layout:Y: BERT-base's attention as above (M:
+// 0 no mask, 1 prefix key mask) on [B, H, L, D] (layout 0) or on the
+// projections' [B, L, H, D] (layout 1, heedrt-attention-layout):
+//   build/bin/heed-bench-attention --benchmark_filter=attention/layout
+//       --benchmark_repetitions=9 --benchmark_enable_random_interleaving
+//       --benchmark_report_aggregates_only=true
+BENCHMARK(BM_Layout)
+    ->Name("attention/layout")
+    ->ArgNames({"L", "mask", "layout"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->ArgsProduct({{128, 512}, {0, 1}, {0, 1}});
 
 } // namespace
 

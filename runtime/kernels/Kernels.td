@@ -31,6 +31,15 @@ def AttentionStructure : KernelEnum<
                               "query tile">
 ]>;
 
+def AttentionLayout : KernelEnum<
+    "how attention's q, k, v, out (and gate) are stored; probs, lse and the "
+    "mask are [B, H, Lq, ...] in both", [
+  KernelEnumCase<"bhld", 0, "[B, H, L, D]: each head's rows contiguous">,
+  KernelEnumCase<"blhd", 1, "[B, L, H, D]: a head's rows H * D elements "
+                            "apart, as a projection [B, L, H * D] viewed "
+                            "per head (no transpose)">
+]>;
+
 def Activation : KernelEnum<
     "the activation a matmul applies to its product (a oneDNN post-op); the "
     "names are the elementwise kernels' names", [
@@ -438,7 +447,9 @@ def AttentionAttrs : KernelAttrs<(attrs
     Flag<0, "add the lse output">:$return_lse,
     Flag<0, "run bf16 q, k, v through f32 copies">:$bf16_via_f32,
     Flag<1, "0 forces oneDNN's GEMMs where the AVX-512 micro-kernels "
-            "apply">:$microkernels)>;
+            "apply">:$microkernels,
+    Enum<AttentionLayout, "bhld", "the layout of q, k, v, out and gate; "
+         "blhd swaps L and H in each of their shapes">:$layout)>;
 
 def : Kernel<"attention", "FlashAttention"> {
   let summary = "softmax(scale * q k^T + mask) v, FlashAttention-2 over the "

@@ -69,6 +69,20 @@
 //     microkernels = 1 : 0 runs the products through oneDNN (dnnl_sgemm,
 //       bf16 matmuls) also where the micro-kernels apply (see Execution;
 //       tests and benchmarks compare the two).
+//     layout = 0 (bhld) : 1 (blhd) stores q, k, v, out and gate (when
+//       present) as [B, L, H, D] instead of [B, H, L, D] (L and H swapped in
+//       each of the shapes above; D contiguous, a head's rows H * D elements
+//       apart), the layout of a projection [B, L, H * D] viewed per head, so
+//       the compiler's heedrt-attention-layout drops the transposes around
+//       the kernel. mask, probs and lse keep their [B, Hq, Lq, ...] shapes.
+//       Every path takes it (flash, micro-kernels, materialising: probs,
+//       lse, top-k; bf16_via_f32 widens in place): each (batch, head, row)
+//       address is computed from a row stride (D or H * D) and a head
+//       offset, K and V rows are read in place with that stride, Q is packed
+//       into the tile, V packed into key pairs (bf16 micro-kernels), out and
+//       gate rows addressed per row; nothing else changes, so the results
+//       are bitwise those of layout 0 on transposed copies (same operations
+//       in the same order), and as deterministic.
 //   dtypes: q, k, v all f32 -> out f32, or all bf16 -> out bf16 or f32.
 //   mask f32 or i1; gate f32 or q's dtype; probs f32 or out's dtype; lse f32.
 //
@@ -242,21 +256,24 @@ Config readConfig(const KernelSignature &sig) {
   cfg.bf16 = allBf16;
   cfg.outType = out.dtype;
 
-  // Shapes.
+  // Shapes: [B, H, L, D], or [B, L, H, D] with layout = blhd (dims 1 and
+  // 2 swapped in q, k, v, out and gate).
+  cfg.blhd = attrs.layout == AttentionLayout::Blhd;
+  const int hDim = cfg.blhd ? 2 : 1, lDim = cfg.blhd ? 1 : 2;
   if (q.rank() != 4 || k.rank() != 4 || v.rank() != 4)
     sig.shapeError("q, k and v must have rank 4, got q " + q.str() + ", k " +
                    k.str() + ", v " + v.str());
   cfg.B = q.dim(0);
-  cfg.Hq = q.dim(1);
-  cfg.Lq = q.dim(2);
+  cfg.Hq = q.dim(hDim);
+  cfg.Lq = q.dim(lDim);
   cfg.D = q.dim(3);
-  cfg.Hkv = k.dim(1);
-  cfg.Lk = k.dim(2);
+  cfg.Hkv = k.dim(hDim);
+  cfg.Lk = k.dim(lDim);
   cfg.Dv = v.dim(3);
   if (k.dim(0) != cfg.B || v.dim(0) != cfg.B)
     sig.shapeError("batch sizes differ: q " + q.str() + ", k " + k.str() +
                    ", v " + v.str());
-  if (v.dim(1) != cfg.Hkv || v.dim(2) != cfg.Lk)
+  if (v.dim(hDim) != cfg.Hkv || v.dim(lDim) != cfg.Lk)
     sig.shapeError("k " + k.str() + " and v " + v.str() +
                    " must have the same heads and length");
   if (k.dim(3) != cfg.D)
@@ -269,6 +286,14 @@ Config readConfig(const KernelSignature &sig) {
                    ") must be a multiple of key/value heads (" +
                    std::to_string(cfg.Hkv) + ")");
   cfg.group = cfg.Hq / cfg.Hkv;
+  cfg.qLd = cfg.blhd ? cfg.Hq * cfg.D : cfg.D;
+  cfg.kLd = cfg.blhd ? cfg.Hkv * cfg.D : cfg.D;
+  cfg.vLd = cfg.blhd ? cfg.Hkv * cfg.Dv : cfg.Dv;
+  cfg.outLd = cfg.blhd ? cfg.Hq * cfg.Dv : cfg.Dv;
+  // out and gate: [B, Hq, Lq, Dv], or [B, Lq, Hq, Dv] with blhd.
+  std::vector<int64_t> perRow =
+      cfg.blhd ? std::vector<int64_t>{cfg.B, cfg.Lq, cfg.Hq, cfg.Dv}
+               : std::vector<int64_t>{cfg.B, cfg.Hq, cfg.Lq, cfg.Dv};
   auto expectShape = [&](const TensorDesc &t, std::vector<int64_t> shape,
                          const std::string &what) {
     if (t.shape != shape) {
@@ -276,7 +301,7 @@ Config readConfig(const KernelSignature &sig) {
       sig.shapeError(what + " " + t.str() + " should be " + expected.str());
     }
   };
-  expectShape(out, {cfg.B, cfg.Hq, cfg.Lq, cfg.Dv}, "output");
+  expectShape(out, perRow, "output");
   size_t nextOut = 1;
   if (cfg.returnProbs) {
     const TensorDesc &p = sig.outputs[nextOut++];
@@ -317,7 +342,7 @@ Config readConfig(const KernelSignature &sig) {
                                  "got " +
                                  g.str());
     cfg.gateType = g.dtype;
-    expectShape(g, {cfg.B, cfg.Hq, cfg.Lq, cfg.Dv}, "gate");
+    expectShape(g, perRow, "gate");
   }
 
   // Attributes.
@@ -444,8 +469,10 @@ void AttentionKernel::run(const void *const *in, void *const *out) {
     const uint16_t *v = static_cast<const uint16_t *>(ops.v);
     parallelChunks(cfg.B * cfg.Hkv, 1, [&](int64_t b, int64_t e) {
       for (int64_t head = b; head < e; ++head)
-        lanetiles::packValuePairs(v + head * cfg.Lk * cfg.Dv, cfg.Lk, cfg.Dv,
-                                  vPairs.data() + head * perHead);
+        lanetiles::packValuePairs(
+            v + cfg.headOffset(head / cfg.Hkv, head % cfg.Hkv, cfg.Hkv, cfg.Lk,
+                               cfg.vLd),
+            cfg.Lk, cfg.Dv, cfg.vLd, vPairs.data() + head * perHead);
     });
     ops.vPairs = vPairs.data();
   }
@@ -454,7 +481,7 @@ void AttentionKernel::run(const void *const *in, void *const *out) {
   // found out as tasks ask (FlashAttentionNonFinite.cpp).
   std::optional<NonFiniteValues> values;
   if (cfg.banded() || cfg.hasMask || cfg.topk) {
-    values.emplace(cfg.B * cfg.Hkv, cfg.Lk, cfg.Dv, bf16Products(cfg));
+    values.emplace(cfg.B * cfg.Hkv, cfg.Lk, cfg.Dv, cfg.vLd, bf16Products(cfg));
     ops.values = &*values;
   }
 
@@ -505,12 +532,12 @@ void AttentionKernel::runTask(int64_t t, const Operands &ops) const {
   hd.h = h;
   hd.kv = b * cfg.Hkv + hkv;
   hd.values = ops.values;
-  hd.q =
-      static_cast<const char *>(ops.q) + (b * cfg.Hq + h) * cfg.Lq * cfg.D * in;
+  hd.q = static_cast<const char *>(ops.q) +
+         cfg.headOffset(b, h, cfg.Hq, cfg.Lq, cfg.qLd) * in;
   hd.k = static_cast<const char *>(ops.k) +
-         (b * cfg.Hkv + hkv) * cfg.Lk * cfg.D * in;
+         cfg.headOffset(b, hkv, cfg.Hkv, cfg.Lk, cfg.kLd) * in;
   hd.v = static_cast<const char *>(ops.v) +
-         (b * cfg.Hkv + hkv) * cfg.Lk * cfg.Dv * in;
+         cfg.headOffset(b, hkv, cfg.Hkv, cfg.Lk, cfg.vLd) * in;
   if (ops.vPairs)
     hd.vPairs = ops.vPairs + (b * cfg.Hkv + hkv) * valuePairsPerHead();
   if (ops.mask)
@@ -519,12 +546,14 @@ void AttentionKernel::runTask(int64_t t, const Operands &ops) const {
                   (int64_t)dtypeBytes(cfg.maskType);
   if (ops.keyMask)
     hd.keys = ops.keyMask->row(b);
-  int64_t rowsBefore = (b * cfg.Hq + h) * cfg.Lq; // rows of earlier heads
+  // out and gate in cfg's layout; probs and lse always [B, Hq, Lq, ...].
+  int64_t outAt = cfg.headOffset(b, h, cfg.Hq, cfg.Lq, cfg.outLd);
   if (ops.gate)
     hd.gate = static_cast<const char *>(ops.gate) +
-              rowsBefore * cfg.Dv * (int64_t)dtypeBytes(cfg.gateType);
-  hd.out = static_cast<char *>(ops.out) +
-           rowsBefore * cfg.Dv * (int64_t)dtypeBytes(cfg.outType);
+              outAt * (int64_t)dtypeBytes(cfg.gateType);
+  hd.out =
+      static_cast<char *>(ops.out) + outAt * (int64_t)dtypeBytes(cfg.outType);
+  int64_t rowsBefore = (b * cfg.Hq + h) * cfg.Lq; // rows of earlier heads
   if (ops.probs)
     hd.probs = static_cast<char *>(ops.probs) +
                rowsBefore * cfg.Lk * (int64_t)dtypeBytes(cfg.probsType);
@@ -553,7 +582,7 @@ void AttentionKernel::runTask(int64_t t, const Operands &ops) const {
 void AttentionKernel::finishRows(const Head &hd, int64_t r0, int64_t r1,
                                  const float *o, const float *m,
                                  const float *l) const {
-  int64_t dv = cfg.Dv;
+  int64_t dv = cfg.Dv, ld = cfg.outLd;
   for (int64_t i = r0; i < r1; ++i) {
     int64_t r = i - r0;
     float inv = inverseSum(l[r]);
@@ -566,18 +595,18 @@ void AttentionKernel::finishRows(const Head &hd, int64_t r0, int64_t r1,
       if (hd.gate) {
         for (int64_t e = e0; e < e1; ++e) {
           float g = cfg.gateType == HEED_F32
-                        ? static_cast<const float *>(hd.gate)[i * dv + e]
+                        ? static_cast<const float *>(hd.gate)[i * ld + e]
                         : bf16ToFloat(static_cast<const uint16_t *>(
-                              hd.gate)[i * dv + e]);
+                              hd.gate)[i * ld + e]);
           row[e - e0] *= 1.0f / (1.0f + std::exp(-g));
         }
       }
       if (cfg.outType == HEED_F32)
-        std::memcpy(static_cast<float *>(hd.out) + i * dv + e0, row,
+        std::memcpy(static_cast<float *>(hd.out) + i * ld + e0, row,
                     sizeof(float) * (e1 - e0));
       else
         for (int64_t e = e0; e < e1; ++e)
-          static_cast<uint16_t *>(hd.out)[i * dv + e] =
+          static_cast<uint16_t *>(hd.out)[i * ld + e] =
               floatToBf16(row[e - e0]);
     }
     if (hd.lse)

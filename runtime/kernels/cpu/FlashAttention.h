@@ -76,6 +76,19 @@ struct Config {
   int64_t tileRows = 1, tileCols = 1;
   /// Materialising path: rows per chunk.
   int64_t rowChunk = 1;
+  /// layout = 1 (AttentionLayout::Blhd): q, k, v, out and gate are stored
+  /// [B, L, H, D], so a head's rows are H * D elements apart instead of D.
+  bool blhd = false;
+  /// Elements between consecutive rows of one head of q, k, v, and of out
+  /// and gate (D, D, Dv, Dv for [B, H, L, D]; times the heads for blhd).
+  int64_t qLd = 0, kLd = 0, vLd = 0, outLd = 0;
+  /// The element offset of row 0 of head \p h (of \p heads heads of \p rows
+  /// rows, row stride \p ld) of batch row \p b, for either layout.
+  int64_t headOffset(int64_t b, int64_t h, int64_t heads, int64_t rows,
+                     int64_t ld) const {
+    return blhd ? b * rows * ld + h * (ld / heads)
+                : (b * heads + h) * rows * ld;
+  }
   /// The flash path runs on the lane-major micro-kernels of LaneTiles.h
   /// instead of oneDNN GEMMs ...
   bool laneTiles = false;
@@ -128,37 +141,38 @@ class NonFiniteValues {
 public:
   static constexpr int64_t kBlockKeys = 64;
 
-  /// \p heads key/value heads of \p lk rows of \p dv values (f32, or bf16
-  /// with \p bf16).
-  NonFiniteValues(int64_t heads, int64_t lk, int64_t dv, bool bf16);
+  /// \p heads key/value heads of \p lk rows of \p dv values, \p ld
+  /// elements apart (f32, or bf16 with \p bf16).
+  NonFiniteValues(int64_t heads, int64_t lk, int64_t dv, int64_t ld, bool bf16);
 
   /// Whether rows [ca, cb) of key/value head \p head, whose row 0 is at
   /// \p v, may hold NaN or +-Inf: true when a block they overlap does.
   bool mayHold(int64_t head, const void *v, int64_t ca, int64_t cb) const;
 
 private:
-  int64_t lk, dv, blocks;
+  int64_t lk, dv, ld, blocks;
   bool bf16;
   /// Per (head, block): 0 not checked yet, 1 finite, 2 not.
   std::unique_ptr<std::atomic<uint8_t>[]> state;
 };
 
-/// The \p n values at \p x (f32, or bf16 with \p bf16) with NaN and +-Inf
-/// replaced by +0, in \p copy; returns its data.
-const void *finiteCopy(const void *x, int64_t n, bool bf16,
-                       std::vector<uint32_t> &copy);
+/// The \p rows rows of \p cols values at \p x, \p ld elements apart (f32,
+/// or bf16 with \p bf16), with NaN and +-Inf replaced by +0, in \p copy
+/// (rows of \p cols values, contiguous); returns its data.
+const void *finiteCopy(const void *x, int64_t rows, int64_t cols, int64_t ld,
+                       bool bf16, std::vector<uint32_t> &copy);
 
 /// For each non-finite element e of value row j < \p n (rows of \p dv values
-/// at \p v, f32 or bf16) and each row r < \p rows with sees(r, j):
-/// add(r, e, weight(r, j) * v[j][e]).
+/// at \p v, \p ld elements apart, f32 or bf16) and each row r < \p rows
+/// with sees(r, j): add(r, e, weight(r, j) * v[j][e]).
 template <typename Sees, typename Weight, typename Add>
-void addNonFiniteProducts(const void *v, int64_t n, int64_t dv, bool bf16,
-                          int64_t rows, const Sees &sees, const Weight &weight,
-                          const Add &add) {
+void addNonFiniteProducts(const void *v, int64_t n, int64_t dv, int64_t ld,
+                          bool bf16, int64_t rows, const Sees &sees,
+                          const Weight &weight, const Add &add) {
   for (int64_t j = 0; j < n; ++j)
     for (int64_t e = 0; e < dv; ++e) {
-      float x = bf16 ? bf16ToFloat(static_cast<const uint16_t *>(v)[j * dv + e])
-                     : static_cast<const float *>(v)[j * dv + e];
+      float x = bf16 ? bf16ToFloat(static_cast<const uint16_t *>(v)[j * ld + e])
+                     : static_cast<const float *>(v)[j * ld + e];
       if (std::isfinite(x))
         continue;
       for (int64_t r = 0; r < rows; ++r)
@@ -230,14 +244,16 @@ using KeyFilter = std::function<bool(int64_t i, int64_t j)>;
 struct Head {
   int64_t b = 0, h = 0;
   int64_t kv = 0; ///< the key/value head: b * Hkv + h / group
-  const void *q = nullptr, *k = nullptr, *v = nullptr; ///< row 0 of the head
+  /// Row 0 of the head (rows cfg.qLd, kLd, vLd elements apart).
+  const void *q = nullptr, *k = nullptr, *v = nullptr;
   const uint32_t *vPairs = nullptr; ///< bf16 micro-kernels: V's key pairs
   const char *mask = nullptr;       ///< element (b, h, 0, 0), strides in cfg
   /// Micro-kernels with a key mask: batch row b's summary (bias null
   /// otherwise).
   KeyMask::Row keys;
-  const void *gate = nullptr;
-  void *out = nullptr, *probs = nullptr;
+  const void *gate = nullptr; ///< row 0 of the head, rows cfg.outLd apart
+  void *out = nullptr;        ///< row 0 of the head, rows cfg.outLd apart
+  void *probs = nullptr;
   float *lse = nullptr;
   /// Where a tile may hide a key from a row: what V's rows hold.
   const NonFiniteValues *values = nullptr;

@@ -5,7 +5,8 @@
 // or top-k, and without a mask or with one that depends only on (batch,
 // key), where the CPU has AVX-512F and BW (and AVX512_BF16 for bf16). A
 // task's rows are taken 64 at a time and held in the lanes of four vectors;
-// K and V are read in place.
+// K and V are read in place, rows cfg.kLd and cfg.vLd elements apart (a
+// head's rows are contiguous in [B, H, L, D], H * D apart in layout blhd).
 //
 // A key mask (FlashAttention.h, KeyMask) trims each tile's keys to those
 // between its first and last visible key (a tile with none is skipped) and
@@ -65,11 +66,11 @@ void AttentionKernel::laneRows(const Head &hd, int64_t qt, int64_t r0,
   float *qtF32 = static_cast<float *>(sc.qt);
   uint32_t *qtPairs = static_cast<uint32_t *>(sc.qt);
   if (bf16)
-    packQueryPairs(static_cast<const uint16_t *>(hd.q) + r0 * D, rows, D,
-                   qtPairs);
+    packQueryPairs(static_cast<const uint16_t *>(hd.q) + r0 * cfg.qLd, rows, D,
+                   cfg.qLd, qtPairs);
   else
-    packQueries(static_cast<const float *>(hd.q) + r0 * D, rows, D, cfg.scale,
-                qtF32);
+    packQueries(static_cast<const float *>(hd.q) + r0 * cfg.qLd, rows, D,
+                cfg.qLd, cfg.scale, qtF32);
   std::fill(sc.ot, sc.ot + dv * kLaneRows, 0.0f);
   std::fill(sc.m, sc.m + kLaneRows, kNegInf);
   std::fill(sc.l, sc.l + kLaneRows, 0.0f);
@@ -127,34 +128,38 @@ void AttentionKernel::laneRows(const Head &hd, int64_t qt, int64_t r0,
     // Keys the band or the mask hides with NaN or Inf values
     // (FlashAttentionNonFinite.cpp): the product reads them as 0, what they
     // give the lanes that see them follows.
-    const void *v = static_cast<const char *>(hd.v) + ca * dv * (bf16 ? 2 : 4);
+    const int64_t ldv = cfg.vLd;
+    const void *v = static_cast<const char *>(hd.v) + ca * ldv * (bf16 ? 2 : 4);
     bool nonFinite = (masked || maskHides) && hd.nonFiniteValues(ca, cb);
     std::vector<uint32_t> finite;
     if (bf16) {
       scoreTileBf16(qtPairs + lane, vecs, D,
-                    static_cast<const uint16_t *>(hd.k) + ca * D, n, ca,
-                    cfg.scale, bias, lo, hi, sc.st + lane, sc.tileMax + lane);
+                    static_cast<const uint16_t *>(hd.k) + ca * cfg.kLd, cfg.kLd,
+                    n, ca, cfg.scale, bias, lo, hi, sc.st + lane,
+                    sc.tileMax + lane);
       softmaxTilePairs(sc.st + lane, n, vecs, sc.tileMax + lane, sc.m + lane,
                        sc.l + lane, sc.alpha + lane, sc.pt + lane);
       const uint32_t *vp = hd.vPairs + ca / 2 * dv;
       if (nonFinite) // the pairs' halves are bf16 values
         vp = static_cast<const uint32_t *>(
-            finiteCopy(vp, ceilDiv(n, 2) * dv * 2, true, finite));
+            finiteCopy(vp, 1, ceilDiv(n, 2) * dv * 2, ceilDiv(n, 2) * dv * 2,
+                       true, finite));
       accumulateTileBf16(sc.pt + lane, n, vecs, vp, dv, sc.alpha + lane,
                          sc.ot + lane);
     } else {
       scoreTile(qtF32 + lane, vecs, D,
-                static_cast<const float *>(hd.k) + ca * D, n, ca, bias, lo, hi,
-                sc.st + lane, sc.tileMax + lane);
+                static_cast<const float *>(hd.k) + ca * cfg.kLd, cfg.kLd, n, ca,
+                bias, lo, hi, sc.st + lane, sc.tileMax + lane);
       softmaxTile(sc.st + lane, n, vecs, sc.tileMax + lane, sc.m + lane,
                   sc.l + lane, sc.alpha + lane);
-      const void *vp = nonFinite ? finiteCopy(v, n * dv, false, finite) : v;
-      accumulateTile(sc.st + lane, n, vecs, static_cast<const float *>(vp), dv,
-                     sc.alpha + lane, sc.ot + lane);
+      // The finite copy's rows are contiguous.
+      const void *vp = nonFinite ? finiteCopy(v, n, dv, ldv, false, finite) : v;
+      accumulateTile(sc.st + lane, n, vecs, static_cast<const float *>(vp),
+                     nonFinite ? dv : ldv, dv, sc.alpha + lane, sc.ot + lane);
     }
     if (nonFinite)
       addNonFiniteProducts(
-          v, n, dv, bf16, vecs * kLanes,
+          v, n, dv, ldv, bf16, vecs * kLanes,
           [&](int64_t r, int64_t j) {
             return (!lo || (lo[r] <= ca + j && ca + j <= hi[r])) &&
                    (!bias || bias[j] != kNegInf);

@@ -101,8 +101,8 @@ bool anyNonFinite(const void *x, int64_t n, bool bf16) {
 }
 
 NonFiniteValues::NonFiniteValues(int64_t heads, int64_t lk, int64_t dv,
-                                 bool bf16)
-    : lk(lk), dv(dv), blocks(ceilDiv(lk, kBlockKeys)), bf16(bf16),
+                                 int64_t ld, bool bf16)
+    : lk(lk), dv(dv), ld(ld), blocks(ceilDiv(lk, kBlockKeys)), bf16(bf16),
       state(new std::atomic<uint8_t>[(size_t)(heads * blocks)]()) {}
 
 bool NonFiniteValues::mayHold(int64_t head, const void *v, int64_t ca,
@@ -113,9 +113,15 @@ bool NonFiniteValues::mayHold(int64_t head, const void *v, int64_t ca,
     uint8_t s = known.load(std::memory_order_relaxed);
     if (s == 0) {
       int64_t j0 = blk * kBlockKeys, j1 = std::min(lk, j0 + kBlockKeys);
-      const char *rows =
-          static_cast<const char *>(v) + j0 * dv * (bf16 ? 2 : 4);
-      s = anyNonFinite(rows, (j1 - j0) * dv, bf16) ? 2 : 1;
+      const int64_t size = bf16 ? 2 : 4;
+      const char *rows = static_cast<const char *>(v) + j0 * ld * size;
+      bool found = false;
+      if (ld == dv) // contiguous rows: one scan
+        found = anyNonFinite(rows, (j1 - j0) * dv, bf16);
+      else
+        for (int64_t j = j0; j < j1 && !found; ++j, rows += ld * size)
+          found = anyNonFinite(rows, dv, bf16);
+      s = found ? 2 : 1;
       known.store(s, std::memory_order_relaxed);
     }
     any |= s == 2;
@@ -123,18 +129,21 @@ bool NonFiniteValues::mayHold(int64_t head, const void *v, int64_t ca,
   return any;
 }
 
-const void *finiteCopy(const void *x, int64_t n, bool bf16,
-                       std::vector<uint32_t> &copy) {
-  copy.resize((size_t)((n * (bf16 ? 2 : 4) + 3) / 4));
-  if (bf16) {
-    const uint16_t *src = static_cast<const uint16_t *>(x);
-    uint16_t *dst = reinterpret_cast<uint16_t *>(copy.data());
-    for (int64_t i = 0; i < n; ++i)
-      dst[i] = nonFiniteBf16(src[i]) ? 0 : src[i];
-  } else {
-    const uint32_t *src = static_cast<const uint32_t *>(x);
-    for (int64_t i = 0; i < n; ++i)
-      copy[(size_t)i] = nonFiniteF32(src[i]) ? 0 : src[i];
+const void *finiteCopy(const void *x, int64_t rows, int64_t cols, int64_t ld,
+                       bool bf16, std::vector<uint32_t> &copy) {
+  copy.resize((size_t)((rows * cols * (bf16 ? 2 : 4) + 3) / 4));
+  for (int64_t r = 0; r < rows; ++r) {
+    if (bf16) {
+      const uint16_t *src = static_cast<const uint16_t *>(x) + r * ld;
+      uint16_t *dst = reinterpret_cast<uint16_t *>(copy.data()) + r * cols;
+      for (int64_t i = 0; i < cols; ++i)
+        dst[i] = nonFiniteBf16(src[i]) ? 0 : src[i];
+    } else {
+      const uint32_t *src = static_cast<const uint32_t *>(x) + r * ld;
+      uint32_t *dst = copy.data() + r * cols;
+      for (int64_t i = 0; i < cols; ++i)
+        dst[i] = nonFiniteF32(src[i]) ? 0 : src[i];
+    }
   }
   return copy.data();
 }

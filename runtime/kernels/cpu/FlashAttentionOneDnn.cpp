@@ -265,13 +265,13 @@ void AttentionKernel::scores(const Head &hd, const Box &box, int64_t r0,
   int64_t m = box.rb - box.ra, n = box.cb - box.ca;
   float *dst = s + (box.ra - r0) * ld + (box.ca - colBase);
   if (gemmBf16()) {
-    const uint16_t *q = static_cast<const uint16_t *>(hd.q) + box.ra * cfg.D;
-    const uint16_t *k = static_cast<const uint16_t *>(hd.k) + box.ca * cfg.D;
-    qk(m, n, cfg.D, q, cfg.D, k, cfg.D, dst, ld);
+    const uint16_t *q = static_cast<const uint16_t *>(hd.q) + box.ra * cfg.qLd;
+    const uint16_t *k = static_cast<const uint16_t *>(hd.k) + box.ca * cfg.kLd;
+    qk(m, n, cfg.D, q, cfg.qLd, k, cfg.kLd, dst, ld);
   } else {
-    const float *q = static_cast<const float *>(hd.q) + box.ra * cfg.D;
-    const float *k = static_cast<const float *>(hd.k) + box.ca * cfg.D;
-    sgemm(true, m, n, cfg.D, cfg.scale, q, cfg.D, k, cfg.D, 0.0f, dst, ld);
+    const float *q = static_cast<const float *>(hd.q) + box.ra * cfg.qLd;
+    const float *k = static_cast<const float *>(hd.k) + box.ca * cfg.kLd;
+    sgemm(true, m, n, cfg.D, cfg.scale, q, cfg.qLd, k, cfg.kLd, 0.0f, dst, ld);
   }
   for (int64_t i = box.ra; i < box.rb; ++i) {
     float *row = s + (i - r0) * ld + (box.ca - colBase); // row[j - ca]
@@ -322,24 +322,28 @@ void AttentionKernel::addPV(const Head &hd, const Box &box, int64_t r0,
   int64_t off = (box.ra - r0) * ld + (box.ca - colBase);
   float *oRows = o + (box.ra - r0) * dv;
   const bool bf16 = gemmBf16();
-  const void *v = static_cast<const char *>(hd.v) + box.ca * dv * inBytes();
+  const int64_t vLd = cfg.vLd;
+  const void *v = static_cast<const char *>(hd.v) + box.ca * vLd * inBytes();
   // Hidden keys with NaN or Inf values (FlashAttentionNonFinite.cpp): the
-  // product reads them as 0, what they give the rows that see them follows.
+  // product reads them as 0 (from a copy with contiguous rows), what they
+  // give the rows that see them follows.
   std::vector<uint32_t> finite;
   bool nonFinite = sees && hd.nonFiniteValues(box.ca, box.cb);
-  const void *vp = nonFinite ? finiteCopy(v, n * dv, bf16, finite) : v;
+  const void *vp = nonFinite ? finiteCopy(v, n, dv, vLd, bf16, finite) : v;
+  const int64_t ldv = nonFinite ? dv : vLd;
   if (bf16) {
     for (int64_t i = 0; i < m; ++i)
       toBf16(p16 + off + i * ld, p + off + i * ld, n);
-    pv(m, dv, n, p16 + off, ld, static_cast<const uint16_t *>(vp), dv, tmp, dv);
+    pv(m, dv, n, p16 + off, ld, static_cast<const uint16_t *>(vp), ldv, tmp,
+       dv);
     addRow(oRows, tmp, m * dv);
   } else {
     sgemm(false, m, dv, n, 1.0f, p + off, ld, static_cast<const float *>(vp),
-          dv, 1.0f, oRows, dv);
+          ldv, 1.0f, oRows, dv);
   }
   if (nonFinite)
     addNonFiniteProducts(
-        v, n, dv, bf16, m,
+        v, n, dv, vLd, bf16, m,
         [&](int64_t r, int64_t j) { return (*sees)(box.ra + r, box.ca + j); },
         [&](int64_t r, int64_t j) {
           int64_t at = off + r * ld + j;

@@ -132,12 +132,13 @@ HEED_INLINE void multiplyAccumulate(__m512 (&acc)[N][V],
   }
 }
 
-/// Scores of the NR (<= kBlockCols) keys at k (rows of `words` words; key
-/// index j; their biases at bias) for V vectors of lanes; see scoreTile.
+/// Scores of the NR (<= kBlockCols) keys at k (rows of `words` words, ldk
+/// words apart; key index j; their biases at bias) for V vectors of lanes;
+/// see scoreTile.
 template <typename Step, int V, int NR, bool Bias, bool Band>
 HEED_INLINE void scoreKeys(const typename Step::Word *qt, int64_t words,
-                           const typename Step::Word *k, int32_t j, float scale,
-                           const float *bias, const __m512i *lo,
+                           const typename Step::Word *k, int64_t ldk, int32_t j,
+                           float scale, const float *bias, const __m512i *lo,
                            const __m512i *hi, float *st, __m512 *mx) {
   __m512 acc[NR][V];
 #pragma GCC unroll 8
@@ -146,7 +147,7 @@ HEED_INLINE void scoreKeys(const typename Step::Word *qt, int64_t words,
     for (int v = 0; v < V; ++v)
       acc[c][v] = _mm512_setzero_ps();
   multiplyAccumulate<Step, V, NR>(acc, qt, words, k, /*stepStride=*/1,
-                                  /*colStride=*/words);
+                                  /*colStride=*/ldk);
   const __m512 scaleV = _mm512_set1_ps(scale), negInf = _mm512_set1_ps(kNegInf);
 #pragma GCC unroll 8
   for (int c = 0; c < NR; ++c) {
@@ -178,8 +179,9 @@ HEED_INLINE void scoreKeys(const typename Step::Word *qt, int64_t words,
 
 template <typename Step, int V, bool Bias, bool Band>
 HEED_TARGET void scoreTileV(const typename Step::Word *qt, int64_t D,
-                            const typename Step::Word *k, int64_t n, int64_t j0,
-                            float scale, const float *bias, const int32_t *lo,
+                            const typename Step::Word *k, int64_t ldk,
+                            int64_t n, int64_t j0, float scale,
+                            const float *bias, const int32_t *lo,
                             const int32_t *hi, float *st, float *tileMax) {
   __m512 mx[V];
   __m512i loV[V], hiV[V];
@@ -195,32 +197,32 @@ HEED_TARGET void scoreTileV(const typename Step::Word *qt, int64_t D,
   int64_t j = 0;
   for (; j + kBlockCols <= n; j += kBlockCols)
     scoreKeys<Step, V, kBlockCols, Bias, Band>(
-        qt, words, k + j * words, (int32_t)(j0 + j), scale,
+        qt, words, k + j * ldk, ldk, (int32_t)(j0 + j), scale,
         Bias ? bias + j : nullptr, loV, hiV, st + j * kLaneRows, mx);
-  const typename Step::Word *kj = k + j * words;
+  const typename Step::Word *kj = k + j * ldk;
   int32_t key = (int32_t)(j0 + j);
   const float *bj = Bias ? bias + j : nullptr; // no offset on null
   float *sj = st + j * kLaneRows;
   switch (n - j) {
   case 1:
-    scoreKeys<Step, V, 1, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
-                                      sj, mx);
+    scoreKeys<Step, V, 1, Bias, Band>(qt, words, kj, ldk, key, scale, bj, loV,
+                                      hiV, sj, mx);
     break;
   case 2:
-    scoreKeys<Step, V, 2, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
-                                      sj, mx);
+    scoreKeys<Step, V, 2, Bias, Band>(qt, words, kj, ldk, key, scale, bj, loV,
+                                      hiV, sj, mx);
     break;
   case 3:
-    scoreKeys<Step, V, 3, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
-                                      sj, mx);
+    scoreKeys<Step, V, 3, Bias, Band>(qt, words, kj, ldk, key, scale, bj, loV,
+                                      hiV, sj, mx);
     break;
   case 4:
-    scoreKeys<Step, V, 4, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
-                                      sj, mx);
+    scoreKeys<Step, V, 4, Bias, Band>(qt, words, kj, ldk, key, scale, bj, loV,
+                                      hiV, sj, mx);
     break;
   case 5:
-    scoreKeys<Step, V, 5, Bias, Band>(qt, words, kj, key, scale, bj, loV, hiV,
-                                      sj, mx);
+    scoreKeys<Step, V, 5, Bias, Band>(qt, words, kj, ldk, key, scale, bj, loV,
+                                      hiV, sj, mx);
     break;
   default:
     break;
@@ -316,33 +318,33 @@ HEED_INLINE void accumulateCols(const typename Step::Word *pt, int64_t steps,
 
 template <typename Step, int V>
 HEED_TARGET void accumulateTileV(const typename Step::Word *pt, int64_t steps,
-                                 const typename Step::Word *v, int64_t Dv,
-                                 const float *alpha, float *ot) {
+                                 const typename Step::Word *v, int64_t ldv,
+                                 int64_t Dv, const float *alpha, float *ot) {
   __m512 a[V];
 #pragma GCC unroll 4
   for (int x = 0; x < V; ++x)
     a[x] = _mm512_loadu_ps(alpha + kLanes * x);
   int64_t e = 0;
   for (; e + kBlockCols <= Dv; e += kBlockCols)
-    accumulateCols<Step, V, kBlockCols>(pt, steps, v + e, Dv, a,
+    accumulateCols<Step, V, kBlockCols>(pt, steps, v + e, ldv, a,
                                         ot + e * kLaneRows);
   const typename Step::Word *ve = v + e;
   float *oe = ot + e * kLaneRows;
   switch (Dv - e) {
   case 1:
-    accumulateCols<Step, V, 1>(pt, steps, ve, Dv, a, oe);
+    accumulateCols<Step, V, 1>(pt, steps, ve, ldv, a, oe);
     break;
   case 2:
-    accumulateCols<Step, V, 2>(pt, steps, ve, Dv, a, oe);
+    accumulateCols<Step, V, 2>(pt, steps, ve, ldv, a, oe);
     break;
   case 3:
-    accumulateCols<Step, V, 3>(pt, steps, ve, Dv, a, oe);
+    accumulateCols<Step, V, 3>(pt, steps, ve, ldv, a, oe);
     break;
   case 4:
-    accumulateCols<Step, V, 4>(pt, steps, ve, Dv, a, oe);
+    accumulateCols<Step, V, 4>(pt, steps, ve, ldv, a, oe);
     break;
   case 5:
-    accumulateCols<Step, V, 5>(pt, steps, ve, Dv, a, oe);
+    accumulateCols<Step, V, 5>(pt, steps, ve, ldv, a, oe);
     break;
   default:
     break;
@@ -376,75 +378,81 @@ HEED_TARGET void accumulateTileV(const typename Step::Word *pt, int64_t steps,
 
 template <typename Step, bool Bias, bool Band>
 void scoreTileVecs(const typename Step::Word *qt, int64_t vecs, int64_t D,
-                   const typename Step::Word *k, int64_t n, int64_t j0,
-                   float scale, const float *bias, const int32_t *lo,
-                   const int32_t *hi, float *st, float *tileMax) {
-  HEED_WITH_VECS(vecs, scoreTileV<Step, V, Bias, Band>(
-                           qt, D, k, n, j0, scale, bias, lo, hi, st, tileMax));
+                   const typename Step::Word *k, int64_t ldk, int64_t n,
+                   int64_t j0, float scale, const float *bias,
+                   const int32_t *lo, const int32_t *hi, float *st,
+                   float *tileMax) {
+  HEED_WITH_VECS(vecs,
+                 scoreTileV<Step, V, Bias, Band>(qt, D, k, ldk, n, j0, scale,
+                                                 bias, lo, hi, st, tileMax));
 }
 
 template <typename Step>
 void scoreTileWith(const typename Step::Word *qt, int64_t vecs, int64_t D,
-                   const typename Step::Word *k, int64_t n, int64_t j0,
-                   float scale, const float *bias, const int32_t *lo,
-                   const int32_t *hi, float *st, float *tileMax) {
+                   const typename Step::Word *k, int64_t ldk, int64_t n,
+                   int64_t j0, float scale, const float *bias,
+                   const int32_t *lo, const int32_t *hi, float *st,
+                   float *tileMax) {
   if (bias && lo)
-    scoreTileVecs<Step, true, true>(qt, vecs, D, k, n, j0, scale, bias, lo, hi,
-                                    st, tileMax);
+    scoreTileVecs<Step, true, true>(qt, vecs, D, k, ldk, n, j0, scale, bias, lo,
+                                    hi, st, tileMax);
   else if (bias)
-    scoreTileVecs<Step, true, false>(qt, vecs, D, k, n, j0, scale, bias, lo, hi,
-                                     st, tileMax);
+    scoreTileVecs<Step, true, false>(qt, vecs, D, k, ldk, n, j0, scale, bias,
+                                     lo, hi, st, tileMax);
   else if (lo)
-    scoreTileVecs<Step, false, true>(qt, vecs, D, k, n, j0, scale, bias, lo, hi,
-                                     st, tileMax);
+    scoreTileVecs<Step, false, true>(qt, vecs, D, k, ldk, n, j0, scale, bias,
+                                     lo, hi, st, tileMax);
   else
-    scoreTileVecs<Step, false, false>(qt, vecs, D, k, n, j0, scale, bias, lo,
-                                      hi, st, tileMax);
+    scoreTileVecs<Step, false, false>(qt, vecs, D, k, ldk, n, j0, scale, bias,
+                                      lo, hi, st, tileMax);
 }
 
 } // namespace
 
-void packQueries(const float *q, int64_t rows, int64_t D, float scale,
-                 float *qt) {
+void packQueries(const float *q, int64_t rows, int64_t D, int64_t ldq,
+                 float scale, float *qt) {
   for (int64_t d = 0; d < D; ++d) {
     float *col = qt + d * kLaneRows;
     for (int64_t i = 0; i < rows; ++i)
-      col[i] = scale * q[i * D + d];
+      col[i] = scale * q[i * ldq + d];
     std::memset(col + rows, 0, sizeof(float) * (kLaneRows - rows));
   }
 }
 
-void packQueryPairs(const uint16_t *q, int64_t rows, int64_t D, uint32_t *qt) {
+void packQueryPairs(const uint16_t *q, int64_t rows, int64_t D, int64_t ldq,
+                    uint32_t *qt) {
   for (int64_t w = 0; w < D / 2; ++w) {
     uint32_t *col = qt + w * kLaneRows;
     for (int64_t i = 0; i < rows; ++i)
-      std::memcpy(&col[i], q + i * D + 2 * w, 4);
+      std::memcpy(&col[i], q + i * ldq + 2 * w, 4);
     std::memset(col + rows, 0, sizeof(uint32_t) * (kLaneRows - rows));
   }
 }
 
-void packValuePairs(const uint16_t *v, int64_t Lk, int64_t Dv, uint32_t *vp) {
+void packValuePairs(const uint16_t *v, int64_t Lk, int64_t Dv, int64_t ldv,
+                    uint32_t *vp) {
   for (int64_t t = 0; t < (Lk + 1) / 2; ++t) {
-    const uint16_t *even = v + 2 * t * Dv;
-    const uint16_t *odd = 2 * t + 1 < Lk ? even + Dv : nullptr;
+    const uint16_t *even = v + 2 * t * ldv;
+    const uint16_t *odd = 2 * t + 1 < Lk ? even + ldv : nullptr;
     for (int64_t e = 0; e < Dv; ++e)
       vp[t * Dv + e] = (uint32_t)even[e] | (odd ? (uint32_t)odd[e] << 16 : 0u);
   }
 }
 
 void scoreTile(const float *qt, int64_t vecs, int64_t D, const float *k,
-               int64_t n, int64_t j0, const float *bias, const int32_t *lo,
-               const int32_t *hi, float *st, float *tileMax) {
-  scoreTileWith<F32Step>(qt, vecs, D, k, n, j0, 1.0f, bias, lo, hi, st,
+               int64_t ldk, int64_t n, int64_t j0, const float *bias,
+               const int32_t *lo, const int32_t *hi, float *st,
+               float *tileMax) {
+  scoreTileWith<F32Step>(qt, vecs, D, k, ldk, n, j0, 1.0f, bias, lo, hi, st,
                          tileMax);
 }
 
 void scoreTileBf16(const uint32_t *qt, int64_t vecs, int64_t D,
-                   const uint16_t *k, int64_t n, int64_t j0, float scale,
-                   const float *bias, const int32_t *lo, const int32_t *hi,
-                   float *st, float *tileMax) {
-  scoreTileWith<Bf16Step>(qt, vecs, D, reinterpret_cast<const uint32_t *>(k), n,
-                          j0, scale, bias, lo, hi, st, tileMax);
+                   const uint16_t *k, int64_t ldk, int64_t n, int64_t j0,
+                   float scale, const float *bias, const int32_t *lo,
+                   const int32_t *hi, float *st, float *tileMax) {
+  scoreTileWith<Bf16Step>(qt, vecs, D, reinterpret_cast<const uint32_t *>(k),
+                          ldk / 2, n, j0, scale, bias, lo, hi, st, tileMax);
 }
 
 void softmaxTile(float *st, int64_t n, int64_t vecs, const float *tileMax,
@@ -459,15 +467,16 @@ void softmaxTilePairs(float *st, int64_t n, int64_t vecs, const float *tileMax,
 }
 
 void accumulateTile(const float *st, int64_t n, int64_t vecs, const float *v,
-                    int64_t Dv, const float *alpha, float *ot) {
-  HEED_WITH_VECS(vecs, accumulateTileV<F32Step, V>(st, n, v, Dv, alpha, ot));
+                    int64_t ldv, int64_t Dv, const float *alpha, float *ot) {
+  HEED_WITH_VECS(vecs,
+                 accumulateTileV<F32Step, V>(st, n, v, ldv, Dv, alpha, ot));
 }
 
 void accumulateTileBf16(const uint32_t *pt, int64_t n, int64_t vecs,
                         const uint32_t *vp, int64_t Dv, const float *alpha,
                         float *ot) {
-  HEED_WITH_VECS(
-      vecs, accumulateTileV<Bf16Step, V>(pt, (n + 1) / 2, vp, Dv, alpha, ot));
+  HEED_WITH_VECS(vecs, accumulateTileV<Bf16Step, V>(pt, (n + 1) / 2, vp, Dv, Dv,
+                                                    alpha, ot));
 }
 
 #undef HEED_WITH_VECS
@@ -479,21 +488,21 @@ void accumulateTileBf16(const uint32_t *pt, int64_t n, int64_t vecs,
 bool bf16LaneTilesAvailable() { return false; }
 bool preferBf16LaneTiles() { return false; }
 void setBf16LanesWherever(bool) {}
-void packQueries(const float *, int64_t, int64_t, float, float *) {}
-void packQueryPairs(const uint16_t *, int64_t, int64_t, uint32_t *) {}
-void packValuePairs(const uint16_t *, int64_t, int64_t, uint32_t *) {}
+void packQueries(const float *, int64_t, int64_t, int64_t, float, float *) {}
+void packQueryPairs(const uint16_t *, int64_t, int64_t, int64_t, uint32_t *) {}
+void packValuePairs(const uint16_t *, int64_t, int64_t, int64_t, uint32_t *) {}
 void scoreTile(const float *, int64_t, int64_t, const float *, int64_t, int64_t,
-               const float *, const int32_t *, const int32_t *, float *,
-               float *) {}
+               int64_t, const float *, const int32_t *, const int32_t *,
+               float *, float *) {}
 void scoreTileBf16(const uint32_t *, int64_t, int64_t, const uint16_t *,
-                   int64_t, int64_t, float, const float *, const int32_t *,
-                   const int32_t *, float *, float *) {}
+                   int64_t, int64_t, int64_t, float, const float *,
+                   const int32_t *, const int32_t *, float *, float *) {}
 void softmaxTile(float *, int64_t, int64_t, const float *, float *, float *,
                  float *) {}
 void softmaxTilePairs(float *, int64_t, int64_t, const float *, float *,
                       float *, float *, uint32_t *) {}
 void accumulateTile(const float *, int64_t, int64_t, const float *, int64_t,
-                    const float *, float *) {}
+                    int64_t, const float *, float *) {}
 void accumulateTileBf16(const uint32_t *, int64_t, int64_t, const uint32_t *,
                         int64_t, const float *, float *) {}
 

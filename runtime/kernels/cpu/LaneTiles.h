@@ -4,8 +4,9 @@
 // The f32 flash attention's own AVX-512 micro-kernels. A task's query rows
 // (at most kLaneRows = 64) live in the lanes of four 16-lane vectors: a
 // lane-major tile stores element (query row i, x) at x * kLaneRows + i. In
-// that layout every step reads K and V exactly as the kernel receives them,
-// and nothing is repacked per tile:
+// that layout every step reads K and V exactly as the kernel receives them
+// (rows a stride apart: D for [B, H, L, D], H * D for [B, L, H, D]), and
+// nothing is repacked per tile:
 //
 //   scores   S^T[j] = sum_d K[j][d] * Q^T[d]: each key's D numbers are
 //            broadcast from K's own row into FMAs with the query-row
@@ -72,14 +73,14 @@ bool preferBf16LaneTiles();
 /// that they are tested on CPUs where they are not preferred.
 void setBf16LanesWherever(bool enabled);
 
-/// qt[d * kLaneRows + i] = scale * q[i * D + d] for the \p rows (<= 64)
-/// query rows of \p q, 0 for the lanes [rows, 64).
-void packQueries(const float *q, int64_t rows, int64_t D, float scale,
-                 float *qt);
+/// qt[d * kLaneRows + i] = scale * q[i * ldq + d] for the \p rows (<= 64)
+/// query rows of \p q (\p ldq elements apart), 0 for the lanes [rows, 64).
+void packQueries(const float *q, int64_t rows, int64_t D, int64_t ldq,
+                 float scale, float *qt);
 
-/// Scores of keys [0, n) of \p k (rows of D floats) against the lanes
-/// [0, 16 * vecs) of \p qt (vecs in 1..4):
-///   st[j * kLaneRows + i] = sum_d qt[d * kLaneRows + i] * k[j * D + d].
+/// Scores of keys [0, n) of \p k (rows of D floats, \p ldk apart) against
+/// the lanes [0, 16 * vecs) of \p qt (vecs in 1..4):
+///   st[j * kLaneRows + i] = sum_d qt[d * kLaneRows + i] * k[j * ldk + d].
 /// With \p bias (per key, may be null: a key mask), key j's entries are
 /// -inf where bias[j] is -inf (selected, so a NaN score is gone), else
 /// + bias[j]. With \p lo and \p hi (per lane, may be null), an entry whose
@@ -87,8 +88,8 @@ void packQueries(const float *q, int64_t rows, int64_t D, float scale,
 /// bias). tileMax[i] gets the largest entry of lane i (-inf when none is
 /// visible; NaN entries are passed over).
 void scoreTile(const float *qt, int64_t vecs, int64_t D, const float *k,
-               int64_t n, int64_t j0, const float *bias, const int32_t *lo,
-               const int32_t *hi, float *st, float *tileMax);
+               int64_t ldk, int64_t n, int64_t j0, const float *bias,
+               const int32_t *lo, const int32_t *hi, float *st, float *tileMax);
 
 /// The online-softmax step of lanes [0, 16 * vecs) over st's n columns:
 ///   m' = max(m, tileMax), st = exp(st - m'), alpha = exp(m - m'),
@@ -99,25 +100,29 @@ void softmaxTile(float *st, int64_t n, int64_t vecs, const float *tileMax,
                  float *m, float *l, float *alpha);
 
 /// ot[e * kLaneRows + i] = alpha[i] * ot[e * kLaneRows + i]
-///                         + sum_{j < n} st[j * kLaneRows + i] * v[j * Dv + e]
+///                         + sum_{j < n} st[j * kLaneRows + i] * v[j * ldv + e]
 /// for lanes [0, 16 * vecs) and e in [0, Dv).
 void accumulateTile(const float *st, int64_t n, int64_t vecs, const float *v,
-                    int64_t Dv, const float *alpha, float *ot);
+                    int64_t ldv, int64_t Dv, const float *alpha, float *ot);
 
 /// bf16: qt[w * kLaneRows + i] = the bf16 pair (q[i][2w], q[i][2w+1]) (lower
-/// half first) for w < D / 2 (D even), 0 for the lanes [rows, 64).
-void packQueryPairs(const uint16_t *q, int64_t rows, int64_t D, uint32_t *qt);
+/// half first) for w < D / 2 (D even), 0 for the lanes [rows, 64); rows of
+/// \p q are \p ldq elements apart.
+void packQueryPairs(const uint16_t *q, int64_t rows, int64_t D, int64_t ldq,
+                    uint32_t *qt);
 
 /// bf16: vp[t * Dv + e] = the pair (v[2t][e], v[2t+1][e]) of the Lk rows of
-/// \p v, with 0 for the missing row 2t + 1 = Lk.
-void packValuePairs(const uint16_t *v, int64_t Lk, int64_t Dv, uint32_t *vp);
+/// \p v (\p ldv elements apart), with 0 for the missing row 2t + 1 = Lk.
+void packValuePairs(const uint16_t *v, int64_t Lk, int64_t Dv, int64_t ldv,
+                    uint32_t *vp);
 
 /// bf16 scoreTile: st = scale * (the pairs of qt . the rows of \p k), f32,
-/// then the bias and the band. k is the first of the n keys (j0 even).
+/// then the bias and the band. k is the first of the n keys (j0 even), its
+/// rows \p ldk elements apart (even).
 void scoreTileBf16(const uint32_t *qt, int64_t vecs, int64_t D,
-                   const uint16_t *k, int64_t n, int64_t j0, float scale,
-                   const float *bias, const int32_t *lo, const int32_t *hi,
-                   float *st, float *tileMax);
+                   const uint16_t *k, int64_t ldk, int64_t n, int64_t j0,
+                   float scale, const float *bias, const int32_t *lo,
+                   const int32_t *hi, float *st, float *tileMax);
 
 /// softmaxTile that writes P as bf16 pairs of consecutive keys,
 /// pt[t * kLaneRows + i] = (P[2t][i], P[2t+1][i]) (0 past n), instead of

@@ -63,6 +63,10 @@ struct Case {
   /// kernel's AVX-512 micro-kernels (LaneTiles.h).
   bool oneDnnGemms = false;
   DType in = DType::F32, out = DType::F32, probsType = DType::F32;
+  /// layout = 1: the kernel gets q, k, v, gate as [B, L, H, D] copies of
+  /// the [B, H, L, D] data below and writes out as [B, Lq, Hq, Dv], which
+  /// run() turns back into [B, Hq, Lq, Dv] for the comparisons.
+  int64_t layout = 0;
   int threads = 1;
   uint64_t seed = 1;
   /// Data; random in [-1, 1) when unset.
@@ -141,20 +145,30 @@ struct Case {
         setInt("bf16_via_f32", 1);
       if (self.oneDnnGemms)
         setInt("microkernels", 0);
+      if (self.layout)
+        setInt("layout", self.layout);
     };
   }
 
+  /// [B, H, L, D] <-> [B, L, H, D] where layout = 1.
+  ref::Tensor perHead(const ref::Tensor &t) const {
+    return layout ? ref::transpose(t, {0, 2, 1, 3}) : t;
+  }
+
   std::vector<ref::Tensor> inputs() const {
-    std::vector<ref::Tensor> ins = {q, k, v};
+    std::vector<ref::Tensor> ins = {perHead(q), perHead(k), perHead(v)};
     if (has(mask))
       ins.push_back(mask);
     if (has(gate))
-      ins.push_back(gate);
+      ins.push_back(perHead(gate));
     return ins;
   }
 
   std::vector<OutputSpec> outputs() const {
-    std::vector<OutputSpec> outs = {{out, {B, Hq, Lq, dv()}}};
+    ref::Shape outShape = {B, Hq, Lq, dv()};
+    if (layout)
+      std::swap(outShape[1], outShape[2]);
+    std::vector<OutputSpec> outs = {{out, outShape}};
     if (probs)
       outs.push_back({probsType, {B, Hq, Lq, Lk}});
     if (lse)
@@ -163,7 +177,11 @@ struct Case {
   }
 
   std::vector<ref::Tensor> run() const {
-    return runKernel("attention", inputs(), outputs(), setter(), threads);
+    std::vector<ref::Tensor> got =
+        runKernel("attention", inputs(), outputs(), setter(), threads);
+    if (!got.empty())
+      got[0] = perHead(got[0]);
+    return got;
   }
 };
 
@@ -883,6 +901,266 @@ TEST(RuntimeAttentionTest, DeterministicAcrossThreadCounts) {
   ASSERT_EQ(b.size(), 2u);
   for (size_t i = 0; i < a.size(); ++i)
     EXPECT_EQ(a[i].data, b[i].data);
+}
+
+//===----------------------------------------------------------------------===//
+// layout = 1: q, k, v, out and gate stored [B, L, H, D]
+//===----------------------------------------------------------------------===//
+
+Case withKeys(Case c, const std::vector<int64_t> &keys, double k, double v);
+
+/// Equal element for element, NaN equal to NaN.
+bool sameValues(const ref::Tensor &a, const ref::Tensor &b) {
+  if (a.shape != b.shape || a.data.size() != b.data.size())
+    return false;
+  for (size_t i = 0; i < a.data.size(); ++i)
+    if (!(a.data[i] == b.data[i] ||
+          (std::isnan(a.data[i]) && std::isnan(b.data[i]))))
+      return false;
+  return true;
+}
+
+/// Runs \p c with layout = 1 against the reference (Case::run transposes
+/// the operands), and checks that every output equals layout 0's on the
+/// same data bit for bit: the kernel computes the same operations in the
+/// same order, only the addresses differ.
+void checkLayout(Case c, double tol) {
+  c.fill();
+  c.layout = 1;
+  check(c, tol);
+  std::vector<ref::Tensor> blhd = c.run();
+  c.layout = 0;
+  std::vector<ref::Tensor> bhld = c.run();
+  ASSERT_EQ(blhd.size(), bhld.size());
+  for (size_t i = 0; i < blhd.size(); ++i)
+    EXPECT_TRUE(sameValues(blhd[i], bhld[i])) << "output " << i;
+}
+
+TEST(RuntimeAttentionTest, BlhdLayout) {
+  // Every path: the f32 and bf16 micro-kernels (dense, causal, window, key
+  // masks, odd lengths, grouped-query heads), oneDNN's GEMMs (microkernels
+  // = 0, a full mask, bf16 GEMMs, bf16 via f32), the materialising path
+  // (probs, lse, top-k), block maps and a gate.
+  struct L1 {
+    const char *what;
+    std::function<void(Case &)> set;
+    double tol;
+  };
+  auto keyMask = [](Case &c, DType type) {
+    c.mask = randomTensor(DType::F32, {c.B, 1, 1, c.Lk}, 77);
+    for (int64_t b = 0; b < c.B; ++b)
+      for (int64_t j = 0; j < c.Lk; ++j) {
+        double &m = c.mask.data[(size_t)(b * c.Lk + j)];
+        bool shown = j < c.Lk - 7 * b - 3 && j != 5;
+        m = type == DType::I1 ? shown : shown ? m : -kInf;
+      }
+    c.mask.dtype = type;
+  };
+  const L1 cases[] = {
+      {"f32 dense GQA odd L",
+       [](Case &c) {
+         c.Hq = 4;
+         c.Hkv = 2;
+         c.Lq = 65;
+         c.Lk = 63;
+         c.D = 16;
+       },
+       kF32Tol},
+      {"f32 causal",
+       [](Case &c) {
+         c.Lq = c.Lk = 257;
+         c.structure = 1;
+       },
+       kF32Tol},
+      {"f32 window Dv != D",
+       [](Case &c) {
+         c.Lq = 70;
+         c.Lk = 301;
+         c.D = 32;
+         c.Dv = 7;
+         c.structure = 2;
+         c.left = 13;
+         c.right = 4;
+       },
+       kF32Tol},
+      {"f32 i1 key mask, B = 3",
+       [&](Case &c) {
+         c.B = 3;
+         c.Hq = 4;
+         c.Hkv = 1;
+         c.Lq = c.Lk = 77;
+         keyMask(c, DType::I1);
+       },
+       kF32Tol},
+      {"f32 f32 key mask, causal",
+       [&](Case &c) {
+         c.B = 2;
+         c.Lq = 33;
+         c.Lk = 129;
+         c.structure = 1;
+         keyMask(c, DType::F32);
+       },
+       kF32Tol},
+      {"f32 oneDNN GEMMs, gate",
+       [](Case &c) {
+         c.Hq = 4;
+         c.Hkv = 2;
+         c.Lq = 65;
+         c.Lk = 130;
+         c.oneDnnGemms = true;
+         c.gate = randomTensor(DType::F32, {1, 4, 65, 16}, 5);
+       },
+       kF32Tol},
+      {"f32 full mask (oneDNN), causal",
+       [](Case &c) {
+         c.B = 2;
+         c.Lq = 40;
+         c.Lk = 90;
+         c.structure = 1;
+         c.mask = randomTensor(DType::F32, {2, 2, 40, 90}, 6);
+       },
+       kF32Tol},
+      {"f32 probs, lse, top-k",
+       [](Case &c) {
+         c.Hq = 4;
+         c.Hkv = 2;
+         c.Lq = 31;
+         c.Lk = 67;
+         c.probs = c.lse = true;
+         c.topk = 0.3;
+       },
+       kF32Tol},
+      {"f32 block map",
+       [](Case &c) {
+         c.Lq = 48;
+         c.Lk = 61;
+         c.D = 32;
+         c.qBlock = 16;
+         c.kBlock = 20;
+         c.structure = 3;
+         c.visit = {{0, 2}, {1}, {}};
+       },
+       kF32Tol},
+      {"bf16 micro-kernels odd Lk, GQA",
+       [](Case &c) {
+         c.in = c.out = DType::BF16;
+         c.Hq = 4;
+         c.Hkv = 2;
+         c.Lq = 100;
+         c.Lk = 257;
+         c.D = 64;
+         c.structure = 1;
+       },
+       kBf16Tol},
+      {"bf16 key mask, out f32, Dv odd",
+       [&](Case &c) {
+         c.in = DType::BF16;
+         c.B = 3;
+         c.Lq = 50;
+         c.Lk = 75;
+         c.D = 32;
+         c.Dv = 5;
+         keyMask(c, DType::I1);
+       },
+       kBf16Tol},
+      {"bf16 oneDNN GEMMs, gate",
+       [](Case &c) {
+         c.in = c.out = DType::BF16;
+         c.Lq = 64;
+         c.Lk = 300;
+         c.D = 64;
+         c.oneDnnGemms = true;
+         c.gate = randomTensor(DType::BF16, {1, 2, 64, 64}, 8);
+       },
+       kBf16Tol},
+      {"bf16 via f32, window",
+       [](Case &c) {
+         c.in = c.out = DType::BF16;
+         c.viaF32 = true;
+         c.Lq = c.Lk = 99;
+         c.structure = 2;
+         c.left = 20;
+         c.right = -3;
+       },
+       kBf16Tol},
+      {"bf16 probs, top-k",
+       [](Case &c) {
+         c.in = c.out = c.probsType = DType::BF16;
+         c.Lq = 63;
+         c.Lk = 100;
+         c.D = 80;
+         c.probs = true;
+         c.topk = 0.5;
+       },
+       kBf16Tol},
+  };
+  uint64_t seed = 2000;
+  for (const L1 &l : cases) {
+    SCOPED_TRACE(l.what);
+    Case c;
+    c.seed = seed++;
+    l.set(c);
+    checkLayout(c, l.tol);
+  }
+}
+
+TEST(RuntimeAttentionTest, BlhdLayoutHiddenNonFiniteValues) {
+  // NaN and Inf in the V rows of keys a key mask or the band hides: read
+  // as 0 through the strided copies; bitwise layout 0's result.
+  for (DType type : {DType::F32, DType::BF16})
+    for (bool oneDnn : {false, true}) {
+      SCOPED_TRACE(std::string(type == DType::F32 ? "f32" : "bf16") +
+                   (oneDnn ? " oneDNN" : " micro-kernels"));
+      Case c;
+      c.in = c.out = type;
+      c.B = 2;
+      c.Hq = 4;
+      c.Hkv = 2;
+      c.Lq = 40;
+      c.Lk = 97;
+      c.D = 16;
+      c.structure = 1;
+      c.oneDnnGemms = oneDnn;
+      c.mask = ref::Tensor(DType::I1, {2, 1, 1, 97});
+      for (int64_t b = 0; b < 2; ++b)
+        for (int64_t j = 0; j < 97; ++j)
+          c.mask.data[(size_t)(b * 97 + j)] = j != 7 && j != 50 && j < 90;
+      c.fill();
+      c = withKeys(c, {7, 50, 93}, 0, std::numeric_limits<double>::quiet_NaN());
+      c = withKeys(c, {95}, 0, kInf);
+      c.layout = 1;
+      std::vector<ref::Tensor> blhd = c.run();
+      c.layout = 0;
+      std::vector<ref::Tensor> bhld = c.run();
+      ASSERT_EQ(blhd.size(), 1u);
+      for (double x : blhd[0].data)
+        ASSERT_TRUE(std::isfinite(x));
+      EXPECT_TRUE(sameValues(blhd[0], bhld[0]));
+    }
+}
+
+TEST(RuntimeAttentionTest, BlhdLayoutDeterministicAcrossThreadCounts) {
+  for (DType type : {DType::F32, DType::BF16}) {
+    Case c;
+    c.in = c.out = type;
+    c.B = 2;
+    c.Hq = 4;
+    c.Hkv = 2;
+    c.Lq = c.Lk = 300;
+    c.D = 64;
+    c.structure = 1;
+    c.qBlock = 100;
+    c.lse = true;
+    c.layout = 1;
+    c.fill();
+    auto one = c.run();
+    c.threads = 3;
+    auto three = c.run();
+    ASSERT_EQ(one.size(), 2u);
+    ASSERT_EQ(three.size(), 2u);
+    for (size_t i = 0; i < one.size(); ++i)
+      EXPECT_EQ(one[i].data, three[i].data);
+  }
 }
 
 //===----------------------------------------------------------------------===//
