@@ -376,25 +376,25 @@ TEST(RuntimeMatmulTest, EmptyOutputs) {
 }
 
 TEST(RuntimeMatmulTest, ThreadCountDoesNotChangeBits) {
-  // M = 129, K = 257, N = 129: three row blocks and two column blocks, all
-  // post-ops; f32 and bf16.
-  ref::Tensor a = randomTensor(DType::F32, {129, 257}, 700);
+  // M = 600, K = 257, N = 129: three row blocks (of 200: the kernel aims at
+  // 256) and two column blocks, all post-ops; f32 and bf16.
+  ref::Tensor a = randomTensor(DType::F32, {600, 257}, 700);
   ref::Tensor b = randomTensor(DType::F32, {257, 129}, 701);
   ref::Tensor bias = randomTensor(DType::F32, {129}, 702);
-  ref::Tensor residual = randomTensor(DType::F32, {129, 129}, 703);
+  ref::Tensor residual = randomTensor(DType::F32, {600, 129}, 703);
   MatmulAttrs attrs;
   attrs.activation = 2;
   attrs.scale = 0.25;
-  ref::Tensor one = runMatmul({a, b, bias, residual}, {129, 129}, attrs, 1);
-  ref::Tensor three = runMatmul({a, b, bias, residual}, {129, 129}, attrs, 3);
+  ref::Tensor one = runMatmul({a, b, bias, residual}, {600, 129}, attrs, 1);
+  ref::Tensor three = runMatmul({a, b, bias, residual}, {600, 129}, attrs, 3);
   EXPECT_EQ(one.data, three.data);
   EXPECT_TENSOR_NEAR(
       one, expectedMatmul(a, b, false, false, 2, 0.25, &bias, &residual),
       kF32Tol);
 
   ref::Tensor a16 = ref::cast(a, DType::BF16), b16 = ref::cast(b, DType::BF16);
-  one = runMatmul({a16, b16, bias}, {129, 129}, attrs, 1, DType::BF16);
-  three = runMatmul({a16, b16, bias}, {129, 129}, attrs, 3, DType::BF16);
+  one = runMatmul({a16, b16, bias}, {600, 129}, attrs, 1, DType::BF16);
+  three = runMatmul({a16, b16, bias}, {600, 129}, attrs, 3, DType::BF16);
   EXPECT_EQ(one.data, three.data);
 
   // A batched linear, many tiles.
