@@ -94,18 +94,7 @@ PackedBf16Matrix::PackedBf16Matrix(const void *src, heed_dtype dtype, int64_t K,
   }
 }
 
-bool gemmBf16Available() {
-#ifdef HEED_X86
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512bw");
-  }();
-  return yes;
-#else
-  return false;
-#endif
-}
+bool gemmBf16Available() { return cpuHasAvx512FBW(); }
 
 bool gemmBf16KernelAvailable(GemmBf16Kernel kernel) {
 #ifdef HEED_X86

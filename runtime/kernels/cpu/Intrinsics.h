@@ -22,4 +22,23 @@
 #pragma GCC diagnostic pop
 #endif
 
+namespace heed::rt {
+
+/// Whether the CPU has AVX-512F and AVX-512BW, which the kernels' own
+/// AVX-512 code (LaneTiles, GemmBf16) needs; false off x86.
+inline bool cpuHasAvx512FBW() {
+#ifdef HEED_X86
+  static const bool yes = [] {
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") &&
+           __builtin_cpu_supports("avx512bw");
+  }();
+  return yes;
+#else
+  return false;
+#endif
+}
+
+} // namespace heed::rt
+
 #endif // HEED_RUNTIME_KERNELS_INTRINSICS_H

@@ -9,6 +9,7 @@
 
 #include "LaneTiles.h"
 #include "GemmBf16.h"
+#include "Intrinsics.h"
 
 #include "VectorExp.h"
 #include "VectorExpAvx512.h"
@@ -19,18 +20,7 @@
 
 namespace heed::rt::lanetiles {
 
-bool laneTilesAvailable() {
-#ifdef HEED_X86
-  static const bool yes = [] {
-    __builtin_cpu_init();
-    return __builtin_cpu_supports("avx512f") &&
-           __builtin_cpu_supports("avx512bw");
-  }();
-  return yes;
-#else
-  return false;
-#endif
-}
+bool laneTilesAvailable() { return cpuHasAvx512FBW(); }
 
 void unpackRows(const float *ot, int64_t rows, int64_t Dv, float *o) {
   for (int64_t i = 0; i < rows; ++i)
