@@ -61,6 +61,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "../../runtime/kernels/cpu/GemmBf16.h"
+#include "../../runtime/kernels/cpu/GemmF32.h"
 #include "../../runtime/kernels/cpu/Intrinsics.h"
 #include "heed/DType.h"
 
@@ -112,7 +113,7 @@ void setCounters(benchmark::State &state, double flopsPerIteration) {
       flopsPerIteration * 1e-9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
-enum class Kind { OneDnnF32, OneDnnBf16, Fma, Dot, FmaF32A };
+enum class Kind { OneDnnF32, OneDnnBf16, Fma, Dot, FmaF32A, F32 };
 
 void BM_Gemm(benchmark::State &state, Kind kind) {
   pinOpenMpToOneThread();
@@ -123,6 +124,22 @@ void BM_Gemm(benchmark::State &state, Kind kind) {
   std::vector<float> c(M * N);
   const double flops = 2.0 * M * N * K;
 
+  if (kind == Kind::F32) {
+    if (!heed::rt::gemmF32Available()) {
+      state.SkipWithError("this CPU does not run gemmF32");
+      return;
+    }
+    heed::rt::PackedF32Matrix packed(w.data(), K, N, 1, K);
+    heed::rt::GemmEpilogue ep;
+    for (auto _ : state) {
+      for (int64_t n0 = 0; n0 < N; n0 += tile)
+        heed::rt::gemmF32(a.data(), M, K, packed, n0, std::min(tile, N - n0),
+                          c.data() + n0, N, ep);
+      benchmark::ClobberMemory();
+    }
+    setCounters(state, flops);
+    return;
+  }
   if (kind == Kind::Fma || kind == Kind::Dot || kind == Kind::FmaF32A) {
     GemmBf16Kernel kernel = kind == Kind::Fma   ? GemmBf16Kernel::Fma
                             : kind == Kind::Dot ? GemmBf16Kernel::Dot
@@ -208,6 +225,7 @@ BENCHMARK_CAPTURE(BM_Gemm, onednn_f32, Kind::OneDnnF32)
 BENCHMARK_CAPTURE(BM_Gemm, onednn_bf16, Kind::OneDnnBf16)
     ->Name("gemm/onednn_bf16")
     ->Apply(wholeShapes);
+BENCHMARK_CAPTURE(BM_Gemm, f32, Kind::F32)->Name("gemm/f32")->Apply(shapes);
 BENCHMARK_CAPTURE(BM_Gemm, bf16_fma_f32a, Kind::FmaF32A)
     ->Name("gemm/bf16_fma_f32a")
     ->Apply(shapes);

@@ -16,13 +16,15 @@
 // one pointer.
 //
 // FmaF32A (gemmF32A) has the same loops without the packing: blocks of at
-// most 14 rows and 256 k, its kernel reading the block's rows of A in
+// most 14 rows and 4096 k, its kernel reading the block's rows of A in
 // place. It handles K that is not a multiple of 32 (A has nothing to read
 // past K) with a loop of single pairs and a half pair for odd K.
 //
 //===----------------------------------------------------------------------===//
 
 #include "GemmBf16.h"
+#include "Bf16Vector.h"
+#include "GemmRows.h"
 #include "Intrinsics.h"
 
 #include "heed/DType.h"
@@ -258,23 +260,6 @@ struct DotPath {
 // Fma: f32 FMAs on widened bf16
 //===----------------------------------------------------------------------===//
 
-/// f32 -> bf16 (nearest even; NaN stays NaN, quiet) of each lane, kept as
-/// the f32 with that bf16's bits: heed::floatToBf16 << 16.
-HEED_FMA_TARGET __attribute__((always_inline)) inline __m512
-roundToBf16(__m512 x) {
-  const __m512i u = _mm512_castps_si512(x);
-  const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
-  __m512i lsb =
-      _mm512_and_si512(_mm512_srli_epi32(u, 16), _mm512_set1_epi32(1));
-  __m512i rounded = _mm512_and_si512(
-      _mm512_add_epi32(_mm512_add_epi32(u, _mm512_set1_epi32(0x7FFF)), lsb),
-      high);
-  __mmask16 nan = _mm512_cmp_ps_mask(x, x, _CMP_UNORD_Q);
-  __m512i quiet =
-      _mm512_and_si512(_mm512_or_si512(u, _mm512_set1_epi32(0x00400000)), high);
-  return _mm512_castsi512_ps(_mm512_mask_mov_epi32(rounded, nan, quiet));
-}
-
 struct FmaPath {
   using AWord = float;
   /// One vector of columns (a half panel) x 28 rows: 28 accumulators + the
@@ -409,56 +394,10 @@ struct FmaPath {
 struct F32APath {
   /// 14 rows x 2 vectors (a whole panel) = 28 accumulators, + the two
   /// widened halves of B's current pair word, the mask and one broadcast of
-  /// A: 32 registers. Each broadcast serves 2 FMAs, and 14 rows need only 5
-  /// general registers to address (Rows).
-  static constexpr int kMaxRows = 14;
-
-  /// Where rows of A are: row r at base[r / 5] + {0, L, 2 L, 3 L, 4 L}[r %
-  /// 5] (L = lda in bytes), in x86 addressing (base + index * scale + disp)
-  /// from 3 bases and 2 indices (L, 3 L).
-  struct Rows {
-    const char *base[3];
-    int64_t L, L3;
-  };
-
-  /// vbroadcastss of the f32 at byte \p Disp of row \p R. Inline assembly
-  /// because the compiler, given a[r * lda + k], keeps a pointer per row
-  /// and spills them (a reload per broadcast). A is not written during a
-  /// call, so the statement depends only on its operands.
-  template <int R, int Disp>
-  static HEED_FMA_TARGET __attribute__((always_inline)) inline __m512
-  broadcast(const Rows &p) {
-    __m512 s;
-    const char *b = p.base[R / 5];
-    if constexpr (R % 5 == 0)
-      asm("vbroadcastss %c2(%1), %0" : "=v"(s) : "r"(b), "i"(Disp));
-    else if constexpr (R % 5 == 3)
-      asm("vbroadcastss %c3(%1,%2,1), %0"
-          : "=v"(s)
-          : "r"(b), "r"(p.L3), "i"(Disp));
-    else
-      asm("vbroadcastss %c3(%1,%2,%c4), %0"
-          : "=v"(s)
-          : "r"(b), "r"(p.L), "i"(Disp), "i"(R % 5));
-    return s;
-  }
-
-  /// acc[r][v] += A[r][Disp / 4] * x[v] for the rows r = R...
-  template <int Disp, int MR, int NV, int... R>
-  static HEED_FMA_TARGET __attribute__((always_inline)) inline void
-  rows(__m512 (&acc)[MR][NV], const Rows &p, const __m512 (&x)[NV],
-       std::integer_sequence<int, R...>) {
-    (row<R, Disp>(acc, p, x), ...);
-  }
-
-  template <int R, int Disp, int MR, int NV>
-  static HEED_FMA_TARGET __attribute__((always_inline)) inline void
-  row(__m512 (&acc)[MR][NV], const Rows &p, const __m512 (&x)[NV]) {
-    __m512 s = broadcast<R, Disp>(p);
-    acc[R][0] = _mm512_fmadd_ps(s, x[0], acc[R][0]);
-    if constexpr (NV == 2)
-      acc[R][1] = _mm512_fmadd_ps(s, x[1], acc[R][1]);
-  }
+  /// A: 32 registers. Each broadcast serves 2 FMAs; rows are addressed as
+  /// GemmRows.h describes.
+  static constexpr int kMaxRows = gemmrows::kMaxRows;
+  using Rows = gemmrows::Rows;
 
   /// acc[r][v] += A[r][j] B[j][16 v ..] + A[r][j + 1] B[j + 1][16 v ..] (the
   /// second term when \p Both) for the pair word row \p b (B[j] and
@@ -471,13 +410,13 @@ struct F32APath {
     for (int v = 0; v < NV; ++v)
       x[v] = _mm512_castsi512_ps(
           _mm512_slli_epi32(_mm512_load_si512(b + 16 * v), 16));
-    rows<Disp>(acc, p, x, std::make_integer_sequence<int, MR>());
+    gemmrows::fmaAllRows<Disp>(acc, p, x);
     if constexpr (Both) {
 #pragma GCC unroll 2
       for (int v = 0; v < NV; ++v)
         x[v] = _mm512_castsi512_ps(
             _mm512_and_si512(_mm512_load_si512(b + 16 * v), high));
-      rows<Disp + 4>(acc, p, x, std::make_integer_sequence<int, MR>());
+      gemmrows::fmaAllRows<Disp + 4>(acc, p, x);
     }
   }
 
@@ -504,23 +443,18 @@ struct F32APath {
             _mm512_maskz_loadu_ps(accumulate ? m1 : 0, c + r * ldc + 16);
     }
     const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
-    // Bases 1 and 2 are only dereferenced for rows that exist (R < MR).
-    const char *a0 = reinterpret_cast<const char *>(a);
-    const int64_t L = lda * (int64_t)sizeof(float);
-    Rows p{{a0, a0 + 5 * L, a0 + 10 * L}, L, 3 * L};
+    Rows p = Rows::of(a, lda);
     int64_t k = 0;
     for (; k + kChunkK <= kLen; k += kChunkK) {
       chunk<MR, NV>(acc, p, b, high,
                     std::make_integer_sequence<int, kChunkPairs>());
       b += kChunkPairs * kGemmBf16PanelCols;
-      for (auto &q : p.base)
-        q += kChunkK * sizeof(float);
+      p.advance(kChunkK);
     }
     for (; k + 2 <= kLen; k += 2) {
       pair<MR, NV, true, 0>(acc, p, b, high);
       b += kGemmBf16PanelCols;
-      for (auto &q : p.base)
-        q += 2 * sizeof(float);
+      p.advance(2);
     }
     if (k < kLen) // odd K: the last pair's B[2t + 1] is zero padding
       pair<MR, NV, false, 0>(acc, p, b, high);
@@ -561,7 +495,9 @@ void gemmF32A(const float *A, int64_t M, int64_t lda, const PackedBf16Matrix &B,
       std::fill(C + m * ldc, C + m * ldc + nCount, 0.0f);
     return;
   }
-  constexpr int64_t kBlockK = kBlockChunks * kChunkK;
+  // Whole K up to 4096 (no partial sums through C): 2-3% faster than
+  // blocks of 256 k (heed-bench-gemm, gemm/bf16_fma_f32a, K = 768, 3072).
+  constexpr int64_t kBlockK = 4096;
   const int64_t blocks = ceilDiv(M, F32APath::kMaxRows);
   const int64_t base = M / blocks, extra = M % blocks;
   for (int64_t blk = 0, r0 = 0; blk < blocks; ++blk) {

@@ -44,10 +44,23 @@
 // library scratchpad must not be used from threads other than the creating
 // one.
 //
-// Weights. A constant b that every row reads the same way (linear's weight,
-// a 2-D matmul operand) is packed once at finalization: the tile primitives
-// are created with format_tag::any weights and each column block of b is
-// reordered into the blocked layout oneDNN chose, so no tile call repacks
+// Own GEMMs. A constant b that every row reads the same way (linear's
+// weight, a 2-D matmul operand), with a contiguous along K, an epilogue that
+// GemmEpilogue expresses (bias a scalar or a row, residual f32 with
+// contiguous columns, any activation but tanh) and an AVX-512 CPU, runs on
+// Heed's own micro-kernels instead of oneDNN, on the same tile grid: f32 x
+// f32 on gemmF32 (GemmF32.h), which writes each tile straight into the
+// strided y with the epilogue applied in registers (no staging, no copy, no
+// allocation, no oneDNN call in a run), and f32 x bf16 weights (heedc
+// --precision=bf16) on gemmBf16 into a per-thread tile, then
+// applyGemmEpilogue into y (f32 or bf16). b is packed once at finalization
+// for the micro-kernels. HEED_GEMM=onednn in the environment keeps every
+// tile on oneDNN (to compare the two in one build).
+//
+// Weights. Otherwise a constant b that every row reads the same way (linear's
+// weight, a 2-D matmul operand) is packed once at finalization: the tile
+// primitives are created with format_tag::any weights and each column block of
+// b is reordered into the blocked layout oneDNN chose, so no tile call repacks
 // its slice of b (measured 13-20% faster per call than reading the [out,
 // in] weight in place, which oneDNN's brgemm copies on every call). The
 // kernel then reports copiedConstant(1), and the runtime releases the
@@ -63,6 +76,7 @@
 
 #include "Error.h"
 #include "GemmBf16.h"
+#include "GemmF32.h"
 #include "KernelAttrs.h"
 #include "OneDnn.h"
 #include "Parallel.h"
@@ -421,52 +435,6 @@ Tile makeTile(const Problem &p, int64_t rows, int64_t cols, bool packB) {
   return t;
 }
 
-/// The epilogue of a tile whose product gemmBf16 computed into a dense f32
-/// tile c: y = act(scale * c + bias) + residual as one oneDNN binary
-/// primitive (c + bias row, the scale on c, activation and residual as
-/// post-ops), writing a dense f32 tile: y itself when it is f32 and dense,
-/// else c in place, then copied (rounded) into y; oneDNN 2.6 has no fast
-/// binary primitive with a bf16 destination. Without a bias the kernel adds
-/// a row of zeros.
-struct EpilogueTile {
-  dnnl::primitive primitive;
-  memory::desc c, bias, y, residual, scratchpad;
-  int64_t rows = 0, cols = 0;
-  bool stageResidual = false;
-};
-
-EpilogueTile makeEpilogue(const Problem &p, int64_t rows, int64_t cols) {
-  EpilogueTile t;
-  t.rows = rows;
-  t.cols = cols;
-  View c(rows, cols, cols, 1, HEED_F32), y(rows, cols, cols, 1, HEED_F32);
-  View bias(1, cols, cols, 1, HEED_F32);
-  t.c = c.md();
-  t.y = y.md();
-  t.bias = bias.md();
-  char scale[32];
-  std::snprintf(scale, sizeof scale, "%a", (double)p.scale);
-  std::string key = "gemm-epilogue c=" + c.str() + " bias=" + bias.str() +
-                    " y=" + y.str() + " scale=" + scale +
-                    " act=" + std::to_string((int64_t)p.activation);
-  if (p.residual) {
-    auto [v, stage] = epilogueView(*p.residual, rows, cols);
-    t.residual = v.md();
-    t.stageResidual = stage;
-    key += " residual=" + v.str();
-  }
-  t.primitive = cachedPrimitive(key, [&]() -> dnnl::primitive {
-    dnnl::primitive_attr attr = userScratchpadAttr();
-    if (p.scale != 1.0f)
-      attr.set_scales(DNNL_ARG_SRC_0, 0, {p.scale});
-    attr.set_post_ops(postOps(p, nullptr, t.residual));
-    dnnl::binary::desc desc(dnnl::algorithm::binary_add, t.c, t.bias, t.y);
-    return dnnl::binary(dnnl::binary::primitive_desc(desc, attr, cpuEngine()));
-  });
-  t.scratchpad = scratchpadDesc(t.primitive);
-  return t;
-}
-
 /// Per-thread buffers used while running a tile.
 enum Slot { ScratchpadSlot, OutputSlot, BiasSlot, ResidualSlot, NumSlots };
 
@@ -516,6 +484,26 @@ bool nativeBf16() {
   return ok;
 }
 
+/// Whether the own GEMMs' GemmEpilogue expresses p's epilogue: a bias that
+/// is a scalar or a row, f32 (always), the same for every row; a residual
+/// that is f32 with contiguous columns; any activation but Tanh.
+bool ownEpilogue(const Problem &p) {
+  // HEED_GEMM=onednn keeps every tile on oneDNN (docs/runtime.md), to
+  // compare the two in one build.
+  static const bool oneDnnOnly = [] {
+    const char *env = std::getenv("HEED_GEMM");
+    return env && std::string(env) == "onednn";
+  }();
+  if (oneDnnOnly)
+    return false;
+  if (p.bias && (p.bias->rowStrides.back() != 0 || p.bias->colStride > 1))
+    return false;
+  if (p.residual &&
+      (p.residual->dtype != HEED_F32 || p.residual->colStride != 1))
+    return false;
+  return gemmEpilogueSupports(p.activation);
+}
+
 //===----------------------------------------------------------------------===//
 // The kernel
 //===----------------------------------------------------------------------===//
@@ -531,25 +519,22 @@ public:
         hasResidual(hasResidual) {
     Problem &q = this->p;
     collapseRows(q);
-    // f32 activations times constant bf16 weights (heedc --precision=bf16).
-    // Where gemmBf16 runs (AVX-512) and the operands suit it (a contiguous
-    // along K, b the same for every row, no bias or a bias row), the
-    // weights are packed once as bf16 pairs and each tile is a gemmBf16
-    // call plus a oneDNN epilogue. Otherwise the weights are widened to f32
-    // once (exactly) and the f32 path below runs, a bf16 output or residual
-    // through f32 copies.
+    // Constant weights on Heed's own AVX-512 GEMMs where the operands suit
+    // them (a contiguous along K, b the same for every row) and
+    // GemmEpilogue can express the epilogue: f32 activations times bf16
+    // weights (heedc --precision=bf16) on gemmBf16, packed as bf16 pairs,
+    // and f32 times f32 on gemmF32. Otherwise bf16 weights are widened to
+    // f32 once (exactly) and the oneDNN tiles below run, a bf16 output or
+    // residual through f32 copies.
     bool mixed = q.a.dtype == HEED_F32 && q.b.dtype == HEED_BF16;
     auto zero = [](int64_t s) { return s == 0; };
     bool sameB =
         std::all_of(q.b.rowStrides.begin(), q.b.rowStrides.end(), zero);
-    bool biasRow = !q.bias || (std::all_of(q.bias->rowStrides.begin(),
-                                           q.bias->rowStrides.end(), zero) &&
-                               q.bias->colStride == 1);
-    if (mixed && gemmBf16Available() && q.a.kStride == 1 && sameB && biasRow) {
+    bool ownGemm = constB && cpuHasAvx512FBW() && q.a.kStride == 1 && sameB &&
+                   q.y.colStride == 1 && ownEpilogue(q);
+    if (ownGemm && mixed) {
       bf16B = std::make_unique<PackedBf16Matrix>(constB, HEED_BF16, q.k, q.n,
                                                  q.b.kStride, q.b.colStride);
-      if (!q.bias)
-        zeroBias.assign((size_t)q.n, 0.0f);
       prepareTiles(false);
       return;
     }
@@ -561,6 +546,14 @@ public:
         widenedB[i] = bf16ToFloat(from[i]);
       constB = widenedB.data();
       q.b.dtype = HEED_F32;
+    }
+    if (ownGemm && q.a.dtype == HEED_F32 && q.b.dtype == HEED_F32 &&
+        q.y.dtype == HEED_F32) {
+      f32B = std::make_unique<PackedF32Matrix>(
+          static_cast<const float *>(constB), q.k, q.n, q.b.kStride,
+          q.b.colStride);
+      prepareTiles(false);
+      return;
     }
     bool anyBf16 = q.a.dtype == HEED_BF16 || q.y.dtype == HEED_BF16;
     emulate = anyBf16 && (mixed || !nativeBf16());
@@ -588,7 +581,7 @@ public:
   }
 
   bool copiedConstant(size_t input) const override {
-    return input == 1 && (packedB || bf16B || !ownedB.empty());
+    return input == 1 && (packedB || bf16B || f32B || !ownedB.empty());
   }
 
   void run(const void *const *in, void *const *out) override {
@@ -622,7 +615,9 @@ public:
     }
     parallelChunks(outer * mTiles * nTiles, 1, [&](int64_t b, int64_t e) {
       for (int64_t t = b; t < e; ++t)
-        if (bf16B)
+        if (f32B)
+          runF32Tile(t, aPtr, biasPtr, resPtr, yPtr);
+        else if (bf16B)
           runBf16Tile(t, aPtr, biasPtr, resPtr, yPtr);
         else
           runTile(t, aPtr, bPtr, biasPtr, resPtr, yPtr);
@@ -653,13 +648,10 @@ public:
       bytes += tileElems * dtypeBytes(p.bias->dtype);
     if (stageResidual)
       bytes += tileElems * dtypeBytes(p.residual->dtype);
-    if (bf16B) {
-      for (const EpilogueTile &t : epilogues)
-        bytes = std::max(bytes, t.scratchpad.get_size());
-      bytes += tileElems * sizeof(float);
-      if (p.residual)
-        bytes += tileElems * dtypeBytes(p.residual->dtype);
-    }
+    if (bf16B)
+      bytes = tileElems * sizeof(float);
+    if (f32B)
+      bytes = 0; // gemmF32 writes y directly
     if (emulate)
       for (int i = 0; i < 5; ++i)
         if (widen[i])
@@ -724,8 +716,10 @@ private:
     mTiles = (m + mBlock - 1) / mBlock;
     int64_t nCount = std::max<int64_t>(1, (p.n + kColBlock - 1) / kColBlock);
     nBlock = (p.n + nCount - 1) / nCount;
-    // gemmBf16 starts column ranges at whole panels.
-    int64_t align = bf16B ? kGemmBf16PanelCols : kColAlign;
+    // The own GEMMs start column ranges at whole panels.
+    int64_t align = bf16B  ? kGemmBf16PanelCols
+                    : f32B ? kGemmF32PanelCols
+                           : kColAlign;
     if (nCount > 1)
       nBlock = (nBlock + align - 1) / align * align;
     nBlock = std::max<int64_t>(1, nBlock);
@@ -740,10 +734,12 @@ private:
           continue;
         int64_t rows = mLast ? m - (mTiles - 1) * mBlock : mBlock;
         int64_t cols = nLast ? p.n - (nTiles - 1) * nBlock : nBlock;
-        if (bf16B)
-          epilogues[mLast * 2 + nLast] = makeEpilogue(p, rows, cols);
-        else
+        if (bf16B || f32B) {
+          tiles[mLast * 2 + nLast].rows = rows;
+          tiles[mLast * 2 + nLast].cols = cols;
+        } else {
           tiles[mLast * 2 + nLast] = makeTile(p, rows, cols, packB);
+        }
       }
   }
 
@@ -785,64 +781,49 @@ private:
     return at;
   }
 
+  /// The epilogue of tile \p pos for the own GEMMs.
+  GemmEpilogue epilogueAt(const TileAt &pos, const void *biasPtr,
+                          const void *resPtr) const {
+    GemmEpilogue ep;
+    ep.scale = p.scale;
+    ep.activation = p.activation;
+    if (p.bias) {
+      ep.bias = static_cast<const float *>(biasPtr) + pos.bias;
+      ep.biasStride = p.bias->colStride;
+    }
+    if (p.residual) {
+      ep.residual = static_cast<const float *>(resPtr) + pos.residual;
+      ep.residualRowStride = p.residual->rowStrides.back();
+    }
+    return ep;
+  }
+
+  /// Tile \p t of the gemmF32 path: product and epilogue straight into y.
+  void runF32Tile(int64_t t, const void *aPtr, const void *biasPtr,
+                  const void *resPtr, void *yPtr) const {
+    TileAt pos = locate(t);
+    const Tile &tile = tiles[pos.kind];
+    gemmF32(static_cast<const float *>(aPtr) + pos.a, tile.rows,
+            p.a.rowStrides.back(), *f32B, pos.ni * nBlock, tile.cols,
+            static_cast<float *>(yPtr) + pos.y, p.y.rowStrides.back(),
+            epilogueAt(pos, biasPtr, resPtr));
+  }
+
   /// Tile \p t of the gemmBf16 path: the product into a dense f32 tile,
-  /// then the epilogue primitive into y (through a dense tile when y has
-  /// several column blocks).
+  /// then the epilogue from it into y.
   void runBf16Tile(int64_t t, const void *aPtr, const void *biasPtr,
                    const void *resPtr, void *yPtr) const {
     TileAt pos = locate(t);
-    int64_t n0 = pos.ni * nBlock;
-    const EpilogueTile &tile = epilogues[pos.kind];
+    const Tile &tile = tiles[pos.kind];
     float *c = static_cast<float *>(
         threadBuffer(OutputSlot, tile.rows * tile.cols * sizeof(float)));
     gemmBf16(static_cast<const float *>(aPtr) + pos.a, HEED_F32, tile.rows,
-             p.a.rowStrides.back(), *bf16B, n0, tile.cols, c, tile.cols,
-             gemmBf16PreferredF32AKernel());
-
-    dnnl::engine &engine = cpuEngine();
-    size_t yBytes = dtypeBytes(p.y.dtype);
-    char *yTile = static_cast<char *>(yPtr) + pos.y * (int64_t)yBytes;
-    bool copyOut = nTiles > 1 || p.y.dtype != HEED_F32;
-    void *dst = copyOut ? c : static_cast<void *>(yTile);
-    const float *bias =
-        (biasPtr ? static_cast<const float *>(biasPtr) : zeroBias.data()) + n0;
-    std::unordered_map<int, memory> args;
-    args.emplace(DNNL_ARG_SRC_0, memory(tile.c, engine, c));
-    args.emplace(DNNL_ARG_SRC_1,
-                 memory(tile.bias, engine, const_cast<float *>(bias)));
-    args.emplace(DNNL_ARG_DST, memory(tile.y, engine, dst));
-    if (p.residual) {
-      size_t bytes = dtypeBytes(p.residual->dtype);
-      void *src = const_cast<char *>(static_cast<const char *>(resPtr)) +
-                  pos.residual * (int64_t)bytes;
-      if (tile.stageResidual) {
-        void *buffer =
-            threadBuffer(ResidualSlot, tile.rows * tile.cols * bytes);
-        gatherTile(buffer, src, tile.rows, tile.cols,
-                   p.residual->rowStrides.back(), p.residual->colStride, bytes);
-        src = buffer;
-      }
-      int postOp = p.activation != Activation::None ? 1 : 0;
-      args.emplace(DNNL_ARG_ATTR_MULTIPLE_POST_OP(postOp) | DNNL_ARG_SRC_1,
-                   memory(tile.residual, engine, src));
-    }
-    addScratchpad(tile.scratchpad, args);
-    dnnl::stream &stream = threadStream();
-    tile.primitive.execute(stream, args);
-    stream.wait();
-    if (copyOut) {
-      int64_t yRow = p.y.rowStrides.back() * (int64_t)yBytes;
-      for (int64_t i = 0; i < tile.rows; ++i) {
-        const float *from = c + i * tile.cols;
-        if (p.y.dtype == HEED_F32) {
-          std::memcpy(yTile + i * yRow, from, tile.cols * sizeof(float));
-        } else {
-          uint16_t *to = reinterpret_cast<uint16_t *>(yTile + i * yRow);
-          for (int64_t j = 0; j < tile.cols; ++j)
-            to[j] = floatToBf16(from[j]);
-        }
-      }
-    }
+             p.a.rowStrides.back(), *bf16B, pos.ni * nBlock, tile.cols, c,
+             tile.cols, gemmBf16PreferredF32AKernel());
+    applyGemmEpilogue(
+        c, tile.cols, tile.rows, tile.cols, epilogueAt(pos, biasPtr, resPtr),
+        static_cast<char *>(yPtr) + pos.y * (int64_t)dtypeBytes(p.y.dtype),
+        p.y.rowStrides.back(), p.y.dtype == HEED_BF16);
   }
 
   void runTile(int64_t t, const void *aPtr, const void *bPtr,
@@ -928,12 +909,10 @@ private:
   std::vector<size_t> packedOffsets;
   /// f32 x bf16 weights that could not be packed: the weights in f32.
   std::vector<float> ownedB;
-  /// f32 x constant bf16 weights on gemmBf16: the weights packed as bf16
-  /// pairs, the epilogue primitives (indexed like tiles) and, without a
-  /// bias, a row of zeros for the epilogue's addition.
+  /// Constant weights on the own GEMMs (then tiles[] hold only the tile
+  /// shapes): f32 x bf16 on gemmBf16, f32 x f32 on gemmF32.
   std::unique_ptr<PackedBf16Matrix> bf16B;
-  EpilogueTile epilogues[4];
-  std::vector<float> zeroBias;
+  std::unique_ptr<PackedF32Matrix> f32B;
 };
 
 //===----------------------------------------------------------------------===//
