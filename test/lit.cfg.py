@@ -45,6 +45,15 @@ for var in ["ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS", "TSAN_OPTIONS"]:
 # What a program linked against libheedrt by hand needs besides -lheedrt
 # (the sanitizers' runtimes in a sanitizer build; nothing otherwise).
 config.substitutions.append(("%heedrt_link_flags", config.heed_runtime_link_flags))
+# Tests of Heed's own AVX-512 kernels (gemmF32, the attention micro-kernels)
+# that have nothing to check where the CPU lacks AVX-512F and BW.
+try:
+    with open("/proc/cpuinfo") as cpuinfo:
+        flags = set(cpuinfo.read().split())
+    if {"avx512f", "avx512bw"} <= flags:
+        config.available_features.add("avx512")
+except OSError:
+    pass
 # Tests that make device nodes (mknod) run as root only.
 if hasattr(os, "getuid") and os.getuid() == 0:
     config.available_features.add("root")

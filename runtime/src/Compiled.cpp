@@ -15,8 +15,8 @@
 using namespace heed::rt;
 
 namespace heed::rt {
-void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
-              heed_tensor *const *outputs, int32_t numOutputs);
+void runModelData(heed_model &model, const void *const *inputs,
+                  void *const *outputs);
 } // namespace heed::rt
 
 namespace {
@@ -25,23 +25,6 @@ namespace {
 void check(heed_status status) {
   if (status != HEED_OK)
     throw Error(status, heed_last_error());
-}
-
-/// heed_tensor views of the raw pointers of \p data, one per port.
-std::vector<heed_tensor> wrapPorts(const heed_model &model,
-                                   const std::vector<PlanPort> &ports,
-                                   const void *const *data, const char *what) {
-  std::vector<heed_tensor> tensors(ports.size());
-  for (size_t i = 0; i < ports.size(); ++i) {
-    const TensorDesc &desc = model.buffers[ports[i].buffer].desc;
-    if (!data[i] && desc.nbytes())
-      fail(HEED_ERROR_INVALID_ARGUMENT,
-           std::string(what) + " '" + ports[i].name + "' is null");
-    tensors[i].dtype = desc.dtype;
-    tensors[i].shape = desc.shape;
-    tensors[i].data = const_cast<void *>(data[i]);
-  }
-  return tensors;
 }
 
 } // namespace
@@ -77,21 +60,7 @@ heed_status heed_model_run_data(heed_model *model, const void *const *inputs,
   return guard([&] {
     if (!model)
       fail(HEED_ERROR_INVALID_ARGUMENT, "model is null");
-    if ((!inputs && !model->inputs.empty()) ||
-        (!outputs && !model->outputs.empty()))
-      fail(HEED_ERROR_INVALID_ARGUMENT, "null data array");
-    std::vector<heed_tensor> in =
-        wrapPorts(*model, model->inputs, inputs, "input");
-    std::vector<heed_tensor> out =
-        wrapPorts(*model, model->outputs,
-                  const_cast<const void *const *>(outputs), "output");
-    std::vector<heed_tensor *> inPtrs, outPtrs;
-    for (heed_tensor &t : in)
-      inPtrs.push_back(&t);
-    for (heed_tensor &t : out)
-      outPtrs.push_back(&t);
-    runModel(*model, inPtrs.data(), (int32_t)inPtrs.size(), outPtrs.data(),
-             (int32_t)outPtrs.size());
+    runModelData(*model, inputs, outputs);
   });
 }
 

@@ -2,16 +2,22 @@
 
 #include "Executor.h"
 #include "Error.h"
+#include "OneDnn.h"
 
 #include <omp.h>
+#include <oneapi/tbb/blocked_range.h>
 #include <oneapi/tbb/flow_graph.h>
 #include <oneapi/tbb/info.h>
+#include <oneapi/tbb/parallel_for.h>
 #include <oneapi/tbb/task_arena.h>
 
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <cstdlib>
 #include <map>
 #include <mutex>
+#include <thread>
 
 namespace heed::rt {
 
@@ -79,6 +85,34 @@ private:
   std::map<int, std::vector<std::unique_ptr<tbb::task_arena>>> idleByThreads;
 };
 
+/// Reserves \p bytes of each per-thread scratch slot on every thread of the
+/// current arena (up to \p threads), so that the runs that follow allocate
+/// nothing there; the threads also join the arena and pin OpenMP now rather
+/// than in some later run (oneTBB and libgomp allocate for a thread's first
+/// task and first omp_set_num_threads). One
+/// task per thread: each waits until all have started, for at most 100 ms,
+/// so a worker busy elsewhere delays loading but never blocks it (it then
+/// reserves in its first run instead).
+void reserveOnEveryThread(
+    int threads, const std::array<size_t, kThreadScratchSlots> &bytes) {
+  std::atomic<int> started{0};
+  tbb::parallel_for(
+      tbb::blocked_range<int>(0, threads, 1),
+      [&](const tbb::blocked_range<int> &) {
+        pinOneDnnToOneThread(); // OpenMP allocates on a thread's first call
+        for (unsigned slot = 0; slot < kThreadScratchSlots; ++slot)
+          if (bytes[slot])
+            threadScratch(slot, bytes[slot]);
+        started.fetch_add(1);
+        auto deadline =
+            std::chrono::steady_clock::now() + std::chrono::milliseconds(100);
+        while (started.load() < threads &&
+               std::chrono::steady_clock::now() < deadline)
+          std::this_thread::yield();
+      },
+      tbb::simple_partitioner());
+}
+
 } // namespace
 
 struct Executor::Impl {
@@ -142,6 +176,14 @@ Executor::Executor(heed_model &model, int threads)
       if (model.nodes[i].numPredecessors == 0)
         s.roots.push_back(s.nodes[i].get());
     }
+    std::array<size_t, kThreadScratchSlots> bytes{};
+    for (const auto &node : model.nodes) {
+      std::array<size_t, kThreadScratchSlots> need =
+          node.kernel->threadScratchBytes();
+      for (unsigned slot = 0; slot < kThreadScratchSlots; ++slot)
+        bytes[slot] = std::max(bytes[slot], need[slot]);
+    }
+    reserveOnEveryThread(s.threads, bytes);
   });
 }
 

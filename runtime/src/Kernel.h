@@ -5,6 +5,7 @@
 
 #include "heed/runtime.h"
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -92,6 +93,9 @@ struct KernelSignature {
 
 /// A kernel instance for one node: created once at finalize (where it checks
 /// its signature and prepares primitives), run many times.
+/// Per-thread scratch slots (threadScratch in kernels/cpu/OneDnn.h).
+constexpr unsigned kThreadScratchSlots = 4;
+
 class Kernel {
 public:
   virtual ~Kernel() = default;
@@ -101,6 +105,13 @@ public:
   virtual void run(const void *const *inputs, void *const *outputs) = 0;
   /// Scratch memory this kernel allocates per run, for memory accounting.
   virtual size_t scratchBytes() const { return 0; }
+  /// Bytes a run of this kernel takes from each per-thread scratch slot
+  /// (threadScratch) on whichever thread runs its tasks. The executor
+  /// reserves the largest over its kernels on every worker when it is
+  /// created, so that runs allocate nothing.
+  virtual std::array<size_t, kThreadScratchSlots> threadScratchBytes() const {
+    return {};
+  }
   /// True when the kernel made its own copy of constant input \p input at
   /// finalization (weights packed for its GEMM) and never reads the
   /// original again. When every reader of a constant says so, the runtime

@@ -306,6 +306,31 @@ static void checkPort(heed_model &model, const PlanPort &p,
              ", the model needs " + want.str());
 }
 
+/// Copies each input port's data (inputData(i), the whole buffer) into the
+/// arena, runs the model and copies each output port's buffer to
+/// outputData(i). One run at a time per model; allocates nothing once the
+/// executor exists.
+template <typename InputData, typename OutputData>
+void runPorts(heed_model &model, const InputData &inputData,
+              const OutputData &outputData) {
+  std::lock_guard<std::mutex> lock(model.runMutex);
+  if (!model.executor)
+    model.executor = std::make_unique<Executor>(model, model.threads);
+  for (int32_t i = 0; i < (int32_t)model.inputs.size(); ++i) {
+    size_t bytes = model.buffers[model.inputs[i].buffer].desc.nbytes();
+    if (bytes)
+      std::memcpy(model.bufferData(model.inputs[i].buffer), inputData(i),
+                  bytes);
+  }
+  model.executor->run();
+  for (int32_t i = 0; i < (int32_t)model.outputs.size(); ++i) {
+    size_t bytes = model.buffers[model.outputs[i].buffer].desc.nbytes();
+    if (bytes)
+      std::memcpy(outputData(i), model.bufferData(model.outputs[i].buffer),
+                  bytes);
+  }
+}
+
 void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
               heed_tensor *const *outputs, int32_t numOutputs) {
   if (numInputs != (int32_t)model.inputs.size() ||
@@ -322,18 +347,28 @@ void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
   for (int32_t i = 0; i < numOutputs; ++i)
     checkPort(model, model.outputs[i], outputs[i], "output");
 
-  std::lock_guard<std::mutex> lock(model.runMutex);
-  if (!model.executor)
-    model.executor = std::make_unique<Executor>(model, model.threads);
-  for (int32_t i = 0; i < numInputs; ++i)
-    if (size_t bytes = inputs[i]->nbytes())
-      std::memcpy(model.bufferData(model.inputs[i].buffer), inputs[i]->data,
-                  bytes);
-  model.executor->run();
-  for (int32_t i = 0; i < numOutputs; ++i)
-    if (size_t bytes = outputs[i]->nbytes())
-      std::memcpy(outputs[i]->data, model.bufferData(model.outputs[i].buffer),
-                  bytes);
+  runPorts(
+      model, [&](int32_t i) -> const void * { return inputs[i]->data; },
+      [&](int32_t i) { return outputs[i]->data; });
+}
+
+void runModelData(heed_model &model, const void *const *inputs,
+                  void *const *outputs) {
+  if ((!inputs && !model.inputs.empty()) ||
+      (!outputs && !model.outputs.empty()))
+    fail(HEED_ERROR_INVALID_ARGUMENT, "null data array");
+  auto nonNull = [&](const PlanPort &p, const void *data, const char *what) {
+    if (!data && model.buffers[p.buffer].desc.nbytes())
+      fail(HEED_ERROR_INVALID_ARGUMENT,
+           std::string(what) + " '" + p.name + "' is null");
+  };
+  for (size_t i = 0; i < model.inputs.size(); ++i)
+    nonNull(model.inputs[i], inputs[i], "input");
+  for (size_t i = 0; i < model.outputs.size(); ++i)
+    nonNull(model.outputs[i], outputs[i], "output");
+  runPorts(
+      model, [&](int32_t i) { return inputs[i]; },
+      [&](int32_t i) { return outputs[i]; });
 }
 
 } // namespace heed::rt

@@ -67,6 +67,9 @@ public:
   size_t scratchBytes() const override {
     return (size_t)(T + D) * sizeof(double);
   }
+  std::array<size_t, kThreadScratchSlots> threadScratchBytes() const override {
+    return {0, (size_t)(T + D) * sizeof(double)};
+  }
 
 private:
   /// One batch row: \p score holds T doubles, \p acc D doubles.

@@ -427,6 +427,17 @@ AttentionKernel::AttentionKernel(Config config) : cfg(std::move(config)) {
   }
   Scratch sc;
   scratch = layoutScratch(nullptr, sc);
+  if (cfg.widenBf16) {
+    wide[0].resize((size_t)(cfg.B * cfg.Hq * cfg.Lq * cfg.D));
+    wide[1].resize((size_t)(cfg.B * cfg.Hkv * cfg.Lk * cfg.D));
+    wide[2].resize((size_t)(cfg.B * cfg.Hkv * cfg.Lk * cfg.Dv));
+  }
+  if (cfg.laneBf16)
+    vPairs.resize((size_t)(cfg.B * cfg.Hkv * valuePairsPerHead()));
+  if (cfg.banded() || cfg.hasMask || cfg.topk)
+    values.emplace(cfg.B * cfg.Hkv, cfg.Lk, cfg.Dv, cfg.vLd, bf16Products(cfg));
+  if (cfg.laneTiles && cfg.hasMask)
+    keyMask.emplace(cfg);
 }
 
 void AttentionKernel::run(const void *const *in, void *const *out) {
@@ -442,17 +453,13 @@ void AttentionKernel::run(const void *const *in, void *const *out) {
   ops.lse = cfg.returnLse ? static_cast<float *>(out[nextOut++]) : nullptr;
 
   // Without a bf16 GEMM, q, k and v are widened to f32 copies first.
-  std::vector<float> wide[3];
   if (cfg.widenBf16) {
     const void **ptrs[3] = {&ops.q, &ops.k, &ops.v};
-    int64_t counts[3] = {cfg.B * cfg.Hq * cfg.Lq * cfg.D,
-                         cfg.B * cfg.Hkv * cfg.Lk * cfg.D,
-                         cfg.B * cfg.Hkv * cfg.Lk * cfg.Dv};
     for (int i = 0; i < 3; ++i) {
-      wide[i].resize((size_t)counts[i]);
+      int64_t count = (int64_t)wide[i].size();
       const uint16_t *src = static_cast<const uint16_t *>(*ptrs[i]);
       float *dst = wide[i].data();
-      parallelChunks(counts[i], 1 << 16, [&](int64_t b, int64_t e) {
+      parallelChunks(count, 1 << 16, [&](int64_t b, int64_t e) {
         for (int64_t j = b; j < e; ++j)
           dst[j] = bf16ToFloat(src[j]);
       });
@@ -462,10 +469,8 @@ void AttentionKernel::run(const void *const *in, void *const *out) {
 
   // The bf16 micro-kernels read V as pairs of consecutive keys: packed
   // once per key/value head.
-  std::vector<uint32_t> vPairs;
   if (cfg.laneBf16) {
     int64_t perHead = valuePairsPerHead();
-    vPairs.resize((size_t)(cfg.B * cfg.Hkv * perHead));
     const uint16_t *v = static_cast<const uint16_t *>(ops.v);
     parallelChunks(cfg.B * cfg.Hkv, 1, [&](int64_t b, int64_t e) {
       for (int64_t head = b; head < e; ++head)
@@ -479,16 +484,14 @@ void AttentionKernel::run(const void *const *in, void *const *out) {
 
   // Where a tile may hide a key from a row: which V rows hold NaN or Inf,
   // found out as tasks ask (FlashAttentionNonFinite.cpp).
-  std::optional<NonFiniteValues> values;
-  if (cfg.banded() || cfg.hasMask || cfg.topk) {
-    values.emplace(cfg.B * cfg.Hkv, cfg.Lk, cfg.Dv, cfg.vLd, bf16Products(cfg));
+  if (values) {
+    values->reset();
     ops.values = &*values;
   }
 
   // A key mask on the micro-kernels: summarised once (FlashAttention.h).
-  std::optional<KeyMask> keyMask;
-  if (cfg.laneTiles && cfg.hasMask) {
-    keyMask.emplace(cfg, ops.mask);
+  if (keyMask) {
+    keyMask->summarise(cfg, ops.mask);
     ops.keyMask = &*keyMask;
   }
 
@@ -496,6 +499,14 @@ void AttentionKernel::run(const void *const *in, void *const *out) {
     for (int64_t t = b; t < e; ++t)
       runTask(t, ops);
   });
+}
+
+std::array<size_t, kThreadScratchSlots>
+AttentionKernel::threadScratchBytes() const {
+  std::array<size_t, kThreadScratchSlots> bytes{};
+  bytes[0] = std::max(qk.scratchpadBytes(), pv.scratchpadBytes()); // oneDNN
+  bytes[kScratchSlot] = scratch;
+  return bytes;
 }
 
 size_t AttentionKernel::scratchBytes() const {

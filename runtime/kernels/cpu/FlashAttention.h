@@ -31,6 +31,7 @@
 #include <functional>
 #include <limits>
 #include <memory>
+#include <optional>
 #include <utility>
 #include <vector>
 
@@ -149,8 +150,11 @@ public:
   /// \p v, may hold NaN or +-Inf: true when a block they overlap does.
   bool mayHold(int64_t head, const void *v, int64_t ca, int64_t cb) const;
 
+  /// Forgets what earlier runs found (a new run's V), without allocating.
+  void reset();
+
 private:
-  int64_t lk, dv, ld, blocks;
+  int64_t heads, lk, dv, ld, blocks;
   bool bf16;
   /// Per (head, block): 0 not checked yet, 1 finite, 2 not.
   std::unique_ptr<std::atomic<uint8_t>[]> state;
@@ -209,8 +213,12 @@ public:
                   *work = nullptr;
   };
 
-  /// Summarises \p mask (cfg.maskType, strides cfg.maskStrides).
-  KeyMask(const Config &cfg, const void *mask);
+  /// Storage for the summaries of cfg's mask (allocated here, once).
+  explicit KeyMask(const Config &cfg);
+
+  /// Summarises \p mask (cfg.maskType, strides cfg.maskStrides), the same
+  /// cfg as the constructor's, without allocating.
+  void summarise(const Config &cfg, const void *mask);
 
   /// Batch row \p b's summary.
   Row row(int64_t b) const {
@@ -362,6 +370,7 @@ public:
   explicit AttentionKernel(Config config);
   void run(const void *const *in, void *const *out) override;
   size_t scratchBytes() const override;
+  std::array<size_t, kThreadScratchSlots> threadScratchBytes() const override;
 
 private:
   struct Operands {
@@ -486,6 +495,15 @@ private:
   Config cfg;
   Bf16Gemm qk, pv;
   size_t scratch = 0; ///< bytes of the per-worker thread buffer
+  /// Per-run state, allocated with the kernel so that a run allocates
+  /// nothing (runs of a model never overlap): the f32 copies of q, k and v
+  /// (cfg.widenBf16), V's key pairs (cfg.laneBf16), what V holds (banded,
+  /// masked or top-k attention) and the key mask's summary (a mask on the
+  /// micro-kernels).
+  std::vector<float> wide[3];
+  std::vector<uint32_t> vPairs;
+  std::optional<NonFiniteValues> values;
+  std::optional<KeyMask> keyMask;
 };
 
 } // namespace heed::rt::attention

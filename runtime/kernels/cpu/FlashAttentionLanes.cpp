@@ -25,14 +25,18 @@
 
 namespace heed::rt::attention {
 
-KeyMask::KeyMask(const Config &cfg, const void *mask) : lk(cfg.Lk) {
+KeyMask::KeyMask(const Config &cfg) : lk(cfg.Lk) {
   rows = cfg.maskStrides[0] != 0 ? cfg.B : 1;
-  const int64_t n = lk + 1, stride = cfg.maskStrides[3];
+  const int64_t n = lk + 1;
   bias.resize((size_t)(rows * lk));
   next.resize((size_t)(rows * n));
   end.resize((size_t)(rows * n));
   hidden.resize((size_t)(rows * n));
   work.resize((size_t)(rows * n));
+}
+
+void KeyMask::summarise(const Config &cfg, const void *mask) {
+  const int64_t n = lk + 1, stride = cfg.maskStrides[3];
   for (int64_t r = 0; r < rows; ++r) {
     int64_t at = r * cfg.maskStrides[0];
     float *bs = bias.data() + r * lk;

@@ -102,8 +102,13 @@ bool anyNonFinite(const void *x, int64_t n, bool bf16) {
 
 NonFiniteValues::NonFiniteValues(int64_t heads, int64_t lk, int64_t dv,
                                  int64_t ld, bool bf16)
-    : lk(lk), dv(dv), ld(ld), blocks(ceilDiv(lk, kBlockKeys)), bf16(bf16),
-      state(new std::atomic<uint8_t>[(size_t)(heads * blocks)]()) {}
+    : heads(heads), lk(lk), dv(dv), ld(ld), blocks(ceilDiv(lk, kBlockKeys)),
+      bf16(bf16), state(new std::atomic<uint8_t>[(size_t)(heads * blocks)]()) {}
+
+void NonFiniteValues::reset() {
+  for (int64_t i = 0; i < heads * blocks; ++i)
+    state[(size_t)i].store(0, std::memory_order_relaxed);
+}
 
 bool NonFiniteValues::mayHold(int64_t head, const void *v, int64_t ca,
                               int64_t cb) const {

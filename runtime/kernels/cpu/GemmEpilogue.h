@@ -11,12 +11,12 @@
 // oneDNN primitive runs. This header describes that epilogue and holds the
 // vector code both share.
 //
-// The activations are those of heed::Activation except Tanh (none of the
-// models Heed benchmarks applies it to a large GEMM; matmul keeps it on
-// oneDNN): Relu is max(x, 0), NaN kept; Gelu is x * Phi(x) with Phi from
-// erf by Abramowitz and Stegun 7.1.26 (|error| <= 1.5e-7 in erf, the
-// approximation oneDNN's gelu_erf uses too) and exp16; Sigmoid is
-// 1 / (1 + exp(-x)); Silu is x * sigmoid(x).
+// The activations are those of heed::Activation: Relu is max(x, 0), NaN
+// kept; Gelu is x * Phi(x) with Phi from erf by Abramowitz and Stegun
+// 7.1.26 (|error| <= 1.5e-7 in erf, the approximation oneDNN's gelu_erf
+// uses too) and exp16; Sigmoid is 1 / (1 + exp(-x)); Silu is
+// x * sigmoid(x); Tanh is its Taylor series to x^13 for |x| < 0.25 (no
+// cancellation near 0) and sign(x) (1 - 2 / (exp(2 |x|) + 1)) beyond.
 //
 //===----------------------------------------------------------------------===//
 
@@ -41,7 +41,6 @@ struct GemmEpilogue {
   /// value to every element, 1 a row.
   const float *bias = nullptr;
   int64_t biasStride = 1;
-  /// Not Tanh (gemmEpilogueSupports).
   Activation activation = Activation::None;
   /// residual[r * residualRowStride + n], or none when null (0: the same
   /// row for every row). The residual may be the output itself (in place):
@@ -49,11 +48,6 @@ struct GemmEpilogue {
   const float *residual = nullptr;
   int64_t residualRowStride = 0;
 };
-
-/// Whether GemmEpilogue can express \p activation.
-inline bool gemmEpilogueSupports(Activation activation) {
-  return activation != Activation::Tanh;
-}
 
 /// y[r * ldy + n] = the epilogue of c[r * ldc + n] for r < rows, n < cols
 /// (f32 y, or bf16 y rounded to nearest even when \p bf16Y). y may be c.
@@ -99,6 +93,32 @@ HEED_EPILOGUE_TARGET __m512 sigmoid16(__m512 x) {
   return _mm512_div_ps(one, _mm512_add_ps(one, e));
 }
 
+/// tanh(x) (see the file comment).
+HEED_EPILOGUE_TARGET __m512 tanh16(__m512 x) {
+  const __m512 one = _mm512_set1_ps(1.0f);
+  const __m512 a = _mm512_abs_ps(x);
+  // |x| >= 0.25: 1 - 2 / (e^2|x| + 1), e saturating to +inf past 44.
+  __m512 e = exp16<true>(_mm512_add_ps(a, a));
+  __m512 far = _mm512_sub_ps(
+      one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one)));
+  far = _mm512_castsi512_ps(
+      _mm512_or_si512(_mm512_castps_si512(far),
+                      _mm512_and_si512(_mm512_castps_si512(x),
+                                       _mm512_set1_epi32((int)0x80000000u))));
+  // |x| < 0.25: x + x^3 (-1/3 + x^2 (2/15 + x^2 (-17/315 + x^2 (62/2835 +
+  // x^2 (-1382/155925 + x^2 21844/6081075))))).
+  __m512 x2 = _mm512_mul_ps(x, x);
+  __m512 p = _mm512_set1_ps(21844.0f / 6081075.0f);
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-1382.0f / 155925.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(62.0f / 2835.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-17.0f / 315.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(2.0f / 15.0f));
+  p = _mm512_fmadd_ps(p, x2, _mm512_set1_ps(-1.0f / 3.0f));
+  __m512 near = _mm512_fmadd_ps(_mm512_mul_ps(p, x2), x, x);
+  return _mm512_mask_mov_ps(
+      far, _mm512_cmp_ps_mask(a, _mm512_set1_ps(0.25f), _CMP_LT_OQ), near);
+}
+
 /// act(scale * s + bias): \p bias is the bias vector of these columns (zero
 /// without one).
 HEED_EPILOGUE_TARGET __m512 activate16(__m512 s, float scale, __m512 bias,
@@ -106,8 +126,9 @@ HEED_EPILOGUE_TARGET __m512 activate16(__m512 s, float scale, __m512 bias,
   __m512 x = _mm512_fmadd_ps(s, _mm512_set1_ps(scale), bias);
   switch (activation) {
   case Activation::None:
-  case Activation::Tanh: // not supported (gemmEpilogueSupports)
     return x;
+  case Activation::Tanh:
+    return tanh16(x);
   case Activation::Relu:
     // vmaxps returns its second operand when either is NaN.
     return _mm512_max_ps(_mm512_setzero_ps(), x);

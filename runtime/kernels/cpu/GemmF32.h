@@ -81,8 +81,7 @@ private:
 /// n < nCount, f32; rows of A must hold K readable floats. \p n0 is a
 /// multiple of kGemmF32PanelCols, n0 + nCount <= B.cols() and K > 0. The
 /// epilogue's bias and residual are indexed from the call's first column
-/// (column n0 of B) and row. Single-threaded; needs gemmF32Available() and
-/// gemmEpilogueSupports(ep.activation).
+/// (column n0 of B) and row. Single-threaded; needs gemmF32Available().
 void gemmF32(const float *A, int64_t M, int64_t lda, const PackedF32Matrix &B,
              int64_t n0, int64_t nCount, float *Y, int64_t ldy,
              const GemmEpilogue &ep);

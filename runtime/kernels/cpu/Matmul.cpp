@@ -47,7 +47,7 @@
 // Own GEMMs. A constant b that every row reads the same way (linear's
 // weight, a 2-D matmul operand), with a contiguous along K, an epilogue that
 // GemmEpilogue expresses (bias a scalar or a row, residual f32 with
-// contiguous columns, any activation but tanh) and an AVX-512 CPU, runs on
+// contiguous columns) and an AVX-512 CPU, runs on
 // Heed's own micro-kernels instead of oneDNN, on the same tile grid: f32 x
 // f32 on gemmF32 (GemmF32.h), which writes each tile straight into the
 // strided y with the epilogue applied in registers (no staging, no copy, no
@@ -486,7 +486,7 @@ bool nativeBf16() {
 
 /// Whether the own GEMMs' GemmEpilogue expresses p's epilogue: a bias that
 /// is a scalar or a row, f32 (always), the same for every row; a residual
-/// that is f32 with contiguous columns; any activation but Tanh.
+/// that is f32 with contiguous columns.
 bool ownEpilogue(const Problem &p) {
   // HEED_GEMM=onednn keeps every tile on oneDNN (docs/runtime.md), to
   // compare the two in one build.
@@ -501,7 +501,7 @@ bool ownEpilogue(const Problem &p) {
   if (p.residual &&
       (p.residual->dtype != HEED_F32 || p.residual->colStride != 1))
     return false;
-  return gemmEpilogueSupports(p.activation);
+  return true;
 }
 
 //===----------------------------------------------------------------------===//
@@ -630,6 +630,28 @@ public:
           dst[i] = floatToBf16(src[i]);
       });
     }
+  }
+
+  std::array<size_t, kThreadScratchSlots> threadScratchBytes() const override {
+    std::array<size_t, kThreadScratchSlots> bytes{};
+    size_t tileElems = (size_t)(mBlock * nBlock);
+    if (f32B)
+      return bytes; // gemmF32 writes y directly
+    if (bf16B) {
+      bytes[OutputSlot] = tileElems * sizeof(float);
+      return bytes;
+    }
+    for (const Tile &t : tiles) {
+      bytes[ScratchpadSlot] =
+          std::max(bytes[ScratchpadSlot], t.scratchpad.get_size());
+      if (t.stageBias)
+        bytes[BiasSlot] = tileElems * dtypeBytes(p.bias->dtype);
+      if (t.stageResidual)
+        bytes[ResidualSlot] = tileElems * dtypeBytes(p.residual->dtype);
+    }
+    if (nTiles > 1)
+      bytes[OutputSlot] = tileElems * dtypeBytes(p.y.dtype);
+    return bytes;
   }
 
   /// Per-thread tile buffers (one tile's worth) plus the bf16 widening

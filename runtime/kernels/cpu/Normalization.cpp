@@ -29,6 +29,7 @@
 #include "Error.h"
 #include "Kernel.h"
 #include "KernelAttrs.h"
+#include "OneDnn.h"
 #include "Parallel.h"
 
 #include <algorithm>
@@ -228,7 +229,12 @@ public:
     float *y = static_cast<float *>(out[0]);
     float *sumOut = emitSum ? static_cast<float *>(out[1]) : nullptr;
     parallelChunks(rows, rowGrain(d), [&](int64_t b, int64_t e) {
-      std::vector<float> scratch(hasResidual ? d : 0);
+      // The row's sum with the residual, in this thread's reused buffer (a
+      // run allocates nothing).
+      float *scratch =
+          hasResidual
+              ? static_cast<float *>(threadScratch(0, d * sizeof(float)))
+              : nullptr;
       for (int64_t r = b; r < e; ++r) {
         const float *s = x + r * d;
         if (hasResidual) {
@@ -237,12 +243,16 @@ public:
           for (int64_t i = 0; i < d; ++i)
             scratch[i] = s[i] + res[i];
           if (sumOut)
-            std::copy(scratch.begin(), scratch.end(), sumOut + r * d);
-          s = scratch.data();
+            std::copy(scratch, scratch + d, sumOut + r * d);
+          s = scratch;
         }
         normalizeRow(s, weight, bias, y + r * d);
       }
     });
+  }
+
+  std::array<size_t, kThreadScratchSlots> threadScratchBytes() const override {
+    return {hasResidual ? (size_t)d * sizeof(float) : 0};
   }
 
 private:

@@ -41,7 +41,7 @@ size_t primitiveCacheSize();
 /// A 64-byte-aligned buffer of at least \p bytes owned by the calling
 /// thread, one per \p slot (0 to kScratchSlots - 1), reused across calls and
 /// freed when the thread exits. Slot 0 holds oneDNN scratchpads.
-constexpr unsigned kScratchSlots = 4;
+constexpr unsigned kScratchSlots = kThreadScratchSlots;
 void *threadScratch(unsigned slot, size_t bytes);
 
 /// Primitive attributes with a user-managed scratchpad. oneDNN as Debian
