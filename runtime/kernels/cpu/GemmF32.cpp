@@ -27,6 +27,13 @@ namespace {
 constexpr int64_t kBlockK = 4096;
 /// Columns of partial sums kept per block of rows (the thread_local buffer).
 constexpr int64_t kPartialCols = 512;
+/// The first block of rows of a call reads B from memory (the weights of a
+/// layer are used once per run); it prefetches B this many steps of K
+/// ahead (4 KiB). The later blocks find B in L2. Measured on whole models
+/// (2 threads, 4 interleaved rounds): BERT-base L=128 88.2 -> 85.0 ms,
+/// GPT-2 L=256 168 -> 162 ms; 64 steps the same, 16 less, prefetching in
+/// every block no better.
+constexpr int64_t kPrefetchSteps = 32;
 /// Steps of K per unrolled loop iteration (2, 4, 8 and 16 measured the
 /// same).
 constexpr int kUnroll = 16;
@@ -77,10 +84,14 @@ inline std::array<__mmask16, kNV> columnMasks(int64_t cols) {
 }
 
 /// One step of K: acc[r][v] += A[r][Disp / 4] * B[k][16 v ..], B's row at
-/// \p b.
+/// \p b; with \p pf, B's row \p pf floats ahead is prefetched.
 template <int Disp, int MR, int NV>
 HEED_TARGET __attribute__((always_inline)) inline void
-step(__m512 (&acc)[MR][NV], const Rows &p, const float *b) {
+step(__m512 (&acc)[MR][NV], const Rows &p, const float *b, int64_t pf) {
+  if (pf) {
+    _mm_prefetch(reinterpret_cast<const char *>(b + pf), _MM_HINT_T0);
+    _mm_prefetch(reinterpret_cast<const char *>(b + pf + 16), _MM_HINT_T0);
+  }
   __m512 x[NV];
 #pragma GCC unroll 4
   for (int v = 0; v < NV; ++v)
@@ -91,9 +102,9 @@ step(__m512 (&acc)[MR][NV], const Rows &p, const float *b) {
 /// Steps T... of K.
 template <int MR, int NV, int... T>
 HEED_TARGET __attribute__((always_inline)) inline void
-steps(__m512 (&acc)[MR][NV], const Rows &p, const float *b,
+steps(__m512 (&acc)[MR][NV], const Rows &p, const float *b, int64_t pf,
       std::integer_sequence<int, T...>) {
-  (step<4 * T>(acc, p, b + T * kGemmF32PanelCols), ...);
+  (step<4 * T>(acc, p, b + T * kGemmF32PanelCols, pf), ...);
 }
 
 /// Where a kernel call's sums go: the partial buffer (no epilogue) or Y
@@ -108,12 +119,13 @@ struct Out {
 
 /// Sums of rows [0, MR) of \p a (row stride lda, k < kLen) times the panel
 /// rows at \p b, plus \p in (row stride ldIn) when given, stored to \p out;
-/// columns [0, 16 NV) masked by \p m.
+/// columns [0, 16 NV) masked by \p m; B prefetched \p pf floats ahead
+/// when pf is not 0.
 template <int MR, int NV>
 HEED_TARGET __attribute__((noinline)) void
 kernel(const float *a, int64_t lda, const float *b, int64_t kLen,
        const float *in, int64_t ldIn, Out out,
-       const std::array<__mmask16, kNV> &m) {
+       const std::array<__mmask16, kNV> &m, int64_t pf) {
   __m512 acc[MR][NV];
 #pragma GCC unroll 16
   for (int r = 0; r < MR; ++r)
@@ -123,12 +135,12 @@ kernel(const float *a, int64_t lda, const float *b, int64_t kLen,
   Rows p = Rows::of(a, lda);
   int64_t k = 0;
   for (; k + kUnroll <= kLen; k += kUnroll) {
-    steps<MR, NV>(acc, p, b, std::make_integer_sequence<int, kUnroll>());
+    steps<MR, NV>(acc, p, b, pf, std::make_integer_sequence<int, kUnroll>());
     b += kUnroll * kGemmF32PanelCols;
     p.advance(kUnroll);
   }
   for (; k < kLen; ++k) {
-    step<0>(acc, p, b);
+    step<0>(acc, p, b, 0);
     b += kGemmF32PanelCols;
     p.advance(1);
   }
@@ -157,7 +169,7 @@ kernel(const float *a, int64_t lda, const float *b, int64_t kLen,
 
 using Fn = void (*)(const float *, int64_t, const float *, int64_t,
                     const float *, int64_t, Out,
-                    const std::array<__mmask16, kNV> &);
+                    const std::array<__mmask16, kNV> &, int64_t);
 template <int MR, size_t... V>
 constexpr std::array<Fn, sizeof...(V)> kernelRow(std::index_sequence<V...>) {
   return {{&kernel<MR, (int)V + 1>...}};
@@ -200,7 +212,8 @@ void gemmF32(const float *A, int64_t M, int64_t lda, const PackedF32Matrix &B,
               B.panel((n0 + c0 + n) / kGemmF32PanelCols) +
                   k0 * kGemmF32PanelCols,
               kLen, k0 > 0 ? partial + n : nullptr, kPartialCols, out,
-              columnMasks(panelCols));
+              columnMasks(panelCols),
+              blk == 0 ? kPrefetchSteps * kGemmF32PanelCols : 0);
         }
       }
     }

@@ -19,8 +19,10 @@
 // (GemmRows.h), 28 FMAs; the sums of a whole row of K stay in registers.
 // One thread, heed-bench-gemm gemm/f32 against oneDNN's f32 brgemm matmul
 // with prepacked weights: 0.99-1.02x for M = 64 and 128, K = 768 and 3072,
-// N = 128 (the linear-layer tiles of BERT-base). K past 4096 is cut into
-// blocks, with the partial sums of a block of rows in a fixed thread_local
+// N = 128 (the linear-layer tiles of BERT-base). In a model the weights
+// come from memory once per run: the first block of rows of a call
+// prefetches B 4 KiB ahead, the later ones find it in L2. K past 4096 is cut
+// into blocks, with the partial sums of a block of rows in a fixed thread_local
 // buffer (14 x 512 floats, 28 KiB); the output is written only after the
 // last block, with the epilogue, so the residual may be Y itself.
 //

@@ -12,6 +12,8 @@
 
 #include "../../../runtime/kernels/cpu/GemmBf16.h"
 
+#include "RuntimeTestUtil.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -25,6 +27,7 @@
 #include <vector>
 
 using namespace heed::rt;
+using heed::test::randomFloats;
 
 namespace {
 
@@ -47,18 +50,6 @@ float bf16Value(uint16_t b) {
 }
 
 float roundBf16(float f) { return bf16Value(bf16Bits(f)); }
-
-/// Deterministic values in [-1, 1) with all 24 bits of the mantissa in use
-/// (so the rounding matters).
-std::vector<float> randomFloats(int64_t n, uint64_t seed) {
-  std::vector<float> x(n);
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 7;
-  for (auto &v : x) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    v = (float)((double)(s >> 11) / (double)(1ull << 53) * 2.0 - 1.0);
-  }
-  return x;
-}
 
 std::vector<uint16_t> toBits(const std::vector<float> &x) {
   std::vector<uint16_t> y(x.size());

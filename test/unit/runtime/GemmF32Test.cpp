@@ -15,6 +15,8 @@
 
 #include "../../../runtime/kernels/cpu/GemmF32.h"
 
+#include "RuntimeTestUtil.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -24,19 +26,9 @@
 
 using namespace heed;
 using namespace heed::rt;
+using heed::test::randomFloats;
 
 namespace {
-
-/// Deterministic values in [-1, 1).
-std::vector<float> randomFloats(int64_t n, uint64_t seed) {
-  std::vector<float> x(n);
-  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 7;
-  for (auto &v : x) {
-    s = s * 6364136223846793005ull + 1442695040888963407ull;
-    v = (float)((double)(s >> 11) / (double)(1ull << 53) * 2.0 - 1.0);
-  }
-  return x;
-}
 
 double activate(double x, Activation act) {
   switch (act) {
@@ -144,6 +136,18 @@ void check(const Case &c, bool weightKN) {
   }
 }
 
+/// act(a[i]) for each a[i]: gemmF32 with K = 1, B = 1 and one row per
+/// value.
+std::vector<float> activationOf(Activation act, const std::vector<float> &a) {
+  float one = 1.0f;
+  PackedF32Matrix b(&one, 1, 1, 1, 1);
+  GemmEpilogue ep;
+  ep.activation = act;
+  std::vector<float> y(a.size());
+  gemmF32(a.data(), (int64_t)a.size(), 1, b, 0, 1, y.data(), 1, ep);
+  return y;
+}
+
 class GemmF32Test : public ::testing::Test {
 protected:
   void SetUp() override {
@@ -202,12 +206,7 @@ TEST_F(GemmF32Test, GeluOfLargeAndSmallArguments) {
     a.push_back(x);
   a.push_back(1e-30f);
   a.push_back(-1e-30f);
-  float one = 1.0f;
-  PackedF32Matrix b(&one, 1, 1, 1, 1);
-  GemmEpilogue ep;
-  ep.activation = Activation::Gelu;
-  std::vector<float> y(a.size());
-  gemmF32(a.data(), (int64_t)a.size(), 1, b, 0, 1, y.data(), 1, ep);
+  std::vector<float> y = activationOf(Activation::Gelu, a);
   for (size_t i = 0; i < a.size(); ++i) {
     double x = a[i];
     double expected = 0.5 * x * (1.0 + std::erf(x / std::sqrt(2.0)));
@@ -226,12 +225,7 @@ TEST_F(GemmF32Test, TanhOfLargeAndSmallArguments) {
   for (float x : {0.2499999f, 0.25f, 0.2500001f, 1e-3f, 1e-7f, 1e-30f})
     for (float sign : {1.0f, -1.0f})
       a.push_back(sign * x);
-  float one = 1.0f;
-  PackedF32Matrix b(&one, 1, 1, 1, 1);
-  GemmEpilogue ep;
-  ep.activation = Activation::Tanh;
-  std::vector<float> y(a.size());
-  gemmF32(a.data(), (int64_t)a.size(), 1, b, 0, 1, y.data(), 1, ep);
+  std::vector<float> y = activationOf(Activation::Tanh, a);
   for (size_t i = 0; i < a.size(); ++i) {
     double expected = std::tanh((double)a[i]);
     EXPECT_NEAR(y[i], expected, 2e-7 + 4e-7 * std::fabs(expected))
@@ -244,11 +238,7 @@ TEST_F(GemmF32Test, TanhOfLargeAndSmallArguments) {
 }
 
 TEST_F(GemmF32Test, ReluKeepsNaN) {
-  float a[2] = {NAN, -2.0f}, one = 1.0f, y[2];
-  PackedF32Matrix b(&one, 1, 1, 1, 1);
-  GemmEpilogue ep;
-  ep.activation = Activation::Relu;
-  gemmF32(a, 2, 1, b, 0, 1, y, 1, ep);
+  std::vector<float> y = activationOf(Activation::Relu, {NAN, -2.0f});
   EXPECT_TRUE(std::isnan(y[0]));
   EXPECT_EQ(y[1], 0.0f);
 }

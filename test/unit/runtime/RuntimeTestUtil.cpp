@@ -173,6 +173,16 @@ double relativeError(const ref::Tensor &actual, const ref::Tensor &expected) {
   return maxDiff / std::max(maxRef, 1e-30);
 }
 
+std::vector<float> randomFloats(int64_t n, uint64_t seed) {
+  std::vector<float> x(n);
+  uint64_t s = seed * 0x9E3779B97F4A7C15ull + 7;
+  for (auto &v : x) {
+    s = s * 6364136223846793005ull + 1442695040888963407ull;
+    v = (float)((double)(s >> 11) / (double)(1ull << 53) * 2.0 - 1.0);
+  }
+  return x;
+}
+
 ref::Tensor randomTensor(DType dtype, const ref::Shape &shape, uint64_t seed) {
   std::vector<double> data((size_t)ref::numElements(shape));
   uint64_t state = seed * 0x9E3779B97F4A7C15ull + 1;

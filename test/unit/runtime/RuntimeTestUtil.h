@@ -57,6 +57,10 @@ void expectFinalizeError(const std::string &kernel,
 /// Max-norm relative error: max|a - b| / max(max|b|, tiny).
 double relativeError(const ref::Tensor &actual, const ref::Tensor &expected);
 
+/// \p n deterministic floats in [-1, 1) with all 24 bits of the mantissa in
+/// use (so rounding to bf16 matters), for kernel-level tests.
+std::vector<float> randomFloats(int64_t n, uint64_t seed);
+
 /// A tensor of shape \p shape with deterministic values in [-1, 1).
 ref::Tensor randomTensor(DType dtype, const ref::Shape &shape, uint64_t seed);
 
