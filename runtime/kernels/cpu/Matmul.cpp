@@ -25,10 +25,11 @@
 // Execution. The output is cut into tiles on a grid that depends only on the
 // shapes: the outer (batch) rows, blocks of about kRowBlock (256) rows and
 // blocks of about kColBlock (128) columns. K is never split, so every output
-// element is computed by one tile, by the same oneDNN primitive, whatever the
-// thread count (bitwise determinism); tiles run in parallel with
-// parallelChunks. Each tile is one 2-D oneDNN matmul with scale, bias,
-// activation and residual fused as output scale and post-ops. a and b are
+// element is computed by one tile, by the same micro-kernel or oneDNN
+// primitive, whatever the thread count (bitwise determinism); tiles run in
+// parallel with parallelChunks. On the oneDNN path each tile is one 2-D
+// oneDNN matmul with scale, bias, activation and residual fused as output
+// scale and post-ops (the own GEMMs below apply them in registers). a and b are
 // strided views, so batch broadcasting and transposes cost no copies; leading
 // row dims that are contiguous for every operand are merged first, so [B, M, K]
 // x [K, N] (and linear) run as one [B*M, K] x [K, N] problem. oneDNN 2.6 only
