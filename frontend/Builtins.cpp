@@ -61,6 +61,25 @@ template <typename OpTy> Builtin unary() {
           "elementwise " + std::string(opMnemonic<OpTy>())};
 }
 
+/// gelu(x, approximate="none"): PyTorch's GELU; approximate="tanh" is its
+/// tanh approximation (heed.gelu_tanh).
+Results buildGelu(Call &c) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  std::string approximate = "none";
+  if (c.has("approximate")) {
+    const Val &v = c.arg("approximate");
+    if (v.kind != Val::Kind::String || (v.s != "none" && v.s != "tanh"))
+      return c.errorAt(v, "argument 'approximate' must be \"none\" or "
+                          "\"tanh\" (as in torch.nn.functional.gelu)");
+    approximate = v.s;
+  }
+  if (approximate == "tanh")
+    return single(c.create1<GeluTanhOp>({*x}));
+  return single(c.create1<GeluOp>({*x}));
+}
+
 /// Arguments "a" and "b" as tensors of one dtype: a number becomes a
 /// constant of the other argument's dtype (f32 when both are numbers).
 FailureOr<std::pair<Value, Value>> operandPair(Call &c) {
@@ -885,6 +904,9 @@ llvm::StringMap<Builtin> makeBuiltins() {
                            mlir::OpTrait::NOperands<2>::Impl>())
       b[StringRef(name.data(), name.size())] = binary<OpTy>();
   });
+  b["gelu"] = {{"x", "approximate?"},
+               buildGelu,
+               "GELU (approximate=\"tanh\": the tanh form)"};
   b["where"] = {{"cond", "a", "b"}, buildWhere, "cond ? a : b"};
   b["cast"] = {{"x", "dtype"}, buildCast, "dtype conversion"};
   b["dropout"] = {{"x", "p?"}, buildIdentity, "identity at inference"};

@@ -221,6 +221,11 @@ def Heed_SigmoidOp : Heed_UnaryOp<"sigmoid", "the logistic function",
 def Heed_ReluOp : Heed_UnaryOp<"relu", "the rectifier", "x > 0.0 ? x : 0.0">;
 def Heed_GeluOp : Heed_UnaryOp<"gelu", "GELU (exact, erf form)",
                                "x * 0.5 * (1.0 + std::erf(x / std::sqrt(2.0)))">;
+def Heed_GeluTanhOp
+    : Heed_UnaryOp<"gelu_tanh",
+                   "GELU, tanh approximation (PyTorch approximate='tanh')",
+                   "0.5 * x * (1.0 + std::tanh(0.7978845608028654 * " #
+                   "(x + 0.044715 * x * x * x)))">;
 def Heed_SiluOp : Heed_UnaryOp<"silu", "SiLU (swish)",
                                "x * (1.0 / (1.0 + std::exp(-x)))">;
 def Heed_NegOp : Heed_UnaryOp<"neg", "negation", "-x", Heed_Tensor, "Numeric">;

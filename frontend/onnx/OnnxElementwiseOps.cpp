@@ -169,43 +169,10 @@ LogicalResult gelu(OnnxNode &n) {
   std::string approximate = n.getString("approximate", "none");
   if (approximate == "none")
     return unary<GeluOp>(n);
-  if (approximate != "tanh")
-    return n.unsupported("approximate = '" + approximate + "'");
-  // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
-  auto x = n.requiredInput(0);
-  if (failed(x))
-    return failure();
-  Value v = *x;
-  auto x2 = n.value<MulOp>(ValueRange{v, v});
-  if (failed(x2))
-    return failure();
-  auto x3 = n.value<MulOp>(ValueRange{*x2, v});
-  if (failed(x3))
-    return failure();
-  auto cx3 = n.value<MulOp>(ValueRange{*x3, scalarLike(n, v, 0.044715)});
-  if (failed(cx3))
-    return failure();
-  auto inner = n.value<AddOp>(ValueRange{v, *cx3});
-  if (failed(inner))
-    return failure();
-  auto scaled = n.value<MulOp>(
-      ValueRange{*inner, scalarLike(n, v, std::sqrt(2.0 / M_PI))});
-  if (failed(scaled))
-    return failure();
-  auto t = n.value<TanhOp>(*scaled);
-  if (failed(t))
-    return failure();
-  auto onePlus = n.value<AddOp>(ValueRange{*t, scalarLike(n, v, 1.0)});
-  if (failed(onePlus))
-    return failure();
-  auto half = n.value<MulOp>(ValueRange{v, scalarLike(n, v, 0.5)});
-  if (failed(half))
-    return failure();
-  auto y = n.value<MulOp>(ValueRange{*half, *onePlus});
-  if (failed(y))
-    return failure();
-  n.setOutput(0, *y);
-  return success();
+  if (approximate ==
+      "tanh") // 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))
+    return unary<GeluTanhOp>(n);
+  return n.unsupported("approximate = '" + approximate + "'");
 }
 
 LogicalResult reciprocal(OnnxNode &n) {

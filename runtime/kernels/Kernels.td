@@ -77,6 +77,9 @@ def : UnaryKernel<"sigmoid"> { let summary = "1 / (1 + e^-x)"; }
 def : UnaryKernel<"relu"> { let summary = "max(x, 0)"; }
 def : UnaryKernel<"gelu"> { let summary = "x * Phi(x), erf form"; }
 def : UnaryKernel<"silu"> { let summary = "x * sigmoid(x)"; }
+def : UnaryKernel<"gelu_tanh"> {
+  let summary = "0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3)))";
+}
 def : UnaryKernel<"not"> { let summary = "logical not (i1)"; }
 
 class BinaryKernel<string name, KernelDTypes types, bit inPlaceBoth = 1>

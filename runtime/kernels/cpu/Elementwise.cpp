@@ -1,7 +1,8 @@
 //===- Elementwise.cpp - Unary, binary, comparison and where kernels ------===//
 //
 // Kernels (inputs -> outputs; attributes none):
-//   exp log sqrt rsqrt neg abs tanh erf sin cos sigmoid relu gelu silu :
+//   exp log sqrt rsqrt neg abs tanh erf sin cos sigmoid relu gelu silu
+//   gelu_tanh :
 //     x -> y (f32)
 //   neg abs : also i64, i32;   not : i1 -> i1
 //   add sub mul div maximum minimum pow : a, b -> c, NumPy broadcasting
@@ -441,6 +442,13 @@ void registerElementwiseKernels() {
   registerUnary("relu", [](float x) { return x > 0 ? x : 0.0f; });
   registerUnary("gelu", gelu);
   registerUnary("silu", [](float x) { return x * sigmoid(x); });
+  registerUnary("gelu_tanh", [](float x) {
+    // In double, like the op's definition, then rounded.
+    double d = x;
+    return (float)(0.5 * d *
+                   (1.0 + std::tanh(0.7978845608028654 *
+                                    (d + 0.044715 * d * d * d))));
+  });
   registerKernel(
       "not", [](const KernelSignature &sig) -> std::unique_ptr<Kernel> {
         sig.expectArity(1, 1);

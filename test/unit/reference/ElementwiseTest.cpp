@@ -108,6 +108,16 @@ TEST(UnaryTest, GeluIsTheExactErfForm) {
              {0.8413447461, -0.1586552539, 0}, kF32Tol);
 }
 
+TEST(UnaryTest, GeluTanhIsTheTanhApproximation) {
+  // gelu_tanh(x) = x/2 (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), by hand:
+  // x = 1: sqrt(2/pi) = 0.7978845608, 1.044715 * 0.7978845608 = 0.8335620;
+  // tanh(0.8335620) = 0.6823839812, so 0.5 * 1.6823839812 = 0.8411919906
+  // (1.5e-4 below the erf form's 0.8413447461). x = -1: by oddness of the
+  // tanh, -0.5 * (1 - 0.6823839812) = -0.1588080094. x = 0: 0.
+  expectNear(map(f32({3}, {1, -1, 0}), heed::GeluTanhOp::evaluate),
+             {0.8411919906, -0.1588080094, 0}, kF32Tol);
+}
+
 TEST(UnaryTest, Silu) {
   // silu(x) = x sigmoid(x): silu(1) = 0.7310585786,
   // silu(-2) = -2 * 0.1192029220 = -0.2384058440.

@@ -39,7 +39,15 @@ TEST(RuntimeElementwiseTest, UnaryMatchesReference) {
       {"gelu",
        [](double x) { return x * 0.5 * (1.0 + std::erf(x / std::sqrt(2.0))); },
        false},
-      {"silu", [](double x) { return x / (1.0 + std::exp(-x)); }, false}};
+      {"silu", [](double x) { return x / (1.0 + std::exp(-x)); }, false},
+      {"gelu_tanh",
+       [](double x) {
+         const double kPi = 3.14159265358979323846;
+         return 0.5 * x *
+                (1.0 + std::tanh(std::sqrt(2.0 / kPi) *
+                                 (x + 0.044715 * std::pow(x, 3))));
+       },
+       false}};
   for (const Case &c : cases) {
     SCOPED_TRACE(c.kernel);
     const ref::Tensor &in = c.positiveInput ? positive : x;
