@@ -537,21 +537,35 @@ FailureOr<SmallVector<Value>> normParams(Call &c, Value x, int64_t features,
   return out;
 }
 
+/// layer_norm and rms_norm. As in PyTorch, elementwise_affine=false learns
+/// no parameters (weight 1, bias 0) and bias=false (layer_norm) learns only
+/// the weight; what is not learned is a constant.
 template <typename OpTy>
 Results buildLastDimNorm(Call &c, double defaultEps, ArrayRef<StringRef> names,
                          ArrayRef<StringRef> inits) {
   auto x = c.tensor("x");
   auto eps = c.number("eps", defaultEps);
-  if (failed(x) || failed(eps))
+  auto affine = c.boolean("elementwise_affine", true);
+  auto withBias = c.boolean("bias", true);
+  if (failed(x) || failed(eps) || failed(affine) || failed(withBias))
     return failure();
   RankedTensorType t = typeOf(*x);
   if (t.getRank() < 1)
     return c.error("input must have rank >= 1");
-  auto params = normParams(c, *x, t.getDimSize(t.getRank() - 1), names, inits);
-  if (failed(params))
-    return failure();
+  int64_t features = t.getDimSize(t.getRank() - 1);
   SmallVector<Value> operands = {*x};
-  operands.append(params->begin(), params->end());
+  for (size_t i = 0; i < names.size(); ++i) {
+    bool isBias = names[i] == "bias";
+    if (*affine && (!isBias || *withBias)) {
+      auto p = normParams(c, *x, features, names[i], inits[i]);
+      if (failed(p))
+        return failure();
+      operands.push_back(p->front());
+    } else {
+      operands.push_back(c.em.constant(isBias ? 0.0 : 1.0, t.getElementType(),
+                                       c.loc(), {features}));
+    }
+  }
   return single(c.create1<OpTy>(
       operands, {attr(c, "eps", c.em.builder.getF64FloatAttr(*eps))}));
 }
@@ -953,14 +967,14 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["log_softmax"] = {{"x", "axis?"},
                       [](Call &c) { return buildSoftmax<LogSoftmaxOp>(c); },
                       "log softmax"};
-  b["layer_norm"] = {{"x", "eps?"},
+  b["layer_norm"] = {{"x", "eps?", "elementwise_affine?", "bias?"},
                      [](Call &c) {
                        return buildLastDimNorm<LayerNormOp>(
                            c, 1e-5, {"weight", "bias"},
                            {"one_plus", "uniform"});
                      },
                      "nn.LayerNorm over the last axis"};
-  b["rms_norm"] = {{"x", "eps?"},
+  b["rms_norm"] = {{"x", "eps?", "elementwise_affine?"},
                    [](Call &c) {
                      return buildLastDimNorm<RmsNormOp>(c, 1e-6, {"weight"},
                                                         {"one_plus"});
