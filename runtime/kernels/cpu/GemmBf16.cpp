@@ -153,6 +153,33 @@ inline __mmask32 chunkMask32(int64_t K, int64_t k0) {
   return n >= 32 ? 0xFFFFFFFFu : (__mmask32)((1ull << n) - 1);
 }
 
+/// The sums of a micro-kernel's MR rows x NV vectors of C (masked by m0,
+/// m1): C's values when \p accumulate, else zeros.
+template <int MR, int NV>
+HEED_FMA_TARGET __attribute__((always_inline)) inline void
+loadSums(__m512 (&acc)[MR][NV], const float *c, int64_t ldc, bool accumulate,
+         __mmask16 m0, __mmask16 m1) {
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    acc[r][0] = _mm512_maskz_loadu_ps(accumulate ? m0 : 0, c + r * ldc);
+    if constexpr (NV == 2)
+      acc[r][1] = _mm512_maskz_loadu_ps(accumulate ? m1 : 0, c + r * ldc + 16);
+  }
+}
+
+/// Stores loadSums' block back to C.
+template <int MR, int NV>
+HEED_FMA_TARGET __attribute__((always_inline)) inline void
+storeSums(__m512 (&acc)[MR][NV], float *c, int64_t ldc, __mmask16 m0,
+          __mmask16 m1) {
+#pragma GCC unroll 16
+  for (int r = 0; r < MR; ++r) {
+    _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
+    if constexpr (NV == 2)
+      _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc[r][1]);
+  }
+}
+
 //===----------------------------------------------------------------------===//
 // Dot: vdpbf16ps on bf16 pairs
 //===----------------------------------------------------------------------===//
@@ -196,13 +223,7 @@ struct DotPath {
   kernel(const AWord *a, const uint32_t *b, int64_t chunks, float *c,
          int64_t ldc, bool accumulate, __mmask16 m0, __mmask16 m1) {
     __m512 acc[MR][NV];
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      acc[r][0] = _mm512_maskz_loadu_ps(accumulate ? m0 : 0, c + r * ldc);
-      if constexpr (NV == 2)
-        acc[r][1] =
-            _mm512_maskz_loadu_ps(accumulate ? m1 : 0, c + r * ldc + 16);
-    }
+    loadSums(acc, c, ldc, accumulate, m0, m1);
     for (int64_t ch = 0; ch < chunks; ++ch) {
 #pragma GCC unroll 16
       for (int t = 0; t < kChunkPairs; ++t) {
@@ -222,19 +243,7 @@ struct DotPath {
       a += MR * kChunkWords;
       b += kChunkPairs * kGemmBf16PanelCols;
     }
-    store<MR, NV>(acc, c, ldc, m0, m1);
-  }
-
-  template <int MR, int NV>
-  static HEED_TARGET __attribute__((always_inline)) inline void
-  store(__m512 (&acc)[MR][NV], float *c, int64_t ldc, __mmask16 m0,
-        __mmask16 m1) {
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
-      if constexpr (NV == 2)
-        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc[r][1]);
-    }
+    storeSums(acc, c, ldc, m0, m1);
   }
 
   using Fn = void (*)(const AWord *, const uint32_t *, int64_t, float *,
@@ -435,13 +444,7 @@ struct F32APath {
   kernel(const float *a, int64_t lda, const uint32_t *b, int64_t kLen, float *c,
          int64_t ldc, bool accumulate, __mmask16 m0, __mmask16 m1) {
     __m512 acc[MR][NV];
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      acc[r][0] = _mm512_maskz_loadu_ps(accumulate ? m0 : 0, c + r * ldc);
-      if constexpr (NV == 2)
-        acc[r][1] =
-            _mm512_maskz_loadu_ps(accumulate ? m1 : 0, c + r * ldc + 16);
-    }
+    loadSums(acc, c, ldc, accumulate, m0, m1);
     const __m512i high = _mm512_set1_epi32((int)0xFFFF0000u);
     Rows p = Rows::of(a, lda);
     int64_t k = 0;
@@ -458,12 +461,7 @@ struct F32APath {
     }
     if (k < kLen) // odd K: the last pair's B[2t + 1] is zero padding
       pair<MR, NV, false, 0>(acc, p, b, high);
-#pragma GCC unroll 16
-    for (int r = 0; r < MR; ++r) {
-      _mm512_mask_storeu_ps(c + r * ldc, m0, acc[r][0]);
-      if constexpr (NV == 2)
-        _mm512_mask_storeu_ps(c + r * ldc + 16, m1, acc[r][1]);
-    }
+    storeSums(acc, c, ldc, m0, m1);
   }
 
   using Fn = void (*)(const float *, int64_t, const uint32_t *, int64_t,

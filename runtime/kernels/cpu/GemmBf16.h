@@ -34,7 +34,7 @@
 //            No per-call work on A, so it is the fastest of the three where
 //            vdpbf16ps is not faster than f32 FMAs (Emerald Rapids, one
 //            core: 0.97-0.98x oneDNN's f32 matmul for K = 3072 tiles,
-//            ~0.92x for K = 768 tiles, 1.0x for whole 768 x 768 layers;
+//            0.92-0.93x for K = 768 tiles, 1.0x for whole 768 x 768 layers;
 //            bench/micro/GemmBf16Bench.cpp). Wide column ranges (thousands
 //            of columns in one call) lose ~8%: pass a few panels per call.
 //
