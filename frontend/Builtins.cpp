@@ -51,14 +51,18 @@ FailureOr<Value> tensorOrScalar(Call &c, StringRef param, Type like) {
 //===--- Elementwise ------------------------------------------------------===//
 
 template <typename OpTy> Builtin unary() {
-  return {{"x"},
-          [](Call &c) -> Results {
-            auto x = c.tensor("x");
-            if (failed(x))
-              return failure();
-            return single(c.create1<OpTy>({*x}));
-          },
-          "elementwise " + std::string(opMnemonic<OpTy>())};
+  Builtin b{{"x"},
+            [](Call &c) -> Results {
+              auto x = c.tensor("x");
+              if (failed(x))
+                return failure();
+              return single(c.create1<OpTy>({*x}));
+            },
+            "elementwise " + std::string(opMnemonic<OpTy>())};
+  // `not` is logical: no number has a value under it.
+  if constexpr (!std::is_same_v<OpTy, NotOp>)
+    b.evaluateNumber = &OpTy::evaluate;
+  return b;
 }
 
 /// gelu(x, approximate="none"): PyTorch's GELU; approximate="tanh" is its

@@ -10,6 +10,13 @@ using namespace heed;
 
 Location Call::loc() const { return em.opLoc(expr.loc, scope); }
 
+/// "; 64 / 3 is not a whole number" for a float made by such a division.
+static std::string notWhole(const Val &v) {
+  if (v.kind != Val::Kind::Float || v.inexactDivision.empty())
+    return "";
+  return " (" + v.inexactDivision + " is not a whole number)";
+}
+
 LogicalResult Call::error(const Twine &message) const {
   return em.error(expr.loc, scope, name() + ": " + message);
 }
@@ -48,7 +55,7 @@ FailureOr<int64_t> Call::integer(StringRef param,
   const Val &v = arg(param);
   if (v.kind != Val::Kind::Int)
     return errorAt(v, "argument '" + param + "' must be an integer, got " +
-                          v.describe());
+                          v.describe() + notWhole(v));
   return v.i;
 }
 
@@ -88,7 +95,7 @@ FailureOr<SmallVector<int64_t>> Call::intList(StringRef param) const {
     if (item.kind != Val::Kind::Int)
       return errorAt(item, "argument '" + param +
                                "' must be a list of integers, got " +
-                               item.describe() + " in it");
+                               item.describe() + " in it" + notWhole(item));
     out.push_back(item.i);
   }
   return out;

@@ -387,13 +387,18 @@ FailureOr<Val> Emitter::evalBinary(const ast::Expr &e, Scope &scope) {
   v.loc = e.loc;
   if (lhs->isNumber() && rhs->isNumber()) {
     bool ints = lhs->kind == Val::Kind::Int && rhs->kind == Val::Kind::Int;
-    if (ints && e.op == '/' &&
-        (rhs->i == 0 || (rhs->i != -1 && lhs->i % rhs->i)))
+    if (ints && e.op == '/' && rhs->i == 0)
       return error(e.loc, scope,
-                   std::to_string(lhs->i) + " / " + std::to_string(rhs->i) +
-                       " is not a whole number; write " +
-                       std::to_string(lhs->i) + ".0 / " +
-                       std::to_string(rhs->i) + " for a fraction");
+                   "division by zero: " + std::to_string(lhs->i) + " / 0");
+    if (ints && e.op == '/' && rhs->i != -1 && lhs->i % rhs->i) {
+      // As Python's `/`: a fraction, usable wherever a number is; where an
+      // integer is required the error names the division.
+      v.kind = Val::Kind::Float;
+      v.f = (double)lhs->i / (double)rhs->i;
+      v.inexactDivision =
+          std::to_string(lhs->i) + " / " + std::to_string(rhs->i);
+      return v;
+    }
     if (ints) {
       auto r = checkedIntOp(e.op, lhs->i, rhs->i);
       if (!r)
@@ -584,13 +589,26 @@ FailureOr<Val> Emitter::evalCall(const ast::Expr &e, Scope &scope) {
   if (failed(bindArguments(call, it->second, std::move(positional),
                            std::move(keywords))))
     return failure();
+  auto noParameters = [&] {
+    return error(e.pathLoc, scope,
+                 "'" + e.text + "' has no parameters; remove [" + *e.path +
+                     "]");
+  };
+  if (it->second.evaluateNumber && call.arg("x").isNumber()) {
+    // A function of a number is a number: sqrt(D / H), log(16.0).
+    if (e.path)
+      return noParameters();
+    Val v;
+    v.loc = e.loc;
+    v.kind = Val::Kind::Float;
+    v.f = it->second.evaluateNumber(call.arg("x").number());
+    return v;
+  }
   auto results = it->second.build(call);
   if (failed(results))
     return failure();
   if (e.path && !call.usedParamPrefix())
-    return error(e.pathLoc, scope,
-                 "'" + e.text + "' has no parameters; remove [" + *e.path +
-                     "]");
+    return noParameters();
   Val v;
   v.loc = e.loc;
   if (results->size() == 1) {

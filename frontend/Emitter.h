@@ -49,6 +49,9 @@ struct Val {
   bool b = false;                       ///< Bool
   std::string s;          ///< String, Symbol, Struct (constructor name)
   std::vector<Val> items; ///< List items, Struct arguments
+  /// Float: "64 / 3" when the value is an integer division that is not
+  /// whole, for the error where an integer is expected.
+  std::string inexactDivision;
 
   bool isNumber() const { return kind == Kind::Int || kind == Kind::Float; }
   double number() const { return kind == Kind::Int ? (double)i : f; }
@@ -152,6 +155,10 @@ struct Builtin {
   std::vector<std::string> params;
   std::function<mlir::FailureOr<llvm::SmallVector<mlir::Value>>(Call &)> build;
   std::string summary;
+  /// For the elementwise functions of one operand: the op's formula, which
+  /// a number argument is folded with at compile time (`sqrt(64.0)` is the
+  /// number 8).
+  double (*evaluateNumber)(double) = nullptr;
 };
 
 /// The table of builtin ops (Builtins.cpp).
