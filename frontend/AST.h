@@ -28,18 +28,42 @@ struct KeywordArg {
   ExprPtr value;
 };
 
-/// An expression. One struct for all kinds keeps the tree simple to walk.
-struct Expr {
-  enum class Kind { Ident, Int, Float, String, List, Call, Neg, Binary };
+/// One item of a subscript `x[...]`: an index `i`, a slice `start:stop:step`
+/// (each part optional), `...`, or an index expression that may turn out to
+/// be `none` (a new axis) or a tensor (gather).
+struct Subscript {
+  enum class Kind { Index, Slice, Ellipsis };
   Kind kind;
   llvm::SMLoc loc;
-  std::string text;          ///< Ident: the name; Call: the callee; String
-  int64_t intValue = 0;      ///< Int
-  double floatValue = 0;     ///< Float
-  char op = 0;               ///< Binary: one of + - * /
-  std::vector<ExprPtr> args; ///< List items; Call positional args; operands
-  std::vector<KeywordArg> keywords; ///< Call keyword args
-  std::optional<std::string> path;  ///< Call: the `[path]` parameter prefix
+  ExprPtr index;             ///< Index
+  ExprPtr start, stop, step; ///< Slice: null when left out
+};
+
+/// An expression. One struct for all kinds keeps the tree simple to walk.
+struct Expr {
+  enum class Kind {
+    Ident,
+    Int,
+    Float,
+    String,
+    List,
+    Call,
+    Neg,
+    Binary,
+    Subscript
+  };
+  Kind kind;
+  llvm::SMLoc loc;
+  std::string text;      ///< Ident: the name; Call: the callee; String
+  int64_t intValue = 0;  ///< Int
+  double floatValue = 0; ///< Float
+  char op = 0;           ///< Binary: one of + - * /
+  /// List items; Call positional args; operands; Subscript: the subscripted
+  /// value
+  std::vector<ExprPtr> args;
+  std::vector<Subscript> subscripts; ///< Subscript: the items in brackets
+  std::vector<KeywordArg> keywords;  ///< Call keyword args
+  std::optional<std::string> path;   ///< Call: the `[path]` parameter prefix
   llvm::SMLoc pathLoc;
   /// Levels of this subtree (1 for a leaf); the parser bounds it so that
   /// walking the tree recursively cannot overflow the stack.

@@ -475,6 +475,8 @@ FailureOr<Val> Emitter::eval(const ast::Expr &e, Scope &scope) {
     return evalBinary(e, scope);
   case ast::Expr::Kind::Call:
     return evalCall(e, scope);
+  case ast::Expr::Kind::Subscript:
+    return evalSubscript(e, scope);
   }
   return failure();
 }

@@ -244,6 +244,8 @@ private:
   mlir::FailureOr<Val> evalBinary(const ast::Expr &e, Scope &scope);
   mlir::FailureOr<Val> evalNeg(const ast::Expr &e, Scope &scope);
   mlir::FailureOr<Val> evalCall(const ast::Expr &e, Scope &scope);
+  /// `x[...]` (Subscript.cpp).
+  mlir::FailureOr<Val> evalSubscript(const ast::Expr &e, Scope &scope);
   mlir::FailureOr<Val>
   evalSubgraphCall(const ast::Expr &e, const ast::GraphDecl &def, Scope &scope);
   /// Evaluates a graph or subgraph body; returns its outputs in order.

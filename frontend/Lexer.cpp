@@ -81,6 +81,12 @@ Token Lexer::next() {
       return make(Token::Arrow, start);
     }
     return make(Token::Minus, start);
+  case '.':
+    if (pos + 1 < buffer.end() && pos[0] == '.' && pos[1] == '.') {
+      pos += 2;
+      return make(Token::Ellipsis, start);
+    }
+    break;
   case '"': {
     std::string value;
     while (pos < buffer.end() && *pos != '"' && *pos != '\n') {
@@ -151,6 +157,23 @@ Token Lexer::next() {
     return error(start, std::string("unexpected control character ") + buf);
   }
   return error(start, "unexpected character '" + std::string(1, c) + "'");
+}
+
+bool Lexer::bracketIsFollowedByParen() const {
+  int depth = 1;
+  const char *p = pos;
+  for (; p < buffer.end() && depth > 0; ++p) {
+    if (*p == '[')
+      ++depth;
+    else if (*p == ']')
+      --depth;
+    else if (*p == '{' || *p == '}' || *p == '(' || *p == '#')
+      return false; // a path has none of these
+  }
+  while (p < buffer.end() &&
+         (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    ++p;
+  return depth == 0 && p < buffer.end() && *p == '(';
 }
 
 Token Lexer::nextPath() {

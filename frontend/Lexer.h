@@ -33,6 +33,7 @@ struct Token {
     Minus,
     Star,
     Slash,
+    Ellipsis, ///< `...` in a subscript
   };
   Kind kind = Eof;
   llvm::StringRef spelling; ///< the source text of the token
@@ -55,6 +56,9 @@ public:
   /// Lexes a parameter path such as `encoder.layer.0.attention` (letters,
   /// digits, `_` and `.`) up to the closing `]`, which is left in place.
   Token nextPath();
+  /// After a `[`: whether its matching `]` is followed by `(`, as in
+  /// `linear[encoder.fc](x)` (a parameter path), not in `x[:, 0]`.
+  bool bracketIsFollowedByParen() const;
   const char *position() const { return pos; }
 
 private:

@@ -1,8 +1,8 @@
 //===- Parser.cpp - Parser of the .heed language --------------------------===//
 //
 // A recursive-descent parser over the Lexer's tokens. Precedence, lowest
-// first: `+ -`, `* /`, unary `-`, primary (call, name, number, string, list,
-// parenthesised expression).
+// first: `+ -`, `* /`, unary `-`, subscript (`x[:, 0]`), primary (call,
+// name, number, string, list, parenthesised expression).
 //
 //===----------------------------------------------------------------------===//
 
@@ -59,7 +59,10 @@ private:
   ExprPtr parseExpr();
   ExprPtr parseTerm();
   ExprPtr parseUnary();
+  /// A primary followed by any number of subscripts `[...]`.
+  ExprPtr parsePostfix();
   ExprPtr parsePrimary();
+  bool parseSubscript(Subscript &item);
   bool parseCallArgs(Expr &call);
   bool setHeight(Expr &e);
 
@@ -103,6 +106,11 @@ bool Parser::setHeight(Expr &e) {
     h = std::max(h, a->height);
   for (const KeywordArg &k : e.keywords)
     h = std::max(h, k.value->height);
+  for (const Subscript &item : e.subscripts)
+    for (const ExprPtr *part :
+         {&item.index, &item.start, &item.stop, &item.step})
+      if (*part)
+        h = std::max(h, (*part)->height);
   e.height = h + 1;
   if (e.height > kMaxExprHeight)
     return fail(e.loc, "expression too large (more than " +
@@ -337,7 +345,69 @@ ExprPtr Parser::parseUnary() {
       return nullptr;
     return neg;
   }
-  return parsePrimary();
+  return parsePostfix();
+}
+
+ExprPtr Parser::parsePostfix() {
+  ExprPtr e = parsePrimary();
+  while (e && is(Token::LBracket)) {
+    auto sub = std::make_unique<Expr>(Expr::Kind::Subscript, tok.loc());
+    advance();
+    if (is(Token::RBracket)) {
+      failHere("expected an index, a slice (start:stop:step) or '...'");
+      return nullptr;
+    }
+    while (!is(Token::RBracket)) {
+      Subscript item;
+      if (!enterNesting() || !parseSubscript(item))
+        return nullptr;
+      --depth;
+      sub->subscripts.push_back(std::move(item));
+      if (is(Token::Comma))
+        advance();
+      else if (!is(Token::RBracket)) {
+        failHere("expected ',' or ']' in the subscript");
+        return nullptr;
+      }
+    }
+    advance();
+    sub->args.push_back(std::move(e));
+    if (!setHeight(*sub))
+      return nullptr;
+    e = std::move(sub);
+  }
+  return e;
+}
+
+bool Parser::parseSubscript(Subscript &item) {
+  item.loc = tok.loc();
+  if (is(Token::Ellipsis)) {
+    item.kind = Subscript::Kind::Ellipsis;
+    advance();
+    return true;
+  }
+  auto endsPart = [&] {
+    return is(Token::Colon) || is(Token::Comma) || is(Token::RBracket);
+  };
+  ExprPtr first;
+  if (!is(Token::Colon) && !(first = parseExpr()))
+    return false;
+  if (!is(Token::Colon)) {
+    item.kind = Subscript::Kind::Index;
+    item.index = std::move(first);
+    return true;
+  }
+  item.kind = Subscript::Kind::Slice;
+  item.start = std::move(first);
+  advance(); // :
+  if (!endsPart() && !(item.stop = parseExpr()))
+    return false;
+  if (is(Token::Colon)) {
+    advance();
+    if (!is(Token::Comma) && !is(Token::RBracket) && !(item.step = parseExpr()))
+      return false;
+  }
+  return true;
 }
 
 ExprPtr Parser::parsePrimary() {
@@ -396,7 +466,10 @@ ExprPtr Parser::parsePrimary() {
   case Token::Ident: {
     std::string name = tok.spelling.str();
     advance();
-    if (!is(Token::LParen) && !is(Token::LBracket)) {
+    // `name[path](...)` names a call's parameters; `name[...]` otherwise is
+    // a subscript (parsePostfix).
+    bool hasPath = is(Token::LBracket) && lexer.bracketIsFollowedByParen();
+    if (!is(Token::LParen) && !hasPath) {
       auto e = std::make_unique<Expr>(Expr::Kind::Ident, loc);
       e->text = std::move(name);
       return e;
