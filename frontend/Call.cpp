@@ -8,6 +8,14 @@
 using namespace mlir;
 using namespace heed;
 
+std::string heed::joinParamPath(StringRef prefix, StringRef segment) {
+  if (prefix.empty())
+    return segment.str();
+  if (segment.empty())
+    return prefix.str();
+  return (prefix + "." + segment).str();
+}
+
 Location Call::loc() const { return em.opLoc(expr.loc, scope); }
 
 /// "; 64 / 3 is not a whole number" for a float made by such a division.
@@ -178,7 +186,7 @@ FailureOr<std::string> Call::paramPrefix() {
   } else {
     return error("needs a parameter name: " + name() + "[NAME](...)");
   }
-  prefix = scope.paramPrefix.empty() ? local : scope.paramPrefix + "." + local;
+  prefix = joinParamPath(scope.paramPrefix, local);
   return *prefix;
 }
 
@@ -190,7 +198,11 @@ FailureOr<Value> Call::param(StringRef suffix, ArrayRef<int64_t> shape,
   auto p = paramPrefix();
   if (failed(p))
     return failure();
-  std::string full = suffix.empty() ? *p : *p + "." + suffix.str();
+  std::string full = joinParamPath(*p, suffix);
+  if (full.empty())
+    return error("needs a parameter name: " + name() +
+                 "[NAME](...) (`[]` adds no segment, and this call is not "
+                 "inside a named subgraph call)");
   auto type = RankedTensorType::get(shape, elementType);
   auto it = em.params.find(full);
   if (it != em.params.end()) {

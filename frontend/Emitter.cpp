@@ -702,9 +702,7 @@ FailureOr<Val> Emitter::evalSubgraphCall(const ast::Expr &e,
       scope.defaultPrefixUsed = claimedDefault = true;
     local = scope.valueName;
   }
-  inner.paramPrefix = scope.paramPrefix.empty() ? local
-                      : local.empty()           ? scope.paramPrefix
-                                      : scope.paramPrefix + "." + local;
+  inner.paramPrefix = joinParamPath(scope.paramPrefix, local);
   size_t paramsBefore = params.size();
 
   activeCalls.push_back(def.name.name);

@@ -161,6 +161,10 @@ struct Builtin {
   double (*evaluateNumber)(double) = nullptr;
 };
 
+/// `prefix.segment`, or whichever is not empty: parameter names are
+/// joined by `.`, and an empty part (`[]`, the graph's own level) adds none.
+std::string joinParamPath(llvm::StringRef prefix, llvm::StringRef segment);
+
 /// The table of builtin ops (Builtins.cpp).
 const llvm::StringMap<Builtin> &getBuiltins();
 

@@ -181,6 +181,8 @@ Token Lexer::nextPath() {
   const char *start = pos;
   while (pos < buffer.end() && (isIdentChar(*pos) || *pos == '.'))
     ++pos;
+  if (pos == start && pos < buffer.end() && *pos == ']')
+    return make(Token::Ident, start); // `[]`: no segment
   if (pos == start)
     return error(start, "expected a parameter path such as 'encoder.layer.0'");
   return make(Token::Ident, start);

@@ -54,7 +54,8 @@ public:
 
   Token next();
   /// Lexes a parameter path such as `encoder.layer.0.attention` (letters,
-  /// digits, `_` and `.`) up to the closing `]`, which is left in place.
+  /// digits, `_` and `.`) up to the closing `]`, which is left in place;
+  /// the path of `[]` is empty.
   Token nextPath();
   /// After a `[`: whether its matching `]` is followed by `(`, as in
   /// `linear[encoder.fc](x)` (a parameter path), not in `x[:, 0]`.

@@ -485,7 +485,8 @@ ExprPtr Parser::parsePrimary() {
       call->path = path.spelling.str();
       call->pathLoc = path.loc();
       llvm::StringRef p = *call->path;
-      if (p.starts_with(".") || p.ends_with(".") || p.contains("..")) {
+      if (!p.empty() &&
+          (p.starts_with(".") || p.ends_with(".") || p.contains(".."))) {
         fail(path.loc(),
              "parameter path '" + *call->path + "' has an empty part");
         return nullptr;
