@@ -60,13 +60,16 @@ def AttnFuse : Pass<"attn-fuse", "mlir::func::FuncOp"> {
     to 4 (reshaped to `[B, H, L, D]`), K/V repeated to the query heads
     (grouped-query attention, read without the copy). When the probabilities
     are used elsewhere (returned, say) the fused op returns them
-    (`return_probs`). `attention * sigmoid(gate)` then becomes
+    (`return_probs`). A softmax written out, `exp(x - max) / sum` (or
+    `exp(x) / sum`) with the reductions along one axis keeping it, is
+    `heed.softmax` first, so such chains fuse as well; it also fuses where
+    no attention follows. `attention * sigmoid(gate)` then becomes
     `attn.gated_attention`, and the seed's additive attention written out
     (concat of the broadcast query and the states, a linear to one score,
     softmax, weighted sum plus the query) `attn.additive_attention`.
 
-    Three rewrite patterns under the greedy driver (the chain, the gate, the
-    additive form). A softmax feeding a matmul that is not fused says why
+    Four rewrite patterns under the greedy driver (the softmax, the chain,
+    the gate, the additive form). A softmax feeding a matmul that is not fused says why
     (notifyMatchFailure), a remark naming the reason when `remarks` is set
     (`heedc --remarks=attn-fuse`).
 

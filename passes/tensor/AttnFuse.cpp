@@ -1,6 +1,8 @@
 //===- AttnFuse.cpp - Spelled-out attention into attn.attention -----------===//
 //
-// Three rewrite patterns under the greedy driver:
+// Four rewrite patterns under the greedy driver:
+//   FuseSoftmax         a softmax written out, exp(x - max) / sum, becomes
+//                       heed.softmax (then part of a chain like any other);
 //   FuseAttentionChain  a spelled-out chain from its `matmul(P, V)`
 //                       (AttentionChain.h says which forms) becomes
 //                       attn.attention; K^T = transpose(K', perm) gives
@@ -293,6 +295,57 @@ struct FuseAdditive : public OpRewritePattern<AddOp> {
   }
 };
 
+/// The reduction of \p v along one axis whose result keeps that axis as
+/// extent 1 (`keepdim = true`, or a reshape of the reduced value that puts
+/// the 1 back): the reduce op and the axis.
+template <typename ReduceTy>
+std::optional<std::pair<ReduceTy, int64_t>> keptReduction(Value v) {
+  auto reduce = v.getDefiningOp<ReduceTy>();
+  if (auto reshape = v.getDefiningOp<ReshapeOp>())
+    reduce = reshape.getInput().getDefiningOp<ReduceTy>();
+  if (!reduce || reduce.getAxes().size() != 1)
+    return std::nullopt;
+  int64_t axis = reduce.getAxes()[0];
+  SmallVector<int64_t> kept(
+      cast<ShapedType>(reduce.getInput().getType()).getShape());
+  kept[axis] = 1;
+  if (cast<ShapedType>(v.getType()).getShape() != ArrayRef(kept))
+    return std::nullopt;
+  return std::make_pair(reduce, axis);
+}
+
+/// A softmax written out, `e / reduce_sum(e, axis, keepdim)` with
+/// `e = exp(x - reduce_max(x, axis, keepdim))` or `e = exp(x)`, becomes
+/// heed.softmax(x, axis): one pass over the rows instead of four ops and
+/// three temporaries, and the form the attention chain matches.
+struct FuseSoftmax : public OpRewritePattern<DivOp> {
+  using OpRewritePattern::OpRewritePattern;
+
+  LogicalResult matchAndRewrite(DivOp div,
+                                PatternRewriter &rewriter) const override {
+    auto exp = div.getLhs().getDefiningOp<ExpOp>();
+    auto sum = keptReduction<ReduceSumOp>(div.getRhs());
+    if (!exp || !sum || sum->first.getInput() != exp.getResult() ||
+        div.getType() != exp.getType())
+      return failure();
+    int64_t axis = sum->second;
+    Value x = exp.getInput();
+    if (auto sub = x.getDefiningOp<SubOp>()) {
+      auto max = keptReduction<ReduceMaxOp>(sub.getRhs());
+      if (max && max->second == axis && max->first.getInput() == sub.getLhs() &&
+          sub.getType() == sub.getLhs().getType())
+        x = sub.getLhs();
+    }
+    FailureOr<SoftmaxOp> softmax = createInferred<SoftmaxOp>(
+        rewriter, div.getLoc(), x,
+        rewriter.getNamedAttr("axis", rewriter.getI64IntegerAttr(axis)));
+    if (failed(softmax))
+      return failure();
+    rewriter.replaceOp(div, softmax->getResult());
+    return success();
+  }
+};
+
 struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
   using AttnFuseBase::AttnFuseBase;
 
@@ -304,13 +357,14 @@ struct AttnFusePass : heed::impl::AttnFuseBase<AttnFusePass> {
         before.insert(op);
     });
     RewritePatternSet patterns(&getContext());
-    patterns.add<FuseAttentionChain, FuseGate, FuseAdditive>(&getContext());
+    patterns.add<FuseSoftmax, FuseAttentionChain, FuseGate, FuseAdditive>(
+        &getContext());
     // The driver takes the last root first: a later chain is fused before
     // an earlier one it may contain. What only the fused chains used
     // (constants, transposes, sigmoids) is erased afterwards.
     applyTensorPatterns(
         getOperation(),
-        [](Operation *op) { return isa<MatmulOp, MulOp, AddOp>(op); },
+        [](Operation *op) { return isa<MatmulOp, MulOp, AddOp, DivOp>(op); },
         FrozenRewritePatternSet(std::move(patterns)), remarks);
     if (!reportFused)
       return;

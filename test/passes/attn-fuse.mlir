@@ -301,3 +301,58 @@ func.func @negative_additive_order(%h: tensor<2x8xf32>, %s: tensor<2x5x8xf32>, %
   %out = heed.add %h, %c : (tensor<2x8xf32>, tensor<2x8xf32>) -> tensor<2x8xf32>
   return %out : tensor<2x8xf32>
 }
+
+// -----
+
+// A softmax written out, exp(s - max) / sum with keepdim reductions, is a
+// softmax, and the chain around it fuses.
+// CHECK-LABEL: func.func @softmax_written_out
+// CHECK-NEXT: %[[O:.+]] = attn.attention %{{.+}}, %{{.+}}, %{{.+}} {scale = 2.500000e-01 : f64}
+// CHECK-NEXT: return %[[O]]
+func.func @softmax_written_out(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> {
+  %kt = heed.transpose %k {perm = array<i64: 0, 1, 3, 2>} : (tensor<1x2x8x16xf32>) -> tensor<1x2x16x8xf32>
+  %s = heed.matmul %q, %kt : (tensor<1x2x8x16xf32>, tensor<1x2x16x8xf32>) -> tensor<1x2x8x8xf32>
+  %c = heed.constant dense<2.500000e-01> : tensor<f32>
+  %t = heed.mul %s, %c : (tensor<1x2x8x8xf32>, tensor<f32>) -> tensor<1x2x8x8xf32>
+  %m = heed.reduce_max %t {axes = array<i64: 3>, keepdim = true} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x1xf32>
+  %d = heed.sub %t, %m : (tensor<1x2x8x8xf32>, tensor<1x2x8x1xf32>) -> tensor<1x2x8x8xf32>
+  %e = heed.exp %d : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x8xf32>
+  %z = heed.reduce_sum %e {axes = array<i64: 3>, keepdim = true} : (tensor<1x2x8x8xf32>) -> tensor<1x2x8x1xf32>
+  %p = heed.div %e, %z : (tensor<1x2x8x8xf32>, tensor<1x2x8x1xf32>) -> tensor<1x2x8x8xf32>
+  %o = heed.matmul %p, %v : (tensor<1x2x8x8xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32>
+  return %o : tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Without the max, and with the sum reduced without keepdim and reshaped
+// back: still a softmax (the same function; the op also keeps large inputs
+// finite).
+// CHECK-LABEL: func.func @softmax_no_max_reshaped_sum
+// CHECK-SAME: (%[[X:.+]]: tensor<4x6xf32>)
+// CHECK-NEXT: %[[P:.+]] = heed.softmax %[[X]] {axis = 0 : i64}
+// CHECK-NEXT: return %[[P]]
+func.func @softmax_no_max_reshaped_sum(%x: tensor<4x6xf32>) -> tensor<4x6xf32> {
+  %e = heed.exp %x : (tensor<4x6xf32>) -> tensor<4x6xf32>
+  %z = heed.reduce_sum %e {axes = array<i64: 0>, keepdim = false} : (tensor<4x6xf32>) -> tensor<6xf32>
+  %z1 = heed.reshape %z {shape = array<i64: 1, 6>} : (tensor<6xf32>) -> tensor<1x6xf32>
+  %p = heed.div %e, %z1 : (tensor<4x6xf32>, tensor<1x6xf32>) -> tensor<4x6xf32>
+  return %p : tensor<4x6xf32>
+}
+
+// -----
+
+// Not a softmax: the sum is of another tensor, or it loses its axis (its
+// broadcast then runs along the wrong axis).
+// CHECK-LABEL: func.func @negative_softmax_forms
+// CHECK-NOT: heed.softmax
+// CHECK: return
+func.func @negative_softmax_forms(%x: tensor<6x6xf32>, %y: tensor<6x6xf32>) -> (tensor<6x6xf32>, tensor<6x6xf32>) {
+  %e = heed.exp %x : (tensor<6x6xf32>) -> tensor<6x6xf32>
+  %f = heed.exp %y : (tensor<6x6xf32>) -> tensor<6x6xf32>
+  %z = heed.reduce_sum %f {axes = array<i64: 1>, keepdim = true} : (tensor<6x6xf32>) -> tensor<6x1xf32>
+  %p = heed.div %e, %z : (tensor<6x6xf32>, tensor<6x1xf32>) -> tensor<6x6xf32>
+  %w = heed.reduce_sum %e {axes = array<i64: 1>, keepdim = false} : (tensor<6x6xf32>) -> tensor<6xf32>
+  %r = heed.div %e, %w : (tensor<6x6xf32>, tensor<6xf32>) -> tensor<6x6xf32>
+  return %p, %r : tensor<6x6xf32>, tensor<6x6xf32>
+}
