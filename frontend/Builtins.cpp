@@ -901,6 +901,92 @@ Results buildAdditiveAttention(Call &c) {
   return c.create<attn::AdditiveAttentionOp>(operands);
 }
 
+/// Bahdanau attention as the PyTorch seq2seq tutorial writes it:
+///   scores  = Va(tanh(Wa(query) + Ua(keys)))      [B, T, 1]
+///   weights = softmax(scores over T)               [B, 1, T]
+///   context = bmm(weights, keys)                   [B, 1, Dk]
+/// with query [B, 1, Dq] (or [B, Dq]: context [B, Dk], weights [B, T]) and
+/// keys [B, T, Dk]; `mask` (i1 [B, T], true = attend) sets the scores of
+/// padding to -inf. Parameters `P.Wa`, `P.Ua` (nn.Linear(D, units)) and
+/// `P.Va` (nn.Linear(units, 1)). Built from linear, tanh, softmax and
+/// matmul: no op of its own.
+Results buildBahdanauAttention(Call &c) {
+  auto query = c.tensor("query");
+  auto keys = c.tensor("keys");
+  auto mask = c.optionalTensor("mask");
+  if (failed(query) || failed(keys) || failed(mask))
+    return failure();
+  RankedTensorType qt = typeOf(*query), kt = typeOf(*keys);
+  if (kt.getRank() != 3)
+    return c.errorAt(c.arg("keys"),
+                     "keys must be [batch, time, features], got " +
+                         formatType(kt));
+  int64_t b = kt.getDimSize(0), t = kt.getDimSize(1), dk = kt.getDimSize(2);
+  bool flat = qt.getRank() == 2;
+  if (!(flat || qt.getRank() == 3) || qt.getDimSize(0) != b ||
+      (!flat && qt.getDimSize(1) != 1))
+    return c.errorAt(c.arg("query"),
+                     "query must be [" + Twine(b) + ", 1, features] or [" +
+                         Twine(b) + ", features] for keys " + formatType(kt) +
+                         ", got " + formatType(qt));
+  auto units = c.integer("units", dk);
+  if (failed(units))
+    return failure();
+  Value q3 = *query;
+  if (flat) {
+    auto r = reshapeValue(c, q3, {b, 1, qt.getDimSize(1)});
+    if (failed(r))
+      return failure();
+    q3 = *r;
+  }
+  auto wq = linearValue(c, q3, *units, /*bias=*/true, "Wa");
+  auto uk = linearValue(c, *keys, *units, /*bias=*/true, "Ua");
+  if (failed(wq) || failed(uk))
+    return failure();
+  auto sum = c.create1<AddOp>({*wq, *uk});
+  if (failed(sum))
+    return failure();
+  auto act = c.create1<TanhOp>({*sum});
+  if (failed(act))
+    return failure();
+  auto scores = linearValue(c, *act, 1, /*bias=*/true, "Va");
+  if (failed(scores))
+    return failure();
+  auto row = reshapeValue(c, *scores, {b, 1, t});
+  if (failed(row))
+    return failure();
+  Value logits = *row;
+  if (*mask) {
+    RankedTensorType mt = typeOf(*mask);
+    if (!mt.getElementType().isInteger(1) ||
+        mt.getShape() != ArrayRef<int64_t>{b, t})
+      return c.errorAt(c.arg("mask"), "mask must be i1[" + Twine(b) + ", " +
+                                          Twine(t) + "] (true = attend), got " +
+                                          formatType(mt));
+    auto m3 = reshapeValue(c, *mask, {b, 1, t});
+    if (failed(m3))
+      return failure();
+    Value minusInf = c.em.constant(-INFINITY, kt.getElementType(), c.loc());
+    auto masked = c.create1<WhereOp>({*m3, logits, minusInf});
+    if (failed(masked))
+      return failure();
+    logits = *masked;
+  }
+  auto weights = c.create1<SoftmaxOp>({logits}, {i64Attr(c, "axis", 2)});
+  if (failed(weights))
+    return failure();
+  auto context = c.create1<MatmulOp>({*weights, *keys});
+  if (failed(context))
+    return failure();
+  if (!flat)
+    return SmallVector<Value>{*context, *weights};
+  auto c2 = reshapeValue(c, *context, {b, dk});
+  auto w2 = reshapeValue(c, *weights, {b, t});
+  if (failed(c2) || failed(w2))
+    return failure();
+  return SmallVector<Value>{*c2, *w2};
+}
+
 Results buildSubgraphLikeGlobalPool(Call &c) {
   auto x = c.tensor("x");
   if (failed(x))
@@ -1026,7 +1112,10 @@ llvm::StringMap<Builtin> makeBuiltins() {
       "attention * sigmoid(gate(x))"};
   b["additive_attention"] = {{"hidden", "states", "bias?"},
                              buildAdditiveAttention,
-                             "Bahdanau attention (seed section 1)"};
+                             "the seed's additive attention (section 1)"};
+  b["bahdanau_attention"] = {{"query", "keys", "units?", "mask?"},
+                             buildBahdanauAttention,
+                             "v . tanh(W q + U k), PyTorch's tutorial form"};
   return b;
 }
 

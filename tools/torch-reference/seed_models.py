@@ -1,12 +1,13 @@
 #!/usr/bin/env python3
-"""PyTorch references for the seed model zoo (examples/seed/*.heed).
+"""PyTorch references for the seed model zoo (examples/seed/*.heed) and the
+models people bring (examples/models/*.heed).
 
 Usage:
   seed_models.py list
   seed_models.py check   [--bin DIR] [--work DIR] [--tolerance T] [CASE...]
   seed_models.py goldens [--bin DIR] [CASE...]
 
-Every CASE is one graph of one examples/seed/ file at small dimensions (the
+Every CASE is one graph of one examples/ file at small dimensions (the
 table CASES below: file, --entry, --dim flags, inputs). For a case, this
 script writes the inputs with a fixed-seed NumPy generator, runs
 `heed-run --reference MODEL --random-weights=1 FLAGS --input ...
@@ -440,6 +441,52 @@ class GptBlock(nn.Module):
         return {"y": x + m}
 
 #===------------------------------------------------------------------------===#
+# Models people bring (examples/models/), as their PyTorch sources write them
+#===------------------------------------------------------------------------===#
+
+
+class BahdanauAttention(nn.Module):
+    """PyTorch's seq2seq tutorial ("NLP From Scratch: Translation with a
+    Sequence to Sequence Network and Attention"), with an optional padding
+    mask (true = attend)."""
+
+    def __init__(self, hidden_size):
+        super().__init__()
+        self.Wa = nn.Linear(hidden_size, hidden_size)
+        self.Ua = nn.Linear(hidden_size, hidden_size)
+        self.Va = nn.Linear(hidden_size, 1)
+
+    def forward(self, query, keys, mask=None):
+        scores = self.Va(torch.tanh(self.Wa(query) + self.Ua(keys)))
+        scores = scores.squeeze(2).unsqueeze(1)
+        if mask is not None:
+            scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
+        weights = F.softmax(scores, dim=-1)
+        context = torch.bmm(weights, keys)
+        return context, weights
+
+
+class AttnDecoderStep(nn.Module):
+    """The tutorial's AttnDecoderRNN.forward_step (dropout off)."""
+
+    def __init__(self, hidden_size, output_size):
+        super().__init__()
+        self.embedding = nn.Embedding(output_size, hidden_size)
+        self.attention = BahdanauAttention(hidden_size)
+        self.gru = nn.GRU(2 * hidden_size, hidden_size, batch_first=True)
+        self.out = nn.Linear(hidden_size, output_size)
+
+    def forward(self, input, hidden, encoder_outputs, mask=None):
+        embedded = self.embedding(input)
+        query = hidden.permute(1, 0, 2)
+        context, attn_weights = self.attention(query, encoder_outputs, mask)
+        input_gru = torch.cat((embedded, context), dim=2)
+        output, hidden = self.gru(input_gru, hidden)
+        return {"logits": self.out(output), "h": hidden,
+                "attn_weights": attn_weights}
+
+
+#===------------------------------------------------------------------------===#
 # The cases: file, entry, --dim flags, inputs, the PyTorch model
 #===------------------------------------------------------------------------===#
 
@@ -550,6 +597,18 @@ def make_cases():
             "inputs": {"x": ("f", (1, 8, 768))},
             "build": lambda: GptBlock(768, 12)},
     }
+    decoder_inputs = {"input": ("ids", (2, 1), 50),
+                      "hidden": ("f", (1, 2, 32)),
+                      "encoder_outputs": ("f", (2, 7, 32))}
+    cases["bahdanau_decoder"] = {
+        "file": "models/bahdanau_decoder.heed", "entry": "decoder_step",
+        "dims": {}, "inputs": decoder_inputs,
+        "build": lambda: AttnDecoderStep(32, 50)}
+    cases["bahdanau_decoder_masked"] = {
+        "file": "models/bahdanau_decoder.heed",
+        "entry": "decoder_step_masked", "dims": {},
+        "inputs": dict(decoder_inputs, mask=("mask", (2, 7))),
+        "build": lambda: AttnDecoderStep(32, 50)}
     for entry, (i, h, o, out, x) in LSTM_TEMPLATE.items():
         t = 100 if entry == "speech_recognition" else 30
         cases[entry] = {
@@ -599,9 +658,15 @@ def write_inputs(name, case, folder):
         np.save(os.path.join(folder, input_name + ".npy"), value)
 
 
+def model_path(case):
+    """examples/seed/FILE, or examples/FOLDER/FILE for a file with a folder
+    (the models people bring, examples/models/)."""
+    folder = [] if "/" in case["file"] else ["seed"]
+    return os.path.join(ROOT, "examples", *folder, case["file"])
+
+
 def run_heed(bin_dir, case, inputs, weights, out):
-    cmd = [os.path.join(bin_dir, "heed-run"), "--reference",
-           os.path.join(ROOT, "examples", "seed", case["file"])]
+    cmd = [os.path.join(bin_dir, "heed-run"), "--reference", model_path(case)]
     cmd += heed_flags(case)
     for input_name in case["inputs"]:
         cmd += ["--input", f"{input_name}={os.path.join(inputs, input_name)}.npy"]
