@@ -133,9 +133,20 @@ Tensor where(const Tensor &cond, const Tensor &a, const Tensor &b) {
 }
 
 Tensor cast(const Tensor &x, DType to) {
-  // roundToDType does the conversion: floats round to nearest even, integers
-  // truncate towards zero, i1 is (x != 0).
-  return Tensor(to, x.shape, x.data);
+  // To a float: round to nearest even; to i1: x != 0 (roundToDType). From a
+  // float to an integer: heed::floatToIntegerSaturating, the rule of the
+  // kernels (truncate; saturate beyond the range and at +-inf; NaN is 0).
+  // Between integers, i32 keeps the low 32 bits (two's complement).
+  std::vector<double> data = x.data;
+  if (to == DType::I64 || to == DType::I32)
+    for (double &v : data) {
+      if (isFloatDType(x.dtype))
+        v = to == DType::I64 ? (double)floatToIntegerSaturating<int64_t>(v)
+                             : (double)floatToIntegerSaturating<int32_t>(v);
+      else if (to == DType::I32)
+        v = (double)(int32_t)(uint32_t)(uint64_t)(int64_t)v;
+    }
+  return Tensor(to, x.shape, std::move(data));
 }
 
 } // namespace heed::ref

@@ -59,12 +59,12 @@ void storeElement(HostTensor &t, int64_t i, double value) {
     break;
   }
   case DType::I64: {
-    int64_t v = (int64_t)value;
+    int64_t v = floatToIntegerSaturating<int64_t>(value);
     std::memcpy(p, &v, 8);
     break;
   }
   case DType::I32: {
-    int32_t v = (int32_t)value;
+    int32_t v = floatToIntegerSaturating<int32_t>(value);
     std::memcpy(p, &v, 4);
     break;
   }

@@ -13,6 +13,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <string_view>
 
@@ -152,6 +153,21 @@ inline uint16_t floatToBf16(float f) {
     return (uint16_t)((x >> 16) | 0x40u);
   x += 0x7FFFu + ((x >> 16) & 1u);
   return (uint16_t)(x >> 16);
+}
+
+/// A float converted to the integer type \p I, the one rule of every Heed
+/// component (`cast`, the reference interpreter, the compiled kernels):
+/// truncation towards zero; values beyond \p I's range, +inf and -inf
+/// saturate to its largest or smallest value; NaN gives 0.
+template <typename I> I floatToIntegerSaturating(double v) {
+  if (v != v)
+    return 0;
+  // (double)max + 1 is a power of two, exact; min is one too.
+  if (v >= (double)std::numeric_limits<I>::max() + 1.0)
+    return std::numeric_limits<I>::max();
+  if (v <= (double)std::numeric_limits<I>::min())
+    return std::numeric_limits<I>::min();
+  return (I)v;
 }
 
 } // namespace heed

@@ -726,18 +726,6 @@ template <heed_dtype S> float loadFloat(StorageT<S> v) {
     return v;
 }
 
-/// Truncates towards zero, saturating; NaN gives 0.
-template <typename I> I truncSaturate(double v) {
-  if (std::isnan(v))
-    return 0;
-  // (double)max + 1 is a power of two, exact.
-  if (v >= (double)std::numeric_limits<I>::max() + 1.0)
-    return std::numeric_limits<I>::max();
-  if (v <= (double)std::numeric_limits<I>::min())
-    return std::numeric_limits<I>::min();
-  return (I)v;
-}
-
 /// A value of a float dtype (as double; exact for f32) stored as \p D.
 template <heed_dtype D> StorageT<D> fromFloat(double v) {
   if constexpr (D == HEED_F32)
@@ -749,7 +737,7 @@ template <heed_dtype D> StorageT<D> fromFloat(double v) {
   else if constexpr (D == HEED_I1)
     return v != 0;
   else
-    return truncSaturate<StorageT<D>>(v);
+    return floatToIntegerSaturating<StorageT<D>>(v);
 }
 
 /// An integer stored as \p D (to floats through f32, to i32 wrapping).

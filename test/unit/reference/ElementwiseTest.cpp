@@ -363,6 +363,27 @@ TEST(CastTest, FloatToIntTruncatesTowardsZero) {
   EXPECT_EQ(z.data[0], -123);
 }
 
+TEST(CastTest, FloatToIntSaturatesAndNaNIsZero) {
+  // The documented rule, by hand: NaN -> 0; +inf and values past the top ->
+  // the largest value; -inf and values past the bottom -> the smallest.
+  // i32: 2147483647 and -2147483648; 3e9 > 2^31, -3e9 < -2^31.
+  double nan = std::nan("");
+  Tensor x = f32({6}, {nan, kInf, -kInf, 3e9, -3e9, -7.9});
+  EXPECT_EQ(cast(x, DType::I32).data,
+            (std::vector<double>{0, 2147483647, -2147483648.0, 2147483647,
+                                 -2147483648.0, -7}));
+  // i64: 2^63 - 1 and -2^63 (as doubles, 2^63 and -2^63); 1e19 > 2^63.
+  Tensor y = cast(f32({4}, {nan, kInf, -1e19, 1e19}), DType::I64);
+  EXPECT_EQ(y.data, (std::vector<double>{0, 0x1p63, -0x1p63, 0x1p63}));
+}
+
+TEST(CastTest, IntegerToI32KeepsTheLow32Bits) {
+  // 2^32 + 5 -> 5; 2^31 -> -2^31 (two's complement); -1 -> -1.
+  Tensor x(DType::I64, {3}, {0x1p32 + 5, 0x1p31, -1});
+  EXPECT_EQ(cast(x, DType::I32).data,
+            (std::vector<double>{5, -0x1p31, -1}));
+}
+
 TEST(CastTest, ToI1IsNonZero) {
   Tensor y = cast(f32({4}, {0, -0.5, 3, -0.0}), DType::I1);
   EXPECT_EQ(y.dtype, DType::I1);

@@ -523,6 +523,20 @@ TEST(RuntimeDataMovementTest, CastRoundsToNearestEven) {
             (std::vector<double>{1, 1, 1, 0}));
 }
 
+TEST(RuntimeDataMovementTest, CastFloatToIntSaturatesAndNaNIsZero) {
+  // The rule of docs/language.md, by hand: NaN -> 0, +-inf and values
+  // beyond the range saturate, others truncate; the same as the reference.
+  double nan = std::nan(""), inf = INFINITY;
+  ref::Tensor x(DType::F32, {6}, {nan, inf, -inf, 3e9, -3e9, -7.9});
+  std::vector<double> i32 = {0,           2147483647, -2147483648.0,
+                             2147483647, -2147483648.0, -7};
+  EXPECT_EQ(run1("cast", {x}, {DType::I32, {6}}).data, i32);
+  EXPECT_EQ(ref::cast(x, DType::I32).data, i32);
+  ref::Tensor big(DType::F32, {3}, {nan, inf, -1e19});
+  EXPECT_EQ(run1("cast", {big}, {DType::I64, {3}}).data,
+            (std::vector<double>{0, 0x1p63, -0x1p63}));
+}
+
 TEST(RuntimeDataMovementTest, CastThreadsBitwiseEqual) {
   ref::Tensor x = randomTensor(DType::F32, {129, 33, 129}, 61);
   ref::Tensor expected = ref::cast(x, DType::BF16);
