@@ -111,8 +111,10 @@ def AttnSparsify : Pass<"attn-sparsify", "mlir::func::FuncOp"> {
     always true is dropped. A constant i1 mask of another pattern becomes a
     block map (`#attn.blocks`, 64 x 64 tiles) and stays for the visited
     tiles. With `remarks` (`heedc --remarks=attn-sparsify`)
-    a mask computed in the graph that stays dense says why; masks computed
-    from the model's inputs are data and stay silently. With `report-fused`
+    a mask computed in the graph that stays dense says why, and a mask
+    computed from the model's inputs says it is data and names the input
+    or parameter (key-padding masks excepted: see `report-fused`). With
+    `report-fused`
     (`heedc --remarks=fused`) each attention op says the structure its mask
     became, and where a mask stays that depends only on batch and key (a
     key-padding mask, [B, 1, 1, Lk]; no probs or top-k), that the kernel

@@ -16,8 +16,9 @@
 // A structured-looking mask that cannot be proven a band stays a dense mask,
 // and the pattern says why (notifyMatchFailure; a remark at the attention op
 // with `remarks`), so no structure falls back to dense work silently. A mask
-// computed from the model's inputs (padding masks, say) is data, not structure,
-// and stays without a remark.
+// computed from the model's inputs is data, not structure: it stays, and the
+// remark names the input it comes from (a key-padding mask has the remark of
+// report-fused instead).
 //
 // With `report-fused`, a mask that is left and depends only on batch and key
 // (its query-row and query-head dims are 1 or absent: a key-padding mask
@@ -32,6 +33,7 @@
 #include "passes/tensor/MaskAnalysis.h"
 
 #include "attn/AttnOps.h"
+#include "heed/HeedOps.h"
 
 namespace heed {
 #define GEN_PASS_DEF_ATTNSPARSIFY
@@ -81,6 +83,21 @@ FailureOr<Attribute> structureOf(const Band &band, int64_t lq, int64_t lk,
     return failure();
   }
   return Attribute(attn::WindowAttr::get(ctx, left, right));
+}
+
+/// "the model input 'pad'" or "the parameter 'w'", for remarks.
+std::string describeSource(Value v) {
+  if (auto arg = dyn_cast<BlockArgument>(v)) {
+    auto func = dyn_cast<func::FuncOp>(arg.getOwner()->getParentOp());
+    auto name = func ? func.getArgAttrOfType<StringAttr>(arg.getArgNumber(),
+                                                         kNameAttrName)
+                     : nullptr;
+    return name ? "the model input '" + name.str() + "'"
+                : "model input " + std::to_string(arg.getArgNumber());
+  }
+  if (auto param = v.getDefiningOp<ParamOp>())
+    return "the parameter '" + param.getName().str() + "'";
+  return "a model input";
 }
 
 struct SparsifyMask
@@ -152,9 +169,16 @@ struct SparsifyMask
     int64_t qb = std::min(kBlockMapTile, lq), kb = std::min(kBlockMapTile, lk);
     auto visit = blockMapOf(mask, lq, lk, qb, kb);
     if (!visit) {
-      // A mask computed from the model's inputs is data, not structure.
-      if (reader.dataDependent)
+      // A mask computed from the model's inputs is data, not structure; a
+      // key-padding one has a remark of its own (report-fused).
+      if (reader.dataDependent && keyPaddingMask(op))
         return failure();
+      if (reader.dataDependent)
+        return rewriter.notifyMatchFailure(
+            op, "attn-sparsify: the mask stays dense: it is data, computed "
+                "from " +
+                    describeSource(reader.dataSource) +
+                    ", so the kernel reads it at run time");
       return rewriter.notifyMatchFailure(
           op, "attn-sparsify: the mask stays dense: it is computed in the "
               "graph but not as comparisons of iota or tril/triu that this "

@@ -123,6 +123,8 @@ MaskSymbol MaskReader::read(Value v) {
 MaskSymbol MaskReader::compute(Value v) {
   Operation *op = v.getDefiningOp();
   if (!op || isa<ParamOp>(op)) {
+    if (!dataDependent)
+      dataSource = v;
     dataDependent = true;
     return MaskSymbol::unknown();
   }

@@ -70,11 +70,13 @@ struct MaskSymbol {
 };
 
 /// Reads mask computations (memoised per value); `dataDependent` is set
-/// when one reaches a graph input or parameter.
+/// when one reaches a graph input or parameter, the first of which is
+/// `dataSource`.
 class MaskReader {
 public:
   MaskSymbol read(mlir::Value v);
   bool dataDependent = false;
+  mlir::Value dataSource;
 
 private:
   llvm::DenseMap<mlir::Value, MaskSymbol> memo;

@@ -134,7 +134,25 @@ func.func @negative_constant_pattern(%q: tensor<1x1x2x4xf32>) -> tensor<1x1x2x4x
 
 // -----
 
-// A mask from the model's inputs (padding) is data: no remark, unchanged.
+// A mask from the model's inputs is data: it stays, and the remark names the
+// input (a reshape of it here), or the parameter.
+// CHECK-LABEL: func.func @reshaped_input_mask
+// CHECK: attn.attention %arg0, %arg0, %arg0, %{{.+}} {scale
+func.func @reshaped_input_mask(%q: tensor<1x2x8x4xf32>, %big: tensor<8x8xi1> {heed.name = "pairs"}) -> tensor<1x2x8x4xf32> {
+  %m = heed.reshape %big {shape = array<i64: 1, 1, 8, 8>} : (tensor<8x8xi1>) -> tensor<1x1x8x8xi1>
+  // expected-remark @+1 {{attn-sparsify: the mask stays dense: it is data, computed from the model input 'pairs', so the kernel reads it at run time}}
+  %o = attn.attention %q, %q, %q, %m {scale = 1.0 : f64} : (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x1x8x8xi1>) -> tensor<1x2x8x4xf32>
+  %p = heed.param "rel.bias" {fan_in = 8 : i64} : tensor<8x8xf32>
+  // expected-remark @+1 {{attn-sparsify: the mask stays dense: it is data, computed from the parameter 'rel.bias', so the kernel reads it at run time}}
+  %r = attn.attention %o, %o, %o, %p {scale = 1.0 : f64} : (tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<1x2x8x4xf32>, tensor<8x8xf32>) -> tensor<1x2x8x4xf32>
+  return %r : tensor<1x2x8x4xf32>
+}
+
+// -----
+
+// A key-padding mask from the model's inputs is data: unchanged, and its
+// remark is report-fused's (the kernel applies it per key).
+
 // CHECK-LABEL: func.func @input_mask
 // CHECK: attn.attention %arg0, %arg0, %arg0, %arg1 {scale
 func.func @input_mask(%q: tensor<1x2x8x4xf32>, %pad: tensor<1x1x1x8xi1>) -> tensor<1x2x8x4xf32> {
