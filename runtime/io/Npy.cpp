@@ -54,6 +54,10 @@ constexpr DescrEntry kDescrs[] = {{"<f4", DType::F32},
                                   {"<i4", DType::I32},
                                   {"|b1", DType::I1}};
 
+/// Descrs read as bf16 bits (NumPy has no bf16): uint16, and the two-byte
+/// void that numpy.save writes for ml_dtypes' bfloat16. Never written.
+constexpr const char *kBf16BitsDescrs[] = {"<u2", "|V2"};
+
 /// The three keys a header holds.
 enum HeaderKey { KeyDescr, KeyFortranOrder, KeyShape, NumKeys };
 constexpr const char *kKeyNames[NumKeys] = {"descr", "fortran_order", "shape"};
@@ -265,6 +269,11 @@ bool descrToDType(const std::string &descr, DType &dtype, std::string &error) {
       dtype = e.dtype;
       return true;
     }
+  for (const char *bits : kBf16BitsDescrs)
+    if (descr == bits) {
+      dtype = DType::BF16;
+      return true;
+    }
   if (!descr.empty() && descr[0] == '>') {
     error = "big-endian dtype '" + descr +
             "' is not supported; convert with array.astype('<" +
@@ -272,7 +281,8 @@ bool descrToDType(const std::string &descr, DType &dtype, std::string &error) {
     return false;
   }
   error = "unsupported dtype '" + descr +
-          "' (supported: '<f4', '<f2', '<i8', '<i4', '|b1')";
+          "' (supported: '<f4', '<f2', '<i8', '<i4', '|b1', and bf16 bits "
+          "as '<u2' or '|V2')";
   return false;
 }
 

@@ -13,7 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "heed/compiled.h"
-#include "heed/io/Npy.h"
+#include "heed/io/PortFiles.h"
 #include "heed/io/Random.h"
 #include "heed/io/Summary.h"
 
@@ -47,13 +47,14 @@ struct CliError {
 
 /// The parsed flags.
 struct Options {
-  /// --input NAME=FILE.npy, in the order given, as (NAME, FILE, flag value).
+  /// --input NAME=FILE, in the order given, as (NAME, FILE, flag value).
   struct InputFlag {
     std::string name, path, flag;
   };
   std::vector<InputFlag> inputs;
   std::optional<uint64_t> randomSeed;
   std::optional<std::string> outputDir;
+  std::optional<std::string> outputsFile; ///< --outputs FILE.safetensors
   std::optional<int32_t> threads;
   int64_t repeat = 1;
   bool json = false;
@@ -95,7 +96,8 @@ std::optional<uint64_t> parseSeed(const std::string &s) {
 Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
   Options o;
   const char *const valued[] = {"--input",   "--random-inputs", "--output-dir",
-                                "--threads", "--repeat",        "--weights"};
+                                "--outputs", "--threads",       "--repeat",
+                                "--weights"};
   for (int i = 1; i < argc; ++i) {
     const std::string typed = argv[i] ? argv[i] : "";
     if (typed == "-h" || typed == "--help" || typed == "-help") {
@@ -130,7 +132,7 @@ Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
     if (flag == "--input") {
       size_t split = v.find('=');
       if (split == std::string::npos || split == 0 || split + 1 == v.size())
-        cliFail("--input " + v + ": expected NAME=FILE.npy");
+        cliFail("--input " + v + ": expected NAME=FILE");
       o.inputs.push_back({v.substr(0, split), v.substr(split + 1), v});
     } else if (flag == "--random-inputs") {
       o.randomSeed = parseSeed(v);
@@ -141,6 +143,10 @@ Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
       if (v.empty())
         cliFail("--output-dir: expected a directory");
       o.outputDir = v;
+    } else if (flag == "--outputs") {
+      if (v.size() <= 12 || v.compare(v.size() - 12, 12, ".safetensors"))
+        cliFail("--outputs " + v + ": expected a FILE.safetensors");
+      o.outputsFile = v;
     } else if (flag == "--threads") {
       std::optional<int64_t> n = parseInt(v, 1, INT32_MAX);
       if (!n)
@@ -200,21 +206,32 @@ std::string usage(const std::string &program, const char *modelName,
                   const char *weightsFile, bool weightsEmbedded,
                   const heed_model *model) {
   std::string s = "usage: " + program +
-                  " [--input NAME=FILE.npy]... [--random-inputs=SEED]\n"
-                  "       [--output-dir DIR] [--threads N] [--repeat K] "
-                  "[--json]";
+                  " [--input NAME=FILE]... [--random-inputs=SEED]\n"
+                  "       [--output-dir DIR] [--outputs FILE.safetensors]\n"
+                  "       [--threads N] [--repeat K] [--json]";
   if (!weightsEmbedded)
     s += " [--weights FILE.safetensors]";
   s += "\n\nRuns the Heed model '" +
        std::string(modelName ? modelName : program) +
        "', compiled by heedc.\n\n"
        "options:\n"
-       "  --input NAME=FILE.npy       read input NAME from a .npy file\n"
+       "  --input NAME=FILE           read input NAME from a .npy file, or "
+       "from\n"
+       "                              FILE.safetensors (its tensor NAME or its "
+       "only\n"
+       "                              one); a bf16 input also takes f32 "
+       "(rounded)\n"
+       "                              or bf16 bits ('<u2' or '|V2' in a .npy)\n"
        "  --random-inputs=SEED        draw every input not given (the values "
        "of\n"
        "                              heed-run --reference "
        "--random-inputs=SEED)\n"
-       "  --output-dir DIR            write DIR/NAME.npy for every output\n"
+       "  --output-dir DIR            write DIR/NAME.npy for every output "
+       "(bf16\n"
+       "                              widened to f32)\n"
+       "  --outputs FILE.safetensors  write every output into FILE, each in "
+       "its\n"
+       "                              own dtype\n"
        "  --threads N                 run on N threads (default: "
        "$HEED_NUM_THREADS,\n"
        "                              else every core)\n"
@@ -229,7 +246,8 @@ std::string usage(const std::string &program, const char *modelName,
   }
   s += "  -h, --help                  print this help\n"
        "\n"
-       "Without --output-dir or --json, prints the first elements of each "
+       "Without --output-dir, --outputs or --json, prints the first elements "
+       "of each "
        "output.\n";
   if (!model)
     return s;
@@ -289,56 +307,20 @@ std::vector<HostTensor> prepareInputs(const Options &o,
     }
     HostTensor t;
     std::string error;
-    if (!heed::io::readNpy(it->second->path, t, error))
-      cliFail("input '" + p.name + "': " + error);
-    if (t.dtype != p.dtype || t.shape != p.shape)
-      cliFail("input '" + p.name + "' is " + heed::dtypeName(t.dtype) +
-              heed::io::shapeToString(t.shape) + " in " + it->second->path +
-              " but the model expects " + p.type());
+    if (!heed::io::readInputFile(it->second->path, p.name, p.dtype, p.shape, t,
+                                 error))
+      cliFail(error);
     values.push_back(std::move(t));
   }
   return values;
 }
 
-/// Writes DIR/NAME.npy for every output, all or nothing: on failure no new
-/// file remains, the files of earlier runs are untouched, and the
-/// directories created are removed again.
-void writeOutputs(const std::string &dir, const std::vector<Port> &outputs,
-                  const std::vector<HostTensor> &values) {
-  // Encode first: an output .npy cannot hold fails before anything is made.
-  std::vector<std::vector<uint8_t>> encoded(values.size());
-  for (size_t i = 0; i < values.size(); ++i) {
-    std::string error;
-    if (!heed::io::encodeNpy(values[i], encoded[i], error))
-      cliFail("output '" + outputs[i].name + "': " + error);
-  }
-  // The directories create_directories will make, deepest first.
-  std::vector<fs::path> created;
-  std::error_code ec;
-  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty();
-       p = p.parent_path()) {
-    if (fs::exists(p, ec))
-      break;
-    created.push_back(p);
-    if (p == p.parent_path())
-      break;
-  }
-  if (!fs::create_directories(dir, ec) && ec)
-    cliFail("cannot create " + dir + ": " + ec.message());
-  if (!fs::is_directory(dir, ec))
-    cliFail("cannot create " + dir + ": it is not a directory");
-  // All or nothing: the files of an earlier run stay as they were when a
-  // write fails, and no new file remains.
-  std::vector<std::pair<std::string, const HostTensor *>> files;
-  for (size_t i = 0; i < values.size(); ++i)
-    files.emplace_back((fs::path(dir) / (outputs[i].name + ".npy")).string(),
-                       &values[i]);
-  std::string error;
-  if (!heed::io::writeNpyFiles(files, error)) {
-    for (const fs::path &c : created)
-      fs::remove(c, ec);
-    cliFail(error);
-  }
+/// The outputs' names, for the writers of PortFiles.h.
+std::vector<std::string> portNames(const std::vector<Port> &ports) {
+  std::vector<std::string> names;
+  for (const Port &p : ports)
+    names.push_back(p.name);
+  return names;
 }
 
 std::string programName(int argc, char **argv, const char *modelName) {
@@ -382,11 +364,6 @@ void runCli(int argc, char **argv, const std::string &program,
   std::vector<Port> inputPorts = ports(model.get(), true);
   std::vector<Port> outputPorts = ports(model.get(), false);
   std::vector<HostTensor> inputs = prepareInputs(o, inputPorts, randomBounds);
-  if (o.outputDir)
-    for (const Port &p : outputPorts)
-      if (p.dtype == DType::BF16)
-        cliFail("--output-dir: output '" + p.name +
-                "' is bf16, which .npy files cannot hold");
   std::vector<HostTensor> outputs(outputPorts.size());
   for (size_t i = 0; i < outputPorts.size(); ++i) {
     outputs[i].dtype = outputPorts[i].dtype;
@@ -412,8 +389,14 @@ void runCli(int argc, char **argv, const std::string &program,
         std::chrono::duration<double, std::milli>(end - start).count());
   }
 
-  if (o.outputDir)
-    writeOutputs(*o.outputDir, outputPorts, outputs);
+  std::string error;
+  if (o.outputDir && !heed::io::writeOutputDir(
+                         *o.outputDir, portNames(outputPorts), outputs, error))
+    cliFail(error);
+  if (o.outputsFile &&
+      !heed::io::writeOutputSafetensors(*o.outputsFile, portNames(outputPorts),
+                                        outputs, error))
+    cliFail(error);
   if (o.json) {
     std::vector<double> sorted = times;
     std::sort(sorted.begin(), sorted.end());
@@ -421,7 +404,7 @@ void runCli(int argc, char **argv, const std::string &program,
                 "\"runs\": %zu, \"memory_bytes\": %zu}\n",
                 sorted[sorted.size() / 2], sorted.front(), sorted.back(),
                 sorted.size(), heed_model_memory_bytes(model.get()));
-  } else if (!o.outputDir) {
+  } else if (!o.outputDir && !o.outputsFile) {
     for (size_t i = 0; i < outputs.size(); ++i)
       std::fputs(
           heed::io::formatSummary(outputPorts[i].name, outputs[i]).c_str(),

@@ -1,7 +1,8 @@
 //===- heed-run.cpp - Compile a .heed model in memory and run it ----------===//
 //
-// heed-run M.heed [-O0|-O2|--reference] [--input NAME=FILE.npy]...
-//          [--random-inputs=S] [--output-dir DIR] [--threads N] [--repeat K]
+// heed-run M.heed [-O0|-O2|--reference] [--input NAME=FILE]...
+//          [--random-inputs=S] [--output-dir DIR] [--outputs F.safetensors]
+//          [--threads N] [--repeat K]
 //          [--json] [--weights=F | --random-weights=S]
 //
 // By default the model is lowered like heedc does and compiled in memory
@@ -25,7 +26,7 @@
 #include "heed/Registration.h"
 #include "heed/ShapeUtils.h"
 #include "heed/compiled.h"
-#include "heed/io/Npy.h"
+#include "heed/io/PortFiles.h"
 #include "heed/io/Random.h"
 #include "heed/io/Summary.h"
 #include "heedrt/HeedrtOps.h"
@@ -58,9 +59,9 @@ static cl::opt<bool> reference("reference",
                                cl::desc("Evaluate with the reference "
                                         "interpreter"),
                                cl::cat(category));
-static cl::list<std::string> inputs("input", cl::desc("Bind an input"),
-                                    cl::value_desc("NAME=FILE.npy"),
-                                    cl::cat(category));
+static cl::list<std::string>
+    inputs("input", cl::desc("Bind an input (.npy or .safetensors; see docs)"),
+           cl::value_desc("NAME=FILE"), cl::cat(category));
 static cl::opt<uint64_t> randomInputs("random-inputs",
                                       cl::desc("Fill every input not given"),
                                       cl::value_desc("seed"),
@@ -68,6 +69,10 @@ static cl::opt<uint64_t> randomInputs("random-inputs",
 static cl::opt<std::string> outputDir("output-dir",
                                       cl::desc("Write DIR/NAME.npy per output"),
                                       cl::value_desc("dir"), cl::cat(category));
+static cl::opt<std::string>
+    outputsFile("outputs",
+                cl::desc("Write every output into one .safetensors file"),
+                cl::value_desc("file.safetensors"), cl::cat(category));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Run K times"), cl::init(1),
                                 cl::value_desc("K"), cl::cat(category));
 static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(2),
@@ -125,13 +130,12 @@ FailureOr<std::vector<ref::Tensor>> prepareInputs(func::FuncOp graph) {
     }
     io::HostTensor host;
     std::string error;
-    if (!io::readNpy(it->second, host, error))
-      return fail() << "input '" << names[i] << "': " << error;
-    if (*toDType(type.getElementType()) != host.dtype ||
-        ArrayRef<int64_t>(host.shape) != type.getShape())
-      return fail() << "input '" << names[i] << "' is " << dtypeName(host.dtype)
-                    << formatShape(host.shape) << " in " << it->second
-                    << " but the model expects " << formatType(type);
+    if (!io::readInputFile(it->second, names[i],
+                           *toDType(type.getElementType()),
+                           std::vector<int64_t>(type.getShape().begin(),
+                                                type.getShape().end()),
+                           host, error))
+      return fail() << error;
     values.push_back(ref::fromHost(host));
   }
   return values;
@@ -210,6 +214,8 @@ int runCompiled(ModuleOp module, const WeightStore &weights,
     args.push_back("--random-inputs=" + std::to_string(randomInputs));
   if (!outputDir.empty())
     args.insert(args.end(), {"--output-dir", outputDir});
+  if (!outputsFile.empty())
+    args.insert(args.end(), {"--outputs", outputsFile});
   if (threads)
     args.insert(args.end(), {"--threads", *threads});
   args.insert(args.end(), {"--repeat", std::to_string(repeat)});
@@ -255,6 +261,12 @@ int main(int argc, char **argv) {
     fail() << "--repeat must be at least 1";
     return 1;
   }
+  if (!outputsFile.empty() &&
+      (!StringRef(outputsFile).ends_with(".safetensors") ||
+       outputsFile.size() <= 12)) {
+    fail() << "--outputs " << outputsFile << ": expected a FILE.safetensors";
+    return 1;
+  }
   OwningOpRef<ModuleOp> module =
       tools::loadModel(inputFile, sourceMgr, context);
   if (!module)
@@ -287,26 +299,20 @@ int main(int argc, char **argv) {
   for (unsigned i = 0; i < graph.getNumResults(); ++i)
     names.push_back(
         graph.getResultAttrOfType<StringAttr>(i, kNameAttrName).str());
-  if (!outputDir.empty()) {
-    if (std::error_code ec = llvm::sys::fs::create_directories(outputDir)) {
-      fail() << "cannot create " << outputDir << ": " << ec.message();
-      return 1;
-    }
-    // All or nothing, as the compiled models write them.
-    std::vector<io::HostTensor> hosts;
-    for (const ref::Tensor &t : *results)
-      hosts.push_back(ref::toHost(t));
-    std::vector<std::pair<std::string, const io::HostTensor *>> files;
-    for (size_t i = 0; i < names.size(); ++i) {
-      llvm::SmallString<256> path(outputDir);
-      llvm::sys::path::append(path, names[i] + ".npy");
-      files.emplace_back(path.str().str(), &hosts[i]);
-    }
-    std::string error;
-    if (!io::writeNpyFiles(files, error)) {
-      fail() << error;
-      return 1;
-    }
+  // Written as the compiled models write them (PortFiles.h).
+  std::vector<io::HostTensor> hosts;
+  for (const ref::Tensor &t : *results)
+    hosts.push_back(ref::toHost(t));
+  std::string error;
+  if (!outputDir.empty() &&
+      !io::writeOutputDir(outputDir, names, hosts, error)) {
+    fail() << error;
+    return 1;
+  }
+  if (!outputsFile.empty() &&
+      !io::writeOutputSafetensors(outputsFile, names, hosts, error)) {
+    fail() << error;
+    return 1;
   }
   if (json) {
     std::vector<double> sorted = times;
@@ -316,7 +322,7 @@ int main(int argc, char **argv) {
         "\"runs\": %u}\n",
         sorted[sorted.size() / 2], sorted.front(), sorted.back(),
         (unsigned)sorted.size());
-  } else if (outputDir.empty()) {
+  } else if (outputDir.empty() && outputsFile.empty()) {
     for (size_t i = 0; i < names.size(); ++i)
       printSummary(llvm::outs(), names[i], (*results)[i]);
   }

@@ -522,6 +522,19 @@ TEST(NpyTest, FortranOrder) {
             "numpy.ascontiguousarray");
 }
 
+TEST(NpyTest, Bf16BitsFromUint16OrTwoByteVoid) {
+  // bf16 1.0 is 0x3F80 and -2.0 is 0xC000 (sign, exponent 128, no
+  // mantissa): little-endian bytes 80 3F 00 C0.
+  for (const char *descr : {"<u2", "|V2"}) {
+    std::string dict = std::string("{'descr': '") + descr +
+                       "', 'fortran_order': False, 'shape': (2,), }";
+    HostTensor t = parseOk(npyV1(dict, std::string("\x80\x3F\x00\xC0", 4)));
+    EXPECT_EQ(t.dtype, DType::BF16) << descr;
+    EXPECT_EQ(loadElement(t, 0), 1.0) << descr;
+    EXPECT_EQ(loadElement(t, 1), -2.0) << descr;
+  }
+}
+
 TEST(NpyTest, UnsupportedDTypes) {
   for (const char *descr : {"<f8", "|u1", "|i1", "<u4", "<c8", "<V2", "<U3"}) {
     std::string dict = std::string("{'descr': '") + descr +
@@ -529,7 +542,8 @@ TEST(NpyTest, UnsupportedDTypes) {
     std::string error = parseError(npyV1(dict, std::string(8, '\0')));
     EXPECT_TRUE(contains(error, std::string("unsupported dtype '") + descr +
                                     "' (supported: '<f4', '<f2', '<i8', "
-                                    "'<i4', '|b1')"))
+                                    "'<i4', '|b1', and bf16 bits as '<u2' "
+                                    "or '|V2')"))
         << error;
   }
   EXPECT_TRUE(contains(

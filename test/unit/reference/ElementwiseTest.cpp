@@ -380,8 +380,7 @@ TEST(CastTest, FloatToIntSaturatesAndNaNIsZero) {
 TEST(CastTest, IntegerToI32KeepsTheLow32Bits) {
   // 2^32 + 5 -> 5; 2^31 -> -2^31 (two's complement); -1 -> -1.
   Tensor x(DType::I64, {3}, {0x1p32 + 5, 0x1p31, -1});
-  EXPECT_EQ(cast(x, DType::I32).data,
-            (std::vector<double>{5, -0x1p31, -1}));
+  EXPECT_EQ(cast(x, DType::I32).data, (std::vector<double>{5, -0x1p31, -1}));
 }
 
 TEST(CastTest, ToI1IsNonZero) {

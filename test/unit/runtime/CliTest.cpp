@@ -55,7 +55,7 @@ void buildEmbedding(heed_plan *plan, heed_weights *weights) {
 /// The embedding table: row r holds 10 + r.
 const float kTable[5] = {10, 11, 12, 13, 14};
 
-/// out = copy(x), both bf16[2] (.npy cannot hold bf16).
+/// out = copy(x), both bf16[2].
 void buildBf16(heed_plan *plan, heed_weights *) {
   const int64_t two[] = {2};
   heed_plan_add_buffer(plan, HEED_BF16, 1, two, HEED_AUTO_OFFSET, nullptr);
@@ -107,7 +107,7 @@ TEST(CliTest, HelpListsInputsAndOutputs) {
     CliResult r = runCli({flag});
     EXPECT_EQ(r.status, 0);
     EXPECT_EQ(r.err, "");
-    EXPECT_EQ(r.out.rfind("usage: tiny [--input NAME=FILE.npy]...", 0), 0u)
+    EXPECT_EQ(r.out.rfind("usage: tiny [--input NAME=FILE]...", 0), 0u)
         << r.out;
     EXPECT_NE(r.out.find("Runs the Heed model 'tiny'"), std::string::npos);
     EXPECT_NE(r.out.find("\ninputs:\n"
@@ -211,6 +211,22 @@ TEST(CliTest, OutputDirWritesNpyFiles) {
   EXPECT_EQ(valuesOf<float>(z), (std::vector<float>{1.5f, 1, 5, 4, 8.25f, 2}));
 }
 
+TEST(CliTest, Bf16FromF32AndWidenedToF32) {
+  // By hand: 1 + 2^-8 is halfway between the bf16 values 1 and 1 + 2^-7 and
+  // rounds to the even 1; -2.75 is exact. The copy's bf16 output is written
+  // widened to f32.
+  TempDir dir;
+  std::string x = writeF32(dir, "x.npy", {2}, {1 + 0x1p-8f, -2.75f});
+  CliResult r =
+      runCli({"--input", "x=" + x, "--output-dir", dir.path("out")}, buildBf16);
+  EXPECT_EQ(r.status, 0) << r.err;
+  io::HostTensor out;
+  std::string error;
+  ASSERT_TRUE(io::readNpy(dir.path("out") + "/out.npy", out, error)) << error;
+  EXPECT_EQ(out.dtype, DType::F32);
+  EXPECT_EQ(valuesOf<float>(out), (std::vector<float>{1, -2.75f}));
+}
+
 TEST(CliTest, JsonPrintsOneObject) {
   CliResult r = runCli({"--random-inputs=1", "--json", "--repeat", "3"});
   EXPECT_EQ(r.status, 0) << r.err;
@@ -274,8 +290,7 @@ TEST(CliTest, FlagErrors) {
               "--repeat 1.5: expected a positive integer");
   expectError(dir, {"--random-inputs=-2"},
               "--random-inputs -2: expected a non-negative integer seed");
-  expectError(dir, {"--input", "x.npy"},
-              "--input x.npy: expected NAME=FILE.npy");
+  expectError(dir, {"--input", "x.npy"}, "--input x.npy: expected NAME=FILE");
   expectError(dir, {"--weights", "w.safetensors"},
               "--weights w.safetensors: the model embeds its weights and "
               "reads no weights file");
@@ -384,11 +399,6 @@ TEST(CliTest, WeightsFlagReplacesTheModelsWeights) {
 
 TEST(CliTest, OutputDirErrors) {
   TempDir dir;
-  // bf16 outputs cannot be written as .npy: refused before running.
-  expectError(dir, {"--random-inputs=1"},
-              "--output-dir: output 'out' is bf16, which .npy files cannot "
-              "hold",
-              buildBf16);
   // A directory that cannot be created: a regular file is in the way.
   std::string file = writeF32(dir, "file", {1}, {0});
   std::vector<std::string> before = dir.list();

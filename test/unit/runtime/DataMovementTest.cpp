@@ -528,7 +528,7 @@ TEST(RuntimeDataMovementTest, CastFloatToIntSaturatesAndNaNIsZero) {
   // beyond the range saturate, others truncate; the same as the reference.
   double nan = std::nan(""), inf = INFINITY;
   ref::Tensor x(DType::F32, {6}, {nan, inf, -inf, 3e9, -3e9, -7.9});
-  std::vector<double> i32 = {0,           2147483647, -2147483648.0,
+  std::vector<double> i32 = {0,          2147483647,    -2147483648.0,
                              2147483647, -2147483648.0, -7};
   EXPECT_EQ(run1("cast", {x}, {DType::I32, {6}}).data, i32);
   EXPECT_EQ(ref::cast(x, DType::I32).data, i32);

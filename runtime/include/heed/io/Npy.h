@@ -5,7 +5,9 @@
 //
 //   '<f4' f32, '<f2' f16, '<i8' i64, '<i4' i32, '|b1' i1.
 //
-// bf16 has no NumPy dtype; store it in a .safetensors file instead.
+// bf16 has no NumPy dtype: '<u2' and '|V2' (ml_dtypes' bfloat16 as
+// numpy.save writes it) are read as bf16 bits; writing bf16 fails (see
+// PortFiles.h for how outputs widen it, or use a .safetensors file).
 //
 //===----------------------------------------------------------------------===//
 

@@ -1,0 +1,152 @@
+//===- PortFiles.cpp - Model inputs and outputs as files ------------------===//
+
+#include "heed/io/PortFiles.h"
+#include "heed/io/Npy.h"
+#include "heed/io/Safetensors.h"
+
+#include <cstring>
+#include <filesystem>
+
+namespace fs = std::filesystem;
+
+namespace heed {
+namespace io {
+
+namespace {
+
+bool endsWith(const std::string &s, const std::string &suffix) {
+  return s.size() >= suffix.size() &&
+         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+/// "bf16[2, 3]".
+std::string typeString(DType dtype, const std::vector<int64_t> &shape) {
+  return std::string(dtypeName(dtype)) + shapeToString(shape);
+}
+
+/// \p t (f32) rounded to bf16, to nearest even.
+HostTensor f32ToBf16(const HostTensor &t) {
+  HostTensor out;
+  out.dtype = DType::BF16;
+  out.shape = t.shape;
+  out.data.resize(out.nbytes());
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    float f;
+    std::memcpy(&f, t.data.data() + 4 * i, 4);
+    uint16_t b = floatToBf16(f);
+    std::memcpy(out.data.data() + 2 * i, &b, 2);
+  }
+  return out;
+}
+
+/// \p t (bf16) widened to f32, exactly.
+HostTensor bf16ToF32(const HostTensor &t) {
+  HostTensor out;
+  out.dtype = DType::F32;
+  out.shape = t.shape;
+  out.data.resize(out.nbytes());
+  for (int64_t i = 0; i < t.numel(); ++i) {
+    uint16_t b;
+    std::memcpy(&b, t.data.data() + 2 * i, 2);
+    float f = bf16ToFloat(b);
+    std::memcpy(out.data.data() + 4 * i, &f, 4);
+  }
+  return out;
+}
+
+} // namespace
+
+bool readInputFile(const std::string &path, const std::string &name,
+                   DType dtype, const std::vector<int64_t> &shape,
+                   HostTensor &out, std::string &error) {
+  HostTensor t;
+  if (endsWith(path, ".safetensors")) {
+    std::unique_ptr<SafetensorsFile> file = SafetensorsFile::open(path, error);
+    if (!file) {
+      error = "input '" + name + "': " + error;
+      return false;
+    }
+    const TensorView *view = file->find(name);
+    std::vector<std::string> names = file->names();
+    if (!view && names.size() == 1)
+      view = file->find(names[0]);
+    if (!view) {
+      std::string list;
+      for (const std::string &n : names)
+        list += (list.empty() ? "" : ", ") + n;
+      error = "input '" + name + "': " + path + " has no tensor '" + name +
+              "' (it has " + (list.empty() ? "none" : list) + ")";
+      return false;
+    }
+    t = copyToHost(*view);
+  } else if (!readNpy(path, t, error)) {
+    error = "input '" + name + "': " + error;
+    return false;
+  }
+  // bf16 from float32: rounded to nearest even.
+  if (dtype == DType::BF16 && t.dtype == DType::F32)
+    t = f32ToBf16(t);
+  if (t.dtype != dtype || t.shape != shape) {
+    error = "input '" + name + "' is " + typeString(t.dtype, t.shape) + " in " +
+            path + " but the model expects " + typeString(dtype, shape);
+    if (t.dtype == DType::BF16 && dtype != DType::BF16 &&
+        !endsWith(path, ".safetensors"))
+      error += " (a .npy file of '<u2' or '|V2' elements holds bf16 bits)";
+    return false;
+  }
+  out = std::move(t);
+  return true;
+}
+
+bool writeOutputDir(const std::string &dir,
+                    const std::vector<std::string> &names,
+                    const std::vector<HostTensor> &values, std::string &error) {
+  std::vector<HostTensor> widened(values.size());
+  std::vector<std::pair<std::string, const HostTensor *>> files;
+  for (size_t i = 0; i < values.size(); ++i) {
+    const HostTensor *value = &values[i];
+    if (value->dtype == DType::BF16) {
+      widened[i] = bf16ToF32(*value);
+      value = &widened[i];
+    }
+    files.emplace_back((fs::path(dir) / (names[i] + ".npy")).string(), value);
+  }
+  // The directories create_directories will make, deepest first.
+  std::vector<fs::path> created;
+  std::error_code ec;
+  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty();
+       p = p.parent_path()) {
+    if (fs::exists(p, ec))
+      break;
+    created.push_back(p);
+    if (p == p.parent_path())
+      break;
+  }
+  if (!fs::create_directories(dir, ec) && ec) {
+    error = "cannot create " + dir + ": " + ec.message();
+    return false;
+  }
+  if (!fs::is_directory(dir, ec)) {
+    error = "cannot create " + dir + ": it is not a directory";
+    return false;
+  }
+  if (!writeNpyFiles(files, error)) {
+    for (const fs::path &c : created)
+      fs::remove(c, ec);
+    return false;
+  }
+  return true;
+}
+
+bool writeOutputSafetensors(const std::string &path,
+                            const std::vector<std::string> &names,
+                            const std::vector<HostTensor> &values,
+                            std::string &error) {
+  std::vector<std::pair<std::string, HostTensor>> tensors;
+  for (size_t i = 0; i < values.size(); ++i)
+    tensors.emplace_back(names[i], values[i]);
+  return writeSafetensors(path, tensors, error);
+}
+
+} // namespace io
+} // namespace heed
