@@ -683,11 +683,26 @@ template <typename OpTy> Results buildRecurrent(Call &c) {
       }
     }
   }
+  int32_t weights = (int32_t)operands.size() - (isLstm ? 3 : 2);
+  auto lengths = c.optionalTensor("lengths");
+  if (failed(lengths))
+    return failure();
+  if (*lengths) {
+    RankedTensorType lt = typeOf(*lengths);
+    if (!lt.getElementType().isInteger(64) ||
+        lt.getShape() != ArrayRef<int64_t>{t.getDimSize(0)})
+      return c.errorAt(c.arg("lengths"),
+                       "lengths must be i64[" + Twine(t.getDimSize(0)) +
+                           "] (one per batch row), got " + formatType(lt));
+    operands.push_back(*lengths);
+  }
   return c.create<OpTy>(
       operands,
       {i64Attr(c, "hidden_size", *hidden), i64Attr(c, "num_layers", *layers),
        attr(c, "bidirectional", c.em.builder.getBoolAttr(*bidirectional)),
-       attr(c, "has_bias", c.em.builder.getBoolAttr(*bias))});
+       attr(c, "has_bias", c.em.builder.getBoolAttr(*bias)),
+       recurrentOperandSegments(c.em.builder, isLstm, weights,
+                                (bool)*lengths)});
 }
 
 //===--- Convolution and pooling ------------------------------------------===//
@@ -1080,13 +1095,14 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["reduce_min"] = {
       {"x", "axis?", "keepdim?"}, buildReduce<ReduceMinOp>, "reduce_min"};
   b["top_k"] = {{"x", "k", "axis?"}, buildTopK, "k largest values, indices"};
-  b["lstm"] = {
-      {"x", "h0?", "c0?", "hidden", "layers?", "bidirectional?", "bias?"},
-      [](Call &c) { return buildRecurrent<LstmOp>(c); },
-      "nn.LSTM(batch_first=True)"};
-  b["gru"] = {{"x", "h0?", "hidden", "layers?", "bidirectional?", "bias?"},
-              [](Call &c) { return buildRecurrent<GruOp>(c); },
-              "nn.GRU(batch_first=True)"};
+  b["lstm"] = {{"x", "h0?", "c0?", "hidden", "layers?", "bidirectional?",
+                "bias?", "lengths?"},
+               [](Call &c) { return buildRecurrent<LstmOp>(c); },
+               "nn.LSTM(batch_first=True)"};
+  b["gru"] = {
+      {"x", "h0?", "hidden", "layers?", "bidirectional?", "bias?", "lengths?"},
+      [](Call &c) { return buildRecurrent<GruOp>(c); },
+      "nn.GRU(batch_first=True)"};
   b["conv2d"] = {{"x", "out", "kernel", "stride?", "padding?", "dilation?",
                   "groups?", "bias?"},
                  buildConv2d,

@@ -506,14 +506,19 @@ LogicalResult Writer::statement(Operation *op) {
             }
           }
         auto p = prefix(op, ps);
-        if (failed(p) || failed(args(SmallVector<Value>(
-                             o->getOperands().take_front(first)))))
+        SmallVector<Value> operands(o->getOperands().take_front(first));
+        Value lengths =
+            lstm ? cast<LstmOp>(o).getLengths() : cast<GruOp>(o).getLengths();
+        if (lengths)
+          operands.push_back(lengths);
+        if (failed(p) || failed(args(operands)))
           return failure();
         emit(op, mnemonic.str() + "[" + *p + "](" + ops[0] + ", " + ops[1] +
                      (lstm ? ", " + ops[2] : "") +
-                     ", hidden=" + std::to_string(hidden) + ", layers=" +
-                     std::to_string(layers) + ", bidirectional=" + b(bidi) +
-                     ", bias=" + b(hasBias) + ")");
+                     ", hidden=" + std::to_string(hidden) +
+                     ", layers=" + std::to_string(layers) +
+                     ", bidirectional=" + b(bidi) + ", bias=" + b(hasBias) +
+                     (lengths ? ", lengths=" + ops.back() : "") + ")");
         return success();
       })
       .Case<MaxPool2dOp, AvgPool2dOp>([&](Operation *o) -> LogicalResult {

@@ -229,7 +229,8 @@ public:
   LogicalResult visit(LstmOp op) {
     RnnResult r = lstm(in(op, 0), &in(op, 1), &in(op, 2),
                        rnnWeights(frame, op.getWeights(), op.getHasBias()),
-                       (int64_t)op.getNumLayers(), op.getBidirectional());
+                       (int64_t)op.getNumLayers(), op.getBidirectional(),
+                       frame.getOrNull(op.getLengths()));
     frame.set(op.getSequence(), std::move(r.sequence));
     frame.set(op.getHN(), std::move(r.hidden));
     frame.set(op.getCN(), std::move(r.cell));
@@ -238,7 +239,8 @@ public:
   LogicalResult visit(GruOp op) {
     RnnResult r = gru(in(op, 0), &in(op, 1),
                       rnnWeights(frame, op.getWeights(), op.getHasBias()),
-                      (int64_t)op.getNumLayers(), op.getBidirectional());
+                      (int64_t)op.getNumLayers(), op.getBidirectional(),
+                      frame.getOrNull(op.getLengths()));
     frame.set(op.getSequence(), std::move(r.sequence));
     frame.set(op.getHN(), std::move(r.hidden));
     return success();

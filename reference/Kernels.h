@@ -133,14 +133,18 @@ struct RnnResult {
 };
 
 /// torch.nn.LSTM(batch_first=True). \p weights is indexed [layer * dirs +
-/// dir]. \p h0 / \p c0 ([layers * dirs, B, H]) may be null (zeros).
+/// dir]. \p h0 / \p c0 ([layers * dirs, B, H]) may be null (zeros). With
+/// \p lengths (i64 [B], each in [0, T]; throws KernelError otherwise), row b
+/// is its first lengths[b] steps, as a PyTorch packed sequence: outputs
+/// past the length are 0, the reverse direction starts at the length, and
+/// the final states are those at the length.
 RnnResult lstm(const Tensor &x, const Tensor *h0, const Tensor *c0,
                const std::vector<RnnWeights> &weights, int64_t layers,
-               bool bidirectional);
+               bool bidirectional, const Tensor *lengths = nullptr);
 /// torch.nn.GRU(batch_first=True); same conventions, no cell state.
 RnnResult gru(const Tensor &x, const Tensor *h0,
               const std::vector<RnnWeights> &weights, int64_t layers,
-              bool bidirectional);
+              bool bidirectional, const Tensor *lengths = nullptr);
 
 //===--- Convolution and pooling (Conv.cpp) -------------------------------===//
 

@@ -7,7 +7,9 @@
 // Layer 0 reads x [B, T, I]; layer l > 0 reads the previous layer's output
 // sequence [B, T, dirs * H] (forward and backward halves concatenated). The
 // reverse direction walks t = T-1 down to 0 and writes each output at its
-// original time index t.
+// original time index t. With lengths, row b runs only its steps
+// t < lengths[b] (both directions; the reverse one thus starts at
+// lengths[b] - 1) and its outputs past the length stay 0.
 //
 //===----------------------------------------------------------------------===//
 
@@ -79,7 +81,8 @@ enum class Cell { Lstm, Gru };
 /// \p hidden / \p cell at slot \p index.
 void runDirection(Cell kind, const Seq &in, const RnnWeights &w, bool reverse,
                   const Tensor *h0, const Tensor *c0, int64_t index, Seq &out,
-                  int64_t outOffset, Tensor &hidden, Tensor *cell) {
+                  int64_t outOffset, Tensor &hidden, Tensor *cell,
+                  const std::vector<int64_t> &lengths) {
   const int64_t batch = in.batch;
   const int64_t steps = in.steps;
   const int64_t inSize = in.features;
@@ -91,6 +94,8 @@ void runDirection(Cell kind, const Seq &in, const RnnWeights &w, bool reverse,
 
     for (int64_t s = 0; s < steps; ++s) {
       const int64_t t = reverse ? steps - 1 - s : s;
+      if (t >= lengths[(size_t)b])
+        continue; // past the sequence: no step, output 0
       std::vector<double> xt((size_t)inSize);
       for (int64_t f = 0; f < inSize; ++f)
         xt[(size_t)f] = in.get(b, t, f);
@@ -143,11 +148,22 @@ void runDirection(Cell kind, const Seq &in, const RnnWeights &w, bool reverse,
 
 RnnResult runRnn(Cell kind, const Tensor &x, const Tensor *h0, const Tensor *c0,
                  const std::vector<RnnWeights> &weights, int64_t layers,
-                 bool bidirectional) {
+                 bool bidirectional, const Tensor *lengthsTensor) {
   const int64_t dirs = bidirectional ? 2 : 1;
   const int64_t batch = x.dim(0);
   const int64_t steps = x.dim(1);
   const int64_t H = weights[0].wHh.dim(1);
+  std::vector<int64_t> lengths((size_t)batch, steps);
+  if (lengthsTensor)
+    for (int64_t b = 0; b < batch; ++b) {
+      double n = lengthsTensor->data[(size_t)b];
+      if (n < 0 || n > steps)
+        throw KernelError(std::string(kind == Cell::Lstm ? "lstm" : "gru") +
+                          ": lengths[" + std::to_string(b) +
+                          "] = " + std::to_string((int64_t)n) +
+                          " is outside [0, " + std::to_string(steps) + "]");
+      lengths[(size_t)b] = (int64_t)n;
+    }
 
   RnnResult result;
   result.hidden = Tensor(x.dtype, {layers * dirs, batch, H});
@@ -165,7 +181,8 @@ RnnResult runRnn(Cell kind, const Tensor &x, const Tensor *h0, const Tensor *c0,
       const int64_t index = layer * dirs + dir;
       runDirection(kind, in, weights[(size_t)index], /*reverse=*/dir == 1, h0,
                    kind == Cell::Lstm ? c0 : nullptr, index, out, dir * H,
-                   result.hidden, kind == Cell::Lstm ? &result.cell : nullptr);
+                   result.hidden, kind == Cell::Lstm ? &result.cell : nullptr,
+                   lengths);
     }
     in = out;
   }
@@ -181,14 +198,15 @@ RnnResult runRnn(Cell kind, const Tensor &x, const Tensor *h0, const Tensor *c0,
 
 RnnResult lstm(const Tensor &x, const Tensor *h0, const Tensor *c0,
                const std::vector<RnnWeights> &weights, int64_t layers,
-               bool bidirectional) {
-  return runRnn(Cell::Lstm, x, h0, c0, weights, layers, bidirectional);
+               bool bidirectional, const Tensor *lengths) {
+  return runRnn(Cell::Lstm, x, h0, c0, weights, layers, bidirectional, lengths);
 }
 
 RnnResult gru(const Tensor &x, const Tensor *h0,
               const std::vector<RnnWeights> &weights, int64_t layers,
-              bool bidirectional) {
-  return runRnn(Cell::Gru, x, h0, nullptr, weights, layers, bidirectional);
+              bool bidirectional, const Tensor *lengths) {
+  return runRnn(Cell::Gru, x, h0, nullptr, weights, layers, bidirectional,
+                lengths);
 }
 
 } // namespace heed::ref

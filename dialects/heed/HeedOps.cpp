@@ -641,9 +641,10 @@ LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx, Loc loc,
 /// states and the per-(layer, direction) weights; pushes the result types.
 static LogicalResult inferRecurrent(const ShapeChecker &check, int64_t gates,
                                     Value input, ValueRange states,
-                                    ValueRange weights, int64_t hidden,
-                                    int64_t layers, bool bidirectional,
-                                    bool hasBias, Types &results) {
+                                    ValueRange weights, Value lengths,
+                                    int64_t hidden, int64_t layers,
+                                    bool bidirectional, bool hasBias,
+                                    Types &results) {
   if (failed(check.requireFloat(input, "input")) ||
       failed(check.requireRank(input, 3, "input [batch, time, features]")))
     return failure();
@@ -658,6 +659,8 @@ static LogicalResult inferRecurrent(const ShapeChecker &check, int64_t gates,
         failed(check.requireShape(state, {layers * dirs, batch, hidden},
                                   "initial state")))
       return failure();
+  if (lengths && failed(check.requireShape(lengths, {batch}, "lengths")))
+    return failure();
   int64_t perDirection = hasBias ? 4 : 2;
   if ((int64_t)weights.size() != layers * dirs * perDirection)
     return check.fail("expected " + Twine(layers * dirs * perDirection) +
@@ -689,19 +692,31 @@ static LogicalResult inferRecurrent(const ShapeChecker &check, int64_t gates,
 
 LogicalResult LstmOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
                                        Types &results) {
-  return inferRecurrent(ShapeChecker(loc, "lstm"), 4, adaptor.getInput(),
-                        {adaptor.getH0(), adaptor.getC0()},
-                        adaptor.getWeights(), adaptor.getHiddenSize(),
-                        adaptor.getNumLayers(), adaptor.getBidirectional(),
-                        adaptor.getHasBias(), results);
+  return inferRecurrent(
+      ShapeChecker(loc, "lstm"), 4, adaptor.getInput(),
+      {adaptor.getH0(), adaptor.getC0()}, adaptor.getWeights(),
+      adaptor.getLengths(), adaptor.getHiddenSize(), adaptor.getNumLayers(),
+      adaptor.getBidirectional(), adaptor.getHasBias(), results);
+}
+
+NamedAttribute heed::recurrentOperandSegments(Builder &builder, bool lstm,
+                                              int32_t weights, bool lengths) {
+  SmallVector<int32_t> sizes = {1, 1};
+  if (lstm)
+    sizes.push_back(1);
+  sizes.push_back(weights);
+  sizes.push_back(lengths ? 1 : 0);
+  return builder.getNamedAttr("operandSegmentSizes",
+                              builder.getDenseI32ArrayAttr(sizes));
 }
 
 LogicalResult GruOp::inferReturnTypes(MLIRContext *, Loc loc, Adaptor adaptor,
                                       Types &results) {
-  return inferRecurrent(
-      ShapeChecker(loc, "gru"), 3, adaptor.getInput(), {adaptor.getH0()},
-      adaptor.getWeights(), adaptor.getHiddenSize(), adaptor.getNumLayers(),
-      adaptor.getBidirectional(), adaptor.getHasBias(), results);
+  return inferRecurrent(ShapeChecker(loc, "gru"), 3, adaptor.getInput(),
+                        {adaptor.getH0()}, adaptor.getWeights(),
+                        adaptor.getLengths(), adaptor.getHiddenSize(),
+                        adaptor.getNumLayers(), adaptor.getBidirectional(),
+                        adaptor.getHasBias(), results);
 }
 
 //===----------------------------------------------------------------------===//
@@ -790,6 +805,15 @@ int64_t heed::randomInputBound(Value input) {
       if (g.getIndices() == input)
         bound = std::min(bound, cast<RankedTensorType>(g.getInput().getType())
                                     .getDimSize(g.getAxis()));
+    // Sequence lengths of a recurrence lie in [0, T].
+    for (Value lengths :
+         {isa<LstmOp>(user) ? cast<LstmOp>(user).getLengths() : Value(),
+          isa<GruOp>(user) ? cast<GruOp>(user).getLengths() : Value()})
+      if (lengths == input)
+        bound = std::min(bound,
+                         cast<RankedTensorType>(user->getOperand(0).getType())
+                                 .getDimSize(1) +
+                             1);
   }
   return bound == std::numeric_limits<int64_t>::max() ? 2 : bound;
 }

@@ -35,8 +35,15 @@ namespace heed {
 
 /// The integers `--random-inputs` draws for the integer graph input \p input
 /// come from [0, bound): the smallest extent it indexes (embedding rows, the
-/// gathered axis), or 2 when it indexes nothing.
+/// gathered axis; T + 1 for the lengths of a recurrence over T steps), or 2
+/// when it indexes nothing.
 int64_t randomInputBound(mlir::Value input);
+
+/// The `operandSegmentSizes` of a heed.lstm (\p lstm) or heed.gru with
+/// \p weights weight operands and, when \p lengths, the lengths operand:
+/// what creating one from a flat operand list needs.
+mlir::NamedAttribute recurrentOperandSegments(mlir::Builder &builder, bool lstm,
+                                              int32_t weights, bool lengths);
 
 } // namespace heed
 

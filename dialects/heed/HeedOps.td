@@ -552,7 +552,7 @@ def Heed_TopKOp : Heed_Op<"top_k"> {
 // Recurrent layers
 //===----------------------------------------------------------------------===//
 
-def Heed_LstmOp : Heed_Op<"lstm"> {
+def Heed_LstmOp : Heed_Op<"lstm", [AttrSizedOperandSegments]> {
   let summary = "multi-layer (bi)directional LSTM, batch first";
   let description = [{
     `torch.nn.LSTM(batch_first=True)`: `input [B, T, I]`, initial states
@@ -561,23 +561,37 @@ def Heed_LstmOp : Heed_Op<"lstm"> {
     `bias_ih [4H]`, `bias_hh [4H]` (gate order i, f, g, o). Results: the
     output sequence `[B, T, dirs * H]` and the final `h_n`, `c_n`.
 
+    With `lengths` (i64 `[B]`, each in `[0, T]`, else a run-time error),
+    sequence `b` is its first `lengths[b]` steps, as a PyTorch packed
+    sequence (`pack_padded_sequence(..., enforce_sorted=False)`): the
+    reverse direction starts at step `lengths[b] - 1`, outputs past the
+    length are 0, and `h_n`, `c_n` are the states at the length. A length
+    of 0 (which PyTorch rejects) is the empty sequence: outputs 0, final
+    states the initial ones.
+
     ```mlir
     %seq, %h, %c = heed.lstm %x, %h0, %c0, %wih, %whh, %bih, %bhh {bidirectional = false, has_bias = true, hidden_size = 32 : i64, num_layers = 1 : i64} : (tensor<2x10x16xf32>, tensor<1x2x32xf32>, tensor<1x2x32xf32>, tensor<128x16xf32>, tensor<128x32xf32>, tensor<128xf32>, tensor<128xf32>) -> (tensor<2x10x32xf32>, tensor<1x2x32xf32>, tensor<1x2x32xf32>)
+    %seq2, %h2, %c2 = heed.lstm %x, %h0, %c0, %wih, %whh, %bih, %bhh lengths %len {bidirectional = false, has_bias = true, hidden_size = 32 : i64, num_layers = 1 : i64} : (tensor<2x10x16xf32>, tensor<1x2x32xf32>, tensor<1x2x32xf32>, tensor<128x16xf32>, tensor<128x32xf32>, tensor<128xf32>, tensor<128xf32>, tensor<2xi64>) -> (tensor<2x10x32xf32>, tensor<1x2x32xf32>, tensor<1x2x32xf32>)
     ```
   }];
   let arguments = (ins Heed_FloatTensor:$input, Heed_FloatTensor:$h0,
                    Heed_FloatTensor:$c0, Variadic<Heed_FloatTensor>:$weights,
+                   Optional<TensorOf<[I64]>>:$lengths,
                    I64Attr:$hidden_size, I64Attr:$num_layers,
                    BoolAttr:$bidirectional, BoolAttr:$has_bias);
   let results = (outs Heed_FloatTensor:$sequence, Heed_FloatTensor:$h_n,
                       Heed_FloatTensor:$c_n);
+  let assemblyFormat = [{
+    $input `,` $h0 `,` $c0 (`,` $weights^)? (`lengths` $lengths^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
 }
 
-def Heed_GruOp : Heed_Op<"gru"> {
+def Heed_GruOp : Heed_Op<"gru", [AttrSizedOperandSegments]> {
   let summary = "multi-layer (bi)directional GRU, batch first";
   let description = [{
     `torch.nn.GRU(batch_first=True)`: as `heed.lstm` with 3 gates (r, z, n)
-    and no cell state.
+    and no cell state, `lengths` included.
 
     ```mlir
     %seq, %h = heed.gru %x, %h0, %wih, %whh, %bih, %bhh {bidirectional = false, has_bias = true, hidden_size = 32 : i64, num_layers = 1 : i64} : (tensor<2x10x16xf32>, tensor<1x2x32xf32>, tensor<96x16xf32>, tensor<96x32xf32>, tensor<96xf32>, tensor<96xf32>) -> (tensor<2x10x32xf32>, tensor<1x2x32xf32>)
@@ -585,9 +599,14 @@ def Heed_GruOp : Heed_Op<"gru"> {
   }];
   let arguments = (ins Heed_FloatTensor:$input, Heed_FloatTensor:$h0,
                    Variadic<Heed_FloatTensor>:$weights,
+                   Optional<TensorOf<[I64]>>:$lengths,
                    I64Attr:$hidden_size, I64Attr:$num_layers,
                    BoolAttr:$bidirectional, BoolAttr:$has_bias);
   let results = (outs Heed_FloatTensor:$sequence, Heed_FloatTensor:$h_n);
+  let assemblyFormat = [{
+    $input `,` $h0 (`,` $weights^)? (`lengths` $lengths^)? attr-dict `:`
+    functional-type(operands, results)
+  }];
 }
 
 //===----------------------------------------------------------------------===//

@@ -128,15 +128,18 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
   int64_t steps = shapeOf(x)[0], batch = shapeOf(x)[1],
           inputSize = shapeOf(x)[2];
   Type et = elementTypeOf(x);
-  // Sequence lengths: equal to T everywhere is no length at all.
+  // Sequence lengths: equal to T everywhere is no length at all. Constant
+  // ones are also known here (for the unrolled form); heed.lstm / heed.gru
+  // take them as a tensor, constant or not.
   SmallVector<int64_t> lengths;
-  if (lens) {
-    auto l = n.constInts(4, "sequence_lens");
-    if (failed(l))
-      return failure();
-    lengths = *l;
-    if (llvm::all_of(lengths, [&](int64_t v) { return v == steps; }))
+  bool lengthsGiven = (bool)lens;
+  if (DenseElementsAttr c = lens ? n.constValue(4) : nullptr) {
+    for (const APInt &v : c.getValues<APInt>())
+      lengths.push_back(v.getSExtValue());
+    if (llvm::all_of(lengths, [&](int64_t v) { return v == steps; })) {
       lengths.clear();
+      lengthsGiven = false;
+    }
   }
   SmallVector<std::string> acts;
   if (const auto *a = n.attr("activations"))
@@ -190,8 +193,8 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
   if (!e.ok)
     return failure();
 
-  bool torchSemantics = defaultActs && clip == 0 && !coupled && !hasPeep &&
-                        lengths.empty() && (spec.lstm || lbr);
+  bool torchSemantics =
+      defaultActs && clip == 0 && !coupled && !hasPeep && (spec.lstm || lbr);
   Value y, yh, yc;
   if (torchSemantics && direction != "reverse") {
     SmallVector<Value> weights;
@@ -208,6 +211,12 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
     if (spec.lstm)
       operands.push_back(c0);
     operands.append(weights);
+    if (lengthsGiven) {
+      auto l64 = n.cast(lens, n.builder().getI64Type());
+      if (failed(l64))
+        return failure();
+      operands.push_back(*l64);
+    }
     if (!e.ok)
       return failure();
     SmallVector<NamedAttribute> attrs{
@@ -215,7 +224,9 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
         n.builder().getNamedAttr("bidirectional",
                                  n.builder().getBoolAttr(dirs == 2)),
         n.builder().getNamedAttr("has_bias",
-                                 n.builder().getBoolAttr((bool)bias))};
+                                 n.builder().getBoolAttr((bool)bias)),
+        recurrentOperandSegments(n.builder(), spec.lstm,
+                                 (int32_t)weights.size(), lengthsGiven)};
     Operation *op;
     if (spec.lstm) {
       auto l = n.create<LstmOp>(operands, attrs);
@@ -240,6 +251,9 @@ LogicalResult recurrent(OnnxNode &n, const RnnSpec &spec) {
           " steps (Heed unrolls LSTMs and GRUs that differ from PyTorch's up "
           "to " +
           std::to_string(kMaxUnrolledSteps) + " steps)");
+    if (lengthsGiven && lengths.empty())
+      return n.unsupported("sequence_lens that is not a constant, with "
+                           "this configuration (PyTorch's takes any)");
     if (!lengths.empty() && direction != "forward")
       return n.unsupported("sequence_lens with a reverse direction");
     auto scalar = [&](double v) { return n.splat(v, et); };

@@ -204,10 +204,12 @@ SmallVector<Value> PlanBuilder::emitKernel(Operation *op, StringRef name,
 }
 
 /// The op's attributes as kernel params, for ops whose kernel has the op's
-/// name and attributes. Attributes that only shape the result are dropped.
+/// name and attributes. Attributes that only shape the result, or the op's
+/// operand list (operandSegmentSizes: the kernel counts its inputs), are
+/// dropped.
 FailureOr<NamedAttrList> PlanBuilder::kernelParams(Operation *op) {
-  static const llvm::StringLiteral kShapeOnly[] = {"end", "sizes", "shape",
-                                                   "dtype"};
+  static const llvm::StringLiteral kShapeOnly[] = {
+      "end", "sizes", "shape", "dtype", "operandSegmentSizes"};
   NamedAttrList params;
   for (NamedAttribute attr : op->getAttrs()) {
     StringRef name = attr.getName().getValue();

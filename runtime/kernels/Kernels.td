@@ -359,7 +359,9 @@ def : Kernel<"lstm", "Recurrent"> {
   let inputs = (ins Arg<"[B, T, I]">:$x, Arg<"[L*D, B, H]">:$h0,
                 Arg<"[L*D, B, H]">:$c0,
                 VariadicArg<"per layer and direction: weight_ih [4H, in], "
-                            "weight_hh [4H, H], bias_ih, bias_hh [4H]">
+                            "weight_hh [4H, H], bias_ih, bias_hh [4H]; then "
+                            "optionally lengths, i64 [B] (a packed "
+                            "sequence)">
                     :$weights);
   let outputs = (outs Arg<"[B, T, D*H]">:$sequence, Arg<"[L*D, B, H]">:$h_n,
                  Arg<"[L*D, B, H]">:$c_n);
@@ -370,7 +372,9 @@ def : Kernel<"gru", "Recurrent"> {
   let summary = "torch.nn.GRU(batch_first=True), gate order r, z, n";
   let inputs = (ins Arg<"[B, T, I]">:$x, Arg<"[L*D, B, H]">:$h0,
                 VariadicArg<"per layer and direction: weight_ih [3H, in], "
-                            "weight_hh [3H, H], bias_ih, bias_hh [3H]">
+                            "weight_hh [3H, H], bias_ih, bias_hh [3H]; then "
+                            "optionally lengths, i64 [B] (a packed "
+                            "sequence)">
                     :$weights);
   let outputs = (outs Arg<"[B, T, D*H]">:$sequence, Arg<"[L*D, B, H]">:$h_n);
   let attributes = RecurrentAttrs;

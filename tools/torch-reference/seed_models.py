@@ -486,13 +486,35 @@ class AttnDecoderStep(nn.Module):
                 "attn_weights": attn_weights}
 
 
+class BiLstmTagger(nn.Module):
+    """A tagger over padded batches: the LSTM reads a packed sequence."""
+
+    def __init__(self, vocab, emb, hidden, tags):
+        super().__init__()
+        self.embedding = nn.Embedding(vocab, emb)
+        self.lstm = nn.LSTM(emb, hidden, num_layers=2, bidirectional=True,
+                            batch_first=True)
+        self.fc = nn.Linear(2 * hidden, tags)
+
+    def forward(self, tokens, lengths):
+        from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+        x = self.embedding(tokens)
+        packed = pack_padded_sequence(x, lengths, batch_first=True,
+                                      enforce_sorted=False)
+        out, (h, c) = self.lstm(packed)
+        out, _ = pad_packed_sequence(out, batch_first=True,
+                                     total_length=tokens.shape[1])
+        return {"logits": self.fc(out), "h": h, "c": c}
+
+
 #===------------------------------------------------------------------------===#
 # The cases: file, entry, --dim flags, inputs, the PyTorch model
 #===------------------------------------------------------------------------===#
 
 # Inputs: name -> (kind, shape[, n]); kind "f" is standard normal float32,
-# "ids" int64 in [0, n), "mask" bool with the first column true (so no row
-# of a padding mask is empty).
+# "ids" int64 in [0, n), "lengths" int64 in [1, n] with the first n,
+# "mask" bool with the first column true (so no row of a padding mask is
+# empty).
 LSTM_TEMPLATE = {
     "time_series": (10, 50, 1, "prediction", "input_seq"),
     "disease_prediction": (10, 50, 2, "logits", "input_seq"),
@@ -609,6 +631,11 @@ def make_cases():
         "entry": "decoder_step_masked", "dims": {},
         "inputs": dict(decoder_inputs, mask=("mask", (2, 7))),
         "build": lambda: AttnDecoderStep(32, 50)}
+    cases["bilstm_tagger"] = {
+        "file": "models/bilstm_tagger.heed", "dims": {},
+        "inputs": {"tokens": ("ids", (3, 9), 100),
+                   "lengths": ("lengths", (3,), 9)},
+        "build": lambda: BiLstmTagger(100, 16, 12, 5)}
     for entry, (i, h, o, out, x) in LSTM_TEMPLATE.items():
         t = 100 if entry == "speech_recognition" else 30
         cases[entry] = {
@@ -650,6 +677,9 @@ def write_inputs(name, case, folder):
         kind, shape = spec[0], spec[1]
         if kind == "ids":
             value = rng.integers(0, spec[2], size=shape).astype(np.int64)
+        elif kind == "lengths":  # sequence lengths in [1, n], n included
+            value = rng.integers(1, spec[2] + 1, size=shape).astype(np.int64)
+            value[0] = spec[2]
         elif kind == "mask":
             value = rng.random(shape) < 0.5
             value[..., 0] = True

@@ -34,6 +34,9 @@
 // Each layer then runs as one single-threaded oneDNN call (its steps are
 // sequential), so results do not depend on the thread count.
 //
+// With per-sequence lengths (one i64 [B] input after the weights), which
+// oneDNN does not take, LengthsRnnKernel runs plain f32 loops instead.
+//
 //===----------------------------------------------------------------------===//
 
 #include "Error.h"
@@ -42,6 +45,7 @@
 #include "Parallel.h"
 
 #include <algorithm>
+#include <cmath>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -281,6 +285,135 @@ private:
   std::vector<Job> jobs;
 };
 
+/// The recurrences with per-sequence lengths, which oneDNN's RNN primitives
+/// do not take: plain loops in f32, one batch row per task (rows are
+/// independent, so the result does not depend on the thread count). Row b
+/// runs only its steps t < lengths[b], in both directions (the reverse one
+/// starts at lengths[b] - 1), writes 0 past its length and leaves its final
+/// state at the length, as a PyTorch packed sequence. Inputs are those of
+/// the oneDNN kernel, then lengths (i64 [B], each in [0, T]: a run-time
+/// error otherwise; 0 is the empty sequence: zeros and the initial state).
+class LengthsRnnKernel : public Kernel {
+public:
+  LengthsRnnKernel(Cell cell, int64_t hidden, int64_t layers,
+                   bool bidirectional, bool hasBias, int64_t B, int64_t T,
+                   int64_t I)
+      : cell(cell), L(layers), D(bidirectional ? 2 : 1), H(hidden), B(B), T(T),
+        I(I), G(cell == Cell::Lstm ? 4 : 3), hasBias(hasBias) {
+    for (int64_t l = 0; l + 1 < L && l < 2; ++l)
+      inter[l].assign(B * T * D * H, 0.0f);
+    // Per row: h, c, and the gate pre-activations (x and h parts apart).
+    rowScratch.assign(B * (2 * H + 2 * G * H), 0.0f);
+  }
+
+  void run(const void *const *inputs, void *const *outputs) override {
+    const bool lstm = cell == Cell::Lstm;
+    const int64_t states = lstm ? 2 : 1;
+    const float *x = static_cast<const float *>(inputs[0]);
+    const float *h0 = static_cast<const float *>(inputs[1]);
+    const float *c0 = lstm ? static_cast<const float *>(inputs[2]) : nullptr;
+    const void *const *weights = inputs + 1 + states;
+    const int64_t perDirection = hasBias ? 4 : 2;
+    const int64_t *lengths =
+        static_cast<const int64_t *>(inputs[1 + states + L * D * perDirection]);
+    for (int64_t b = 0; b < B; ++b)
+      if (lengths[b] < 0 || lengths[b] > T)
+        fail(HEED_ERROR_INVALID_ARGUMENT,
+             std::string(lstm ? "lstm" : "gru") + ": lengths[" +
+                 std::to_string(b) + "] = " + std::to_string(lengths[b]) +
+                 " is outside [0, " + std::to_string(T) + "]");
+    float *seq = static_cast<float *>(outputs[0]);
+    float *hn = static_cast<float *>(outputs[1]);
+    float *cn = lstm ? static_cast<float *>(outputs[2]) : nullptr;
+    for (int64_t l = 0; l < L; ++l) {
+      const float *src = l == 0 ? x : inter[(l - 1) % 2].data();
+      float *dst = l == L - 1 ? seq : inter[l % 2].data();
+      const int64_t in = l == 0 ? I : D * H;
+      parallelChunks(B, 1, [&](int64_t b0, int64_t b1) {
+        for (int64_t b = b0; b < b1; ++b)
+          for (int64_t d = 0; d < D; ++d) {
+            const void *const *w = weights + (l * D + d) * perDirection;
+            const int64_t slot = (l * D + d) * B + b;
+            runRow(src, in, dst, b, d, lengths[b],
+                   static_cast<const float *>(w[0]),
+                   static_cast<const float *>(w[1]),
+                   hasBias ? static_cast<const float *>(w[2]) : nullptr,
+                   hasBias ? static_cast<const float *>(w[3]) : nullptr,
+                   h0 + slot * H, c0 ? c0 + slot * H : nullptr, hn + slot * H,
+                   cn ? cn + slot * H : nullptr);
+          }
+      });
+    }
+  }
+
+  size_t scratchBytes() const override {
+    return (inter[0].size() + inter[1].size() + rowScratch.size()) *
+           sizeof(float);
+  }
+
+private:
+  static float sigmoid(float v) { return 1.0f / (1.0f + std::exp(-v)); }
+
+  /// W[row, :] . v over \p n columns.
+  static float dot(const float *w, int64_t row, int64_t n, const float *v) {
+    const float *r = w + row * n;
+    float sum = 0.0f;
+    for (int64_t k = 0; k < n; ++k)
+      sum += r[k] * v[k];
+    return sum;
+  }
+
+  /// One direction \p d of row \p b of one layer: reads src [B, T, in],
+  /// writes columns [d H, (d + 1) H) of dst [B, T, D H] and the final states.
+  void runRow(const float *src, int64_t in, float *dst, int64_t b, int64_t d,
+              int64_t length, const float *wIh, const float *wHh,
+              const float *bIh, const float *bHh, const float *h0,
+              const float *c0, float *hn, float *cn) {
+    float *h = rowScratch.data() + b * (2 * H + 2 * G * H);
+    float *c = h + H, *gx = c + H, *gh = gx + G * H;
+    std::copy(h0, h0 + H, h);
+    if (c0)
+      std::copy(c0, c0 + H, c);
+    for (int64_t t = length; t < T; ++t)
+      std::fill_n(dst + (b * T + t) * D * H + d * H, H, 0.0f);
+    for (int64_t s = 0; s < length; ++s) {
+      const int64_t t = d == 1 ? length - 1 - s : s;
+      const float *xt = src + (b * T + t) * in;
+      for (int64_t row = 0; row < G * H; ++row) {
+        gx[row] = dot(wIh, row, in, xt) + (bIh ? bIh[row] : 0.0f);
+        gh[row] = dot(wHh, row, H, h) + (bHh ? bHh[row] : 0.0f);
+      }
+      for (int64_t j = 0; j < H; ++j) {
+        if (cell == Cell::Lstm) {
+          // Gate order i, f, g, o.
+          float ig = sigmoid(gx[j] + gh[j]);
+          float fg = sigmoid(gx[H + j] + gh[H + j]);
+          float gg = std::tanh(gx[2 * H + j] + gh[2 * H + j]);
+          float og = sigmoid(gx[3 * H + j] + gh[3 * H + j]);
+          c[j] = fg * c[j] + ig * gg;
+          h[j] = og * std::tanh(c[j]);
+        } else {
+          // Gate order r, z, n; n = tanh(W_in x + b_in + r (W_hn h + b_hn)).
+          float r = sigmoid(gx[j] + gh[j]);
+          float z = sigmoid(gx[H + j] + gh[H + j]);
+          float n = std::tanh(gx[2 * H + j] + r * gh[2 * H + j]);
+          h[j] = (1.0f - z) * n + z * h[j];
+        }
+      }
+      std::copy(h, h + H, dst + (b * T + t) * D * H + d * H);
+    }
+    std::copy(h, h + H, hn);
+    if (cn)
+      std::copy(c, c + H, cn);
+  }
+
+  Cell cell;
+  int64_t L, D, H, B, T, I, G;
+  bool hasBias;
+  std::vector<float> inter[2];
+  std::vector<float> rowScratch;
+};
+
 /// Validates the node (see the header comment) and creates the kernel.
 std::unique_ptr<Kernel> makeRnn(const KernelSignature &sig, Cell cell) {
   const std::string &name = sig.kernel;
@@ -294,8 +427,11 @@ std::unique_ptr<Kernel> makeRnn(const KernelSignature &sig, Cell cell) {
   const int64_t D = bidirectional ? 2 : 1;
   const int64_t states = cell == Cell::Lstm ? 2 : 1;
   const int64_t perDirection = hasBias ? 4 : 2;
-  sig.expectArity(1 + states + L * D * perDirection, 1 + states);
-  for (size_t i = 0; i < sig.inputs.size(); ++i)
+  const size_t weightsEnd = 1 + states + L * D * perDirection;
+  // One input more than the weights: the per-sequence lengths.
+  const bool lengths = sig.inputs.size() == weightsEnd + 1;
+  sig.expectArity(weightsEnd + (lengths ? 1 : 0), 1 + states);
+  for (size_t i = 0; i < weightsEnd; ++i)
     sig.expectInputDType(i, HEED_F32);
   for (size_t i = 0; i < sig.outputs.size(); ++i)
     sig.expectOutputDType(i, HEED_F32);
@@ -334,6 +470,14 @@ std::unique_ptr<Kernel> makeRnn(const KernelSignature &sig, Cell cell) {
   static const char *outNames[] = {"h_n", "c_n"};
   for (int64_t s = 0; s < states; ++s)
     expectShape(sig.outputs[1 + s], {L * D, B, H}, outNames[s]);
+  if (lengths) {
+    sig.expectInputDType(weightsEnd, HEED_I64);
+    if (sig.inputs[weightsEnd].shape != std::vector<int64_t>{B})
+      sig.shapeError("lengths must be [" + std::to_string(B) + "], got " +
+                     sig.inputs[weightsEnd].str());
+    return std::make_unique<LengthsRnnKernel>(cell, H, L, bidirectional,
+                                              hasBias, B, T, I);
+  }
   return std::make_unique<RnnKernel>(sig, cell, H, L, bidirectional, hasBias);
 }
 

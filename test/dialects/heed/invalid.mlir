@@ -1107,3 +1107,22 @@ func.func @ods_bad_dtype() {
   %0 = heed.constant dense<1.0> : tensor<f64>
   return
 }
+
+// -----
+
+// heed.lstm: lengths are one per batch row.
+func.func @lstm_lengths_shape(%x: tensor<2x10x16xf32>, %s: tensor<1x2x32xf32>, %wih: tensor<128x16xf32>, %whh: tensor<128x32xf32>, %b: tensor<128xf32>, %len: tensor<3xi64>) {
+  // expected-error @+2 {{lstm: lengths must have shape [2], got i64[3]}}
+  // expected-error @+1 {{'heed.lstm' op failed to infer returned types}}
+  %0:3 = heed.lstm %x, %s, %s, %wih, %whh, %b, %b lengths %len {bidirectional = false, has_bias = true, hidden_size = 32 : i64, num_layers = 1 : i64} : (tensor<2x10x16xf32>, tensor<1x2x32xf32>, tensor<1x2x32xf32>, tensor<128x16xf32>, tensor<128x32xf32>, tensor<128xf32>, tensor<128xf32>, tensor<3xi64>) -> (tensor<2x10x32xf32>, tensor<1x2x32xf32>, tensor<1x2x32xf32>)
+  return
+}
+
+// -----
+
+// heed.gru: lengths are i64.
+func.func @gru_lengths_dtype(%x: tensor<2x10x16xf32>, %s: tensor<1x2x32xf32>, %wih: tensor<96x16xf32>, %whh: tensor<96x32xf32>, %len: tensor<2xi32>) {
+  // expected-error @+1 {{'heed.gru' op operand #4 must be tensor of 64-bit signless integer values, but got 'tensor<2xi32>'}}
+  %0:2 = heed.gru %x, %s, %wih, %whh lengths %len {bidirectional = false, has_bias = false, hidden_size = 32 : i64, num_layers = 1 : i64} : (tensor<2x10x16xf32>, tensor<1x2x32xf32>, tensor<96x16xf32>, tensor<96x32xf32>, tensor<2xi32>) -> (tensor<2x10x32xf32>, tensor<1x2x32xf32>)
+  return
+}

@@ -411,6 +411,14 @@ func.func @lstm(%x: tensor<2x10x16xf32>, %h0: tensor<1x2x32xf32>, %c0: tensor<1x
   return %seq, %h, %c : tensor<2x10x32xf32>, tensor<1x2x32xf32>, tensor<1x2x32xf32>
 }
 
+// Per-sequence lengths (a packed sequence) follow the weights.
+// CHECK-LABEL: func.func @gru_lengths
+// CHECK: heed.gru %arg0, %arg1, %arg2, %arg3 lengths %arg4 {bidirectional = false, has_bias = false, hidden_size = 32 : i64, num_layers = 1 : i64} : (tensor<2x10x16xf32>, tensor<1x2x32xf32>, tensor<96x16xf32>, tensor<96x32xf32>, tensor<2xi64>) -> (tensor<2x10x32xf32>, tensor<1x2x32xf32>)
+func.func @gru_lengths(%x: tensor<2x10x16xf32>, %h0: tensor<1x2x32xf32>, %wih: tensor<96x16xf32>, %whh: tensor<96x32xf32>, %len: tensor<2xi64>) -> tensor<2x10x32xf32> {
+  %seq, %h = heed.gru %x, %h0, %wih, %whh lengths %len {bidirectional = false, has_bias = false, hidden_size = 32 : i64, num_layers = 1 : i64} : (tensor<2x10x16xf32>, tensor<1x2x32xf32>, tensor<96x16xf32>, tensor<96x32xf32>, tensor<2xi64>) -> (tensor<2x10x32xf32>, tensor<1x2x32xf32>)
+  return %seq : tensor<2x10x32xf32>
+}
+
 // Two bidirectional layers without bias: per (layer, direction) weight_ih and
 // weight_hh; layer 1 reads the 2 * H outputs of layer 0.
 // CHECK-LABEL: func.func @lstm_bidirectional

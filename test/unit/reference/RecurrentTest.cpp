@@ -202,6 +202,39 @@ RnnResult runGru(const RnnCase &c) {
 //   o = sigmoid(h1) = 0.5549613889
 //   c2 = 0.5*c1 + i*g = 0.9417913269, h2 = o * tanh(c2) = o * 0.7360441915
 //      = 0.4084761068
+TEST(RefRecurrentTest, LstmLengthsByHand) {
+  // By hand: H = I = 1 and every weight and bias 0, so i = f = o = 0.5 and
+  // g = tanh(0) = 0: c' = c / 2, h = tanh(c') / 2. From c0 = 1, h0 = 0 the
+  // first step gives c = 0.5, h = tanh(0.5) / 2 = 0.2310585786, the second
+  // c = 0.25, h = tanh(0.25) / 2 = 0.1224593312. Lengths [2, 0, 1] over
+  // T = 3: row 0 takes two steps, row 1 none (outputs 0, final states the
+  // initial ones), row 2 one; outputs past a length are 0. The reverse
+  // direction starts at the length: row 0 steps t = 1, then t = 0.
+  const double s1 = 0.2310585786, s2 = 0.1224593312;
+  Tensor x(DType::F32, {3, 3, 1}, std::vector<double>(9, 0.7));
+  Tensor h0(DType::F32, {2, 3, 1}, std::vector<double>(6, 0.0));
+  Tensor c0(DType::F32, {2, 3, 1}, std::vector<double>(6, 1.0));
+  RnnWeights w{Tensor(DType::F32, {4, 1}), Tensor(DType::F32, {4, 1}),
+               Tensor(DType::F32, {4}), Tensor(DType::F32, {4})};
+  Tensor lengths(DType::I64, {3}, {2, 0, 1});
+  RnnResult r = lstm(x, &h0, &c0, {w, w}, 1, /*bidirectional=*/true, &lengths);
+  // [B, T, (forward, reverse)].
+  std::vector<double> seq = {s1, s2, s2, s1, 0, 0,  // row 0
+                             0,  0,  0,  0,  0, 0,  // row 1
+                             s1, s1, 0,  0,  0, 0}; // row 2
+  for (size_t i = 0; i < seq.size(); ++i)
+    EXPECT_NEAR(r.sequence.data[i], seq[i], 1e-7) << i;
+  // [dirs, B, 1]: forward then reverse.
+  std::vector<double> h = {s2, 0, s1, s2, 0, s1};
+  std::vector<double> c = {0.25, 1, 0.5, 0.25, 1, 0.5};
+  for (size_t i = 0; i < h.size(); ++i) {
+    EXPECT_NEAR(r.hidden.data[i], h[i], 1e-7) << i;
+    EXPECT_NEAR(r.cell.data[i], c[i], 1e-7) << i;
+  }
+  Tensor bad(DType::I64, {3}, {2, 4, 1});
+  EXPECT_THROW(lstm(x, &h0, &c0, {w, w}, 1, true, &bad), KernelError);
+}
+
 TEST(RefRecurrentTest, LstmHandTwoSteps) {
   Tensor x(DType::F32, {1, 2, 1}, {0.5, 1.0});
   RnnWeights w;

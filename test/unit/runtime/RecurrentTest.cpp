@@ -35,6 +35,8 @@ struct RnnCase {
   bool bidirectional = false;
   bool hasBias = true;
   uint64_t seed = 1;
+  /// Per-sequence lengths (the kernel's last input) when not empty.
+  std::vector<double> lengths;
 };
 
 /// The inputs of the kernel and of the reference for \p c.
@@ -74,6 +76,8 @@ RnnProblem makeProblem(const RnnCase &c) {
       }
       p.weights.push_back(w);
     }
+  if (!c.lengths.empty())
+    p.inputs.push_back(ref::Tensor(DType::I64, {c.batch}, c.lengths));
   p.outputs.push_back({DType::F32, {c.batch, c.steps, dirs * H}});
   p.outputs.push_back({DType::F32, state});
   if (c.lstm)
@@ -91,11 +95,12 @@ AttrSetter rnnAttrs(const RnnCase &c) {
 }
 
 ref::RnnResult reference(const RnnCase &c, const RnnProblem &p) {
+  const ref::Tensor *lengths = c.lengths.empty() ? nullptr : &p.inputs.back();
   if (c.lstm)
     return ref::lstm(p.inputs[0], &p.inputs[1], &p.inputs[2], p.weights,
-                     c.layers, c.bidirectional);
+                     c.layers, c.bidirectional, lengths);
   return ref::gru(p.inputs[0], &p.inputs[1], p.weights, c.layers,
-                  c.bidirectional);
+                  c.bidirectional, lengths);
 }
 
 /// Runs case \p c and compares every output with the reference; prints the
@@ -148,6 +153,26 @@ TEST(RuntimeRecurrentTest, GruMatchesReference) {
       c.seed = 11 + 2 * bidirectional + hasBias;
       checkCase(c);
     }
+}
+
+TEST(RuntimeRecurrentTest, LengthsMatchReference) {
+  // Packed sequences: a full row, a short one and an empty one, in both
+  // cells, one and two directions, two layers, with and without bias.
+  for (bool lstm : {true, false})
+    for (bool bidirectional : {false, true})
+      for (bool hasBias : {true, false}) {
+        SCOPED_TRACE(testing::Message()
+                     << "lstm " << lstm << " bidirectional " << bidirectional
+                     << " bias " << hasBias);
+        RnnCase c;
+        c.lstm = lstm;
+        c.bidirectional = bidirectional;
+        c.hasBias = hasBias;
+        c.lengths = {7, 3, 0};
+        c.seed = 21 + 4 * lstm + 2 * bidirectional + hasBias;
+        checkCase(c);
+        checkCase(c, 3); // rows split over threads: the same values
+      }
 }
 
 TEST(RuntimeRecurrentTest, DegenerateAndDeepShapes) {
