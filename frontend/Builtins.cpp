@@ -9,6 +9,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Compose.h"
 #include "Emitter.h"
 
 #include "attn/TensorOpVisitor.h"
@@ -632,6 +633,28 @@ Results buildTopK(Call &c) {
                           {i64Attr(c, "k", *k), i64Attr(c, "axis", *axis)});
 }
 
+/// argmax(x, axis, keepdim=false) and argmin: torch.argmax/argmin along a
+/// given axis (the first index of equal values; i64).
+Results buildArgExtreme(Call &c, bool max) {
+  auto x = c.tensor("x");
+  auto keep = c.boolean("keepdim", false);
+  if (failed(x) || failed(keep))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  if (t.getElementType().isInteger(1))
+    return c.errorAt(c.arg("x"), "input must be a number tensor (f32, bf16, "
+                                 "f16, i64, i32), got " +
+                                     formatType(t));
+  if (t.getRank() < 1)
+    return c.errorAt(c.arg("x"),
+                     "input must have rank >= 1, got " + formatType(t));
+  auto axis = c.axis("axis", t.getRank());
+  if (failed(axis))
+    return failure();
+  return single(
+      compose::argExtreme(c.em.builder, c.loc(), *x, *axis, max, *keep));
+}
+
 //===--- Recurrent layers -------------------------------------------------===//
 
 template <typename OpTy> Results buildRecurrent(Call &c) {
@@ -1095,6 +1118,12 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["reduce_min"] = {
       {"x", "axis?", "keepdim?"}, buildReduce<ReduceMinOp>, "reduce_min"};
   b["top_k"] = {{"x", "k", "axis?"}, buildTopK, "k largest values, indices"};
+  b["argmax"] = {{"x", "axis", "keepdim?"},
+                 [](Call &c) { return buildArgExtreme(c, true); },
+                 "index of the largest along axis"};
+  b["argmin"] = {{"x", "axis", "keepdim?"},
+                 [](Call &c) { return buildArgExtreme(c, false); },
+                 "index of the smallest along axis"};
   b["lstm"] = {{"x", "h0?", "c0?", "hidden", "layers?", "bidirectional?",
                 "bias?", "lengths?"},
                [](Call &c) { return buildRecurrent<LstmOp>(c); },

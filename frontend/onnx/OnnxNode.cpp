@@ -1,6 +1,7 @@
 //===- OnnxNode.cpp - What an op converter sees of one ONNX node ----------===//
 
 #include "OnnxNode.h"
+#include "Compose.h"
 #include "GraphImporter.h"
 #include "OnnxTensors.h"
 
@@ -158,22 +159,7 @@ Value OnnxNode::constant(RankedTensorType type, ArrayRef<double> values) {
 }
 
 Value OnnxNode::splat(double v, Type type, ArrayRef<int64_t> shape) {
-  // One value, whatever the shape: a splat attribute, never an array.
-  auto tensorType = RankedTensorType::get(shape, type);
-  DenseElementsAttr attr;
-  if (type.isInteger(1)) {
-    attr = DenseElementsAttr::get(tensorType, v != 0);
-  } else if (auto ft = dyn_cast<FloatType>(type)) {
-    APFloat f(v);
-    bool lost;
-    f.convert(ft.getFloatSemantics(), APFloat::rmNearestTiesToEven, &lost);
-    attr = DenseElementsAttr::get(tensorType, f);
-  } else {
-    attr = DenseElementsAttr::get(
-        tensorType, APInt(type.getIntOrFloatBitWidth(), (int64_t)v,
-                          /*isSigned=*/true));
-  }
-  return builder().create<ConstantOp>(location, attr.getType(), attr);
+  return compose::splat(builder(), location, v, type, shape);
 }
 
 Value OnnxNode::i64s(ArrayRef<int64_t> values) {

@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Compose.h"
 #include "OnnxNode.h"
 #include "OnnxTensors.h"
 
@@ -701,45 +702,15 @@ LogicalResult argExtreme(OnnxNode &n, bool max) {
   auto x = n.requiredInput(0);
   if (failed(x))
     return failure();
-  ArrayRef<int64_t> in = shapeOf(*x);
-  auto axis = normalizeAxis(n, n.getInt("axis", 0), in.size());
+  if (elementTypeOf(*x).isInteger(1))
+    return n.error() << n.opType() << ": input 0 must be a number tensor, got "
+                     << formatType(x->getType());
+  auto axis = normalizeAxis(n, n.getInt("axis", 0), shapeOf(*x).size());
   if (failed(axis))
     return failure();
-  Value v = *x;
-  bool last = n.getInt("select_last_index", 0);
-  int64_t dim = in[*axis];
-  if (last) {
-    // Reverse the axis, so that the first of equal values is the last one.
-    SmallVector<int64_t> reversed;
-    for (int64_t i = dim - 1; i >= 0; --i)
-      reversed.push_back(i);
-    auto r = gatherConst(n, v, reversed, *axis);
-    if (failed(r))
-      return failure();
-    v = *r;
-  }
-  auto op = topK(n, v, 1, *axis, max);
-  if (failed(op))
-    return failure();
-  Value idx = op->getIndices();
-  if (last) {
-    Type i64 = n.builder().getI64Type();
-    auto flipped =
-        n.value<SubOp>(ValueRange{n.splat((double)(dim - 1), i64), idx});
-    if (failed(flipped))
-      return failure();
-    idx = *flipped;
-  }
-  if (!n.getInt("keepdims", 1)) {
-    SmallVector<int64_t> shape(in);
-    shape.erase(shape.begin() + *axis);
-    auto r = n.reshape(idx, shape);
-    if (failed(r))
-      return failure();
-    idx = *r;
-  }
-  n.setOutput(0, idx);
-  return success();
+  return n.result(compose::argExtreme(n.builder(), n.loc(), *x, *axis, max,
+                                      n.getInt("keepdims", 1),
+                                      n.getInt("select_last_index", 0)));
 }
 
 } // namespace
