@@ -457,6 +457,84 @@ Results buildGather(Call &c) {
   return single(c.create1<GatherOp>({*x, *idx}, {i64Attr(c, "axis", *axis)}));
 }
 
+/// pad(x, pads, mode="constant", value=0.0): torch.nn.functional.pad.
+/// `pads` holds (left, right) pairs from the last axis backwards; negative
+/// counts remove elements (constant mode).
+Results buildPad(Call &c) {
+  auto x = c.tensor("x");
+  auto pads = c.intList("pads");
+  if (failed(x) || failed(pads))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  const Val &padsArg = c.arg("pads");
+  if (pads->size() % 2)
+    return c.errorAt(padsArg, "pads must hold (left, right) pairs, got " +
+                                  Twine(pads->size()) + " integers");
+  int64_t pairs = pads->size() / 2;
+  if (pairs > t.getRank())
+    return c.errorAt(padsArg, "pads has " + Twine(pairs) +
+                                  " (left, right) pairs for an input of "
+                                  "rank " +
+                                  Twine(t.getRank()) + " (" + formatType(t) +
+                                  ")");
+  compose::PadMode mode = compose::PadMode::Constant;
+  if (c.has("mode")) {
+    const Val &m = c.arg("mode");
+    if (m.kind != Val::Kind::String || (m.s != "constant" && m.s != "reflect"))
+      return c.errorAt(m, "argument 'mode' must be \"constant\" or "
+                          "\"reflect\", got " +
+                              m.describe());
+    if (m.s == "reflect")
+      mode = compose::PadMode::Reflect;
+  }
+  auto value = c.number("value", 0.0);
+  if (failed(value))
+    return failure();
+  if (c.has("value")) {
+    const Val &v = c.arg("value");
+    if (mode != compose::PadMode::Constant)
+      return c.errorAt(v, "argument 'value' is only used with "
+                          "mode=\"constant\"");
+    Type et = t.getElementType();
+    if (!isa<FloatType>(et) &&
+        (!std::isfinite(*value) || *value != std::trunc(*value)))
+      return c.errorAt(v, v.describe() +
+                              " is not a whole number but the "
+                              "input is " +
+                              formatType(t));
+  }
+  // The checks first, so that no op is built for a call in error.
+  for (int64_t i = 0; i < pairs; ++i) {
+    int64_t axis = t.getRank() - 1 - i;
+    int64_t before = (*pads)[2 * i], after = (*pads)[2 * i + 1];
+    int64_t extent = t.getDimSize(axis);
+    if (mode == compose::PadMode::Reflect) {
+      if (before < 0 || after < 0 || before >= extent || after >= extent)
+        return c.errorAt(
+            padsArg, "reflect padding (" + Twine(before) + ", " + Twine(after) +
+                         ") of axis " + Twine(axis) + " must be in [0, " +
+                         Twine(extent) + "), below the axis' extent");
+    } else if (extent + std::min<int64_t>(before, 0) +
+                   std::min<int64_t>(after, 0) <
+               1) {
+      return c.errorAt(padsArg, "padding (" + Twine(before) + ", " +
+                                    Twine(after) + ") removes all " +
+                                    Twine(extent) + " elements of axis " +
+                                    Twine(axis));
+    }
+  }
+  Value v = *x;
+  for (int64_t i = 0; i < pairs; ++i) {
+    auto padded =
+        compose::padAxis(c.em.builder, c.loc(), v, t.getRank() - 1 - i,
+                         (*pads)[2 * i], (*pads)[2 * i + 1], mode, *value);
+    if (failed(padded))
+      return failure();
+    v = *padded;
+  }
+  return SmallVector<Value>{v};
+}
+
 //===--- Linear algebra and parametric layers -----------------------------===//
 
 Results buildMatmul(Call &c) {
@@ -1084,6 +1162,8 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["slice"] = {
       {"x", "axis", "start?", "end?", "step?"}, buildSlice, "strided slice"};
   b["gather"] = {{"x", "indices", "axis?"}, buildGather, "numpy.take"};
+  b["pad"] = {
+      {"x", "pads", "mode?", "value?"}, buildPad, "F.pad: constant or reflect"};
   // Linear algebra and layers.
   b["matmul"] = {{"a", "b"}, buildMatmul, "batched matrix product"};
   b["linear"] = {{"x", "out", "bias?"}, buildLinear, "nn.Linear"};

@@ -5,6 +5,8 @@
 #include "heed/CreateInferred.h"
 #include "heed/HeedOps.h"
 
+#include <algorithm>
+
 using namespace mlir;
 using namespace heed;
 
@@ -113,4 +115,63 @@ FailureOr<Value> compose::argExtreme(OpBuilder &b, Location loc, Value x,
   shape.erase(shape.begin() + axis);
   return value<ReshapeOp>(
       b, loc, idx, {b.getNamedAttr("shape", b.getDenseI64ArrayAttr(shape))});
+}
+
+FailureOr<Value> compose::padAxis(OpBuilder &b, Location loc, Value x,
+                                  int64_t axis, int64_t before, int64_t after,
+                                  PadMode mode, double fill) {
+  int64_t dim = shapeOf(x)[axis];
+  if (before < 0 || after < 0) {
+    // Negative counts remove elements.
+    int64_t start = std::max<int64_t>(-before, 0);
+    int64_t end = dim - std::max<int64_t>(-after, 0);
+    auto cropped =
+        value<SliceOp>(b, loc, x,
+                       {i64Attr(b, "axis", axis), i64Attr(b, "start", start),
+                        i64Attr(b, "end", end), i64Attr(b, "step", 1)});
+    if (failed(cropped))
+      return failure();
+    x = *cropped;
+    dim = end - start;
+    before = std::max<int64_t>(before, 0);
+    after = std::max<int64_t>(after, 0);
+  }
+  if (before == 0 && after == 0)
+    return x;
+  Type et = cast<RankedTensorType>(x.getType()).getElementType();
+  // The part added in front (front = true) or behind.
+  auto part = [&](bool front, int64_t count) -> FailureOr<Value> {
+    if (mode == PadMode::Constant) {
+      SmallVector<int64_t> shape(shapeOf(x));
+      shape[axis] = count;
+      return splat(b, loc, fill, et, shape);
+    }
+    // Position p of the padded axis, p < 0 in front and p >= dim behind,
+    // reads x at: reflect ... 2 1 | 0 1 2 ... | n-2 n-3 ..., edge 0 0 | ...
+    // | n-1 n-1.
+    SmallVector<int64_t> indices;
+    for (int64_t k = 0; k < count; ++k) {
+      int64_t p = front ? k - count : dim + k;
+      int64_t q = mode == PadMode::Edge ? std::clamp<int64_t>(p, 0, dim - 1)
+                  : p < 0               ? -p
+                                        : 2 * (dim - 1) - p;
+      indices.push_back(q);
+    }
+    return gatherConst(b, loc, x, indices, axis);
+  };
+  SmallVector<Value> parts;
+  if (before) {
+    auto p = part(true, before);
+    if (failed(p))
+      return failure();
+    parts.push_back(*p);
+  }
+  parts.push_back(x);
+  if (after) {
+    auto p = part(false, after);
+    if (failed(p))
+      return failure();
+    parts.push_back(*p);
+  }
+  return value<ConcatOp>(b, loc, parts, {i64Attr(b, "axis", axis)});
 }

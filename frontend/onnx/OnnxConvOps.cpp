@@ -8,6 +8,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "Compose.h"
 #include "OnnxNode.h"
 
 #include <limits>
@@ -18,53 +19,26 @@ using namespace heed::onnx_import;
 
 namespace {
 
-/// Explicit padding of the last two dimensions: [top, left, bottom, right].
-FailureOr<Value> padSpatial(OnnxNode &n, Value x, ArrayRef<int64_t> begin,
-                            ArrayRef<int64_t> end, double value) {
-  int64_t rank = shapeOf(x).size();
-  for (int s = 0; s < 2; ++s) {
-    int64_t axis = rank - 2 + s;
-    SmallVector<Value> parts;
-    SmallVector<int64_t> shape(shapeOf(x));
-    Type et = elementTypeOf(x);
-    if (begin[s]) {
-      shape[axis] = begin[s];
-      parts.push_back(n.splat(value, et, shape));
-    }
-    parts.push_back(x);
-    if (end[s]) {
-      shape[axis] = end[s];
-      parts.push_back(n.splat(value, et, shape));
-    }
-    if (parts.size() == 1)
-      continue;
-    auto joined = n.value<ConcatOp>(parts, {n.i64Attr("axis", axis)});
-    if (failed(joined))
-      return failure();
-    x = *joined;
-  }
-  return x;
-}
-
 /// Pads axis \p axis of \p x with \p before and \p after elements of
 /// \p value.
 FailureOr<Value> padAxis(OnnxNode &n, Value x, int64_t axis, int64_t before,
                          int64_t after, double value) {
-  SmallVector<Value> parts;
-  SmallVector<int64_t> shape(shapeOf(x));
-  Type et = elementTypeOf(x);
-  if (before) {
-    shape[axis] = before;
-    parts.push_back(n.splat(value, et, shape));
+  return compose::padAxis(n.builder(), n.loc(), x, axis, before, after,
+                          compose::PadMode::Constant, value);
+}
+
+/// Explicit padding of the last two dimensions with \p value: \p begin and
+/// \p end hold (top, left) and (bottom, right).
+FailureOr<Value> padSpatial(OnnxNode &n, Value x, ArrayRef<int64_t> begin,
+                            ArrayRef<int64_t> end, double value) {
+  int64_t rank = shapeOf(x).size();
+  for (int s = 0; s < 2; ++s) {
+    auto padded = padAxis(n, x, rank - 2 + s, begin[s], end[s], value);
+    if (failed(padded))
+      return failure();
+    x = *padded;
   }
-  parts.push_back(x);
-  if (after) {
-    shape[axis] = after;
-    parts.push_back(n.splat(value, et, shape));
-  }
-  if (parts.size() == 1)
-    return x;
-  return n.value<ConcatOp>(parts, {n.i64Attr("axis", axis)});
+  return x;
 }
 
 /// Pooling of any spatial rank, dilation and padding, unrolled over the

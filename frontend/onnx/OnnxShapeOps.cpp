@@ -586,68 +586,24 @@ LogicalResult pad(OnnxNode &n) {
   std::string mode = n.getString("mode", "constant");
   if (mode != "constant" && mode != "reflect" && mode != "edge")
     return n.unsupported("mode = '" + mode + "'");
+  compose::PadMode padMode = mode == "reflect" ? compose::PadMode::Reflect
+                             : mode == "edge"  ? compose::PadMode::Edge
+                                               : compose::PadMode::Constant;
   Value v = *x;
   for (size_t i = 0; i < axes.size(); ++i) {
     int64_t axis = axes[i], before = pads[i], after = pads[i + axes.size()];
-    int64_t dim = shapeOf(v)[axis];
-    // Negative pads crop.
-    if (before < 0 || after < 0) {
-      int64_t start = std::max<int64_t>(-before, 0);
-      int64_t end = dim - std::max<int64_t>(-after, 0);
-      if (start >= end)
-        return n.unsupported("pads that crop everything");
-      auto cropped = n.value<SliceOp>(
-          v, {n.i64Attr("axis", axis), n.i64Attr("start", start),
-              n.i64Attr("end", end), n.i64Attr("step", 1)});
-      if (failed(cropped))
-        return failure();
-      v = *cropped;
-      dim = end - start;
-      before = std::max<int64_t>(before, 0);
-      after = std::max<int64_t>(after, 0);
-    }
-    if (before == 0 && after == 0)
-      continue;
-    if (mode == "constant") {
-      SmallVector<Value> parts;
-      SmallVector<int64_t> shape(shapeOf(v));
-      Type et = elementTypeOf(v);
-      if (before) {
-        shape[axis] = before;
-        parts.push_back(n.splat(value, et, shape));
-      }
-      parts.push_back(v);
-      if (after) {
-        shape[axis] = after;
-        parts.push_back(n.splat(value, et, shape));
-      }
-      auto joined = n.value<ConcatOp>(parts, {n.i64Attr("axis", axis)});
-      if (failed(joined))
-        return failure();
-      v = *joined;
-      continue;
-    }
-    // reflect: ... 2 1 | 0 1 2 ... | n-2 n-3 ...; edge: 0 0 | ... | n-1 n-1.
+    // Negative pads crop (before anything is added).
+    int64_t dim = shapeOf(v)[axis] - std::max<int64_t>(-before, 0) -
+                  std::max<int64_t>(-after, 0);
+    if (dim < 1)
+      return n.unsupported("pads that crop everything");
     if (mode == "reflect" && (before >= dim || after >= dim))
       return n.unsupported("reflect pads as large as the dimension");
-    if (before + dim + after > kMaxImportTable)
-      return n.unsupported("pads that make an axis longer than " +
-                           std::to_string(kMaxImportTable));
-    SmallVector<int64_t> indices;
-    for (int64_t p = -before; p < dim + after; ++p) {
-      int64_t q = p;
-      if (mode == "edge")
-        q = std::clamp<int64_t>(p, 0, dim - 1);
-      else if (p < 0)
-        q = -p;
-      else if (p >= dim)
-        q = 2 * (dim - 1) - p;
-      indices.push_back(q);
-    }
-    auto gathered = gatherConst(n, v, indices, axis);
-    if (failed(gathered))
+    auto padded = compose::padAxis(n.builder(), n.loc(), v, axis, before, after,
+                                   padMode, value);
+    if (failed(padded))
       return failure();
-    v = *gathered;
+    v = *padded;
   }
   n.setOutput(0, v);
   return success();

@@ -6,8 +6,8 @@ Run with the pinned venv (`make venv`):
     build/venv/bin/python tools/onnx/make_test_models.py test/onnx/Inputs
 
 The models are built with onnx.helper (nothing here is exported by Heed);
-the expected outputs come from ONNX Runtime 1.31.1, an independent engine,
-and are committed so that the lit tests need no Python packages beyond
+the expected outputs come from ONNX Runtime 1.31.1 or numpy, independent
+engines, and are committed so that the lit tests need no Python packages beyond
 Debian's numpy.
 """
 
@@ -374,6 +374,29 @@ def attention_patterns(folder):
         np.save(os.path.join(folder, f"attention.{name}.npy"), value)
 
 
+def pad_models(folder):
+    """Pad in reflect and edge mode on a float32 tensor (the node tests'
+    reflect and edge cases are int32, which tools/onnx/node_tests.py leaves
+    out): two axes of [2, 3, 4], pads as a constant; expected values from
+    numpy.pad, whose modes of those names are ONNX's."""
+    rng = np.random.default_rng(5)
+    x = rng.standard_normal((2, 3, 4)).astype(np.float32)
+    np.save(os.path.join(folder, "pad.x.npy"), x)
+    pads = [0, 2, 3, 0, 1, 2]  # begins of the 3 axes, then the ends
+    width = [(pads[i], pads[i + 3]) for i in range(3)]
+    for mode in ("reflect", "edge"):
+        expected = np.pad(x, width, mode=mode)
+        node = helper.make_node("Pad", ["x", "pads"], ["y"],
+                                name=f"/Pad_{mode}", mode=mode)
+        small(folder, f"pad_{mode}", [node],
+              [helper.make_tensor_value_info("x", TensorProto.FLOAT,
+                                             x.shape)],
+              [helper.make_tensor_value_info("y", TensorProto.FLOAT,
+                                             expected.shape)],
+              [numpy_helper.from_array(np.array(pads, np.int64), "pads")])
+        np.save(os.path.join(folder, f"pad_{mode}.numpy_y.npy"), expected)
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else "test/onnx/Inputs"
     os.makedirs(folder, exist_ok=True)
@@ -381,6 +404,7 @@ def main():
     error_models(folder)
     einsum_models(folder)
     attention_patterns(folder)
+    pad_models(folder)
 
 
 if __name__ == "__main__":

@@ -5,11 +5,12 @@ Run with Debian's Python (torch 1.13, numpy) from the repository root:
 
     /usr/bin/python3 test/frontend/Inputs/torch_goldens.py
 
-It prints the values the CHECK lines of argmax.heed spell out (the inputs
-are the ones that test writes with numpy).
+It prints the values the CHECK lines of argmax.heed and pad.heed spell out
+(the inputs are the ones those tests write with numpy).
 """
 
 import torch
+import torch.nn.functional as F
 
 torch.set_grad_enabled(False)
 
@@ -36,5 +37,26 @@ def argmax_values():
     show("f", torch.argmax(j, dim=1))
 
 
+def pad_values():
+    x = torch.tensor([[1, 2, 3], [4, 5, 6]], dtype=torch.float32)
+    n = torch.tensor([[1, 2], [3, 4]], dtype=torch.int64)
+    y = torch.arange(24, dtype=torch.float32).reshape(2, 3, 4)
+    print("# pad.heed")
+    show("a", F.pad(x, [1, 2]))
+    show("b", F.pad(x, [1, 0, 0, 1], value=-1.5))
+    show("c", F.pad(x, [2, 1], mode="reflect"))
+    # reflect of both axes of a 2-D tensor: as a batch of one 2-D image
+    show("d", F.pad(x[None], [1, 1, 1, 1], mode="reflect")[0])
+    show("e", F.pad(x, [-1, 1]))
+    show("f", F.pad(n, [0, 2], value=7))
+    show("g", F.pad(y, [0, 0, 1, 0], mode="reflect"))
+    # rank 3, every axis: the rows 0 and 2 of axis 1 at index 1 of axis 0
+    h = F.pad(y, [1, 1, 2, 0, 1, 1], value=0.25)
+    show("h", h.shape)
+    show("h0", h[1:2, 0:1, :])
+    show("h2", h[1:2, 2:3, :])
+
+
 if __name__ == "__main__":
     argmax_values()
+    pad_values()
