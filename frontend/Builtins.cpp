@@ -848,6 +848,85 @@ Results buildConv2d(Call &c) {
        arrayAttr(c, "dilation", *dilation), i64Attr(c, "groups", *groups)}));
 }
 
+/// conv1d(x, out, kernel, ...): nn.Conv1d on [N, C, L], as conv2d on
+/// [N, C, 1, L]; the parameters keep PyTorch's shapes (weight [O, C/groups,
+/// k]) and are reshaped in the graph.
+Results buildConv1d(Call &c) {
+  auto x = c.tensor("x");
+  auto out = c.integer("out");
+  auto kernel = c.integer("kernel");
+  auto stride = c.integer("stride", 1);
+  auto padding = c.integer("padding", 0);
+  auto dilation = c.integer("dilation", 1);
+  auto groups = c.integer("groups", 1);
+  auto bias = c.boolean("bias", true);
+  if (failed(x) || failed(out) || failed(kernel) || failed(stride) ||
+      failed(padding) || failed(dilation) || failed(groups) || failed(bias))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  if (t.getRank() != 3)
+    return c.errorAt(c.arg("x"),
+                     "input must be [N, C, L], got " + formatType(t));
+  if (!isa<FloatType>(t.getElementType()))
+    return c.errorAt(c.arg("x"),
+                     "input must be f32, bf16 or f16, got " + formatType(t));
+  // A positive integer argument, or an error at it.
+  auto atLeast = [&](StringRef param, int64_t v, int64_t lo) {
+    if (v >= lo)
+      return success();
+    return c.errorAt(c.arg(param), "argument '" + param + "' must be " +
+                                       (lo ? "positive" : "non-negative") +
+                                       ", got " + Twine(v));
+  };
+  if (failed(atLeast("out", *out, 1)) || failed(atLeast("kernel", *kernel, 1)))
+    return failure();
+  if (c.has("stride") && failed(atLeast("stride", *stride, 1)))
+    return failure();
+  if (c.has("padding") && failed(atLeast("padding", *padding, 0)))
+    return failure();
+  if (c.has("dilation") && failed(atLeast("dilation", *dilation, 1)))
+    return failure();
+  int64_t n = t.getDimSize(0), channels = t.getDimSize(1),
+          length = t.getDimSize(2);
+  if (*groups < 1 || channels % *groups || *out % *groups)
+    return c.errorAt(c.arg("groups"), "groups = " + Twine(*groups) +
+                                          " must divide the input channels " +
+                                          Twine(channels) +
+                                          " and out = " + Twine(*out));
+  int64_t window = *dilation * (*kernel - 1) + 1;
+  if (window > length + 2 * *padding)
+    return c.errorAt(c.arg("kernel"),
+                     "a window of " + Twine(window) + " (kernel " +
+                         Twine(*kernel) + ", dilation " + Twine(*dilation) +
+                         ") does not fit the input length " + Twine(length) +
+                         " with padding " + Twine(*padding));
+  int64_t cin = channels / *groups;
+  Type et = t.getElementType();
+  auto w = c.param("weight", {*out, cin, *kernel}, et, cin * *kernel);
+  if (failed(w))
+    return failure();
+  auto x4 = reshapeValue(c, *x, {n, channels, 1, length});
+  auto w4 = reshapeValue(c, *w, {*out, cin, 1, *kernel});
+  if (failed(x4) || failed(w4))
+    return failure();
+  SmallVector<Value> operands = {*x4, *w4};
+  if (*bias) {
+    auto b = c.param("bias", {*out}, et, cin * *kernel);
+    if (failed(b))
+      return failure();
+    operands.push_back(*b);
+  }
+  auto y =
+      c.create1<Conv2dOp>(operands, {arrayAttr(c, "stride", {1, *stride}),
+                                     arrayAttr(c, "padding", {0, *padding}),
+                                     arrayAttr(c, "dilation", {1, *dilation}),
+                                     i64Attr(c, "groups", *groups)});
+  if (failed(y))
+    return failure();
+  ArrayRef<int64_t> ys = typeOf(*y).getShape();
+  return single(reshapeValue(c, *y, {ys[0], ys[1], ys[3]}));
+}
+
 template <typename OpTy> Results buildPool(Call &c) {
   auto x = c.tensor("x");
   auto kernel = c.pair("kernel", std::nullopt);
@@ -1216,6 +1295,10 @@ llvm::StringMap<Builtin> makeBuiltins() {
                   "groups?", "bias?"},
                  buildConv2d,
                  "nn.Conv2d"};
+  b["conv1d"] = {{"x", "out", "kernel", "stride?", "padding?", "dilation?",
+                  "groups?", "bias?"},
+                 buildConv1d,
+                 "nn.Conv1d"};
   b["max_pool2d"] = {{"x", "kernel", "stride?", "padding?"},
                      [](Call &c) { return buildPool<MaxPool2dOp>(c); },
                      "max pooling"};

@@ -6,13 +6,24 @@ Run with Debian's Python (torch 1.13, numpy) from the repository root:
     /usr/bin/python3 test/frontend/Inputs/torch_goldens.py
 
 It prints the values the CHECK lines of argmax.heed and pad.heed spell out
-(the inputs are the ones those tests write with numpy).
+(the inputs are the ones those tests write with numpy), and rewrites
+test/frontend/Inputs/conv1d/: x.npy (the input), w.safetensors (the
+state_dict of the nn.Conv1d modules c1, c2, c3 and c4 of conv1d.heed, from
+torch.manual_seed(0)) and expected/NAME.npy (each module's output, computed
+in float64 and rounded to float32).
 """
 
+import json
+import os
+import struct
+
+import numpy as np
 import torch
+import torch.nn as nn
 import torch.nn.functional as F
 
 torch.set_grad_enabled(False)
+HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def show(name, t):
@@ -57,6 +68,43 @@ def pad_values():
     show("h2", h[1:2, 2:3, :])
 
 
+def write_safetensors(path, tensors):
+    header, blobs, offset = {}, [], 0
+    for name, t in tensors.items():
+        data = t.astype(np.float32).tobytes()
+        header[name] = {"dtype": "F32", "shape": list(t.shape),
+                        "data_offsets": [offset, offset + len(data)]}
+        blobs.append(data)
+        offset += len(data)
+    text = json.dumps(header).encode()
+    text += b" " * (-len(text) % 8)
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))
+
+
+def conv1d_goldens():
+    torch.manual_seed(0)
+    out = os.path.join(HERE, "conv1d")
+    os.makedirs(os.path.join(out, "expected"), exist_ok=True)
+    modules = {
+        "c1": nn.Conv1d(4, 6, 3, padding=1),
+        "c2": nn.Conv1d(4, 3, 2, stride=2, dilation=3, bias=False),
+        "c3": nn.Conv1d(4, 8, 3, stride=1, padding=2, groups=2),
+        "c4": nn.Conv1d(4, 4, 5, groups=4, dilation=2, padding=3),
+    }
+    x = torch.randn(2, 4, 11)
+    np.save(os.path.join(out, "x.npy"), x.numpy())
+    state = {}
+    for name, m in modules.items():
+        for key, value in m.state_dict().items():
+            state[f"{name}.{key}"] = value.numpy()
+        y = m.double()(x.double()).float()
+        np.save(os.path.join(out, "expected", name + ".npy"), y.numpy())
+        print(f"# conv1d {name}: {list(y.shape)}")
+    write_safetensors(os.path.join(out, "w.safetensors"), state)
+
+
 if __name__ == "__main__":
     argmax_values()
     pad_values()
+    conv1d_goldens()
