@@ -711,6 +711,23 @@ Results buildTopK(Call &c) {
                           {i64Attr(c, "k", *k), i64Attr(c, "axis", *axis)});
 }
 
+/// cumsum(x, axis): torch.cumsum along an axis, of x's dtype.
+Results buildCumsum(Call &c) {
+  auto x = c.tensor("x");
+  if (failed(x))
+    return failure();
+  RankedTensorType t = typeOf(*x);
+  if (t.getElementType().isInteger(1))
+    return c.errorAt(c.arg("x"), "input must be a number tensor (f32, bf16, "
+                                 "f16, i64, i32), got " +
+                                     formatType(t) +
+                                     "; cast it first (cast(x, i64))");
+  auto axis = c.axis("axis", t.getRank());
+  if (failed(axis))
+    return failure();
+  return single(c.create1<CumsumOp>({*x}, {i64Attr(c, "axis", *axis)}));
+}
+
 /// argmax(x, axis, keepdim=false) and argmin: torch.argmax/argmin along a
 /// given axis (the first index of equal values; i64).
 Results buildArgExtreme(Call &c, bool max) {
@@ -1277,6 +1294,7 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["reduce_min"] = {
       {"x", "axis?", "keepdim?"}, buildReduce<ReduceMinOp>, "reduce_min"};
   b["top_k"] = {{"x", "k", "axis?"}, buildTopK, "k largest values, indices"};
+  b["cumsum"] = {{"x", "axis"}, buildCumsum, "cumulative sum along axis"};
   b["argmax"] = {{"x", "axis", "keepdim?"},
                  [](Call &c) { return buildArgExtreme(c, true); },
                  "index of the largest along axis"};

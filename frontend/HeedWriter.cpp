@@ -135,15 +135,20 @@ FailureOr<ref::Tensor> Writer::evaluate(Value v) {
   return values[v];
 }
 
-std::string Writer::uniqueName(std::string base) {
-  if (base.empty() || isdigit((unsigned char)base[0]))
-    base = "v" + base;
-  // Builtin names and the keywords stay free for what they mean.
+/// Whether \p name is a keyword or a builtin's name, which stay free for
+/// what they mean.
+bool isReserved(StringRef name) {
   static const llvm::StringSet<> keywords = {
       "graph", "def",  "dim",    "return", "true", "false",
       "inf",   "none", "causal", "window", "topk", "f32",
       "bf16",  "f16",  "i64",    "i32",    "i1"};
-  if (keywords.contains(base) || getBuiltins().count(base))
+  return keywords.contains(name) || getBuiltins().count(name);
+}
+
+std::string Writer::uniqueName(std::string base) {
+  if (base.empty() || isdigit((unsigned char)base[0]))
+    base = "v" + base;
+  if (isReserved(base))
     base += "_";
   std::string name = base;
   for (int k = 2; !usedNames.insert(name).second; ++k)
@@ -393,6 +398,9 @@ LogicalResult Writer::statement(Operation *op) {
                                      "keepdim=" + b(keep && keep.getValue())}));
             return success();
           })
+      .Case<CumsumOp>([&](CumsumOp o) -> LogicalResult {
+        return simpleCall("cumsum", {"axis=" + std::to_string(o.getAxis())});
+      })
       .Case<TopKOp>([&](TopKOp o) -> LogicalResult {
         return simpleCall("top_k", {std::to_string(o.getK()),
                                     "axis=" + std::to_string(o.getAxis())});
@@ -649,7 +657,11 @@ FailureOr<WrittenModel> Writer::run(StringRef origin) {
   for (unsigned i = 0; i < graph.getNumResults(); ++i)
     if (auto name = graph.getResultAttrOfType<StringAttr>(i, kNameAttrName))
       usedNames.insert(name.getValue());
-  std::string signature = "graph " + graph.getSymName().str() + "(";
+  // A model named after a builtin (cumsum.onnx) gets a graph name of its own.
+  std::string graphName = graph.getSymName().str();
+  if (isReserved(graphName))
+    graphName += "_";
+  std::string signature = "graph " + graphName + "(";
   for (BlockArgument arg : block.getArguments()) {
     auto name =
         graph.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kNameAttrName);

@@ -217,6 +217,9 @@ public:
   }
   LogicalResult visit(ReduceMaxOp op) { return reduceOp(op, ReduceKind::Max); }
   LogicalResult visit(ReduceMinOp op) { return reduceOp(op, ReduceKind::Min); }
+  LogicalResult visit(CumsumOp op) {
+    return out(op, cumsum(in(op, 0), (int64_t)op.getAxis()));
+  }
   LogicalResult visit(TopKOp op) {
     auto [values, indices] =
         topK(in(op, 0), (int64_t)op.getK(), (int64_t)op.getAxis());

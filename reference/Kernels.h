@@ -117,6 +117,11 @@ Tensor reduce(ReduceKind kind, const Tensor &x,
 /// lower index first. Indices are i64.
 std::pair<Tensor, Tensor> topK(const Tensor &x, int64_t k, int64_t axis);
 
+/// torch.cumsum: out[..., i, ...] is the sum of x[..., 0..i, ...] along
+/// \p axis, accumulated in double in index order and rounded to x's dtype
+/// once per element.
+Tensor cumsum(const Tensor &x, int64_t axis);
+
 //===--- Recurrent layers (Recurrent.cpp) ---------------------------------===//
 
 /// One direction of one layer, PyTorch layout: wIh [G*H, I], wHh [G*H, H],

@@ -1,4 +1,4 @@
-//===- Normalization.cpp - Reference softmax, norms, reductions, top-k ----===//
+//===- Normalization.cpp - Reference softmax, norms, reductions, scans ----===//
 //
 // Every sum, mean and variance accumulates in double, in index order. Ops that
 // act along one axis view their operand as [outer, extent, inner] (see
@@ -274,6 +274,25 @@ std::pair<Tensor, Tensor> topK(const Tensor &x, int64_t k, int64_t axis) {
       }
     }
   return {values, indices};
+}
+
+Tensor cumsum(const Tensor &x, int64_t axis) {
+  int64_t ax = normalizeAxis("cumsum", axis, x.rank());
+  int64_t extent = x.shape[(size_t)ax];
+  int64_t outer = product(x.shape, 0, ax);
+  int64_t inner = product(x.shape, ax + 1, x.rank());
+  Tensor out(x.dtype, x.shape);
+  for (int64_t o = 0; o < outer; ++o)
+    for (int64_t n = 0; n < inner; ++n) {
+      double sum = 0;
+      for (int64_t i = 0; i < extent; ++i) {
+        size_t at = (size_t)((o * extent + i) * inner + n);
+        sum += x.data[at];
+        out.data[at] = sum;
+      }
+    }
+  out.roundInPlace();
+  return out;
 }
 
 } // namespace heed::ref

@@ -616,6 +616,17 @@ HEED_REDUCE(ReduceMaxOp, "reduce_max")
 HEED_REDUCE(ReduceMinOp, "reduce_min")
 #undef HEED_REDUCE
 
+LogicalResult CumsumOp::inferReturnTypes(MLIRContext *, Loc loc,
+                                         Adaptor adaptor, Types &results) {
+  ShapeChecker check(loc, "cumsum");
+  RankedTensorType type = typeOf(adaptor.getInput());
+  if (type.getElementType().isInteger(1))
+    return check.fail("input must be a number tensor, got " + formatType(type));
+  if (failed(check.requireAxis((int64_t)adaptor.getAxis(), type.getRank())))
+    return failure();
+  return inferSameType(adaptor.getInput(), results);
+}
+
 LogicalResult TopKOp::inferReturnTypes(MLIRContext *ctx, Loc loc,
                                        Adaptor adaptor, Types &results) {
   ShapeChecker check(loc, "top_k");

@@ -534,6 +534,22 @@ def Heed_ReduceMeanOp : Heed_ReduceOp<"reduce_mean", "the mean">;
 def Heed_ReduceMaxOp : Heed_ReduceOp<"reduce_max", "the maximum">;
 def Heed_ReduceMinOp : Heed_ReduceOp<"reduce_min", "the minimum">;
 
+def Heed_CumsumOp : Heed_Op<"cumsum"> {
+  let summary = "cumulative sum along an axis";
+  let description = [{
+    `result[..., i, ...] = input[..., 0, ...] + ... + input[..., i, ...]`
+    along `axis` (torch.cumsum); the result has the input's shape and dtype
+    (a number dtype, not i1). Floats accumulate in double and round each
+    result once; integers wrap around.
+
+    ```mlir
+    %s = heed.cumsum %x {axis = 1 : i64} : (tensor<2x10xf32>) -> tensor<2x10xf32>
+    ```
+  }];
+  let arguments = (ins Heed_Tensor:$input, I64Attr:$axis);
+  let results = (outs Heed_Tensor:$result);
+}
+
 def Heed_TopKOp : Heed_Op<"top_k"> {
   let summary = "the k largest elements along an axis";
   let description = [{

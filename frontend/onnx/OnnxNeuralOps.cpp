@@ -1,4 +1,4 @@
-//===- OnnxNeuralOps.cpp - ONNX matmuls, norms and reductions ------------===//
+//===- OnnxNeuralOps.cpp - ONNX matmuls, norms, reductions and CumSum ----===//
 
 #include "OnnxNode.h"
 #include "OnnxTensors.h"
@@ -327,6 +327,61 @@ LogicalResult reduce(OnnxNode &n, int64_t axesInputSince) {
        n.builder().getNamedAttr("keepdim", n.builder().getBoolAttr(keep))}));
 }
 
+/// CumSum: heed.cumsum along the (constant) axis. `reverse` sums from the
+/// end: the axis is reversed around the sum by gathers; `exclusive` leaves
+/// each element out of its own sum: the sum of x shifted by one along the
+/// axis (a zero first, the last element dropped). Both are exact.
+LogicalResult cumSum(OnnxNode &n) {
+  auto x = n.requiredInput(0);
+  auto a = n.constInt(1, "axis");
+  if (failed(x) || failed(a))
+    return failure();
+  ArrayRef<int64_t> in = shapeOf(*x);
+  auto axis = normalizeAxis(n, *a, in.size());
+  if (failed(axis))
+    return failure();
+  int64_t dim = in[*axis];
+  bool reverse = n.getInt("reverse", 0), exclusive = n.getInt("exclusive", 0);
+  Type et = elementTypeOf(*x);
+  if (et.isInteger(1))
+    return n.error() << "CumSum: input 0 must be a number tensor, got "
+                     << formatType(x->getType());
+  if (exclusive && dim == 1) {
+    // Nothing comes before the only element.
+    n.setOutput(0, n.splat(0, et, in));
+    return success();
+  }
+  SmallVector<int64_t> reversed;
+  for (int64_t i = dim - 1; i >= 0; --i)
+    reversed.push_back(i);
+  auto flip = [&](Value v) -> FailureOr<Value> {
+    if (!reverse || dim == 1)
+      return v;
+    return n.value<GatherOp>(ValueRange{v, n.i64s(reversed)},
+                             {n.i64Attr("axis", *axis)});
+  };
+  auto v = flip(*x);
+  if (failed(v))
+    return failure();
+  if (exclusive) {
+    SmallVector<int64_t> first(in);
+    first[*axis] = 1;
+    auto head =
+        n.value<SliceOp>(*v, {n.i64Attr("axis", *axis), n.i64Attr("start", 0),
+                              n.i64Attr("end", dim - 1), n.i64Attr("step", 1)});
+    if (failed(head))
+      return failure();
+    v = n.value<ConcatOp>(ValueRange{n.splat(0, et, first), *head},
+                          {n.i64Attr("axis", *axis)});
+    if (failed(v))
+      return failure();
+  }
+  auto sum = n.value<CumsumOp>(*v, {n.i64Attr("axis", *axis)});
+  if (failed(sum))
+    return failure();
+  return n.result(flip(*sum));
+}
+
 /// Einsum of one or two operands without repeated indices within a term:
 /// transposes and sums for one operand; for two, each operand's own indices
 /// summed away, then one batched matmul over [batch, free, contracted].
@@ -506,4 +561,5 @@ void onnx_import::addNeuralOps(llvm::StringMap<OpConverter> &t) {
   t["ReduceMean"] = [](OnnxNode &n) { return reduce<ReduceMeanOp>(n, 18); };
   t["ReduceMax"] = [](OnnxNode &n) { return reduce<ReduceMaxOp>(n, 18); };
   t["ReduceMin"] = [](OnnxNode &n) { return reduce<ReduceMinOp>(n, 18); };
+  t["CumSum"] = cumSum;
 }

@@ -265,6 +265,19 @@ def : Kernel<"top_k", "Reduction"> {
   let attributes = TopKAttrs;
 }
 
+def CumsumAttrs : KernelAttrs<(attrs
+    RequiredInt<"the axis the sums run along (non-negative)">:$axis)>;
+
+def : Kernel<"cumsum", "Reduction"> {
+  let summary = "cumulative sum along axis (torch.cumsum); f32 accumulates "
+                "in double, integers wrap";
+  let dtypes = NumericDTypes;
+  let inputs = (ins Arg<"">:$x);
+  let outputs = (outs Arg<"x's shape and dtype">:$y);
+  let attributes = CumsumAttrs;
+  let inPlace = [0];
+}
+
 //===----------------------------------------------------------------------===//
 // DataMovement.cpp
 //===----------------------------------------------------------------------===//

@@ -183,6 +183,20 @@ func.func @output_copies(%x: tensor<4xf32> {heed.name = "x"}) -> (tensor<4xf32> 
 
 // -----
 
+// cumsum is the kernel of its name with its axis; bf16 goes through f32.
+// CHECK-LABEL: heedrt.plan @cumsum
+// CHECK: heedrt.kernel "cumsum" ins(%{{.+}} : memref<2x5xf32>) outs(%{{.+}} : memref<2x5xf32>) params {axis = 1 : i64}
+// CHECK: heedrt.kernel "cast" ins(%{{.+}} : memref<4xbf16>) outs(%[[B32:.+]] : memref<4xf32>)
+// CHECK: heedrt.kernel "cumsum" ins(%[[B32]] : memref<4xf32>) outs(%[[S32:.+]] : memref<4xf32>) params {axis = 0 : i64}
+// CHECK: heedrt.kernel "cast" ins(%[[S32]] : memref<4xf32>) outs(%{{.+}} : memref<4xbf16>)
+func.func @cumsum(%x: tensor<2x5xf32> {heed.name = "x"}, %b: tensor<4xbf16> {heed.name = "b"}) -> (tensor<2x5xf32> {heed.name = "s"}, tensor<4xbf16> {heed.name = "t"}) {
+  %s = heed.cumsum %x {axis = 1 : i64} : (tensor<2x5xf32>) -> tensor<2x5xf32>
+  %t = heed.cumsum %b {axis = 0 : i64} : (tensor<4xbf16>) -> tensor<4xbf16>
+  return %s, %t : tensor<2x5xf32>, tensor<4xbf16>
+}
+
+// -----
+
 // An op no runtime kernel implements is an error at its location.
 module attributes {heed.entry = "unknown_op"} {
   func.func @unknown_op(%x: tensor<4xf32>) -> tensor<4xf32> {

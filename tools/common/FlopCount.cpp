@@ -101,6 +101,7 @@ struct FlopCounter : TensorOpVisitor<FlopCounter, FlopCount> {
   FlopCount visit(ReduceMaxOp op) { return perInput(op); }
   FlopCount visit(ReduceMinOp op) { return perInput(op); }
   FlopCount visit(TopKOp op) { return perInput(op); }
+  FlopCount visit(CumsumOp op) { return perInput(op); }
   FlopCount visit(GlobalAvgPoolOp op) { return perInput(op); }
 
   FlopCount visit(MatmulOp op) {

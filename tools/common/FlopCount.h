@@ -14,9 +14,9 @@
 //   lstm / gru    per step, batch row, layer and direction:
 //                 8H(in + H) + 17H / 6H(in + H) + 14H (with biases)
 //   softmax 5, layer_norm / rms_norm 8, batch_norm 4 per element; every
-//   other arithmetic elementwise op (unary, binary, compare, where) and
-//   reductions 1 per element; data movement (reshape, transpose, slice,
-//   concat, gather, embedding, iota, tril, cast, ...) 0.
+//   other arithmetic elementwise op (unary, binary, compare, where),
+//   reductions and cumsum 1 per element; data movement (reshape,
+//   transpose, slice, concat, gather, embedding, iota, tril, cast, ...) 0.
 //
 //===----------------------------------------------------------------------===//
 

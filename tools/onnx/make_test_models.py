@@ -397,6 +397,73 @@ def pad_models(folder):
         np.save(os.path.join(folder, f"pad_{mode}.numpy_y.npy"), expected)
 
 
+def cumsum_models(folder):
+    """CumSum in float32 and int64 (the node tests' cases are double and
+    int32): every axis sign, exclusive, reverse, both, an axis of extent 1;
+    the axis as an int64 or int32 constant. Expected values from numpy
+    (float64 sums in ONNX's order, rounded to float32)."""
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((3, 5)).astype(np.float32)
+    n = rng.integers(-50, 50, (3, 5)).astype(np.int64)
+    c = rng.standard_normal((3, 1)).astype(np.float32)
+    for name, value in (("x", x), ("n", n), ("c", c)):
+        np.save(os.path.join(folder, f"cumsum.{name}.npy"), value)
+
+    def onnx_cumsum(a, axis, exclusive=0, reverse=0):
+        t = a.astype(np.float64) if a.dtype == np.float32 else a
+        if reverse:
+            t = np.flip(t, axis)
+        out = np.cumsum(t, axis)
+        if exclusive:  # the sums shifted by one, a zero first
+            out = np.roll(out, 1, axis)
+            index = [slice(None)] * t.ndim
+            index[axis] = 0
+            out[tuple(index)] = 0
+        if reverse:
+            out = np.flip(out, axis)
+        return out.astype(a.dtype)
+
+    cases = [  # (input, axis, axis dtype, exclusive, reverse)
+        ("x", 1, np.int64, 0, 0), ("x", 0, np.int32, 1, 0),
+        ("x", -1, np.int64, 0, 1), ("x", 1, np.int64, 1, 1),
+        ("n", 0, np.int32, 0, 0), ("n", -2, np.int64, 1, 1),
+        ("c", 1, np.int64, 1, 0), ("c", 1, np.int64, 0, 1),
+    ]
+    arrays = {"x": x, "n": n, "c": c}
+    nodes, inits, outputs = [], [], []
+    for k, (src, axis, axis_type, exclusive, reverse) in enumerate(cases):
+        inits.append(numpy_helper.from_array(np.array(axis, axis_type),
+                                             f"axis{k}"))
+        nodes.append(helper.make_node("CumSum", [src, f"axis{k}"], [f"y{k}"],
+                                      name=f"/CumSum_{k}",
+                                      exclusive=exclusive, reverse=reverse))
+        a = arrays[src]
+        expected = onnx_cumsum(a, axis % a.ndim, exclusive, reverse)
+        outputs.append(helper.make_tensor_value_info(
+            f"y{k}", numpy_helper.from_array(expected).data_type,
+            expected.shape))
+        np.save(os.path.join(folder, f"cumsum.numpy_y{k}.npy"), expected)
+    inputs = [helper.make_tensor_value_info(
+        name, numpy_helper.from_array(a).data_type, a.shape)
+        for name, a in arrays.items()]
+    small(folder, "cumsum", nodes, inputs, outputs, inits, opset=14)
+    # ONNX's own reference agrees (it sums in the input's dtype).
+    from onnx.reference import ReferenceEvaluator
+    ref = ReferenceEvaluator(os.path.join(folder, "cumsum.onnx"))
+    for k, got in enumerate(ref.run(None, arrays)):
+        want = np.load(os.path.join(folder, f"cumsum.numpy_y{k}.npy"))
+        assert got.dtype == want.dtype and got.shape == want.shape
+        assert np.allclose(got, want, rtol=1e-6, atol=1e-6), k
+    # The axis must be known at compile time: here it is an input.
+    node = helper.make_node("CumSum", ["x", "axis"], ["y"],
+                            name="/CumSum_axis")
+    small(folder, "cumsum_axis_input", [node],
+          [helper.make_tensor_value_info("x", TensorProto.FLOAT, [3, 5]),
+           helper.make_tensor_value_info("axis", TensorProto.INT64, [])],
+          [helper.make_tensor_value_info("y", TensorProto.FLOAT, [3, 5])],
+          opset=14)
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else "test/onnx/Inputs"
     os.makedirs(folder, exist_ok=True)
@@ -405,6 +472,7 @@ def main():
     einsum_models(folder)
     attention_patterns(folder)
     pad_models(folder)
+    cumsum_models(folder)
 
 
 if __name__ == "__main__":

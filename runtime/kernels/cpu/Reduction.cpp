@@ -1,4 +1,4 @@
-//===- Reduction.cpp - reduce_sum/mean/max/min and top_k kernels ----------===//
+//===- Reduction.cpp - reduce_sum/mean/max/min, top_k and cumsum ---------===//
 //
 // Kernels (inputs -> outputs; attributes with defaults):
 //   reduce_sum, reduce_mean, reduce_max, reduce_min : x -> y  (f32, i64, i32)
@@ -14,11 +14,19 @@
 //     k (int, required, 1 <= k <= extent), axis (int, required): the k
 //     largest elements along axis, sorted descending; ties keep the lower
 //     index first; NaN counts as larger than every number (torch.topk).
+//   cumsum : x -> y  (f32, i64, i32)
+//     axis (int, required): y[..., i, ...] = x[..., 0, ...] + ... +
+//     x[..., i, ...] along axis, y of x's shape and dtype. f32 sums
+//     accumulate in double and each output is rounded once (so equal to the
+//     reference interpreter's, bit for bit); integer sums wrap around in 64
+//     bits before being cast to the dtype. Each element of x is read before
+//     the same element of y is written, so y may be x (in place).
 //
 // Work is split over output elements only: each output element is reduced
 // sequentially by one chunk, in the row-major order of the input, so results
 // are bitwise identical for any thread count (and, for f32 sums, to the
-// reference interpreter's double accumulation).
+// reference interpreter's double accumulation). cumsum splits over the
+// positions across its axis; each runs along the axis in order.
 //
 //===----------------------------------------------------------------------===//
 
@@ -368,6 +376,87 @@ std::unique_ptr<Kernel> makeTopK(const KernelSignature &sig) {
   }
 }
 
+//===----------------------------------------------------------------------===//
+// cumsum
+//===----------------------------------------------------------------------===//
+
+/// x viewed as [outer, extent, inner]: y[o, i, n] = sum over j <= i of
+/// x[o, j, n]. A unit of work is one o and a block of up to kColumns
+/// consecutive n, whose running sums (double for f32, wrapping uint64 for
+/// integers) live on the stack while the unit walks the axis in order.
+template <typename T> class CumsumKernel : public Kernel {
+  static constexpr int64_t kColumns = 256;
+  using Acc = std::conditional_t<std::is_floating_point_v<T>, double, uint64_t>;
+
+public:
+  CumsumKernel(int64_t outer, int64_t extent, int64_t inner)
+      : outer(outer), extent(extent), inner(inner) {}
+
+  void run(const void *const *in, void *const *out) override {
+    const T *x = static_cast<const T *>(in[0]);
+    T *y = static_cast<T *>(out[0]);
+    int64_t width = std::min(inner, kColumns);
+    if (width == 0 || extent == 0)
+      return;
+    int64_t blocks = (inner + width - 1) / width;
+    parallelChunks(
+        outer * blocks, grainFor(extent * width), [&](int64_t b, int64_t e) {
+          Acc acc[kColumns];
+          for (int64_t u = b; u < e; ++u) {
+            int64_t o = u / blocks, c0 = (u % blocks) * width;
+            int64_t c1 = std::min(inner, c0 + width);
+            std::fill(acc, acc + (c1 - c0), Acc(0));
+            int64_t base = o * extent * inner;
+            for (int64_t i = 0; i < extent; ++i) {
+              const T *src = x + base + i * inner;
+              T *dst = y + base + i * inner;
+              for (int64_t n = c0; n < c1; ++n) {
+                Acc &a = acc[n - c0];
+                if constexpr (std::is_floating_point_v<T>) {
+                  a += (double)src[n];
+                  dst[n] = (T)a;
+                } else { // unsigned: wraps around instead of overflowing
+                  a += (uint64_t)(int64_t)src[n];
+                  dst[n] = (T)(int64_t)a;
+                }
+              }
+            }
+          }
+        });
+  }
+
+private:
+  int64_t outer, extent, inner;
+};
+
+std::unique_ptr<Kernel> makeCumsum(const KernelSignature &sig) {
+  sig.expectArity(1, 1);
+  const TensorDesc &x = sig.inputs[0];
+  if (x.dtype != HEED_F32 && x.dtype != HEED_I64 && x.dtype != HEED_I32)
+    fail(HEED_ERROR_DTYPE, "cumsum: unsupported dtype " + x.str());
+  int64_t axis = CumsumAttrs::read(sig.attrs).axis;
+  if (axis < 0 || axis >= x.rank())
+    sig.shapeError("axis " + std::to_string(axis) + " is out of range for x " +
+                   x.str());
+  sig.expectOutputDType(0, x.dtype);
+  if (sig.outputs[0].shape != x.shape)
+    sig.shapeError("output " + sig.outputs[0].str() + " must be " + x.str());
+  int64_t outer = 1, inner = 1;
+  for (int64_t d = 0; d < axis; ++d)
+    outer *= x.shape[d];
+  for (int64_t d = axis + 1; d < x.rank(); ++d)
+    inner *= x.shape[d];
+  int64_t extent = x.shape[axis];
+  switch (x.dtype) {
+  case HEED_I64:
+    return std::make_unique<CumsumKernel<int64_t>>(outer, extent, inner);
+  case HEED_I32:
+    return std::make_unique<CumsumKernel<int32_t>>(outer, extent, inner);
+  default:
+    return std::make_unique<CumsumKernel<float>>(outer, extent, inner);
+  }
+}
+
 } // namespace
 
 void registerReductionKernels() {
@@ -376,6 +465,7 @@ void registerReductionKernels() {
   registerReduce<Reduce::Max>("reduce_max");
   registerReduce<Reduce::Min>("reduce_min");
   registerKernel("top_k", makeTopK);
+  registerKernel("cumsum", makeCumsum);
 }
 
 } // namespace heed::rt

@@ -742,6 +742,26 @@ func.func @top_k_zero(%x: tensor<2x10xf32>) {
 
 // -----
 
+// heed.cumsum: axis out of range.
+func.func @cumsum_bad_axis(%x: tensor<2x10xf32>) {
+  // expected-error @+2 {{cumsum: axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'heed.cumsum' op failed to infer returned types}}
+  %0 = heed.cumsum %x {axis = 2 : i64} : (tensor<2x10xf32>) -> tensor<2x10xf32>
+  return
+}
+
+// -----
+
+// heed.cumsum: a number tensor, not i1.
+func.func @cumsum_bool(%m: tensor<4xi1>) {
+  // expected-error @+2 {{cumsum: input must be a number tensor, got i1[4]}}
+  // expected-error @+1 {{'heed.cumsum' op failed to infer returned types}}
+  %0 = heed.cumsum %m {axis = 0 : i64} : (tensor<4xi1>) -> tensor<4xi1>
+  return
+}
+
+// -----
+
 // heed.lstm: the input is [batch, time, features].
 func.func @lstm_input_rank(%x: tensor<10x16xf32>, %s: tensor<1x2x32xf32>, %wih: tensor<128x16xf32>, %whh: tensor<128x32xf32>, %b: tensor<128xf32>) {
   // expected-error @+2 {{lstm: input [batch, time, features] must have rank 3, got f32[10, 16]}}

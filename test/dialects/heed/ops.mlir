@@ -385,6 +385,17 @@ func.func @reductions(%x: tensor<2x8x4xf32>, %i: tensor<5xi64>)
   return %0, %1, %2, %3 : tensor<2x4xf32>, tensor<2x1x1xf32>, tensor<f32>, tensor<1xi64>
 }
 
+// CHECK-LABEL: func.func @cumsum
+// CHECK-SAME: (%[[X:.+]]: tensor<2x10xf32>, %[[N:.+]]: tensor<3xi64>)
+func.func @cumsum(%x: tensor<2x10xf32>, %n: tensor<3xi64>) -> (tensor<2x10xf32>, tensor<3xi64>) {
+  // CHECK: %[[S:.+]] = heed.cumsum %[[X]] {axis = 1 : i64} : (tensor<2x10xf32>) -> tensor<2x10xf32>
+  %s = heed.cumsum %x {axis = 1 : i64} : (tensor<2x10xf32>) -> tensor<2x10xf32>
+  // CHECK: %[[T:.+]] = heed.cumsum %[[N]] {axis = 0 : i64} : (tensor<3xi64>) -> tensor<3xi64>
+  %t = heed.cumsum %n {axis = 0 : i64} : (tensor<3xi64>) -> tensor<3xi64>
+  // CHECK: return %[[S]], %[[T]]
+  return %s, %t : tensor<2x10xf32>, tensor<3xi64>
+}
+
 // CHECK-LABEL: func.func @top_k
 // CHECK-SAME: (%[[X:.+]]: tensor<2x10xf32>)
 func.func @top_k(%x: tensor<2x10xf32>) -> (tensor<2x3xf32>, tensor<2x3xi64>, tensor<2x10xi64>) {

@@ -5,8 +5,9 @@ Run with Debian's Python (torch 1.13, numpy) from the repository root:
 
     /usr/bin/python3 test/frontend/Inputs/torch_goldens.py
 
-It prints the values the CHECK lines of argmax.heed and pad.heed spell out
-(the inputs are the ones those tests write with numpy), and rewrites
+It prints the values the CHECK lines of argmax.heed, pad.heed and
+cumsum.heed spell out (the inputs are the ones those tests write with
+numpy), and rewrites
 test/frontend/Inputs/conv1d/: x.npy (the input), w.safetensors (the
 state_dict of the nn.Conv1d modules c1, c2, c3 and c4 of conv1d.heed, from
 torch.manual_seed(0)) and expected/NAME.npy (each module's output, computed
@@ -68,6 +69,16 @@ def pad_values():
     show("h2", h[1:2, 2:3, :])
 
 
+def cumsum_values():
+    x = torch.tensor([[1e8, 3, 3, 3], [0.5, -1.5, 2.25, 4]],
+                     dtype=torch.float32)
+    n = torch.tensor([[5, -7, 2], [1, 1, 1]], dtype=torch.int64)
+    print("# cumsum.heed")
+    show("a", torch.cumsum(x, 1))
+    show("b", torch.cumsum(x, dim=0))
+    show("c", torch.cumsum(n, -1))
+
+
 def write_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
@@ -107,4 +118,5 @@ def conv1d_goldens():
 if __name__ == "__main__":
     argmax_values()
     pad_values()
+    cumsum_values()
     conv1d_goldens()

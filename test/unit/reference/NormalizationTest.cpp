@@ -1,4 +1,4 @@
-//===- NormalizationTest.cpp - Tests of softmax, norms, reduce, top-k -----===//
+//===- NormalizationTest.cpp - softmax, norms, reduce, top-k, cumsum -----===//
 //
 // Expected values are worked out by hand in the comments; the exponentials
 // and logarithms were evaluated with /usr/bin/python3 (math / numpy) to 7+
@@ -297,6 +297,58 @@ TEST(TopKTest, NaNCountsAsLargest) {
 
 TEST(TopKTest, KLargerThanExtentThrows) {
   EXPECT_THROW(topK(f32({3}, {1, 2, 3}), 4, 0), KernelError);
+}
+
+//===--- cumsum -----------------------------------------------------------===//
+
+TEST(CumsumTest, AlongEachAxisOfMatrix) {
+  // x = [[1, 2, 3], [4, 5, 6]]: along axis 1 the running sums of each row,
+  // [[1, 3, 6], [4, 9, 15]]; along axis 0 of each column, [[1, 2, 3],
+  // [5, 7, 9]]; axis -1 is axis 1.
+  Tensor x = f32({2, 3}, {1, 2, 3, 4, 5, 6});
+  Tensor rows = cumsum(x, 1);
+  EXPECT_EQ(rows.shape, (Shape{2, 3}));
+  EXPECT_EQ(rows.dtype, DType::F32);
+  EXPECT_EQ(rows.data, (Data{1, 3, 6, 4, 9, 15}));
+  EXPECT_EQ(cumsum(x, 0).data, (Data{1, 2, 3, 5, 7, 9}));
+  EXPECT_EQ(cumsum(x, -1).data, rows.data);
+}
+
+TEST(CumsumTest, MiddleAxisOfRank3) {
+  // x [2, 2, 2] = 0..7; along axis 1, x[a][1][c] += x[a][0][c]:
+  // [[0, 1], [0+2, 1+3]], [[4, 5], [4+6, 5+7]].
+  Tensor x = f32({2, 2, 2}, {0, 1, 2, 3, 4, 5, 6, 7});
+  EXPECT_EQ(cumsum(x, 1).data, (Data{0, 1, 2, 4, 4, 5, 10, 12}));
+}
+
+TEST(CumsumTest, F32SumsInDoubleAndRoundsEachOnce) {
+  // {1e8, 3, 3, 3} in f32 (spacing 8 at 1e8): the double sums 1e8,
+  // 100000003, 100000006, 100000009 round to 1e8, 1e8, 100000008,
+  // 100000008 (torch.cumsum gives the same); summing in f32 would stay at
+  // 1e8, each 1e8 + 3 rounding back down.
+  Tensor y = cumsum(f32({4}, {1e8, 3, 3, 3}), 0);
+  EXPECT_EQ(y.data, (Data{1e8, 1e8, 100000008, 100000008}));
+}
+
+TEST(CumsumTest, IntegersAndNonFinite) {
+  // i64 keeps its dtype: {5, -7, 2} -> {5, -2, 0}. A NaN poisons every sum
+  // after it; inf - inf is NaN.
+  Tensor n = cumsum(Tensor(DType::I64, {3}, {5, -7, 2}), 0);
+  EXPECT_EQ(n.dtype, DType::I64);
+  EXPECT_EQ(n.data, (Data{5, -2, 0}));
+  double nan = std::numeric_limits<double>::quiet_NaN();
+  Tensor y = cumsum(f32({4}, {1, nan, 2, 3}), 0);
+  EXPECT_EQ(y.data[0], 1);
+  for (int i = 1; i < 4; ++i)
+    EXPECT_TRUE(std::isnan(y.data[i])) << i;
+  Tensor z = cumsum(f32({3}, {kInf, 1, -kInf}), 0);
+  EXPECT_EQ(z.data[0], kInf);
+  EXPECT_EQ(z.data[1], kInf);
+  EXPECT_TRUE(std::isnan(z.data[2]));
+}
+
+TEST(CumsumTest, AxisOutOfRangeThrows) {
+  EXPECT_THROW(cumsum(f32({3}, {1, 2, 3}), 1), KernelError);
 }
 
 } // namespace

@@ -1,7 +1,7 @@
-//===- ReductionTest.cpp - libheedrt reductions and top_k -----------------===//
+//===- ReductionTest.cpp - libheedrt reductions, top_k and cumsum ---------===//
 //
 // Expected values come from the reference kernels (reference/Kernels.h:
-// ref::reduce, ref::topK), themselves checked by hand in
+// ref::reduce, ref::topK, ref::cumsum), themselves checked by hand in
 // test/unit/reference, plus a few hand calculations written out below. The
 // runtime accumulates f32 sums in double in the same (row-major) order as the
 // reference, so reductions must match it exactly, not just closely.
@@ -10,6 +10,9 @@
 
 #include "Kernels.h"
 #include "RuntimeTestUtil.h"
+
+#include <cstdint>
+#include <cstring>
 
 using namespace heed;
 using namespace heed::test;
@@ -33,6 +36,12 @@ AttrSetter reduceAttrs(std::vector<int64_t> axes, std::optional<int64_t> keep) {
     if (keep) {
       ASSERT_EQ(heed_plan_set_int(plan, node, "keepdim", *keep), HEED_OK);
     }
+  };
+}
+
+AttrSetter axisAttr(int64_t axis) {
+  return [=](heed_plan *plan, int32_t node) {
+    ASSERT_EQ(heed_plan_set_int(plan, node, "axis", axis), HEED_OK);
   };
 }
 
@@ -273,6 +282,73 @@ TEST(RuntimeReductionTest, BitwiseIdenticalForAnyThreadCount) {
 }
 
 //===----------------------------------------------------------------------===//
+// cumsum
+//===----------------------------------------------------------------------===//
+
+TEST(RuntimeReductionTest, CumsumMatchesReferenceExactly) {
+  // f32 sums in double like the reference, so the match is exact; the
+  // inner extent 300 spans two column blocks of the kernel.
+  struct Case {
+    ref::Shape shape;
+    int64_t axis;
+  } cases[] = {{{3, 7, 33}, 0},  {{3, 7, 33}, 1}, {{3, 7, 33}, 2},
+               {{2, 9, 300}, 1}, {{1000}, 0},     {{1, 1, 5}, 1}};
+  for (const Case &c : cases) {
+    for (DType dtype : {DType::F32, DType::I64, DType::I32}) {
+      SCOPED_TRACE(ref::shapeToString(c.shape) + " axis " +
+                   std::to_string(c.axis) + " dtype " +
+                   std::to_string((int)dtype));
+      ref::Tensor x = dtype == DType::F32 ? randomTensor(dtype, c.shape, 5)
+                                          : integers(dtype, c.shape, 5);
+      ref::Tensor expected = ref::cumsum(x, c.axis);
+      auto y = runKernel("cumsum", {x}, {{dtype, c.shape}}, axisAttr(c.axis));
+      ASSERT_EQ(y.size(), 1u);
+      EXPECT_TENSOR_NEAR(y[0], expected, 0.0);
+      // In place (the output over its input), as the memory planner allows.
+      EXPECT_TENSOR_NEAR(runKernelInPlace("cumsum", {x}, axisAttr(c.axis)),
+                         expected, 0.0);
+    }
+  }
+}
+
+TEST(RuntimeReductionTest, CumsumByHand) {
+  // {1e8, 3, 3, 3}: double sums rounded once give {1e8, 1e8, 100000008,
+  // 100000008} (f32 spacing 8 at 1e8); i64 wraps around:
+  // INT64_MAX + 1 = INT64_MIN (exact in the runtime, not in the reference's
+  // doubles).
+  auto y = runKernel("cumsum", {ref::Tensor(DType::F32, {4}, {1e8, 3, 3, 3})},
+                     {{DType::F32, {4}}}, axisAttr(0));
+  ASSERT_EQ(y.size(), 1u);
+  EXPECT_EQ(y[0].data, (std::vector<double>{1e8, 1e8, 100000008, 100000008}));
+  io::HostTensor big;
+  big.dtype = DType::I64;
+  big.shape = {2};
+  int64_t values[2] = {INT64_MAX, 1};
+  big.data.assign((const uint8_t *)values, (const uint8_t *)(values + 2));
+  auto w = runKernel("cumsum", {ref::fromHost(big)}, {{DType::I64, {2}}},
+                     axisAttr(0));
+  ASSERT_EQ(w.size(), 1u);
+  io::HostTensor out = ref::toHost(w[0]);
+  int64_t got[2];
+  std::memcpy(got, out.data.data(), sizeof got);
+  EXPECT_EQ(got[1], INT64_MIN);
+}
+
+TEST(RuntimeReductionTest, CumsumBitwiseIdenticalForAnyThreadCount) {
+  ref::Tensor x = randomTensor(DType::F32, {64, 128, 96}, 61);
+  for (int64_t axis : {0, 1, 2}) {
+    SCOPED_TRACE(axis);
+    auto one =
+        runKernel("cumsum", {x}, {{DType::F32, x.shape}}, axisAttr(axis), 1);
+    auto three =
+        runKernel("cumsum", {x}, {{DType::F32, x.shape}}, axisAttr(axis), 3);
+    ASSERT_EQ(one.size(), 1u);
+    ASSERT_EQ(three.size(), 1u);
+    EXPECT_EQ(one[0].data, three[0].data);
+  }
+}
+
+//===----------------------------------------------------------------------===//
 // Errors
 //===----------------------------------------------------------------------===//
 
@@ -339,6 +415,26 @@ TEST(RuntimeReductionTest, TopKErrors) {
   expectFinalizeError("top_k", {x}, {{DType::F32, {2, 2}}}, topKAttrs(2, 1),
                       HEED_ERROR_INVALID_ARGUMENT,
                       "top_k: expected 1 inputs and 2 outputs, got 1 and 1");
+}
+
+TEST(RuntimeReductionTest, CumsumErrors) {
+  OutputSpec x = {DType::F32, {2, 3}};
+  expectFinalizeError("cumsum", {x}, {x}, axisAttr(2), HEED_ERROR_SHAPE,
+                      "cumsum: axis 2 is out of range for x f32[2, 3]");
+  expectFinalizeError("cumsum", {x}, {{DType::F32, {3, 2}}}, axisAttr(1),
+                      HEED_ERROR_SHAPE,
+                      "cumsum: output f32[3, 2] must be f32[2, 3]");
+  expectFinalizeError("cumsum", {x}, {{DType::I64, {2, 3}}}, axisAttr(1),
+                      HEED_ERROR_DTYPE,
+                      "cumsum: output 0 must be f32, got i64[2, 3]");
+  expectFinalizeError("cumsum", {{DType::I1, {2, 3}}}, {{DType::I1, {2, 3}}},
+                      axisAttr(1), HEED_ERROR_DTYPE,
+                      "cumsum: unsupported dtype i1[2, 3]");
+  expectFinalizeError("cumsum", {{DType::BF16, {2, 3}}},
+                      {{DType::BF16, {2, 3}}}, axisAttr(1), HEED_ERROR_DTYPE,
+                      "cumsum: unsupported dtype bf16[2, 3]");
+  expectFinalizeError("cumsum", {x}, {x}, {}, HEED_ERROR_INVALID_ARGUMENT,
+                      "cumsum: missing integer attribute 'axis'");
 }
 
 } // namespace

@@ -131,6 +131,77 @@ std::vector<ref::Tensor> runKernel(const std::string &kernel,
   return results;
 }
 
+ref::Tensor runKernelInPlace(const std::string &kernel,
+                             const std::vector<ref::Tensor> &inputs,
+                             const AttrSetter &attrs, int threads) {
+  heed_plan *rawPlan = nullptr;
+  EXPECT_EQ(heed_plan_create(&rawPlan), HEED_OK);
+  std::unique_ptr<heed_plan, PlanDeleter> plan(rawPlan);
+  std::vector<io::HostTensor> host;
+  std::vector<int32_t> ins;
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    host.push_back(ref::toHost(inputs[i]));
+    const io::HostTensor &h = host.back();
+    int32_t id;
+    EXPECT_EQ(heed_plan_add_buffer(plan.get(), toC(h.dtype),
+                                   (int32_t)h.shape.size(), h.shape.data(),
+                                   HEED_AUTO_OFFSET, &id),
+              HEED_OK);
+    EXPECT_EQ(
+        heed_plan_add_input(plan.get(), ("in" + std::to_string(i)).c_str(), id),
+        HEED_OK);
+    ins.push_back(id);
+  }
+  const io::HostTensor &x = host[0];
+  int32_t work, node;
+  EXPECT_EQ(heed_plan_add_buffer(plan.get(), toC(x.dtype),
+                                 (int32_t)x.shape.size(), x.shape.data(),
+                                 HEED_AUTO_OFFSET, &work),
+            HEED_OK);
+  EXPECT_EQ(heed_plan_add_node(plan.get(), "copy", &ins[0], 1, &work, 1, &node),
+            HEED_OK);
+  ins[0] = work;
+  EXPECT_EQ(heed_plan_add_node(plan.get(), kernel.c_str(), ins.data(),
+                               (int32_t)ins.size(), &work, 1, &node),
+            HEED_OK);
+  if (attrs)
+    attrs(plan.get(), node);
+  EXPECT_EQ(heed_plan_add_output(plan.get(), "out", work), HEED_OK);
+  heed_model *rawModel = nullptr;
+  heed_status status = heed_plan_finalize(plan.get(), &rawModel);
+  EXPECT_EQ(status, HEED_OK) << heed_last_error();
+  if (status != HEED_OK)
+    return {};
+  std::unique_ptr<heed_model, ModelDeleter> model(rawModel);
+  EXPECT_EQ(heed_model_set_threads(model.get(), threads), HEED_OK);
+  std::vector<TensorPtr> owned;
+  std::vector<heed_tensor *> in;
+  for (io::HostTensor &h : host) {
+    heed_tensor *t = nullptr;
+    EXPECT_EQ(heed_tensor_wrap(toC(h.dtype), (int32_t)h.shape.size(),
+                               h.shape.data(), h.data.data(), &t),
+              HEED_OK);
+    owned.emplace_back(t);
+    in.push_back(t);
+  }
+  heed_tensor *rawOut = nullptr;
+  EXPECT_EQ(heed_tensor_create(toC(x.dtype), (int32_t)x.shape.size(),
+                               x.shape.data(), &rawOut),
+            HEED_OK);
+  TensorPtr out(rawOut);
+  status =
+      heed_model_run(model.get(), in.data(), (int32_t)in.size(), &rawOut, 1);
+  EXPECT_EQ(status, HEED_OK) << heed_last_error();
+  if (status != HEED_OK)
+    return {};
+  io::HostTensor result;
+  result.dtype = x.dtype;
+  result.shape = x.shape;
+  const uint8_t *data = static_cast<const uint8_t *>(heed_tensor_data(rawOut));
+  result.data.assign(data, data + heed_tensor_nbytes(rawOut));
+  return ref::fromHost(result);
+}
+
 std::pair<heed_status, std::string>
 finalizeKernel(const std::string &kernel, const std::vector<OutputSpec> &inputs,
                const std::vector<OutputSpec> &outputs,

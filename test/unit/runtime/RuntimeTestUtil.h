@@ -40,6 +40,15 @@ std::vector<ref::Tensor> runKernel(const std::string &kernel,
                                    const AttrSetter &attrs = {},
                                    int threads = 1, bool asConstants = false);
 
+/// Runs \p kernel in place, as heedrt-plan-memory plans it when input 0
+/// dies at the kernel: input 0 is copied (kernel "copy") into an arena
+/// buffer, and the kernel reads that buffer as input 0 and writes its one
+/// output, of input 0's dtype and shape, over it; the buffer is the model's
+/// output. Fails the test (and returns an empty tensor) if any call fails.
+ref::Tensor runKernelInPlace(const std::string &kernel,
+                             const std::vector<ref::Tensor> &inputs,
+                             const AttrSetter &attrs = {}, int threads = 1);
+
 /// The status and message of finalizing a one-node plan (for error tests).
 std::pair<heed_status, std::string>
 finalizeKernel(const std::string &kernel, const std::vector<OutputSpec> &inputs,
