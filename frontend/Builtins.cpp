@@ -457,6 +457,59 @@ Results buildGather(Call &c) {
   return single(c.create1<GatherOp>({*x, *idx}, {i64Attr(c, "axis", *axis)}));
 }
 
+/// scatter(x, axis, index, src): torch.Tensor.scatter(axis, index, src)
+/// without a reduction; src may be a number (torch's `value` form).
+Results buildScatter(Call &c) {
+  auto x = c.tensor("x");
+  auto index = c.tensor("index");
+  if (failed(x) || failed(index))
+    return failure();
+  RankedTensorType t = typeOf(*x), it = typeOf(*index);
+  auto axis = c.axis("axis", t.getRank());
+  if (failed(axis))
+    return failure();
+  const Val &indexArg = c.arg("index");
+  if (!it.getElementType().isInteger(64))
+    return c.errorAt(indexArg, "index must be i64, got " + formatType(it));
+  if (it.getRank() != t.getRank())
+    return c.errorAt(indexArg, "index " + formatType(it) +
+                                   " must have the rank of x " + formatType(t));
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    if (d != *axis && it.getDimSize(d) > t.getDimSize(d))
+      return c.errorAt(indexArg, "index " + formatType(it) +
+                                     " is larger than x " + formatType(t) +
+                                     " along axis " + Twine(d));
+  const Val &srcArg = c.arg("src");
+  Value src;
+  if (srcArg.isNumber()) {
+    Type et = t.getElementType();
+    double v = srcArg.number();
+    if (!isa<FloatType>(et) && (!std::isfinite(v) || v != std::trunc(v)))
+      return c.errorAt(srcArg, srcArg.describe() +
+                                   " is not a whole number but x is " +
+                                   formatType(t));
+    src = c.em.constant(v, et, c.loc(), it.getShape());
+  } else {
+    auto s = c.tensor("src");
+    if (failed(s))
+      return failure();
+    src = *s;
+    RankedTensorType st = typeOf(src);
+    if (st.getElementType() != t.getElementType() ||
+        st.getRank() != t.getRank())
+      return c.errorAt(srcArg, "src " + formatType(st) +
+                                   " must have the dtype and rank of x " +
+                                   formatType(t));
+    for (int64_t d = 0; d < t.getRank(); ++d)
+      if (it.getDimSize(d) > st.getDimSize(d))
+        return c.errorAt(srcArg,
+                         "src " + formatType(st) + " is smaller than index " +
+                             formatType(it) + " along axis " + Twine(d));
+  }
+  return single(
+      c.create1<ScatterOp>({*x, *index, src}, {i64Attr(c, "axis", *axis)}));
+}
+
 /// pad(x, pads, mode="constant", value=0.0): torch.nn.functional.pad.
 /// `pads` holds (left, right) pairs from the last axis backwards; negative
 /// counts remove elements (constant mode).
@@ -1258,6 +1311,8 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["slice"] = {
       {"x", "axis", "start?", "end?", "step?"}, buildSlice, "strided slice"};
   b["gather"] = {{"x", "indices", "axis?"}, buildGather, "numpy.take"};
+  b["scatter"] = {
+      {"x", "axis", "index", "src"}, buildScatter, "torch.Tensor.scatter"};
   b["pad"] = {
       {"x", "pads", "mode?", "value?"}, buildPad, "F.pad: constant or reflect"};
   // Linear algebra and layers.

@@ -364,6 +364,13 @@ LogicalResult Writer::statement(Operation *op) {
       .Case<GatherOp>([&](GatherOp o) -> LogicalResult {
         return simpleCall("gather", {"axis=" + std::to_string(o.getAxis())});
       })
+      .Case<ScatterOp>([&](ScatterOp o) -> LogicalResult {
+        if (failed(args(all)))
+          return failure();
+        emit(op, "scatter(" + ops[0] + ", " + std::to_string(o.getAxis()) +
+                     ", " + ops[1] + ", " + ops[2] + ")");
+        return success();
+      })
       .Case<EmbeddingOp>([&](EmbeddingOp o) -> LogicalResult {
         if (failed(args({o.getWeight(), o.getIds()})))
           return failure();

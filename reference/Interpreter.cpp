@@ -176,6 +176,10 @@ public:
   LogicalResult visit(GatherOp op) {
     return out(op, gather(in(op, 0), in(op, 1), (int64_t)op.getAxis()));
   }
+  LogicalResult visit(ScatterOp op) {
+    return out(op,
+               scatter(in(op, 0), (int64_t)op.getAxis(), in(op, 1), in(op, 2)));
+  }
   LogicalResult visit(EmbeddingOp op) {
     return out(op, embedding(in(op, 0), in(op, 1)));
   }

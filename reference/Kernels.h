@@ -75,6 +75,13 @@ Tensor slice(const Tensor &x, int64_t axis, int64_t start, int64_t end,
 /// numpy.take: out.shape = x.shape[:axis] + indices.shape + x.shape[axis+1:].
 /// Negative indices count from the end; out of range throws KernelError.
 Tensor gather(const Tensor &x, const Tensor &indices, int64_t axis);
+/// torch.Tensor.scatter(axis, index, src): x with out[p with p[axis] =
+/// index[p]] = src[p] for every position p of index (index and src of x's
+/// rank, index no larger than src, nor than x off the axis), in row-major
+/// order of p, so the last of repeated targets wins. An index outside
+/// [0, extent), negative too, throws KernelError.
+Tensor scatter(const Tensor &x, int64_t axis, const Tensor &index,
+               const Tensor &src);
 /// weight[ids]: out.shape = ids.shape + [dim]; out of range throws.
 Tensor embedding(const Tensor &ids, const Tensor &weight);
 /// out[i0, ..., in] = i_axis, of the given dtype.

@@ -195,6 +195,40 @@ Tensor gather(const Tensor &x, const Tensor &indices, int64_t axis) {
   return out;
 }
 
+Tensor scatter(const Tensor &x, int64_t axis, const Tensor &index,
+               const Tensor &src) {
+  int64_t ax = normalizeAxis("scatter", axis, x.rank());
+  if (index.rank() != x.rank() || src.rank() != x.rank())
+    throw KernelError("scatter: index " + shapeToString(index.shape) +
+                      " and src " + shapeToString(src.shape) +
+                      " must have the rank of x " + shapeToString(x.shape));
+  Shape xStrides = rowMajorStrides(x.shape);
+  Shape srcStrides = rowMajorStrides(src.shape);
+  Tensor out = x;
+  // Positions of index in row-major order: where one repeats, the last
+  // write stays.
+  for (int64_t flat = 0; flat < index.numel(); ++flat) {
+    int64_t rest = flat, to = 0, from = 0;
+    for (int64_t d = index.rank() - 1; d >= 0; --d) {
+      int64_t p = rest % index.shape[(size_t)d];
+      rest /= index.shape[(size_t)d];
+      if (d != ax && p >= x.shape[(size_t)d])
+        throw KernelError("scatter: index " + shapeToString(index.shape) +
+                          " is larger than x " + shapeToString(x.shape));
+      if (p >= src.shape[(size_t)d])
+        throw KernelError("scatter: index " + shapeToString(index.shape) +
+                          " is larger than src " + shapeToString(src.shape));
+      from += p * srcStrides[(size_t)d];
+      if (d == ax)
+        p = checkedIndex("scatter", index.data[(size_t)flat],
+                         x.shape[(size_t)ax], false);
+      to += p * xStrides[(size_t)d];
+    }
+    out.data[(size_t)to] = src.data[(size_t)from];
+  }
+  return out;
+}
+
 Tensor embedding(const Tensor &ids, const Tensor &weight) {
   if (weight.rank() != 2)
     throw KernelError("embedding: weight must have rank 2, got " +

@@ -423,6 +423,36 @@ LogicalResult GatherOp::inferReturnTypes(MLIRContext *, Loc loc,
   return success();
 }
 
+LogicalResult ScatterOp::inferReturnTypes(MLIRContext *, Loc loc,
+                                          Adaptor adaptor, Types &results) {
+  ShapeChecker check(loc, "scatter");
+  RankedTensorType x = typeOf(adaptor.getInput());
+  RankedTensorType index = typeOf(adaptor.getIndex());
+  RankedTensorType src = typeOf(adaptor.getSrc());
+  int64_t axis = (int64_t)adaptor.getAxis();
+  if (failed(check.requireAxis(axis, x.getRank())))
+    return failure();
+  if (!index.getElementType().isInteger(64))
+    return check.fail("index must be i64, got " + formatType(index));
+  if (failed(check.requireSameElementType(adaptor.getInput(), adaptor.getSrc(),
+                                          "input", "src")))
+    return failure();
+  if (index.getRank() != x.getRank() || src.getRank() != x.getRank())
+    return check.fail("index " + formatType(index) + " and src " +
+                      formatType(src) + " must have the rank of the input " +
+                      formatType(x));
+  for (int64_t d = 0; d < x.getRank(); ++d) {
+    if (index.getDimSize(d) > src.getDimSize(d))
+      return check.fail("index " + formatType(index) + " is larger than src " +
+                        formatType(src) + " along axis " + Twine(d));
+    if (d != axis && index.getDimSize(d) > x.getDimSize(d))
+      return check.fail("index " + formatType(index) +
+                        " is larger than the input " + formatType(x) +
+                        " along axis " + Twine(d));
+  }
+  return inferSameType(adaptor.getInput(), results);
+}
+
 LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *, Loc loc,
                                             Adaptor adaptor, Types &results) {
   ShapeChecker check(loc, "embedding");
@@ -825,6 +855,10 @@ int64_t heed::randomInputBound(Value input) {
                          cast<RankedTensorType>(user->getOperand(0).getType())
                                  .getDimSize(1) +
                              1);
+    if (auto sc = dyn_cast<ScatterOp>(user))
+      if (sc.getIndex() == input)
+        bound = std::min(bound, cast<RankedTensorType>(sc.getInput().getType())
+                                    .getDimSize(sc.getAxis()));
   }
   return bound == std::numeric_limits<int64_t>::max() ? 2 : bound;
 }

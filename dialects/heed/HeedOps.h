@@ -35,8 +35,8 @@ namespace heed {
 
 /// The integers `--random-inputs` draws for the integer graph input \p input
 /// come from [0, bound): the smallest extent it indexes (embedding rows, the
-/// gathered axis; T + 1 for the lengths of a recurrence over T steps), or 2
-/// when it indexes nothing.
+/// gathered or scattered axis; T + 1 for the lengths of a recurrence over T
+/// steps), or 2 when it indexes nothing.
 int64_t randomInputBound(mlir::Value input);
 
 /// The `operandSegmentSizes` of a heed.lstm (\p lstm) or heed.gru with

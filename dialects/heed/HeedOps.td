@@ -379,6 +379,26 @@ def Heed_GatherOp : Heed_Op<"gather", [Heed_MovesData]> {
   let results = (outs Heed_Tensor:$result);
 }
 
+def Heed_ScatterOp : Heed_Op<"scatter", [Heed_MovesData]> {
+  let summary = "writes src into a copy of the input at indices along an axis";
+  let description = [{
+    torch.Tensor.scatter(axis, index, src) without a reduction: the result
+    is the input with, for every position `p` of `index`,
+    `result[p with p[axis] = index[p]] = src[p]`. `index` is i64 of the
+    input's rank, `src` has the input's dtype and rank; every extent of
+    `index` is at most `src`'s and, off the axis, the input's. Indices
+    outside `[0, extent)` (negative ones too) are a run-time error; where
+    indices repeat, the last position in row-major order wins.
+
+    ```mlir
+    %y = heed.scatter %x, %idx, %src {axis = 0 : i64} : (tensor<3x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> tensor<3x5xf32>
+    ```
+  }];
+  let arguments = (ins Heed_Tensor:$input, Heed_IndexTensor:$index,
+                   Heed_Tensor:$src, I64Attr:$axis);
+  let results = (outs Heed_Tensor:$result);
+}
+
 def Heed_EmbeddingOp : Heed_Op<"embedding", [Heed_MovesData]> {
   let summary = "embedding lookup";
   let description = [{

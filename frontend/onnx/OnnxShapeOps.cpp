@@ -3,8 +3,8 @@
 // Constant, ConstantOfShape, Shape, Size, Range and the shape arithmetic
 // around them fold at import (their operands are constants once dimensions
 // are bound). Reshape, Flatten, Squeeze, Unsqueeze, Transpose, Expand,
-// Concat, Split, Slice, Gather, GatherElements, Trilu, Pad, TopK and
-// ArgMax/ArgMin map to heed's data-movement ops.
+// Concat, Split, Slice, Gather, GatherElements, ScatterElements, Trilu, Pad,
+// TopK and ArgMax/ArgMin map to heed's data-movement ops.
 //
 //===----------------------------------------------------------------------===//
 
@@ -523,6 +523,36 @@ LogicalResult gatherElements(OnnxNode &n) {
       n.value<GatherOp>(ValueRange{*flatX, linear}, {n.i64Attr("axis", 0)}));
 }
 
+/// ScatterElements with reduction "none" as heed.scatter; negative indices
+/// count from the end of the axis.
+LogicalResult scatterElements(OnnxNode &n) {
+  auto x = n.requiredInput(0), idx = n.requiredInput(1),
+       updates = n.requiredInput(2);
+  if (failed(x) || failed(idx) || failed(updates))
+    return failure();
+  std::string reduction = n.getString("reduction", "none");
+  if (reduction != "none")
+    return n.unsupported("reduction = '" + reduction + "'");
+  ArrayRef<int64_t> in = shapeOf(*x);
+  auto axis = normalizeAxis(n, n.getInt("axis", 0), in.size());
+  if (failed(axis))
+    return failure();
+  Type i64 = n.builder().getI64Type();
+  auto indices = n.cast(*idx, i64);
+  if (failed(indices))
+    return failure();
+  auto negative = n.value<LtOp>(ValueRange{*indices, n.splat(0, i64)});
+  auto wrapped =
+      n.value<AddOp>(ValueRange{*indices, n.splat((double)in[*axis], i64)});
+  if (failed(negative) || failed(wrapped))
+    return failure();
+  auto fixed = n.value<WhereOp>(ValueRange{*negative, *wrapped, *indices});
+  if (failed(fixed))
+    return failure();
+  return n.result(n.value<ScatterOp>(ValueRange{*x, *fixed, *updates},
+                                     {n.i64Attr("axis", *axis)}));
+}
+
 LogicalResult trilu(OnnxNode &n) {
   auto x = n.requiredInput(0);
   if (failed(x))
@@ -688,6 +718,7 @@ void onnx_import::addShapeOps(llvm::StringMap<OpConverter> &t) {
   t["Slice"] = slice;
   t["Gather"] = gather;
   t["GatherElements"] = gatherElements;
+  t["ScatterElements"] = scatterElements;
   t["Trilu"] = trilu;
   t["Pad"] = pad;
   t["TopK"] = topKOp;

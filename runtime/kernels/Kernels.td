@@ -325,6 +325,17 @@ def : DataKernel<"gather", "numpy.take along axis; negative indices count "
   let attributes = AxisAttrs;
 }
 
+def : DataKernel<"scatter", "torch.Tensor.scatter without a reduction: x "
+                            "with y[p with p[axis] = index[p]] = src[p] for "
+                            "every position p of index; an index outside "
+                            "[0, extent) fails the run"> {
+  let inputs = (ins Arg<"">:$x, Arg<"i64, x's rank">:$index,
+                Arg<"x's dtype and rank, index no larger">:$src);
+  let outputs = (outs Arg<"x's shape and dtype">:$y);
+  let attributes = AxisAttrs;
+  let inPlace = [0];
+}
+
 def : DataKernel<"embedding", "weight[ids]"> {
   let inputs = (ins Arg<"i64 or i32">:$ids, Arg<"[rows, dim]">:$weight);
   let outputs = (outs Arg<"[ids..., dim]">:$y);

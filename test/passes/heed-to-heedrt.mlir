@@ -197,6 +197,17 @@ func.func @cumsum(%x: tensor<2x5xf32> {heed.name = "x"}, %b: tensor<4xbf16> {hee
 
 // -----
 
+// scatter is the kernel of its name with its axis, in any dtype (bf16 as
+// it is).
+// CHECK-LABEL: heedrt.plan @scatter
+// CHECK: heedrt.kernel "scatter" ins(%{{.+}}, %{{.+}}, %{{.+}} : memref<3x4xbf16>, memref<2x4xi64>, memref<2x4xbf16>) outs(%{{.+}} : memref<3x4xbf16>) params {axis = 0 : i64}
+func.func @scatter(%x: tensor<3x4xbf16> {heed.name = "x"}, %i: tensor<2x4xi64> {heed.name = "i"}, %s: tensor<2x4xbf16> {heed.name = "s"}) -> (tensor<3x4xbf16> {heed.name = "y"}) {
+  %y = heed.scatter %x, %i, %s {axis = 0 : i64} : (tensor<3x4xbf16>, tensor<2x4xi64>, tensor<2x4xbf16>) -> tensor<3x4xbf16>
+  return %y : tensor<3x4xbf16>
+}
+
+// -----
+
 // An op no runtime kernel implements is an error at its location.
 module attributes {heed.entry = "unknown_op"} {
   func.func @unknown_op(%x: tensor<4xf32>) -> tensor<4xf32> {

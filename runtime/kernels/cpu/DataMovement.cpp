@@ -1,4 +1,4 @@
-//===- DataMovement.cpp - Copy, transpose, gather, cast and the like ------===//
+//===- DataMovement.cpp - Copy, transpose, gather, scatter, cast, ... -----===//
 //
 // Kernels (inputs -> outputs; attributes with defaults; dtypes). "Any dtype"
 // kernels move elements by their byte size, so one implementation serves f32,
@@ -18,6 +18,13 @@
 //   gather       : x, indices (i64 or i32) -> y; axis: numpy.take, y.shape =
 //                  x.shape[:axis] + indices.shape + x.shape[axis+1:];
 //                  negative indices count from the end; any dtype for x.
+//   scatter      : x, index (i64), src -> y; axis: torch.Tensor.scatter
+//                  without a reduction, y = x with y[p with p[axis] =
+//                  index[p]] = src[p] for every position p of index
+//                  (index and src of x's rank, index no larger than src,
+//                  nor than x off the axis); where targets repeat, the last
+//                  p in row-major order wins; any dtype for x and src; y
+//                  may be x (in place).
 //   embedding    : ids (i64 or i32), weight [rows, dim] -> y [ids..., dim];
 //                  any dtype for weight.
 //   iota         : -> y; axis: y[i0, ..., in] = i_axis; y is i64, i32 or f32.
@@ -35,8 +42,8 @@
 //
 // Axes are non-negative. Attribute errors (bad axis, perm, start or step) fail
 // at finalization with HEED_ERROR_INVALID_ARGUMENT, shape mismatches with
-// HEED_ERROR_SHAPE. An out-of-range gather index or embedding id fails the run
-// with HEED_ERROR_INVALID_ARGUMENT, before anything is written.
+// HEED_ERROR_SHAPE. An out-of-range gather or scatter index or embedding id
+// fails the run with HEED_ERROR_INVALID_ARGUMENT, before anything is written.
 //
 // Work is split into fixed chunks of about kChunkBytes of output
 // (parallelChunks); copies are exact, so any split gives identical bytes.
@@ -700,6 +707,106 @@ std::unique_ptr<Kernel> makeEmbedding(const KernelSignature &sig) {
 }
 
 //===----------------------------------------------------------------------===//
+// scatter
+//===----------------------------------------------------------------------===//
+
+/// A line is the positions of index that differ only along the axis; its
+/// targets share every other coordinate, so lines write disjoint elements
+/// of y and run in parallel, each in order along the axis (the last of
+/// repeated targets wins, whatever the threads). Every index is checked, in
+/// order, before anything is written.
+class ScatterKernel : public Kernel {
+public:
+  ScatterKernel(heed_dtype dtype, int64_t axis, std::vector<int64_t> index,
+                const std::vector<int64_t> &x, const std::vector<int64_t> &src)
+      : dtype(dtype), axis(axis), indexShape(std::move(index)),
+        xStrides(rowStrides(x)), srcStrides(rowStrides(src)),
+        indexStrides(rowStrides(indexShape)), extent(x[axis]),
+        xBytes(product(x, 0, x.size()) * (int64_t)dtypeBytes(dtype)) {
+    count = product(indexShape, 0, indexShape.size());
+    along = indexShape[axis];
+    lines = along ? count / along : 0;
+  }
+
+  void run(const void *const *in, void *const *out) override {
+    const int64_t *index = static_cast<const int64_t *>(in[1]);
+    for (int64_t i = 0; i < count; ++i)
+      if (index[i] < 0 || index[i] >= extent)
+        fail(HEED_ERROR_INVALID_ARGUMENT,
+             "scatter: index " + std::to_string(index[i]) +
+                 " is out of range for an axis of " + std::to_string(extent));
+    if (in[0] != out[0])
+      copyRows(
+          1, xBytes,
+          [&](int64_t) { return static_cast<const uint8_t *>(in[0]); },
+          [&](int64_t) { return static_cast<uint8_t *>(out[0]); });
+    withElementType(dtype, [&](auto *tag) {
+      using T = std::remove_pointer_t<decltype(tag)>;
+      const T *src = static_cast<const T *>(in[2]);
+      T *y = static_cast<T *>(out[0]);
+      parallelChunks(
+          lines,
+          std::max<int64_t>(1, kChunkBytes /
+                                   std::max<int64_t>(along * sizeof(T), 1)),
+          [&](int64_t b, int64_t e) {
+            for (int64_t line = b; line < e; ++line) {
+              // The line's coordinates off the axis, as offsets.
+              int64_t rest = line, at = 0, from = 0, to = 0;
+              for (int64_t d = (int64_t)indexShape.size() - 1; d >= 0; --d) {
+                if (d == axis)
+                  continue;
+                int64_t p = rest % indexShape[d];
+                rest /= indexShape[d];
+                at += p * indexStrides[d];
+                from += p * srcStrides[d];
+                to += p * xStrides[d];
+              }
+              for (int64_t j = 0; j < along; ++j)
+                y[to + index[at + j * indexStrides[axis]] * xStrides[axis]] =
+                    src[from + j * srcStrides[axis]];
+            }
+          });
+    });
+  }
+
+private:
+  static std::vector<int64_t> rowStrides(const std::vector<int64_t> &shape) {
+    std::vector<int64_t> strides(shape.size(), 1);
+    for (size_t d = shape.size(); d-- > 1;)
+      strides[d - 1] = strides[d] * shape[d];
+    return strides;
+  }
+
+  heed_dtype dtype;
+  int64_t axis;
+  std::vector<int64_t> indexShape, xStrides, srcStrides, indexStrides;
+  int64_t extent, xBytes, count = 0, along = 0, lines = 0;
+};
+
+std::unique_ptr<Kernel> makeScatter(const KernelSignature &sig) {
+  sig.expectArity(3, 1);
+  const TensorDesc &x = sig.inputs[0], &index = sig.inputs[1],
+                   &src = sig.inputs[2];
+  if (index.dtype != HEED_I64)
+    fail(HEED_ERROR_DTYPE, "scatter: index must be i64, got " + index.str());
+  sig.expectInputDType(2, x.dtype);
+  sig.expectOutputDType(0, x.dtype);
+  int64_t axis = checkAxis(sig, AxisAttrs::read(sig.attrs).axis, x);
+  if (index.rank() != x.rank() || src.rank() != x.rank())
+    sig.shapeError("index " + index.str() + " and src " + src.str() +
+                   " must have the rank of x " + x.str());
+  for (int64_t d = 0; d < x.rank(); ++d)
+    if (index.shape[d] > src.shape[d] ||
+        (d != axis && index.shape[d] > x.shape[d]))
+      sig.shapeError("index " + index.str() + " must be no larger than src " +
+                     src.str() + ", nor than x " + x.str() + " off axis " +
+                     std::to_string(axis));
+  expectOutputShape(sig, 0, x.shape, "the input's shape");
+  return std::make_unique<ScatterKernel>(x.dtype, axis, index.shape, x.shape,
+                                         src.shape);
+}
+
+//===----------------------------------------------------------------------===//
 // cast, iota, fill
 //===----------------------------------------------------------------------===//
 
@@ -1011,6 +1118,7 @@ void registerDataMovementKernels() {
   });
   registerKernel("slice", makeSlice);
   registerKernel("gather", makeGather);
+  registerKernel("scatter", makeScatter);
   registerKernel("embedding", makeEmbedding);
   registerKernel("iota", makeIota);
   registerKernel("cast", makeCast);

@@ -742,6 +742,66 @@ func.func @top_k_zero(%x: tensor<2x10xf32>) {
 
 // -----
 
+// heed.scatter: axis out of range.
+func.func @scatter_bad_axis(%x: tensor<3x5xf32>, %i: tensor<2x5xi64>, %s: tensor<2x5xf32>) {
+  // expected-error @+2 {{scatter: axis 2 is out of range for rank 2}}
+  // expected-error @+1 {{'heed.scatter' op failed to infer returned types}}
+  %0 = heed.scatter %x, %i, %s {axis = 2 : i64} : (tensor<3x5xf32>, tensor<2x5xi64>, tensor<2x5xf32>) -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
+// heed.scatter: the index is i64.
+func.func @scatter_i32_index(%x: tensor<3x5xf32>, %i: tensor<2x5xi32>, %s: tensor<2x5xf32>) {
+  // expected-error @+2 {{scatter: index must be i64, got i32[2, 5]}}
+  // expected-error @+1 {{'heed.scatter' op failed to infer returned types}}
+  %0 = heed.scatter %x, %i, %s {axis = 0 : i64} : (tensor<3x5xf32>, tensor<2x5xi32>, tensor<2x5xf32>) -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
+// heed.scatter: src has the input's dtype.
+func.func @scatter_src_dtype(%x: tensor<3x5xf32>, %i: tensor<2x5xi64>, %s: tensor<2x5xi64>) {
+  // expected-error @+2 {{scatter: input and src must have the same dtype, got f32[3, 5] and i64[2, 5]}}
+  // expected-error @+1 {{'heed.scatter' op failed to infer returned types}}
+  %0 = heed.scatter %x, %i, %s {axis = 0 : i64} : (tensor<3x5xf32>, tensor<2x5xi64>, tensor<2x5xi64>) -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
+// heed.scatter: index and src have the input's rank.
+func.func @scatter_rank(%x: tensor<3x5xf32>, %i: tensor<5xi64>, %s: tensor<5xf32>) {
+  // expected-error @+2 {{scatter: index i64[5] and src f32[5] must have the rank of the input f32[3, 5]}}
+  // expected-error @+1 {{'heed.scatter' op failed to infer returned types}}
+  %0 = heed.scatter %x, %i, %s {axis = 0 : i64} : (tensor<3x5xf32>, tensor<5xi64>, tensor<5xf32>) -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
+// heed.scatter: index is no larger than src.
+func.func @scatter_src_small(%x: tensor<3x5xf32>, %i: tensor<2x5xi64>, %s: tensor<2x4xf32>) {
+  // expected-error @+2 {{scatter: index i64[2, 5] is larger than src f32[2, 4] along axis 1}}
+  // expected-error @+1 {{'heed.scatter' op failed to infer returned types}}
+  %0 = heed.scatter %x, %i, %s {axis = 0 : i64} : (tensor<3x5xf32>, tensor<2x5xi64>, tensor<2x4xf32>) -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
+// heed.scatter: index is no larger than the input off the axis.
+func.func @scatter_index_large(%x: tensor<3x5xf32>, %i: tensor<2x6xi64>, %s: tensor<2x6xf32>) {
+  // expected-error @+2 {{scatter: index i64[2, 6] is larger than the input f32[3, 5] along axis 1}}
+  // expected-error @+1 {{'heed.scatter' op failed to infer returned types}}
+  %0 = heed.scatter %x, %i, %s {axis = 0 : i64} : (tensor<3x5xf32>, tensor<2x6xi64>, tensor<2x6xf32>) -> tensor<3x5xf32>
+  return
+}
+
+// -----
+
 // heed.cumsum: axis out of range.
 func.func @cumsum_bad_axis(%x: tensor<2x10xf32>) {
   // expected-error @+2 {{cumsum: axis 2 is out of range for rank 2}}

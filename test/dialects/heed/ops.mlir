@@ -385,6 +385,15 @@ func.func @reductions(%x: tensor<2x8x4xf32>, %i: tensor<5xi64>)
   return %0, %1, %2, %3 : tensor<2x4xf32>, tensor<2x1x1xf32>, tensor<f32>, tensor<1xi64>
 }
 
+// CHECK-LABEL: func.func @scatter
+// CHECK-SAME: (%[[X:.+]]: tensor<3x5xf32>, %[[I:.+]]: tensor<2x4xi64>, %[[S:.+]]: tensor<2x5xf32>)
+func.func @scatter(%x: tensor<3x5xf32>, %i: tensor<2x4xi64>, %s: tensor<2x5xf32>) -> tensor<3x5xf32> {
+  // CHECK: %[[Y:.+]] = heed.scatter %[[X]], %[[I]], %[[S]] {axis = 0 : i64} : (tensor<3x5xf32>, tensor<2x4xi64>, tensor<2x5xf32>) -> tensor<3x5xf32>
+  %y = heed.scatter %x, %i, %s {axis = 0 : i64} : (tensor<3x5xf32>, tensor<2x4xi64>, tensor<2x5xf32>) -> tensor<3x5xf32>
+  // CHECK: return %[[Y]]
+  return %y : tensor<3x5xf32>
+}
+
 // CHECK-LABEL: func.func @cumsum
 // CHECK-SAME: (%[[X:.+]]: tensor<2x10xf32>, %[[N:.+]]: tensor<3xi64>)
 func.func @cumsum(%x: tensor<2x10xf32>, %n: tensor<3xi64>) -> (tensor<2x10xf32>, tensor<3xi64>) {

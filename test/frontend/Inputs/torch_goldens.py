@@ -5,8 +5,8 @@ Run with Debian's Python (torch 1.13, numpy) from the repository root:
 
     /usr/bin/python3 test/frontend/Inputs/torch_goldens.py
 
-It prints the values the CHECK lines of argmax.heed, pad.heed and
-cumsum.heed spell out (the inputs are the ones those tests write with
+It prints the values the CHECK lines of argmax.heed, pad.heed, cumsum.heed
+and scatter.heed spell out (the inputs are the ones those tests write with
 numpy), and rewrites
 test/frontend/Inputs/conv1d/: x.npy (the input), w.safetensors (the
 state_dict of the nn.Conv1d modules c1, c2, c3 and c4 of conv1d.heed, from
@@ -79,6 +79,19 @@ def cumsum_values():
     show("c", torch.cumsum(n, -1))
 
 
+def scatter_values():
+    src = torch.arange(1, 11, dtype=torch.float32).reshape(2, 5)
+    x = torch.zeros(3, 5)
+    n = torch.tensor([[1, 2, 3], [4, 5, 6]], dtype=torch.int64)
+    print("# scatter.heed")
+    show("a", x.scatter(0, torch.tensor([[0, 1, 2, 0]]), src))
+    show("b", x.scatter(1, torch.tensor([[0, 1, 2], [0, 1, 4]]), src))
+    show("c", torch.full((2, 4), 2.0).scatter(1, torch.tensor([[2], [3]]),
+                                              1.25))
+    show("d", n.scatter(-1, torch.tensor([[2, 0], [1, 2]]),
+                        torch.tensor([[-1, -2], [-3, -4]])))
+
+
 def write_safetensors(path, tensors):
     header, blobs, offset = {}, [], 0
     for name, t in tensors.items():
@@ -119,4 +132,5 @@ if __name__ == "__main__":
     argmax_values()
     pad_values()
     cumsum_values()
+    scatter_values()
     conv1d_goldens()

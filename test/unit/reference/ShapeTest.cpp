@@ -228,6 +228,59 @@ TEST(GatherTest, OutOfRangeThrowsNamingIndexAndExtent) {
                     {"index -4", "extent 3"});
 }
 
+//===--- scatter ----------------------------------------------------------===//
+
+TEST(ScatterTest, AlongAxis0) {
+  // x [3, 4] = 0..11, src [2, 4] = 100..107, index [2, 4] = {1, 0, 2, 0 |
+  // 2, 2, 0, 1}, axis 0: out[index[i][j]][j] = src[i][j], so column 0 gets
+  // row 1 = 100 and row 2 = 104, column 1 row 0 = 101 and row 2 = 105,
+  // column 2 row 2 = 102 and row 0 = 106, column 3 row 0 = 103 and row 1 =
+  // 107; the rest keeps x.
+  Tensor src(DType::F32, {2, 4}, {100, 101, 102, 103, 104, 105, 106, 107});
+  Tensor idx(DType::I64, {2, 4}, {1, 0, 2, 0, 2, 2, 0, 1});
+  Tensor y = scatter(range({3, 4}), 0, idx, src);
+  EXPECT_EQ(y.shape, (Shape{3, 4}));
+  EXPECT_EQ(y.dtype, DType::F32);
+  EXPECT_EQ(y.data,
+            (Data{0, 101, 106, 103, 100, 5, 6, 107, 104, 105, 102, 11}));
+}
+
+TEST(ScatterTest, AlongAxis1WithSmallerIndexAndLargerSrc) {
+  // x [2, 3] = 0..5, index [1, 2] = {2, 0}, src [2, 3] = -1..-6, axis 1:
+  // only row 0 is written, out[0][2] = src[0][0] = -1, out[0][0] =
+  // src[0][1] = -2; src's other elements are not read. Axis -1 is axis 1.
+  Tensor src(DType::F32, {2, 3}, {-1, -2, -3, -4, -5, -6});
+  Tensor idx(DType::I64, {1, 2}, {2, 0});
+  Tensor y = scatter(range({2, 3}), 1, idx, src);
+  EXPECT_EQ(y.data, (Data{-2, 1, -1, 3, 4, 5}));
+  EXPECT_EQ(scatter(range({2, 3}), -1, idx, src).data, y.data);
+}
+
+TEST(ScatterTest, RepeatedTargetsKeepTheLastWrite) {
+  // index {1, 1, 1} along the only axis: src 7, 8, 9 all go to element 1;
+  // the last, 9, stays.
+  Tensor y =
+      scatter(range({3}, DType::I64), 0, Tensor(DType::I64, {3}, {1, 1, 1}),
+              Tensor(DType::I64, {3}, {7, 8, 9}));
+  EXPECT_EQ(y.dtype, DType::I64);
+  EXPECT_EQ(y.data, (Data{0, 9, 2}));
+}
+
+TEST(ScatterTest, OutOfRangeAndNegativeThrow) {
+  Tensor x = range({3, 2}), src = range({1, 2});
+  expectKernelError(
+      [&] {
+        scatter(x, 0, Tensor(DType::I64, {1, 2}, {0, 3}), src);
+      },
+      {"scatter", "index 3", "extent 3"});
+  // No wrapping from the end, as in PyTorch.
+  expectKernelError(
+      [&] {
+        scatter(x, 0, Tensor(DType::I64, {1, 2}, {-1, 0}), src);
+      },
+      {"scatter", "index -1", "extent 3"});
+}
+
 TEST(EmbeddingTest, LooksUpRows) {
   // weight [3, 2] rows {0.5, 1}, {1.5, 2}, {2.5, 3}; ids [2, 2] = {2, 0, 1,
   // 1} -> [2, 2, 2] = rows 2, 0, 1, 1.

@@ -2,7 +2,7 @@
 //
 // Expected values come from the reference kernels (reference/Kernels.h:
 // ref::transpose, reshape, broadcastTo, concat, split, slice, gather,
-// embedding, iota, cast, tril, triu), themselves checked by hand in
+// scatter, embedding, iota, cast, tril, triu), themselves checked by hand in
 // test/unit/reference; the few hand-computed values are written out where
 // they are used. Data movement is exact, so every comparison is exact.
 //
@@ -432,6 +432,67 @@ TEST(RuntimeDataMovementTest, GatherIndexOutOfRangeFailsTheRun) {
   }
 }
 
+//===--- scatter ----------------------------------------------------------===//
+
+/// Indices in [0, extent) of x's axis for an index of \p shape.
+ref::Tensor scatterIndex(const ref::Shape &shape, int64_t extent,
+                         uint64_t seed) {
+  return intTensor(DType::I64, shape, seed, 0, extent);
+}
+
+TEST(RuntimeDataMovementTest, ScatterMatchesReference) {
+  ref::Shape shape = {6, 5, 4};
+  for (DType dtype : kDTypes)
+    for (int64_t axis = 0; axis < 3; ++axis) {
+      SCOPED_TRACE(std::string(dtypeName(dtype)) + " axis " +
+                   std::to_string(axis));
+      // index: smaller than x off the axis, 7 long along it (more than any
+      // extent, so targets repeat and the last write must win); src one
+      // larger than index everywhere (its extra elements are not read).
+      ref::Shape is = {3, 4, 2}, ss = {4, 5, 3};
+      is[axis] = 7;
+      ss[axis] = 8;
+      ref::Tensor x = anyTensor(dtype, shape, 70 + axis);
+      ref::Tensor src = anyTensor(dtype, ss, 80 + axis);
+      ref::Tensor index = scatterIndex(is, shape[axis], 90 + axis);
+      ref::Tensor expected = ref::scatter(x, axis, index, src);
+      EXPECT_TENSOR_EQ(
+          run1("scatter", {x, index, src}, {dtype, shape}, axisAttr(axis)),
+          expected);
+      // In place: the output over x, as the memory planner allows.
+      EXPECT_TENSOR_EQ(
+          runKernelInPlace("scatter", {x, index, src}, axisAttr(axis)),
+          expected);
+    }
+}
+
+TEST(RuntimeDataMovementTest, ScatterThreadsBitwiseEqual) {
+  ref::Tensor x = randomTensor(DType::F32, {64, 300, 16}, 71);
+  ref::Tensor src = randomTensor(DType::F32, {64, 500, 16}, 72);
+  ref::Tensor index = scatterIndex({64, 500, 16}, 300, 73);
+  ref::Tensor expected = ref::scatter(x, 1, index, src);
+  OutputSpec spec{DType::F32, x.shape};
+  ref::Tensor one = run1("scatter", {x, index, src}, spec, axisAttr(1), 1);
+  EXPECT_TENSOR_EQ(one, expected);
+  EXPECT_BITWISE_EQ(run1("scatter", {x, index, src}, spec, axisAttr(1), 3),
+                    one);
+}
+
+TEST(RuntimeDataMovementTest, ScatterIndexOutOfRangeFailsTheRun) {
+  ref::Tensor x = randomTensor(DType::F32, {3, 10}, 74);
+  ref::Tensor src = randomTensor(DType::F32, {3, 3}, 75);
+  for (std::vector<double> bad :
+       {std::vector<double>{1, 10, 50}, std::vector<double>{0, -1, 2}}) {
+    ref::Tensor index(DType::I64, {1, 3}, bad);
+    auto [status, message] = runStatus("scatter", {x, index, src},
+                                       {DType::F32, {3, 10}}, axisAttr(1));
+    EXPECT_EQ(status, HEED_ERROR_INVALID_ARGUMENT);
+    // The first bad index is named; negative ones do not wrap.
+    EXPECT_EQ(message, "scatter: index " + std::to_string((int64_t)bad[1]) +
+                           " is out of range for an axis of 10");
+  }
+}
+
 TEST(RuntimeDataMovementTest, Embedding) {
   for (DType weightType : {DType::F32, DType::BF16, DType::I64})
     for (DType idType : {DType::I64, DType::I32}) {
@@ -684,6 +745,37 @@ TEST(RuntimeDataMovementTest, Errors) {
   expectError(finalizeKernel("split", {{DType::F32, {2, 6}}},
                              {f23, {DType::I32, {2, 3}}}, axisAttr(1)),
               kDType, "split: output 1 must be f32, got i32[2, 3]");
+
+  // scatter
+  OutputSpec i23{DType::I64, {2, 3}};
+  expectError(finalizeKernel("scatter", {f23, {DType::I32, {2, 3}}, f23}, {f23},
+                             axisAttr(0)),
+              kDType, "scatter: index must be i64, got i32[2, 3]");
+  expectError(finalizeKernel("scatter", {f23, i23, i23}, {f23}, axisAttr(0)),
+              kDType, "scatter: input 2 must be f32, got i64[2, 3]");
+  expectError(finalizeKernel("scatter", {f23, i23, f23}, {f23}, axisAttr(2)),
+              kAttr, "scatter: axis 2 is out of range for f32[2, 3]");
+  expectError(finalizeKernel("scatter", {f23, {DType::I64, {6}}, f23}, {f23},
+                             axisAttr(0)),
+              kShape,
+              "scatter: index i64[6] and src f32[2, 3] must have the rank of "
+              "x f32[2, 3]");
+  expectError(finalizeKernel("scatter",
+                             {f23, {DType::I64, {2, 4}}, {DType::F32, {2, 4}}},
+                             {f23}, axisAttr(0)),
+              kShape,
+              "scatter: index i64[2, 4] must be no larger than src f32[2, 4], "
+              "nor than x f32[2, 3] off axis 0");
+  expectError(finalizeKernel("scatter", {f23, {DType::I64, {3, 3}}, f23}, {f23},
+                             axisAttr(0)),
+              kShape,
+              "scatter: index i64[3, 3] must be no larger than src f32[2, 3], "
+              "nor than x f32[2, 3] off axis 0");
+  expectError(finalizeKernel("scatter", {f23, i23, f23}, {{DType::F32, {3, 2}}},
+                             axisAttr(0)),
+              kShape,
+              "scatter: output f32[3, 2] should be f32[2, 3] (the input's "
+              "shape)");
 
   // slice
   OutputSpec f29{DType::F32, {2, 9}};
