@@ -510,6 +510,54 @@ Results buildScatter(Call &c) {
       c.create1<ScatterOp>({*x, *index, src}, {i64Attr(c, "axis", *axis)}));
 }
 
+/// dynamic_update_slice(x, update, starts): StableHLO's; `starts` is an
+/// i64 tensor [rank] read at run time, or a list of integers.
+Results buildDynamicUpdateSlice(Call &c) {
+  auto x = c.tensor("x");
+  auto update = c.tensor("update");
+  if (failed(x) || failed(update))
+    return failure();
+  RankedTensorType t = typeOf(*x), ut = typeOf(*update);
+  if (t.getRank() < 1)
+    return c.errorAt(c.arg("x"),
+                     "input must have rank >= 1, got " + formatType(t));
+  const Val &updateArg = c.arg("update");
+  if (ut.getElementType() != t.getElementType() || ut.getRank() != t.getRank())
+    return c.errorAt(updateArg, "update " + formatType(ut) +
+                                    " must have the dtype and rank of x " +
+                                    formatType(t));
+  for (int64_t d = 0; d < t.getRank(); ++d)
+    if (ut.getDimSize(d) > t.getDimSize(d))
+      return c.errorAt(updateArg, "update " + formatType(ut) +
+                                      " is larger than x " + formatType(t) +
+                                      " along axis " + Twine(d));
+  const Val &startsArg = c.arg("starts");
+  Value starts;
+  if (startsArg.kind == Val::Kind::Tensor) {
+    starts = startsArg.tensor;
+    RankedTensorType st = typeOf(starts);
+    if (!st.getElementType().isInteger(64) || st.getRank() != 1 ||
+        st.getDimSize(0) != t.getRank())
+      return c.errorAt(startsArg, "starts must be i64[" + Twine(t.getRank()) +
+                                      "] (one per axis of x), got " +
+                                      formatType(st));
+  } else {
+    auto list = c.intList("starts");
+    if (failed(list))
+      return failure();
+    if ((int64_t)list->size() != t.getRank())
+      return c.errorAt(startsArg,
+                       "starts has " + Twine(list->size()) +
+                           (list->size() == 1 ? " entry" : " entries") +
+                           " for an x of rank " + Twine(t.getRank()) + " (" +
+                           formatType(t) + ")");
+    auto type = RankedTensorType::get({t.getRank()}, c.em.builder.getI64Type());
+    starts = c.em.builder.create<ConstantOp>(
+        c.loc(), type, DenseElementsAttr::get(type, ArrayRef<int64_t>(*list)));
+  }
+  return single(c.create1<DynamicUpdateSliceOp>({*x, *update, starts}));
+}
+
 /// pad(x, pads, mode="constant", value=0.0): torch.nn.functional.pad.
 /// `pads` holds (left, right) pairs from the last axis backwards; negative
 /// counts remove elements (constant mode).
@@ -1313,6 +1361,9 @@ llvm::StringMap<Builtin> makeBuiltins() {
   b["gather"] = {{"x", "indices", "axis?"}, buildGather, "numpy.take"};
   b["scatter"] = {
       {"x", "axis", "index", "src"}, buildScatter, "torch.Tensor.scatter"};
+  b["dynamic_update_slice"] = {{"x", "update", "starts"},
+                               buildDynamicUpdateSlice,
+                               "x with update written at run-time starts"};
   b["pad"] = {
       {"x", "pads", "mode?", "value?"}, buildPad, "F.pad: constant or reflect"};
   // Linear algebra and layers.

@@ -180,6 +180,9 @@ public:
     return out(op,
                scatter(in(op, 0), (int64_t)op.getAxis(), in(op, 1), in(op, 2)));
   }
+  LogicalResult visit(DynamicUpdateSliceOp op) {
+    return out(op, dynamicUpdateSlice(in(op, 0), in(op, 1), in(op, 2)));
+  }
   LogicalResult visit(EmbeddingOp op) {
     return out(op, embedding(in(op, 0), in(op, 1)));
   }

@@ -82,6 +82,11 @@ Tensor gather(const Tensor &x, const Tensor &indices, int64_t axis);
 /// [0, extent), negative too, throws KernelError.
 Tensor scatter(const Tensor &x, int64_t axis, const Tensor &index,
                const Tensor &src);
+/// StableHLO's dynamic_update_slice: x with \p update (x's rank, no larger)
+/// written at \p starts (one per axis, each clamped to [0, x.dim -
+/// update.dim]).
+Tensor dynamicUpdateSlice(const Tensor &x, const Tensor &update,
+                          const Tensor &starts);
 /// weight[ids]: out.shape = ids.shape + [dim]; out of range throws.
 Tensor embedding(const Tensor &ids, const Tensor &weight);
 /// out[i0, ..., in] = i_axis, of the given dtype.

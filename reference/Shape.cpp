@@ -10,6 +10,7 @@
 #include "KernelSupport.h"
 #include "Kernels.h"
 
+#include <algorithm>
 #include <string>
 
 namespace heed::ref {
@@ -225,6 +226,39 @@ Tensor scatter(const Tensor &x, int64_t axis, const Tensor &index,
       to += p * xStrides[(size_t)d];
     }
     out.data[(size_t)to] = src.data[(size_t)from];
+  }
+  return out;
+}
+
+Tensor dynamicUpdateSlice(const Tensor &x, const Tensor &update,
+                          const Tensor &starts) {
+  if (update.rank() != x.rank() || starts.rank() != 1 ||
+      starts.numel() != x.rank())
+    throw KernelError("dynamic_update_slice: update " +
+                      shapeToString(update.shape) + " and starts " +
+                      shapeToString(starts.shape) + " do not fit x " +
+                      shapeToString(x.shape));
+  Shape offset((size_t)x.rank());
+  for (int64_t d = 0; d < x.rank(); ++d) {
+    int64_t room = x.shape[(size_t)d] - update.shape[(size_t)d];
+    if (room < 0)
+      throw KernelError("dynamic_update_slice: update " +
+                        shapeToString(update.shape) + " is larger than x " +
+                        shapeToString(x.shape));
+    // Clamped, so that the update fits whatever the start says.
+    offset[(size_t)d] =
+        std::clamp<int64_t>((int64_t)starts.data[(size_t)d], 0, room);
+  }
+  Shape strides = rowMajorStrides(x.shape);
+  Tensor out = x;
+  for (int64_t flat = 0; flat < update.numel(); ++flat) {
+    int64_t rest = flat, to = 0;
+    for (int64_t d = x.rank() - 1; d >= 0; --d) {
+      int64_t p = rest % update.shape[(size_t)d];
+      rest /= update.shape[(size_t)d];
+      to += (offset[(size_t)d] + p) * strides[(size_t)d];
+    }
+    out.data[(size_t)to] = update.data[(size_t)flat];
   }
   return out;
 }

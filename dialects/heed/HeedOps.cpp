@@ -453,6 +453,34 @@ LogicalResult ScatterOp::inferReturnTypes(MLIRContext *, Loc loc,
   return inferSameType(adaptor.getInput(), results);
 }
 
+LogicalResult DynamicUpdateSliceOp::inferReturnTypes(MLIRContext *, Loc loc,
+                                                     Adaptor adaptor,
+                                                     Types &results) {
+  ShapeChecker check(loc, "dynamic_update_slice");
+  RankedTensorType x = typeOf(adaptor.getInput());
+  RankedTensorType update = typeOf(adaptor.getUpdate());
+  RankedTensorType starts = typeOf(adaptor.getStarts());
+  if (x.getRank() < 1)
+    return check.fail("input must have rank >= 1, got " + formatType(x));
+  if (failed(check.requireSameElementType(
+          adaptor.getInput(), adaptor.getUpdate(), "input", "update")))
+    return failure();
+  if (update.getRank() != x.getRank())
+    return check.fail("update " + formatType(update) +
+                      " must have the rank of the input " + formatType(x));
+  for (int64_t d = 0; d < x.getRank(); ++d)
+    if (update.getDimSize(d) > x.getDimSize(d))
+      return check.fail("update " + formatType(update) +
+                        " is larger than the input " + formatType(x) +
+                        " along axis " + Twine(d));
+  if (!starts.getElementType().isInteger(64) || starts.getRank() != 1 ||
+      starts.getDimSize(0) != x.getRank())
+    return check.fail("starts must be i64[" + Twine(x.getRank()) +
+                      "] (one per axis of the input), got " +
+                      formatType(starts));
+  return inferSameType(adaptor.getInput(), results);
+}
+
 LogicalResult EmbeddingOp::inferReturnTypes(MLIRContext *, Loc loc,
                                             Adaptor adaptor, Types &results) {
   ShapeChecker check(loc, "embedding");

@@ -399,6 +399,25 @@ def Heed_ScatterOp : Heed_Op<"scatter", [Heed_MovesData]> {
   let results = (outs Heed_Tensor:$result);
 }
 
+def Heed_DynamicUpdateSliceOp
+    : Heed_Op<"dynamic_update_slice", [Heed_MovesData]> {
+  let summary = "the input with an update written at run-time offsets";
+  let description = [{
+    StableHLO's dynamic_update_slice: `starts` is an i64 tensor `[rank]`
+    read at run time; each start is clamped to `[0, input.dim - update.dim]`,
+    and the result is the input with `update` (same dtype and rank, no
+    larger) written at that offset. The runtime kernel may run in place on
+    the input (a KV cache updated at a position known at run time).
+
+    ```mlir
+    %y = heed.dynamic_update_slice %cache, %kv, %pos : (tensor<1x8x128x64xf32>, tensor<1x8x1x64xf32>, tensor<4xi64>) -> tensor<1x8x128x64xf32>
+    ```
+  }];
+  let arguments = (ins Heed_Tensor:$input, Heed_Tensor:$update,
+                   Heed_IndexTensor:$starts);
+  let results = (outs Heed_Tensor:$result);
+}
+
 def Heed_EmbeddingOp : Heed_Op<"embedding", [Heed_MovesData]> {
   let summary = "embedding lookup";
   let description = [{

@@ -336,6 +336,16 @@ def : DataKernel<"scatter", "torch.Tensor.scatter without a reduction: x "
   let inPlace = [0];
 }
 
+def : DataKernel<"dynamic_update_slice",
+                 "StableHLO's dynamic_update_slice: x with update written "
+                 "at starts, each clamped to [0, x.dim - update.dim]; in "
+                 "place on x, it writes only the update (a KV cache)"> {
+  let inputs = (ins Arg<"">:$x, Arg<"x's dtype and rank, no larger">:$update,
+                Arg<"i64 [rank], read at run time">:$starts);
+  let outputs = (outs Arg<"x's shape and dtype">:$y);
+  let inPlace = [0];
+}
+
 def : DataKernel<"embedding", "weight[ids]"> {
   let inputs = (ins Arg<"i64 or i32">:$ids, Arg<"[rows, dim]">:$weight);
   let outputs = (outs Arg<"[ids..., dim]">:$y);

@@ -208,6 +208,16 @@ func.func @scatter(%x: tensor<3x4xbf16> {heed.name = "x"}, %i: tensor<2x4xi64> {
 
 // -----
 
+// dynamic_update_slice is the kernel of its name, in any dtype.
+// CHECK-LABEL: heedrt.plan @dynamic_update_slice
+// CHECK: heedrt.kernel "dynamic_update_slice" ins(%{{.+}}, %{{.+}}, %{{.+}} : memref<8x4xbf16>, memref<1x4xbf16>, memref<2xi64>) outs(%{{.+}} : memref<8x4xbf16>){{$}}
+func.func @dynamic_update_slice(%x: tensor<8x4xbf16> {heed.name = "x"}, %u: tensor<1x4xbf16> {heed.name = "u"}, %p: tensor<2xi64> {heed.name = "p"}) -> (tensor<8x4xbf16> {heed.name = "y"}) {
+  %y = heed.dynamic_update_slice %x, %u, %p : (tensor<8x4xbf16>, tensor<1x4xbf16>, tensor<2xi64>) -> tensor<8x4xbf16>
+  return %y : tensor<8x4xbf16>
+}
+
+// -----
+
 // An op no runtime kernel implements is an error at its location.
 module attributes {heed.entry = "unknown_op"} {
   func.func @unknown_op(%x: tensor<4xf32>) -> tensor<4xf32> {

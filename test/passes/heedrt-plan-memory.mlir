@@ -35,6 +35,39 @@ heedrt.plan @chain {
 
 // -----
 
+// A KV cache: dynamic_update_slice writes the new row over the cache it
+// reads when the cache dies there (x is its in-place input), so the
+// updated cache is the same buffer; the update and the starts are not
+// overwritten (only input 0 may be), and scatter and cumsum likewise run
+// over their input 0.
+// CHECK-LABEL: heedrt.plan @kv_cache
+// CHECK: heedrt.kernel "exp" ins(%{{.+}} : memref<2x8x4xf32>) outs(%[[C:[0-9]+]] : memref<2x8x4xf32>)
+// CHECK: heedrt.kernel "dynamic_update_slice" ins(%[[C]], %{{.+}}, %{{.+}} : memref<2x8x4xf32>, memref<2x1x4xf32>, memref<3xi64>) outs(%[[C]] : memref<2x8x4xf32>)
+// CHECK: heedrt.kernel "scatter" ins(%[[C]], %{{.+}}, %{{.+}} : memref<2x8x4xf32>, memref<2x1x4xi64>, memref<2x1x4xf32>) outs(%[[C]] : memref<2x8x4xf32>)
+// CHECK: heedrt.kernel "cumsum" ins(%[[C]] : memref<2x8x4xf32>) outs(%[[C]] : memref<2x8x4xf32>) params {axis = 1 : i64}
+// CHECK: heedrt.output "y", %[[C]]
+heedrt.plan @kv_cache {
+  %a = heedrt.buffer : memref<2x8x4xf32>
+  heedrt.input "a", %a : memref<2x8x4xf32>
+  %u = heedrt.buffer : memref<2x1x4xf32>
+  heedrt.input "u", %u : memref<2x1x4xf32>
+  %p = heedrt.buffer : memref<3xi64>
+  heedrt.input "p", %p : memref<3xi64>
+  %i = heedrt.buffer : memref<2x1x4xi64>
+  heedrt.input "i", %i : memref<2x1x4xi64>
+  %c = heedrt.buffer : memref<2x8x4xf32>
+  heedrt.kernel "exp" ins(%a : memref<2x8x4xf32>) outs(%c : memref<2x8x4xf32>)
+  %d = heedrt.buffer : memref<2x8x4xf32>
+  heedrt.kernel "dynamic_update_slice" ins(%c, %u, %p : memref<2x8x4xf32>, memref<2x1x4xf32>, memref<3xi64>) outs(%d : memref<2x8x4xf32>)
+  %e = heedrt.buffer : memref<2x8x4xf32>
+  heedrt.kernel "scatter" ins(%d, %i, %u : memref<2x8x4xf32>, memref<2x1x4xi64>, memref<2x1x4xf32>) outs(%e : memref<2x8x4xf32>) params {axis = 1 : i64}
+  %f = heedrt.buffer : memref<2x8x4xf32>
+  heedrt.kernel "cumsum" ins(%e : memref<2x8x4xf32>) outs(%f : memref<2x8x4xf32>) params {axis = 1 : i64}
+  heedrt.output "y", %f : memref<2x8x4xf32>
+}
+
+// -----
+
 // negative_: no in-place when the input is read again later, when the
 // kernel does not allow it (matmul), when types differ, or when the same
 // bytes are read twice by the kernel.

@@ -16,8 +16,8 @@
 //   softmax 5, layer_norm / rms_norm 8, batch_norm 4 per element; every
 //   other arithmetic elementwise op (unary, binary, compare, where),
 //   reductions and cumsum 1 per element; data movement (reshape,
-//   transpose, slice, concat, gather, scatter, embedding, iota, tril,
-//   cast, ...) 0.
+//   transpose, slice, concat, gather, scatter, dynamic_update_slice,
+//   embedding, iota, tril, cast, ...) 0.
 //
 //===----------------------------------------------------------------------===//
 

@@ -25,6 +25,11 @@
 //                  nor than x off the axis); where targets repeat, the last
 //                  p in row-major order wins; any dtype for x and src; y
 //                  may be x (in place).
+//   dynamic_update_slice : x, update, starts (i64 [rank]) -> y: StableHLO's
+//                  dynamic_update_slice, y = x with update (x's rank, no
+//                  larger) written at starts, each clamped to [0, x.dim -
+//                  update.dim]; any dtype; in place (y is x) it copies
+//                  nothing but the update.
 //   embedding    : ids (i64 or i32), weight [rows, dim] -> y [ids..., dim];
 //                  any dtype for weight.
 //   iota         : -> y; axis: y[i0, ..., in] = i_axis; y is i64, i32 or f32.
@@ -807,6 +812,88 @@ std::unique_ptr<Kernel> makeScatter(const KernelSignature &sig) {
 }
 
 //===----------------------------------------------------------------------===//
+// dynamic_update_slice
+//===----------------------------------------------------------------------===//
+
+/// The update is copied as rows: the trailing axes along which it spans x
+/// (where its start can only be 0) are contiguous in both and form one
+/// row, so a KV cache [B, H, L, D] updated at [B, H, 1, D] copies rows of
+/// D elements and a full-width update one block.
+class DynamicUpdateSliceKernel : public Kernel {
+public:
+  DynamicUpdateSliceKernel(int64_t esz, const std::vector<int64_t> &x,
+                           const std::vector<int64_t> &update)
+      : esz(esz), xShape(x), updateShape(update) {
+    int64_t rank = (int64_t)x.size();
+    // The row is axes inner..rank-1: every axis after `inner` is full.
+    inner = rank - 1;
+    while (inner > 0 && update[inner] == x[inner])
+      --inner;
+    rowElems = product(update, inner, rank);
+    rows = product(update, 0, inner);
+    xStrides.assign(rank, 1);
+    for (int64_t d = rank - 1; d > 0; --d)
+      xStrides[d - 1] = xStrides[d] * x[d];
+    xBytes = product(x, 0, rank) * esz;
+  }
+
+  void run(const void *const *in, void *const *out) override {
+    const int64_t *starts = static_cast<const int64_t *>(in[2]);
+    int64_t rank = (int64_t)xShape.size();
+    int64_t base = 0; // element offset of the update's first element in y
+    for (int64_t d = 0; d < rank; ++d)
+      base += std::clamp<int64_t>(starts[d], 0, xShape[d] - updateShape[d]) *
+              xStrides[d];
+    uint8_t *y = static_cast<uint8_t *>(out[0]);
+    if (in[0] != out[0])
+      copyRows(
+          1, xBytes,
+          [&](int64_t) { return static_cast<const uint8_t *>(in[0]); },
+          [&](int64_t) { return y; });
+    const uint8_t *u = static_cast<const uint8_t *>(in[1]);
+    int64_t rowBytes = rowElems * esz;
+    copyRows(
+        rows, rowBytes, [&](int64_t r) { return u + r * rowBytes; },
+        [&](int64_t r) {
+          // Row r's position over the update's axes before `inner`.
+          int64_t offset = base;
+          for (int64_t d = inner - 1; d >= 0; --d) {
+            offset += (r % updateShape[d]) * xStrides[d];
+            r /= updateShape[d];
+          }
+          return y + offset * esz;
+        });
+  }
+
+private:
+  int64_t esz;
+  std::vector<int64_t> xShape, updateShape, xStrides;
+  int64_t inner = 0, rowElems = 0, rows = 0, xBytes = 0;
+};
+
+std::unique_ptr<Kernel> makeDynamicUpdateSlice(const KernelSignature &sig) {
+  sig.expectArity(3, 1);
+  const TensorDesc &x = sig.inputs[0], &update = sig.inputs[1],
+                   &starts = sig.inputs[2];
+  sig.expectInputDType(1, x.dtype);
+  sig.expectOutputDType(0, x.dtype);
+  if (starts.dtype != HEED_I64 || starts.rank() != 1 ||
+      starts.shape[0] != x.rank())
+    fail(starts.dtype != HEED_I64 ? HEED_ERROR_DTYPE : HEED_ERROR_SHAPE,
+         "dynamic_update_slice: starts must be i64[" +
+             std::to_string(x.rank()) + "], got " + starts.str());
+  bool fits = x.rank() >= 1 && update.rank() == x.rank();
+  for (int64_t d = 0; fits && d < x.rank(); ++d)
+    fits = update.shape[d] <= x.shape[d];
+  if (!fits)
+    sig.shapeError("update " + update.str() + " must have the rank of x " +
+                   x.str() + " (at least 1) and be no larger");
+  expectOutputShape(sig, 0, x.shape, "the input's shape");
+  return std::make_unique<DynamicUpdateSliceKernel>(
+      (int64_t)dtypeBytes(x.dtype), x.shape, update.shape);
+}
+
+//===----------------------------------------------------------------------===//
 // cast, iota, fill
 //===----------------------------------------------------------------------===//
 
@@ -1119,6 +1206,7 @@ void registerDataMovementKernels() {
   registerKernel("slice", makeSlice);
   registerKernel("gather", makeGather);
   registerKernel("scatter", makeScatter);
+  registerKernel("dynamic_update_slice", makeDynamicUpdateSlice);
   registerKernel("embedding", makeEmbedding);
   registerKernel("iota", makeIota);
   registerKernel("cast", makeCast);

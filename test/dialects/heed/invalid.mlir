@@ -802,6 +802,66 @@ func.func @scatter_index_large(%x: tensor<3x5xf32>, %i: tensor<2x6xi64>, %s: ten
 
 // -----
 
+// heed.dynamic_update_slice: the update has the input's dtype.
+func.func @dus_dtype(%x: tensor<4x3xf32>, %u: tensor<1x3xi64>, %p: tensor<2xi64>) {
+  // expected-error @+2 {{dynamic_update_slice: input and update must have the same dtype, got f32[4, 3] and i64[1, 3]}}
+  // expected-error @+1 {{'heed.dynamic_update_slice' op failed to infer returned types}}
+  %0 = heed.dynamic_update_slice %x, %u, %p : (tensor<4x3xf32>, tensor<1x3xi64>, tensor<2xi64>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// heed.dynamic_update_slice: the update has the input's rank.
+func.func @dus_rank(%x: tensor<4x3xf32>, %u: tensor<3xf32>, %p: tensor<2xi64>) {
+  // expected-error @+2 {{dynamic_update_slice: update f32[3] must have the rank of the input f32[4, 3]}}
+  // expected-error @+1 {{'heed.dynamic_update_slice' op failed to infer returned types}}
+  %0 = heed.dynamic_update_slice %x, %u, %p : (tensor<4x3xf32>, tensor<3xf32>, tensor<2xi64>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// heed.dynamic_update_slice: the update is no larger than the input.
+func.func @dus_larger(%x: tensor<4x3xf32>, %u: tensor<1x4xf32>, %p: tensor<2xi64>) {
+  // expected-error @+2 {{dynamic_update_slice: update f32[1, 4] is larger than the input f32[4, 3] along axis 1}}
+  // expected-error @+1 {{'heed.dynamic_update_slice' op failed to infer returned types}}
+  %0 = heed.dynamic_update_slice %x, %u, %p : (tensor<4x3xf32>, tensor<1x4xf32>, tensor<2xi64>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// heed.dynamic_update_slice: one i64 start per axis.
+func.func @dus_starts(%x: tensor<4x3xf32>, %u: tensor<1x3xf32>, %p: tensor<3xi64>) {
+  // expected-error @+2 {{dynamic_update_slice: starts must be i64[2] (one per axis of the input), got i64[3]}}
+  // expected-error @+1 {{'heed.dynamic_update_slice' op failed to infer returned types}}
+  %0 = heed.dynamic_update_slice %x, %u, %p : (tensor<4x3xf32>, tensor<1x3xf32>, tensor<3xi64>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// heed.dynamic_update_slice: the starts are i64.
+func.func @dus_starts_i32(%x: tensor<4x3xf32>, %u: tensor<1x3xf32>, %p: tensor<2xi32>) {
+  // expected-error @+2 {{dynamic_update_slice: starts must be i64[2] (one per axis of the input), got i32[2]}}
+  // expected-error @+1 {{'heed.dynamic_update_slice' op failed to infer returned types}}
+  %0 = heed.dynamic_update_slice %x, %u, %p : (tensor<4x3xf32>, tensor<1x3xf32>, tensor<2xi32>) -> tensor<4x3xf32>
+  return
+}
+
+// -----
+
+// heed.dynamic_update_slice: rank >= 1.
+func.func @dus_scalar(%x: tensor<f32>, %u: tensor<f32>, %p: tensor<1xi64>) {
+  // expected-error @+2 {{dynamic_update_slice: input must have rank >= 1, got f32[]}}
+  // expected-error @+1 {{'heed.dynamic_update_slice' op failed to infer returned types}}
+  %0 = heed.dynamic_update_slice %x, %u, %p : (tensor<f32>, tensor<f32>, tensor<1xi64>) -> tensor<f32>
+  return
+}
+
+// -----
+
 // heed.cumsum: axis out of range.
 func.func @cumsum_bad_axis(%x: tensor<2x10xf32>) {
   // expected-error @+2 {{cumsum: axis 2 is out of range for rank 2}}

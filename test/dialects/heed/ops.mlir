@@ -394,6 +394,15 @@ func.func @scatter(%x: tensor<3x5xf32>, %i: tensor<2x4xi64>, %s: tensor<2x5xf32>
   return %y : tensor<3x5xf32>
 }
 
+// CHECK-LABEL: func.func @dynamic_update_slice
+// CHECK-SAME: (%[[C:.+]]: tensor<1x2x8x4xf32>, %[[U:.+]]: tensor<1x2x1x4xf32>, %[[P:.+]]: tensor<4xi64>)
+func.func @dynamic_update_slice(%c: tensor<1x2x8x4xf32>, %u: tensor<1x2x1x4xf32>, %p: tensor<4xi64>) -> tensor<1x2x8x4xf32> {
+  // CHECK: %[[Y:.+]] = heed.dynamic_update_slice %[[C]], %[[U]], %[[P]] : (tensor<1x2x8x4xf32>, tensor<1x2x1x4xf32>, tensor<4xi64>) -> tensor<1x2x8x4xf32>
+  %y = heed.dynamic_update_slice %c, %u, %p : (tensor<1x2x8x4xf32>, tensor<1x2x1x4xf32>, tensor<4xi64>) -> tensor<1x2x8x4xf32>
+  // CHECK: return %[[Y]]
+  return %y : tensor<1x2x8x4xf32>
+}
+
 // CHECK-LABEL: func.func @cumsum
 // CHECK-SAME: (%[[X:.+]]: tensor<2x10xf32>, %[[N:.+]]: tensor<3xi64>)
 func.func @cumsum(%x: tensor<2x10xf32>, %n: tensor<3xi64>) -> (tensor<2x10xf32>, tensor<3xi64>) {

@@ -281,6 +281,55 @@ TEST(ScatterTest, OutOfRangeAndNegativeThrow) {
       {"scatter", "index -1", "extent 3"});
 }
 
+//===--- dynamic_update_slice ---------------------------------------------===//
+
+TEST(DynamicUpdateSliceTest, WritesTheUpdateAtTheStarts) {
+  // x [3, 4] = 0..11, update [2, 2] = {-1, -2 | -3, -4} at (1, 2): rows 1
+  // and 2, columns 2 and 3.
+  Tensor update(DType::F32, {2, 2}, {-1, -2, -3, -4});
+  Tensor y = dynamicUpdateSlice(range({3, 4}), update,
+                                Tensor(DType::I64, {2}, {1, 2}));
+  EXPECT_EQ(y.shape, (Shape{3, 4}));
+  EXPECT_EQ(y.data, (Data{0, 1, 2, 3, 4, 5, -1, -2, 8, 9, -3, -4}));
+}
+
+TEST(DynamicUpdateSliceTest, StartsAreClamped) {
+  // Each start is clamped to [0, 3 - 2] and [0, 4 - 2]: (5, -3) writes at
+  // (1, 0), (-1, 7) at (0, 2).
+  Tensor update(DType::F32, {2, 2}, {-1, -2, -3, -4});
+  Tensor a = dynamicUpdateSlice(range({3, 4}), update,
+                                Tensor(DType::I64, {2}, {5, -3}));
+  EXPECT_EQ(a.data, (Data{0, 1, 2, 3, -1, -2, 6, 7, -3, -4, 10, 11}));
+  Tensor b = dynamicUpdateSlice(range({3, 4}), update,
+                                Tensor(DType::I64, {2}, {-1, 7}));
+  EXPECT_EQ(b.data, (Data{0, 1, -1, -2, 4, 5, -3, -4, 8, 9, 10, 11}));
+}
+
+TEST(DynamicUpdateSliceTest, KvCacheRowAndWholeUpdate) {
+  // A cache [1, 4, 2] (i64) gets the row {7, 8} at position 2 of axis 1;
+  // an update as large as x replaces it whatever the starts.
+  Tensor cache = range({1, 4, 2}, DType::I64);
+  Tensor y = dynamicUpdateSlice(cache, Tensor(DType::I64, {1, 1, 2}, {7, 8}),
+                                Tensor(DType::I64, {3}, {0, 2, 0}));
+  EXPECT_EQ(y.dtype, DType::I64);
+  EXPECT_EQ(y.data, (Data{0, 1, 2, 3, 7, 8, 6, 7}));
+  Tensor whole = range({1, 4, 2}, DType::I64);
+  for (double &v : whole.data)
+    v += 100;
+  EXPECT_EQ(
+      dynamicUpdateSlice(cache, whole, Tensor(DType::I64, {3}, {3, 3, 3})).data,
+      whole.data);
+}
+
+TEST(DynamicUpdateSliceTest, MismatchThrows) {
+  EXPECT_THROW(
+      dynamicUpdateSlice(range({3}), range({4}), Tensor(DType::I64, {1}, {0})),
+      KernelError);
+  EXPECT_THROW(dynamicUpdateSlice(range({3}), range({2}),
+                                  Tensor(DType::I64, {2}, {0, 0})),
+               KernelError);
+}
+
 TEST(EmbeddingTest, LooksUpRows) {
   // weight [3, 2] rows {0.5, 1}, {1.5, 2}, {2.5, 3}; ids [2, 2] = {2, 0, 1,
   // 1} -> [2, 2, 2] = rows 2, 0, 1, 1.

@@ -2,9 +2,10 @@
 //
 // Expected values come from the reference kernels (reference/Kernels.h:
 // ref::transpose, reshape, broadcastTo, concat, split, slice, gather,
-// scatter, embedding, iota, cast, tril, triu), themselves checked by hand in
-// test/unit/reference; the few hand-computed values are written out where
-// they are used. Data movement is exact, so every comparison is exact.
+// scatter, dynamicUpdateSlice, embedding, iota, cast, tril, triu), themselves
+// checked by hand in test/unit/reference; the few hand-computed values are
+// written out where they are used. Data movement is exact, so every comparison
+// is exact.
 //
 //===----------------------------------------------------------------------===//
 
@@ -493,6 +494,55 @@ TEST(RuntimeDataMovementTest, ScatterIndexOutOfRangeFailsTheRun) {
   }
 }
 
+//===--- dynamic_update_slice ---------------------------------------------===//
+
+TEST(RuntimeDataMovementTest, DynamicUpdateSliceMatchesReference) {
+  // Updates partial along the first, a middle or the last axis (rows of
+  // different lengths), as large as x, and starts inside, past the end and
+  // negative (clamped).
+  ref::Shape shape = {4, 6, 5};
+  const ref::Shape updates[] = {
+      {1, 6, 5}, {4, 2, 5}, {2, 3, 2}, {4, 6, 5}, {1, 1, 1}};
+  const std::vector<double> starts[] = {
+      {0, 0, 0}, {1, 2, 3}, {3, 9, 4}, {-2, -1, 2}, {2, 5, -7}};
+  for (DType dtype : kDTypes)
+    for (const ref::Shape &us : updates)
+      for (const std::vector<double> &st : starts) {
+        SCOPED_TRACE(std::string(dtypeName(dtype)) + " update " +
+                     ref::shapeToString(us) + " at " +
+                     std::to_string((int64_t)st[0]) + ", " +
+                     std::to_string((int64_t)st[1]) + ", " +
+                     std::to_string((int64_t)st[2]));
+        ref::Tensor x = anyTensor(dtype, shape, 100);
+        ref::Tensor update = anyTensor(dtype, us, 101);
+        ref::Tensor s(DType::I64, {3}, st);
+        ref::Tensor expected = ref::dynamicUpdateSlice(x, update, s);
+        EXPECT_TENSOR_EQ(
+            run1("dynamic_update_slice", {x, update, s}, {dtype, shape}),
+            expected);
+        // In place, the kernel writes the update only: what it leaves is x.
+        EXPECT_TENSOR_EQ(
+            runKernelInPlace("dynamic_update_slice", {x, update, s}), expected);
+      }
+}
+
+TEST(RuntimeDataMovementTest, DynamicUpdateSliceThreadsBitwiseEqual) {
+  // A KV cache [2, 8, 1024, 64] written at position 700 of axis 2, and a
+  // block of rows longer than a parallel chunk.
+  ref::Tensor cache = randomTensor(DType::F32, {2, 8, 1024, 64}, 102);
+  for (ref::Shape us : {ref::Shape{2, 8, 1, 64}, ref::Shape{2, 8, 300, 64}}) {
+    ref::Tensor update = randomTensor(DType::F32, us, 103);
+    ref::Tensor s(DType::I64, {4}, {0, 0, 700, 0});
+    ref::Tensor expected = ref::dynamicUpdateSlice(cache, update, s);
+    OutputSpec spec{DType::F32, cache.shape};
+    ref::Tensor one =
+        run1("dynamic_update_slice", {cache, update, s}, spec, {}, 1);
+    EXPECT_TENSOR_EQ(one, expected);
+    EXPECT_BITWISE_EQ(
+        run1("dynamic_update_slice", {cache, update, s}, spec, {}, 3), one);
+  }
+}
+
 TEST(RuntimeDataMovementTest, Embedding) {
   for (DType weightType : {DType::F32, DType::BF16, DType::I64})
     for (DType idType : {DType::I64, DType::I32}) {
@@ -776,6 +826,37 @@ TEST(RuntimeDataMovementTest, Errors) {
               kShape,
               "scatter: output f32[3, 2] should be f32[2, 3] (the input's "
               "shape)");
+
+  // dynamic_update_slice
+  OutputSpec s2{DType::I64, {2}};
+  expectError(finalizeKernel("dynamic_update_slice",
+                             {f23, {DType::I64, {1, 3}}, s2}, {f23}),
+              kDType,
+              "dynamic_update_slice: input 1 must be f32, got i64[1, 3]");
+  expectError(
+      finalizeKernel("dynamic_update_slice",
+                     {f23, {DType::F32, {1, 3}}, {DType::I32, {2}}}, {f23}),
+      kDType, "dynamic_update_slice: starts must be i64[2], got i32[2]");
+  expectError(
+      finalizeKernel("dynamic_update_slice",
+                     {f23, {DType::F32, {1, 3}}, {DType::I64, {3}}}, {f23}),
+      kShape, "dynamic_update_slice: starts must be i64[2], got i64[3]");
+  expectError(finalizeKernel("dynamic_update_slice",
+                             {f23, {DType::F32, {1, 4}}, s2}, {f23}),
+              kShape,
+              "dynamic_update_slice: update f32[1, 4] must have the rank of x "
+              "f32[2, 3] (at least 1) and be no larger");
+  expectError(finalizeKernel("dynamic_update_slice",
+                             {f23, {DType::F32, {3}}, s2}, {f23}),
+              kShape,
+              "dynamic_update_slice: update f32[3] must have the rank of x "
+              "f32[2, 3] (at least 1) and be no larger");
+  expectError(finalizeKernel("dynamic_update_slice",
+                             {f23, {DType::F32, {1, 3}}, s2},
+                             {{DType::F32, {3, 2}}}),
+              kShape,
+              "dynamic_update_slice: output f32[3, 2] should be f32[2, 3] (the "
+              "input's shape)");
 
   // slice
   OutputSpec f29{DType::F32, {2, 9}};
