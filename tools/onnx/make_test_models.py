@@ -464,6 +464,42 @@ def cumsum_models(folder):
           opset=14)
 
 
+def rnn_lengths_models(folder):
+    """A bidirectional LSTM and a GRU (linear_before_reset, PyTorch's) whose
+    sequence_lens is a graph input: Heed passes it to heed.lstm / heed.gru
+    as packed-sequence lengths. Expected values from ONNX Runtime."""
+    import onnxruntime
+    T, B, I, H = 5, 3, 4, 6
+    rng = np.random.default_rng(11)
+    x = rng.standard_normal((T, B, I)).astype(np.float32)
+    lens = np.array([5, 2, 0], dtype=np.int32)
+    np.save(os.path.join(folder, "rnn_lengths.x.npy"), x)
+    np.save(os.path.join(folder, "rnn_lengths.lens.npy"), lens)
+    f = TensorProto.FLOAT
+    for name, gates, extra in (("lstm", 4, {"direction": "bidirectional"}),
+                               ("gru", 3, {"linear_before_reset": 1})):
+        dirs = 2 if extra.get("direction") == "bidirectional" else 1
+        w = (0.4 * rng.standard_normal((dirs, gates * H, I))).astype(np.float32)
+        r = (0.4 * rng.standard_normal((dirs, gates * H, H))).astype(np.float32)
+        b = (0.4 * rng.standard_normal((dirs, 2 * gates * H))).astype(np.float32)
+        outs = ["Y", "Y_h"] + (["Y_c"] if name == "lstm" else [])
+        node = helper.make_node(name.upper(), ["X", "W", "R", "B", "lens"],
+                                outs, name=f"/{name.upper()}", hidden_size=H,
+                                **extra)
+        small(folder, f"{name}_lengths", [node],
+              [helper.make_tensor_value_info("X", f, [T, B, I]),
+               helper.make_tensor_value_info("lens", TensorProto.INT32, [B])],
+              [helper.make_tensor_value_info("Y", f, [T, dirs, B, H])] +
+              [helper.make_tensor_value_info(o, f, [dirs, B, H])
+               for o in outs[1:]],
+              [numpy_helper.from_array(w, "W"), numpy_helper.from_array(r, "R"),
+               numpy_helper.from_array(b, "B")], opset=14)
+        session = onnxruntime.InferenceSession(
+            os.path.join(folder, f"{name}_lengths.onnx"))
+        for o, v in zip(outs, session.run(None, {"X": x, "lens": lens})):
+            np.save(os.path.join(folder, f"{name}_lengths.ort_{o}.npy"), v)
+
+
 def main():
     folder = sys.argv[1] if len(sys.argv) > 1 else "test/onnx/Inputs"
     os.makedirs(folder, exist_ok=True)
@@ -473,6 +509,7 @@ def main():
     attention_patterns(folder)
     pad_models(folder)
     cumsum_models(folder)
+    rnn_lengths_models(folder)
 
 
 if __name__ == "__main__":
