@@ -507,6 +507,78 @@ class BiLstmTagger(nn.Module):
         return {"logits": self.fc(out), "h": h, "c": c}
 
 
+class LlamaRMSNorm(nn.Module):
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+        self.eps = eps
+
+    def forward(self, x):
+        variance = x.pow(2).mean(-1, keepdim=True)
+        return self.weight * (x * torch.rsqrt(variance + self.eps))
+
+
+class LlamaAttention(nn.Module):
+    def __init__(self, d, heads, kv_heads):
+        super().__init__()
+        self.heads, self.kv_heads, self.head_dim = heads, kv_heads, d // heads
+        self.q_proj = nn.Linear(d, heads * self.head_dim, bias=False)
+        self.k_proj = nn.Linear(d, kv_heads * self.head_dim, bias=False)
+        self.v_proj = nn.Linear(d, kv_heads * self.head_dim, bias=False)
+        self.o_proj = nn.Linear(heads * self.head_dim, d, bias=False)
+
+    def forward(self, x):
+        b, n, _ = x.shape
+        hd = self.head_dim
+
+        def rotate_half(t):
+            t1, t2 = t[..., :hd // 2], t[..., hd // 2:]
+            return torch.cat((-t2, t1), dim=-1)
+
+        inv_freq = 1.0 / (10000 ** (torch.arange(0, hd, 2).double() / hd))
+        freqs = torch.arange(n).double()[:, None] * inv_freq[None, :]
+        emb = torch.cat((freqs, freqs), dim=-1)
+        cos, sin = emb.cos().to(x.dtype), emb.sin().to(x.dtype)
+        q = self.q_proj(x).view(b, n, self.heads, hd).transpose(1, 2)
+        k = self.k_proj(x).view(b, n, self.kv_heads, hd).transpose(1, 2)
+        v = self.v_proj(x).view(b, n, self.kv_heads, hd).transpose(1, 2)
+        q = q * cos + rotate_half(q) * sin
+        k = k * cos + rotate_half(k) * sin
+        groups = self.heads // self.kv_heads
+        k = k.repeat_interleave(groups, dim=1)
+        v = v.repeat_interleave(groups, dim=1)
+        causal = torch.ones(n, n, dtype=torch.bool).tril()
+        out = sdpa(q, k, v, keep=causal)
+        return self.o_proj(out.transpose(1, 2).reshape(b, n, -1))
+
+
+class LlamaMLP(nn.Module):
+    def __init__(self, d, f):
+        super().__init__()
+        self.gate_proj = nn.Linear(d, f, bias=False)
+        self.up_proj = nn.Linear(d, f, bias=False)
+        self.down_proj = nn.Linear(f, d, bias=False)
+
+    def forward(self, x):
+        return self.down_proj(F.silu(self.gate_proj(x)) * self.up_proj(x))
+
+
+class LlamaBlock(nn.Module):
+    """Hugging Face's LlamaDecoderLayer (rotary embeddings, grouped-query
+    attention, SwiGLU), written out for torch 1.13."""
+
+    def __init__(self, d, heads, kv_heads, f):
+        super().__init__()
+        self.input_layernorm = LlamaRMSNorm(d)
+        self.self_attn = LlamaAttention(d, heads, kv_heads)
+        self.post_attention_layernorm = LlamaRMSNorm(d)
+        self.mlp = LlamaMLP(d, f)
+
+    def forward(self, x):
+        r = x + self.self_attn(self.input_layernorm(x))
+        return {"y": r + self.mlp(self.post_attention_layernorm(r))}
+
+
 #===------------------------------------------------------------------------===#
 # The cases: file, entry, --dim flags, inputs, the PyTorch model
 #===------------------------------------------------------------------------===#
@@ -631,6 +703,10 @@ def make_cases():
         "entry": "decoder_step_masked", "dims": {},
         "inputs": dict(decoder_inputs, mask=("mask", (2, 7))),
         "build": lambda: AttnDecoderStep(32, 50)}
+    cases["llama_block"] = {
+        "file": "models/llama_block.heed", "dims": {},
+        "inputs": {"x": ("f", (2, 8, 64))},
+        "build": lambda: LlamaBlock(64, 4, 2, 128)}
     cases["bilstm_tagger"] = {
         "file": "models/bilstm_tagger.heed", "dims": {},
         "inputs": {"tokens": ("ids", (3, 9), 100),
