@@ -579,6 +579,48 @@ class LlamaBlock(nn.Module):
         return {"y": r + self.mlp(self.post_attention_layernorm(r))}
 
 
+class VitBlock(nn.Module):
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads = heads
+        self.norm1 = nn.LayerNorm(d)
+        self.attn = nn.Module()
+        for name in ("q", "k", "v", "proj"):
+            setattr(self.attn, name, nn.Linear(d, d))
+        self.norm2 = nn.LayerNorm(d)
+        self.mlp = nn.Module()
+        self.mlp.fc1 = nn.Linear(d, 4 * d)
+        self.mlp.fc2 = nn.Linear(4 * d, d)
+
+    def forward(self, x):
+        h = self.norm1(x)
+        q, k, v = (heads(getattr(self.attn, n)(h), self.heads) for n in "qkv")
+        x = x + self.attn.proj(merge(sdpa(q, k, v)))
+        return x + self.mlp.fc2(F.gelu(self.mlp.fc1(self.norm2(x))))
+
+
+class Vit(nn.Module):
+    """A small ViT: Conv2d patches, a class token and position embedding as
+    bare nn.Parameters, pre-norm blocks, the class token to the head."""
+
+    def __init__(self, patch, d, heads, patches, classes, depth=2):
+        super().__init__()
+        self.patch_embed = nn.Conv2d(3, d, patch, stride=patch)
+        self.cls_token = nn.Parameter(torch.zeros(1, 1, d))
+        self.pos_embed = nn.Parameter(torch.zeros(1, patches + 1, d))
+        self.blocks = nn.ModuleList(VitBlock(d, heads) for _ in range(depth))
+        self.norm = nn.LayerNorm(d)
+        self.head = nn.Linear(d, classes)
+
+    def forward(self, images):
+        x = self.patch_embed(images).flatten(2).transpose(1, 2)
+        cls = self.cls_token.expand(x.shape[0], -1, -1)
+        x = torch.cat((cls, x), dim=1) + self.pos_embed
+        for block in self.blocks:
+            x = block(x)
+        return {"logits": self.head(self.norm(x)[:, 0])}
+
+
 #===------------------------------------------------------------------------===#
 # The cases: file, entry, --dim flags, inputs, the PyTorch model
 #===------------------------------------------------------------------------===#
@@ -703,6 +745,10 @@ def make_cases():
         "entry": "decoder_step_masked", "dims": {},
         "inputs": dict(decoder_inputs, mask=("mask", (2, 7))),
         "build": lambda: AttnDecoderStep(32, 50)}
+    cases["vit"] = {
+        "file": "models/vit.heed", "dims": {},
+        "inputs": {"images": ("f", (2, 3, 32, 32))},
+        "build": lambda: Vit(8, 48, 3, 16, 10)}
     cases["llama_block"] = {
         "file": "models/llama_block.heed", "dims": {},
         "inputs": {"x": ("f", (2, 8, 64))},
