@@ -461,6 +461,21 @@ LogicalResult gather(OnnxNode &n) {
       n.value<GatherOp>(ValueRange{*x, *indices}, {n.i64Attr("axis", *axis)}));
 }
 
+/// \p idx as i64 with negative indices counted from the end of an axis of
+/// \p extent (GatherElements, ScatterElements).
+FailureOr<Value> indicesFromEnd(OnnxNode &n, Value idx, int64_t extent) {
+  Type i64 = n.builder().getI64Type();
+  auto indices = n.cast(idx, i64);
+  if (failed(indices))
+    return failure();
+  auto negative = n.value<LtOp>(ValueRange{*indices, n.splat(0, i64)});
+  auto wrapped =
+      n.value<AddOp>(ValueRange{*indices, n.splat((double)extent, i64)});
+  if (failed(negative) || failed(wrapped))
+    return failure();
+  return n.value<WhereOp>(ValueRange{*negative, *wrapped, *indices});
+}
+
 /// GatherElements as one gather from the flattened input: the flat index of
 /// out[i] is idx[i] * stride[axis] + sum over the other d of i_d * stride[d].
 LogicalResult gatherElements(OnnxNode &n) {
@@ -476,16 +491,7 @@ LogicalResult gatherElements(OnnxNode &n) {
   if (failed(axis))
     return failure();
   Type i64 = n.builder().getI64Type();
-  auto indices = n.cast(*idx, i64);
-  if (failed(indices))
-    return failure();
-  // Negative indices count from the end of the axis.
-  auto negative = n.value<LtOp>(ValueRange{*indices, n.splat(0, i64)});
-  auto wrapped =
-      n.value<AddOp>(ValueRange{*indices, n.splat((double)in[*axis], i64)});
-  if (failed(negative) || failed(wrapped))
-    return failure();
-  auto fixed = n.value<WhereOp>(ValueRange{*negative, *wrapped, *indices});
+  auto fixed = indicesFromEnd(n, *idx, in[*axis]);
   if (failed(fixed))
     return failure();
   SmallVector<int64_t> strides(rank, 1);
@@ -537,16 +543,7 @@ LogicalResult scatterElements(OnnxNode &n) {
   auto axis = normalizeAxis(n, n.getInt("axis", 0), in.size());
   if (failed(axis))
     return failure();
-  Type i64 = n.builder().getI64Type();
-  auto indices = n.cast(*idx, i64);
-  if (failed(indices))
-    return failure();
-  auto negative = n.value<LtOp>(ValueRange{*indices, n.splat(0, i64)});
-  auto wrapped =
-      n.value<AddOp>(ValueRange{*indices, n.splat((double)in[*axis], i64)});
-  if (failed(negative) || failed(wrapped))
-    return failure();
-  auto fixed = n.value<WhereOp>(ValueRange{*negative, *wrapped, *indices});
+  auto fixed = indicesFromEnd(n, *idx, in[*axis]);
   if (failed(fixed))
     return failure();
   return n.result(n.value<ScatterOp>(ValueRange{*x, *fixed, *updates},

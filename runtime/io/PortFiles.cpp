@@ -24,33 +24,15 @@ std::string typeString(DType dtype, const std::vector<int64_t> &shape) {
   return std::string(dtypeName(dtype)) + shapeToString(shape);
 }
 
-/// \p t (f32) rounded to bf16, to nearest even.
-HostTensor f32ToBf16(const HostTensor &t) {
+/// \p t converted element by element to \p dtype (f32 to bf16 rounds to
+/// nearest even, bf16 to f32 is exact: storeElement's rules).
+HostTensor converted(const HostTensor &t, DType dtype) {
   HostTensor out;
-  out.dtype = DType::BF16;
+  out.dtype = dtype;
   out.shape = t.shape;
   out.data.resize(out.nbytes());
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    float f;
-    std::memcpy(&f, t.data.data() + 4 * i, 4);
-    uint16_t b = floatToBf16(f);
-    std::memcpy(out.data.data() + 2 * i, &b, 2);
-  }
-  return out;
-}
-
-/// \p t (bf16) widened to f32, exactly.
-HostTensor bf16ToF32(const HostTensor &t) {
-  HostTensor out;
-  out.dtype = DType::F32;
-  out.shape = t.shape;
-  out.data.resize(out.nbytes());
-  for (int64_t i = 0; i < t.numel(); ++i) {
-    uint16_t b;
-    std::memcpy(&b, t.data.data() + 2 * i, 2);
-    float f = bf16ToFloat(b);
-    std::memcpy(out.data.data() + 4 * i, &f, 4);
-  }
+  for (int64_t i = 0; i < t.numel(); ++i)
+    storeElement(out, i, loadElement(t, i));
   return out;
 }
 
@@ -85,7 +67,7 @@ bool readInputFile(const std::string &path, const std::string &name,
   }
   // bf16 from float32: rounded to nearest even.
   if (dtype == DType::BF16 && t.dtype == DType::F32)
-    t = f32ToBf16(t);
+    t = converted(t, DType::BF16);
   if (t.dtype != dtype || t.shape != shape) {
     error = "input '" + name + "' is " + typeString(t.dtype, t.shape) + " in " +
             path + " but the model expects " + typeString(dtype, shape);
@@ -106,7 +88,7 @@ bool writeOutputDir(const std::string &dir,
   for (size_t i = 0; i < values.size(); ++i) {
     const HostTensor *value = &values[i];
     if (value->dtype == DType::BF16) {
-      widened[i] = bf16ToF32(*value);
+      widened[i] = converted(*value, DType::F32);
       value = &widened[i];
     }
     files.emplace_back((fs::path(dir) / (names[i] + ".npy")).string(), value);
