@@ -32,17 +32,17 @@ std::string list(ArrayRef<int64_t> values) {
 RankedTensorType typeOf(Value v) { return cast<RankedTensorType>(v.getType()); }
 
 /// \p v as a .heed literal of element type \p et, if it has one.
-std::optional<std::string> literal(double v, Type et) {
+std::optional<std::string> literal(ref::Scalar v, Type et) {
   if (et.isInteger(1))
     return std::string(v != 0 ? "true" : "false");
   if (isa<IntegerType>(et))
-    return std::to_string((int64_t)v);
+    return std::to_string((int64_t)v); // exact: Scalar holds every i64
   if (std::isnan(v))
     return std::nullopt;
   if (std::isinf(v))
     return std::string(v > 0 ? "inf" : "-inf");
   char buf[64];
-  snprintf(buf, sizeof(buf), "%.17g", v);
+  snprintf(buf, sizeof(buf), "%.17g", (double)v);
   std::string s = buf;
   if (s.find_first_of(".en") == std::string::npos)
     s += ".0";
@@ -204,8 +204,12 @@ FailureOr<std::string> Writer::operand(Value v) {
   if (failed(t))
     return failure();
   Type et = type.getElementType();
-  bool splat = t->numel() > 0 && llvm::all_of(t->data, [&](double x) {
-                 return std::memcmp(&x, &t->data[0], sizeof(double)) == 0;
+  // Equal bits: -0.0 is not 0.0, and NaNs are equal (a Scalar's padding
+  // bytes are not compared).
+  ref::Scalar first = t->numel() > 0 ? t->data[0] : 0;
+  bool splat = t->numel() > 0 && llvm::all_of(t->data, [&](ref::Scalar x) {
+                 return std::signbit(x) == std::signbit(first) &&
+                        (x == first || (std::isnan(x) && std::isnan(first)));
                });
   if (splat) {
     if (auto lit = literal(t->data[0], et)) {

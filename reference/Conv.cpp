@@ -29,7 +29,7 @@ double at4(const Tensor &x, int64_t n, int64_t c, int64_t h, int64_t w) {
   return x.data[(size_t)(((n * C + c) * H + h) * W + w)];
 }
 
-double &at4(Tensor &x, int64_t n, int64_t c, int64_t h, int64_t w) {
+Scalar &at4(Tensor &x, int64_t n, int64_t c, int64_t h, int64_t w) {
   const int64_t C = x.dim(1), H = x.dim(2), W = x.dim(3);
   return x.data[(size_t)(((n * C + c) * H + h) * W + w)];
 }

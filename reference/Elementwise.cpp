@@ -1,11 +1,13 @@
 //===- Elementwise.cpp - Reference unary, binary, compare, where, cast ----===//
 //
-// Every function computes each element in double and rounds the result to
-// its dtype. Binary ops, comparisons and where broadcast their operands with
-// broadcastTo first, so the loops below only see equal shapes.
+// Every function computes each element in double (floats) or exactly
+// (integers, in two's complement) and rounds the result to its dtype. Binary
+// ops, comparisons and where broadcast their operands with broadcastTo first,
+// so the loops below only see equal shapes.
 //
 //===----------------------------------------------------------------------===//
 
+#include "KernelSupport.h"
 #include "Kernels.h"
 
 #include <cmath>
@@ -15,8 +17,6 @@ namespace heed::ref {
 
 namespace {
 
-bool isIntegerDType(DType t) { return t == DType::I64 || t == DType::I32; }
-
 void checkSameDType(const char *op, const Tensor &a, const Tensor &b) {
   if (a.dtype != b.dtype)
     throw KernelError(std::string(op) + ": operand dtypes differ (" +
@@ -24,18 +24,29 @@ void checkSameDType(const char *op, const Tensor &a, const Tensor &b) {
 }
 
 /// NaN-propagating maximum / minimum (torch.maximum / torch.minimum).
-double nanMax(double a, double b) {
+Scalar nanMax(Scalar a, Scalar b) {
   if (std::isnan(a) || std::isnan(b))
-    return std::numeric_limits<double>::quiet_NaN();
+    return std::numeric_limits<Scalar>::quiet_NaN();
   return a > b ? a : b;
 }
-double nanMin(double a, double b) {
+Scalar nanMin(Scalar a, Scalar b) {
   if (std::isnan(a) || std::isnan(b))
-    return std::numeric_limits<double>::quiet_NaN();
+    return std::numeric_limits<Scalar>::quiet_NaN();
   return a < b ? a : b;
 }
 
-double applyBinary(BinaryKind kind, DType t, double a, double b) {
+/// a op b for Sub and Mul of integers, as addIntegers does for Add.
+Scalar applyIntegerRing(BinaryKind kind, Scalar a, Scalar b) {
+  if (kind == BinaryKind::Add)
+    return addIntegers(a, b);
+  uint64_t x = (uint64_t)(int64_t)a, y = (uint64_t)(int64_t)b;
+  return (Scalar)(int64_t)(kind == BinaryKind::Sub ? x - y : x * y);
+}
+
+Scalar applyBinary(BinaryKind kind, DType t, Scalar a, Scalar b) {
+  if (isIntegerDType(t) && (kind == BinaryKind::Add ||
+                            kind == BinaryKind::Sub || kind == BinaryKind::Mul))
+    return applyIntegerRing(kind, a, b);
   switch (kind) {
   case BinaryKind::Add:
     return a + b;
@@ -45,30 +56,40 @@ double applyBinary(BinaryKind kind, DType t, double a, double b) {
     return a * b;
   case BinaryKind::Div:
     if (isIntegerDType(t)) {
-      if (b == 0.0)
+      if (b == 0)
         throw KernelError("integer division by zero");
       // C++ integer division truncates towards zero (x / -1 is written as
-      // -x so that INT64_MIN / -1 does not overflow).
-      if (b == -1.0)
+      // -x, which roundToDType wraps, so that INT64_MIN / -1 does not
+      // overflow).
+      if (b == -1)
         return -a;
-      return (double)((int64_t)a / (int64_t)b);
+      return (Scalar)((int64_t)a / (int64_t)b);
     }
     return a / b;
   case BinaryKind::Max:
     return nanMax(a, b);
   case BinaryKind::Min:
     return nanMin(a, b);
-  case BinaryKind::Pow:
-    return std::pow(a, b);
-  case BinaryKind::And:
-    return (a != 0.0 && b != 0.0) ? 1.0 : 0.0;
-  case BinaryKind::Or:
-    return (a != 0.0 || b != 0.0) ? 1.0 : 0.0;
+  case BinaryKind::Pow: {
+    double p = std::pow((double)a, (double)b);
+    if (!isIntegerDType(t))
+      return p;
+    // As the kernels: truncated, 0 where infinite (0 to a negative power),
+    // saturated beyond the dtype's range.
+    if (!std::isfinite(p))
+      return 0;
+    return t == DType::I64 ? (Scalar)floatToIntegerSaturating<int64_t>(p)
+                           : (Scalar)floatToIntegerSaturating<int32_t>(p);
   }
-  return 0.0;
+  case BinaryKind::And:
+    return (a != 0 && b != 0) ? 1 : 0;
+  case BinaryKind::Or:
+    return (a != 0 || b != 0) ? 1 : 0;
+  }
+  return 0;
 }
 
-bool applyCompare(CompareKind kind, double a, double b) {
+bool applyCompare(CompareKind kind, Scalar a, Scalar b) {
   switch (kind) {
   case CompareKind::Eq:
     return a == b;
@@ -127,7 +148,7 @@ Tensor where(const Tensor &cond, const Tensor &a, const Tensor &b) {
   Tensor bb = broadcastTo(b, shape);
   Tensor out(a.dtype, shape);
   for (size_t i = 0; i < out.data.size(); ++i)
-    out.data[i] = bc.data[i] != 0.0 ? ba.data[i] : bb.data[i];
+    out.data[i] = bc.data[i] != 0 ? ba.data[i] : bb.data[i];
   out.roundInPlace();
   return out;
 }
@@ -137,14 +158,17 @@ Tensor cast(const Tensor &x, DType to) {
   // float to an integer: heed::floatToIntegerSaturating, the rule of the
   // kernels (truncate; saturate beyond the range and at +-inf; NaN is 0).
   // Between integers, i32 keeps the low 32 bits (two's complement).
-  std::vector<double> data = x.data;
+  // (Floats are held exactly in a double, so going through one loses
+  // nothing; integers are never converted through a double.)
+  std::vector<Scalar> data = x.data;
   if (to == DType::I64 || to == DType::I32)
-    for (double &v : data) {
+    for (Scalar &v : data) {
       if (isFloatDType(x.dtype))
-        v = to == DType::I64 ? (double)floatToIntegerSaturating<int64_t>(v)
-                             : (double)floatToIntegerSaturating<int32_t>(v);
+        v = to == DType::I64
+                ? (Scalar)floatToIntegerSaturating<int64_t>((double)v)
+                : (Scalar)floatToIntegerSaturating<int32_t>((double)v);
       else if (to == DType::I32)
-        v = (double)(int32_t)(uint32_t)(uint64_t)(int64_t)v;
+        v = (Scalar)(int32_t)(uint32_t)(uint64_t)(int64_t)v;
     }
   return Tensor(to, x.shape, std::move(data));
 }

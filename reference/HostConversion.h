@@ -1,6 +1,6 @@
 //===- HostConversion.h - Tensor <-> io::HostTensor -------------*- C++ -*-===//
 //
-// Converts between the reference interpreter's tensors (doubles) and the
+// Converts between the reference interpreter's tensors (Scalar) and the
 // raw little-endian bytes of files and of the runtime.
 //
 //===----------------------------------------------------------------------===//
@@ -14,7 +14,7 @@
 
 namespace heed::ref {
 
-/// Reads raw elements into doubles.
+/// Reads raw elements into Scalars (i64 exactly).
 Tensor fromHost(const io::HostTensor &t);
 /// Rounds each element to the dtype and stores it as raw bytes.
 io::HostTensor toHost(const Tensor &t);

@@ -47,7 +47,7 @@ Tensor constantTensor(ConstantOp op) {
     for (int64_t i = 0; i < n; ++i) {
       APInt v = attr.isSplat() ? values[0] : values[i];
       t.data[i] = et.isInteger(1) ? (v.getBoolValue() ? 1 : 0)
-                                  : (double)v.getSExtValue();
+                                  : (Scalar)v.getSExtValue();
     }
   }
   return t;

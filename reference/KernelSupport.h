@@ -27,6 +27,19 @@ inline int64_t product(const Shape &shape, int64_t begin, int64_t end) {
   return n;
 }
 
+/// True for the integer dtypes whose arithmetic wraps (i64, i32).
+inline bool isIntegerDType(DType t) {
+  return t == DType::I64 || t == DType::I32;
+}
+
+/// a + b of two integers, exact and wrapping as the kernels' two's-complement
+/// arithmetic does (computed in uint64_t, where wrapping is defined;
+/// roundToDType wraps an i32 result into 32 bits). Scalar alone would round
+/// a sum beyond 2^64.
+inline Scalar addIntegers(Scalar a, Scalar b) {
+  return (Scalar)(int64_t)((uint64_t)(int64_t)a + (uint64_t)(int64_t)b);
+}
+
 } // namespace heed::ref
 
 #endif // HEED_REFERENCE_KERNELSUPPORT_H

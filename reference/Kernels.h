@@ -130,8 +130,8 @@ Tensor reduce(ReduceKind kind, const Tensor &x,
 std::pair<Tensor, Tensor> topK(const Tensor &x, int64_t k, int64_t axis);
 
 /// torch.cumsum: out[..., i, ...] is the sum of x[..., 0..i, ...] along
-/// \p axis, accumulated in double in index order and rounded to x's dtype
-/// once per element.
+/// \p axis, accumulated in Scalar (exactly for integers) in index order and
+/// rounded to x's dtype once per element.
 Tensor cumsum(const Tensor &x, int64_t axis);
 
 //===--- Recurrent layers (Recurrent.cpp) ---------------------------------===//

@@ -100,7 +100,7 @@ Tensor layerNorm(const Tensor &x, const Tensor *weight, const Tensor *bias,
   int64_t rows = product(x.shape, 0, x.rank() - 1);
   Tensor out(x.dtype, x.shape);
   for (int64_t r = 0; r < rows; ++r) {
-    const double *row = &x.data[(size_t)(r * d)];
+    const Scalar *row = &x.data[(size_t)(r * d)];
     double mean = 0.0;
     for (int64_t i = 0; i < d; ++i)
       mean += row[i];
@@ -131,7 +131,7 @@ Tensor rmsNorm(const Tensor &x, const Tensor *weight, double eps) {
   int64_t rows = product(x.shape, 0, x.rank() - 1);
   Tensor out(x.dtype, x.shape);
   for (int64_t r = 0; r < rows; ++r) {
-    const double *row = &x.data[(size_t)(r * d)];
+    const Scalar *row = &x.data[(size_t)(r * d)];
     double meanSquare = 0.0;
     for (int64_t i = 0; i < d; ++i)
       meanSquare += row[i] * row[i];
@@ -194,7 +194,7 @@ Tensor reduce(ReduceKind kind, const Tensor &x,
   double init = kind == ReduceKind::Max   ? -kInf
                 : kind == ReduceKind::Min ? kInf
                                           : 0.0;
-  std::vector<double> acc((size_t)numElements(keptShape), init);
+  std::vector<Scalar> acc((size_t)numElements(keptShape), init);
   Shape keptStrides = rowMajorStrides(keptShape);
 
   for (int64_t flat = 0; flat < x.numel(); ++flat) {
@@ -207,12 +207,12 @@ Tensor reduce(ReduceKind kind, const Tensor &x,
       if (!reduced[(size_t)d])
         dst += id * keptStrides[(size_t)d];
     }
-    double v = x.data[(size_t)flat];
-    double &a = acc[(size_t)dst];
+    Scalar v = x.data[(size_t)flat];
+    Scalar &a = acc[(size_t)dst];
     switch (kind) {
     case ReduceKind::Sum:
     case ReduceKind::Mean:
-      a += v;
+      a = isIntegerDType(x.dtype) ? addIntegers(a, v) : a + v;
       break;
     case ReduceKind::Max: // NaN propagates: once a is NaN it stays
       if (std::isnan(v) || v > a)
@@ -225,8 +225,8 @@ Tensor reduce(ReduceKind kind, const Tensor &x,
     }
   }
   if (kind == ReduceKind::Mean)
-    for (double &a : acc)
-      a /= (double)count;
+    for (Scalar &a : acc)
+      a /= (Scalar)count;
 
   Shape outShape;
   for (int64_t d = 0; d < rank; ++d)
@@ -284,10 +284,11 @@ Tensor cumsum(const Tensor &x, int64_t axis) {
   Tensor out(x.dtype, x.shape);
   for (int64_t o = 0; o < outer; ++o)
     for (int64_t n = 0; n < inner; ++n) {
-      double sum = 0;
+      Scalar sum = 0;
       for (int64_t i = 0; i < extent; ++i) {
         size_t at = (size_t)((o * extent + i) * inner + n);
-        sum += x.data[at];
+        sum = isIntegerDType(x.dtype) ? addIntegers(sum, x.data[at])
+                                      : sum + x.data[at];
         out.data[at] = sum;
       }
     }

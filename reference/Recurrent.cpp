@@ -58,7 +58,7 @@ Seq seqFromTensor(const Tensor &x) {
   s.batch = x.dim(0);
   s.steps = x.dim(1);
   s.features = x.dim(2);
-  s.data = x.data;
+  s.data.assign(x.data.begin(), x.data.end());
   return s;
 }
 
@@ -187,7 +187,8 @@ RnnResult runRnn(Cell kind, const Tensor &x, const Tensor *h0, const Tensor *c0,
     in = out;
   }
 
-  result.sequence = Tensor(x.dtype, {batch, steps, dirs * H}, in.data);
+  result.sequence = Tensor(x.dtype, {batch, steps, dirs * H},
+                           std::vector<Scalar>(in.data.begin(), in.data.end()));
   result.hidden.roundInPlace();
   if (kind == Cell::Lstm)
     result.cell.roundInPlace();

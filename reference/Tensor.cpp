@@ -26,7 +26,19 @@ std::string shapeToString(const Shape &shape) {
   return io::shapeToString(shape);
 }
 
-double roundToDType(double v, DType t) {
+/// The integral \p v wrapped into a two's-complement integer of \p bits bits
+/// (exact: fmodl does not round).
+static Scalar wrapToBits(Scalar v, int bits) {
+  const Scalar modulus = std::ldexp((Scalar)1, bits);
+  Scalar r = std::fmod(v, modulus); // in (-modulus, modulus)
+  if (r >= modulus / 2)
+    r -= modulus;
+  else if (r < -modulus / 2)
+    r += modulus;
+  return r;
+}
+
+Scalar roundToDType(Scalar v, DType t) {
   switch (t) {
   case DType::F32:
     return (double)(float)v;
@@ -35,10 +47,11 @@ double roundToDType(double v, DType t) {
   case DType::BF16:
     return (double)bf16ToFloat(floatToBf16((float)v));
   case DType::I64:
+    return std::isfinite(v) ? wrapToBits(std::trunc(v), 64) : 0;
   case DType::I32:
-    return std::isfinite(v) ? std::trunc(v) : 0.0;
+    return std::isfinite(v) ? wrapToBits(std::trunc(v), 32) : 0;
   case DType::I1:
-    return v != 0.0 ? 1.0 : 0.0;
+    return v != 0 ? 1 : 0;
   }
   return v;
 }
@@ -47,7 +60,7 @@ Tensor::Tensor(DType dtype, Shape shape)
     : dtype(dtype), shape(std::move(shape)),
       data((size_t)numElements(this->shape), 0.0) {}
 
-Tensor::Tensor(DType dtype, Shape shape, std::vector<double> data)
+Tensor::Tensor(DType dtype, Shape shape, std::vector<Scalar> data)
     : dtype(dtype), shape(std::move(shape)), data(std::move(data)) {
   roundInPlace();
 }
@@ -60,18 +73,18 @@ static int64_t linearIndex(const Shape &shape,
   return offset;
 }
 
-double Tensor::at(const std::vector<int64_t> &index) const {
+Scalar Tensor::at(const std::vector<int64_t> &index) const {
   return data[(size_t)linearIndex(shape, index)];
 }
 
-double &Tensor::at(const std::vector<int64_t> &index) {
+Scalar &Tensor::at(const std::vector<int64_t> &index) {
   return data[(size_t)linearIndex(shape, index)];
 }
 
 void Tensor::roundInPlace() {
   if (dtype == DType::F32 || dtype == DType::F16 || dtype == DType::BF16 ||
       dtype == DType::I1 || dtype == DType::I32 || dtype == DType::I64)
-    for (double &v : data)
+    for (Scalar &v : data)
       v = roundToDType(v, dtype);
 }
 

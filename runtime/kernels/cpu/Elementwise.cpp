@@ -8,8 +8,8 @@
 //   add sub mul div maximum minimum pow : a, b -> c, NumPy broadcasting
 //     (f32, i64, i32; integer div truncates, and a zero integer divisor
 //     fails the run with HEED_ERROR_INVALID_ARGUMENT before anything is
-//     written; integer pow truncates, saturates, and gives 0 where
-//     infinite)
+//     written; integer add, sub and mul wrap (two's complement);
+//     integer pow truncates, saturates, and gives 0 where infinite)
 //   and or : i1, i1 -> i1
 //   eq ne lt le gt ge : a, b -> i1
 //   where : cond (i1), a, b -> c
@@ -116,6 +116,17 @@ std::unique_ptr<Kernel> makeBroadcast(const KernelSignature &sig, Fn fn) {
 enum class Arith { Add, Sub, Mul, Div, Max, Min, Pow };
 
 template <typename T> T arith(Arith op, T a, T b) {
+  if constexpr (std::is_integral_v<T>) {
+    // Two's complement: integer add, sub and mul wrap (in the unsigned
+    // type, where overflow is defined), as in the reference.
+    using U = std::make_unsigned_t<T>;
+    if (op == Arith::Add)
+      return (T)((U)a + (U)b);
+    if (op == Arith::Sub)
+      return (T)((U)a - (U)b);
+    if (op == Arith::Mul)
+      return (T)((U)a * (U)b);
+  }
   switch (op) {
   case Arith::Add:
     return a + b;

@@ -58,7 +58,7 @@ TEST(BroadcastToTest, RowVectorRepeatsDownRows) {
   Tensor y = broadcastTo(x, {2, 3});
   EXPECT_EQ(y.dtype, DType::F32);
   EXPECT_EQ(y.shape, (Shape{2, 3}));
-  EXPECT_EQ(y.data, (std::vector<double>{1, 2, 3, 1, 2, 3}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{1, 2, 3, 1, 2, 3}));
 }
 
 TEST(BroadcastToTest, ColumnVectorRepeatsAcrossColumns) {
@@ -66,7 +66,7 @@ TEST(BroadcastToTest, ColumnVectorRepeatsAcrossColumns) {
   Tensor x(DType::I64, {2, 1}, {7, 8});
   Tensor y = broadcastTo(x, {2, 3});
   EXPECT_EQ(y.dtype, DType::I64);
-  EXPECT_EQ(y.data, (std::vector<double>{7, 7, 7, 8, 8, 8}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{7, 7, 7, 8, 8, 8}));
 }
 
 TEST(BroadcastToTest, MiddleOneAndNewLeadingDim) {
@@ -86,7 +86,7 @@ TEST(BroadcastToTest, MiddleOneAndNewLeadingDim) {
 TEST(BroadcastToTest, ScalarFills) {
   Tensor x(DType::F32, {}, {2.5});
   Tensor y = broadcastTo(x, {2, 2});
-  EXPECT_EQ(y.data, (std::vector<double>{2.5, 2.5, 2.5, 2.5}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{2.5, 2.5, 2.5, 2.5}));
 }
 
 TEST(BroadcastToTest, SameShapeIsACopy) {

@@ -81,11 +81,11 @@ TEST(UnaryTest, SqrtRsqrt) {
 TEST(UnaryTest, NegAbsRelu) {
   Tensor x = f32({3}, {-1.5, 0, 2});
   EXPECT_EQ(map(x, heed::NegOp::evaluate).data,
-            (std::vector<double>{1.5, 0, -2}));
+            (std::vector<heed::ref::Scalar>{1.5, 0, -2}));
   EXPECT_EQ(map(x, heed::AbsOp::evaluate).data,
-            (std::vector<double>{1.5, 0, 2}));
+            (std::vector<heed::ref::Scalar>{1.5, 0, 2}));
   EXPECT_EQ(map(x, heed::ReluOp::evaluate).data,
-            (std::vector<double>{0, 0, 2}));
+            (std::vector<heed::ref::Scalar>{0, 0, 2}));
 }
 
 TEST(UnaryTest, TanhSigmoid) {
@@ -128,7 +128,7 @@ TEST(UnaryTest, Silu) {
 TEST(UnaryTest, NotOnI1) {
   Tensor y = map(i1({3}, {0, 1, 1}), heed::NotOp::evaluate);
   EXPECT_EQ(y.dtype, DType::I1);
-  EXPECT_EQ(y.data, (std::vector<double>{1, 0, 0}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{1, 0, 0}));
 }
 
 TEST(UnaryTest, F16ResultIsRounded) {
@@ -143,15 +143,16 @@ TEST(UnaryTest, IntegerNegAbs) {
   Tensor x(DType::I64, {3}, {-3, 0, 4});
   Tensor n = map(x, heed::NegOp::evaluate);
   EXPECT_EQ(n.dtype, DType::I64);
-  EXPECT_EQ(n.data, (std::vector<double>{3, 0, -4}));
-  EXPECT_EQ(map(x, heed::AbsOp::evaluate).data, (std::vector<double>{3, 0, 4}));
+  EXPECT_EQ(n.data, (std::vector<heed::ref::Scalar>{3, 0, -4}));
+  EXPECT_EQ(map(x, heed::AbsOp::evaluate).data,
+            (std::vector<heed::ref::Scalar>{3, 0, 4}));
 }
 
 //===--- binary -----------------------------------------------------------===//
 
 TEST(BinaryTest, AddSameShape) {
   Tensor y = binary(BinaryKind::Add, f32({2}, {1, 2}), f32({2}, {10, 20}));
-  EXPECT_EQ(y.data, (std::vector<double>{11, 22}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{11, 22}));
 }
 
 TEST(BinaryTest, AddBroadcastsRowVector) {
@@ -159,7 +160,7 @@ TEST(BinaryTest, AddBroadcastsRowVector) {
   Tensor y = binary(BinaryKind::Add, f32({2, 3}, {1, 2, 3, 4, 5, 6}),
                     f32({3}, {10, 20, 30}));
   EXPECT_EQ(y.shape, (Shape{2, 3}));
-  EXPECT_EQ(y.data, (std::vector<double>{11, 22, 33, 14, 25, 36}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{11, 22, 33, 14, 25, 36}));
 }
 
 TEST(BinaryTest, SubBroadcastsColumnAgainstRow) {
@@ -168,13 +169,13 @@ TEST(BinaryTest, SubBroadcastsColumnAgainstRow) {
   Tensor y =
       binary(BinaryKind::Sub, f32({2, 1}, {10, 20}), f32({1, 3}, {1, 2, 3}));
   EXPECT_EQ(y.shape, (Shape{2, 3}));
-  EXPECT_EQ(y.data, (std::vector<double>{9, 8, 7, 19, 18, 17}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{9, 8, 7, 19, 18, 17}));
 }
 
 TEST(BinaryTest, MulWithScalar) {
   // A rank-0 operand broadcasts to anything: {1, 2, 3} * 0.5.
   Tensor y = binary(BinaryKind::Mul, f32({3}, {1, 2, 3}), f32({}, {0.5}));
-  EXPECT_EQ(y.data, (std::vector<double>{0.5, 1, 1.5}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{0.5, 1, 1.5}));
 }
 
 TEST(BinaryTest, FloatDivRoundsToF32) {
@@ -191,7 +192,7 @@ TEST(BinaryTest, IntegerDivTruncatesTowardsZero) {
   Tensor b(DType::I64, {5}, {2, 2, -2, -2, 3});
   Tensor y = binary(BinaryKind::Div, a, b);
   EXPECT_EQ(y.dtype, DType::I64);
-  EXPECT_EQ(y.data, (std::vector<double>{3, -3, -3, 3, 0}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{3, -3, -3, 3, 0}));
   // Same for i32.
   Tensor c = binary(BinaryKind::Div, Tensor(DType::I32, {1}, {-9}),
                     Tensor(DType::I32, {1}, {4}));
@@ -208,9 +209,9 @@ TEST(BinaryTest, MaxMin) {
   Tensor a = f32({3}, {1, 5, -2});
   Tensor b = f32({3}, {3, 2, -2});
   EXPECT_EQ(binary(BinaryKind::Max, a, b).data,
-            (std::vector<double>{3, 5, -2}));
+            (std::vector<heed::ref::Scalar>{3, 5, -2}));
   EXPECT_EQ(binary(BinaryKind::Min, a, b).data,
-            (std::vector<double>{1, 2, -2}));
+            (std::vector<heed::ref::Scalar>{1, 2, -2}));
 }
 
 TEST(BinaryTest, MaxPropagatesNaN) {
@@ -224,7 +225,7 @@ TEST(BinaryTest, Pow) {
   // 2^3 = 8, 9^0.5 = 3, 4^-1 = 0.25.
   Tensor y =
       binary(BinaryKind::Pow, f32({3}, {2, 9, 4}), f32({3}, {3, 0.5, -1}));
-  EXPECT_EQ(y.data, (std::vector<double>{8, 3, 0.25}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{8, 3, 0.25}));
 }
 
 TEST(BinaryTest, AndOrOnI1) {
@@ -233,9 +234,9 @@ TEST(BinaryTest, AndOrOnI1) {
   Tensor b = i1({4}, {0, 1, 0, 1});
   Tensor andT = binary(BinaryKind::And, a, b);
   EXPECT_EQ(andT.dtype, DType::I1);
-  EXPECT_EQ(andT.data, (std::vector<double>{0, 0, 0, 1}));
+  EXPECT_EQ(andT.data, (std::vector<heed::ref::Scalar>{0, 0, 0, 1}));
   EXPECT_EQ(binary(BinaryKind::Or, a, b).data,
-            (std::vector<double>{0, 1, 1, 1}));
+            (std::vector<heed::ref::Scalar>{0, 1, 1, 1}));
 }
 
 TEST(BinaryTest, BF16AddRoundsOnceToNearestEven) {
@@ -248,7 +249,7 @@ TEST(BinaryTest, BF16AddRoundsOnceToNearestEven) {
   ASSERT_EQ(b.data[1], 0.005859375); // exact in bf16
   Tensor y = binary(BinaryKind::Add, a, b);
   EXPECT_EQ(y.dtype, DType::BF16);
-  EXPECT_EQ(y.data, (std::vector<double>{1.0, 1.0078125}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{1.0, 1.0078125}));
 }
 
 TEST(BinaryTest, F16MulOverflowsToInf) {
@@ -276,12 +277,12 @@ TEST(CompareTest, AllKindsAgainstBroadcastScalar) {
     EXPECT_EQ(t.shape, (Shape{3}));
     return t.data;
   };
-  EXPECT_EQ(cmp(CompareKind::Eq), (std::vector<double>{0, 1, 0}));
-  EXPECT_EQ(cmp(CompareKind::Ne), (std::vector<double>{1, 0, 1}));
-  EXPECT_EQ(cmp(CompareKind::Lt), (std::vector<double>{1, 0, 0}));
-  EXPECT_EQ(cmp(CompareKind::Le), (std::vector<double>{1, 1, 0}));
-  EXPECT_EQ(cmp(CompareKind::Gt), (std::vector<double>{0, 0, 1}));
-  EXPECT_EQ(cmp(CompareKind::Ge), (std::vector<double>{0, 1, 1}));
+  EXPECT_EQ(cmp(CompareKind::Eq), (std::vector<heed::ref::Scalar>{0, 1, 0}));
+  EXPECT_EQ(cmp(CompareKind::Ne), (std::vector<heed::ref::Scalar>{1, 0, 1}));
+  EXPECT_EQ(cmp(CompareKind::Lt), (std::vector<heed::ref::Scalar>{1, 0, 0}));
+  EXPECT_EQ(cmp(CompareKind::Le), (std::vector<heed::ref::Scalar>{1, 1, 0}));
+  EXPECT_EQ(cmp(CompareKind::Gt), (std::vector<heed::ref::Scalar>{0, 0, 1}));
+  EXPECT_EQ(cmp(CompareKind::Ge), (std::vector<heed::ref::Scalar>{0, 1, 1}));
 }
 
 TEST(CompareTest, CausalMaskFromColumnAndRowIndices) {
@@ -291,7 +292,8 @@ TEST(CompareTest, CausalMaskFromColumnAndRowIndices) {
   Tensor rows(DType::I64, {3, 1}, {0, 1, 2});
   Tensor m = compare(CompareKind::Le, cols, rows);
   EXPECT_EQ(m.shape, (Shape{3, 3}));
-  EXPECT_EQ(m.data, (std::vector<double>{1, 0, 0, 1, 1, 0, 1, 1, 1}));
+  EXPECT_EQ(m.data,
+            (std::vector<heed::ref::Scalar>{1, 0, 0, 1, 1, 0, 1, 1, 1}));
 }
 
 TEST(CompareTest, NaNComparesUnequal) {
@@ -309,21 +311,21 @@ TEST(WhereTest, BroadcastsAllThreeOperands) {
   Tensor y = where(i1({2, 1}, {1, 0}), f32({3}, {1, 2, 3}), f32({}, {-1}));
   EXPECT_EQ(y.dtype, DType::F32);
   EXPECT_EQ(y.shape, (Shape{2, 3}));
-  EXPECT_EQ(y.data, (std::vector<double>{1, 2, 3, -1, -1, -1}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{1, 2, 3, -1, -1, -1}));
 }
 
 TEST(WhereTest, MaskedFillWithMinusInf) {
   // The usual attention mask: keep where the mask is true, else -inf.
   Tensor y =
       where(i1({3}, {1, 0, 1}), f32({3}, {0.5, 0.25, 2}), f32({}, {-kInf}));
-  EXPECT_EQ(y.data, (std::vector<double>{0.5, -kInf, 2}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{0.5, -kInf, 2}));
 }
 
 TEST(WhereTest, KeepsTheOperandDType) {
   Tensor y = where(i1({2}, {0, 1}), Tensor(DType::I64, {2}, {5, 6}),
                    Tensor(DType::I64, {2}, {7, 8}));
   EXPECT_EQ(y.dtype, DType::I64);
-  EXPECT_EQ(y.data, (std::vector<double>{7, 6}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{7, 6}));
 }
 
 //===--- cast -------------------------------------------------------------===//
@@ -358,7 +360,7 @@ TEST(CastTest, FloatToIntTruncatesTowardsZero) {
   // 2.7 -> 2, -2.7 -> -2, 0.5 -> 0, -0.5 -> 0.
   Tensor y = cast(f32({4}, {2.7, -2.7, 0.5, -0.5}), DType::I32);
   EXPECT_EQ(y.dtype, DType::I32);
-  EXPECT_EQ(y.data, (std::vector<double>{2, -2, 0, 0}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{2, -2, 0, 0}));
   Tensor z = cast(f32({1}, {-123.9}), DType::I64);
   EXPECT_EQ(z.data[0], -123);
 }
@@ -370,31 +372,33 @@ TEST(CastTest, FloatToIntSaturatesAndNaNIsZero) {
   double nan = std::nan("");
   Tensor x = f32({6}, {nan, kInf, -kInf, 3e9, -3e9, -7.9});
   EXPECT_EQ(cast(x, DType::I32).data,
-            (std::vector<double>{0, 2147483647, -2147483648.0, 2147483647,
-                                 -2147483648.0, -7}));
-  // i64: 2^63 - 1 and -2^63 (as doubles, 2^63 and -2^63); 1e19 > 2^63.
+            (std::vector<heed::ref::Scalar>{0, 2147483647, -2147483648.0,
+                                            2147483647, -2147483648.0, -7}));
+  // i64: 2^63 - 1 and -2^63, exactly (Scalar holds every i64); 1e19 > 2^63.
   Tensor y = cast(f32({4}, {nan, kInf, -1e19, 1e19}), DType::I64);
-  EXPECT_EQ(y.data, (std::vector<double>{0, 0x1p63, -0x1p63, 0x1p63}));
+  EXPECT_EQ(y.data, (std::vector<Scalar>{0, 9223372036854775807.0L, -0x1p63L,
+                                         9223372036854775807.0L}));
 }
 
 TEST(CastTest, IntegerToI32KeepsTheLow32Bits) {
   // 2^32 + 5 -> 5; 2^31 -> -2^31 (two's complement); -1 -> -1.
   Tensor x(DType::I64, {3}, {0x1p32 + 5, 0x1p31, -1});
-  EXPECT_EQ(cast(x, DType::I32).data, (std::vector<double>{5, -0x1p31, -1}));
+  EXPECT_EQ(cast(x, DType::I32).data,
+            (std::vector<heed::ref::Scalar>{5, -0x1p31, -1}));
 }
 
 TEST(CastTest, ToI1IsNonZero) {
   Tensor y = cast(f32({4}, {0, -0.5, 3, -0.0}), DType::I1);
   EXPECT_EQ(y.dtype, DType::I1);
-  EXPECT_EQ(y.data, (std::vector<double>{0, 1, 1, 0}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{0, 1, 1, 0}));
   EXPECT_EQ(cast(Tensor(DType::I64, {2}, {0, 7}), DType::I1).data,
-            (std::vector<double>{0, 1}));
+            (std::vector<heed::ref::Scalar>{0, 1}));
 }
 
 TEST(CastTest, FromI1) {
   Tensor y = cast(i1({2}, {1, 0}), DType::F32);
   EXPECT_EQ(y.dtype, DType::F32);
-  EXPECT_EQ(y.data, (std::vector<double>{1, 0}));
+  EXPECT_EQ(y.data, (std::vector<heed::ref::Scalar>{1, 0}));
 }
 
 } // namespace

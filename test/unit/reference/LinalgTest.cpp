@@ -14,7 +14,7 @@ using namespace heed::ref;
 
 namespace {
 
-using Data = std::vector<double>;
+using Data = std::vector<Scalar>;
 
 Tensor f32(Shape shape, Data data) {
   return Tensor(DType::F32, std::move(shape), std::move(data));

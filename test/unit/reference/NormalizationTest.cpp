@@ -20,7 +20,7 @@ using namespace heed::ref;
 
 namespace {
 
-using Data = std::vector<double>;
+using Data = std::vector<Scalar>;
 
 constexpr double kF32Tol = 1e-6;
 const double kInf = std::numeric_limits<double>::infinity();

@@ -16,7 +16,7 @@ using namespace heed::ref;
 
 namespace {
 
-using Data = std::vector<double>;
+using Data = std::vector<Scalar>;
 
 /// A tensor holding 0, 1, 2, ... in row-major order.
 Tensor range(Shape shape, DType dtype = DType::F32) {
@@ -314,7 +314,7 @@ TEST(DynamicUpdateSliceTest, KvCacheRowAndWholeUpdate) {
   EXPECT_EQ(y.dtype, DType::I64);
   EXPECT_EQ(y.data, (Data{0, 1, 2, 3, 7, 8, 6, 7}));
   Tensor whole = range({1, 4, 2}, DType::I64);
-  for (double &v : whole.data)
+  for (auto &v : whole.data)
     v += 100;
   EXPECT_EQ(
       dynamicUpdateSlice(cache, whole, Tensor(DType::I64, {3}, {3, 3, 3})).data,

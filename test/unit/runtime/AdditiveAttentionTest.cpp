@@ -34,7 +34,7 @@ void checkAgainstReference(const Case &c, bool withBias, double inputScale,
   ref::Tensor s = randomTensor(DType::F32, {c.B, c.T, c.D}, seed + 1);
   ref::Tensor w = randomTensor(DType::F32, {1, 2 * c.D}, seed + 2);
   ref::Tensor bias = randomTensor(DType::F32, {1}, seed + 3);
-  for (double &v : w.data)
+  for (auto &v : w.data)
     v = ref::roundToDType(v * inputScale, DType::F32);
   std::vector<ref::Tensor> inputs = {h, s, w};
   if (withBias)

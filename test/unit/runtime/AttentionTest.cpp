@@ -195,7 +195,7 @@ ref::Tensor as(ref::Tensor t, DType dtype) {
 ref::Tensor intTensor(DType dtype, const ref::Shape &shape, uint64_t seed,
                       int lo, int hi) {
   ref::Tensor t = randomTensor(DType::F32, shape, seed);
-  for (double &x : t.data)
+  for (auto &x : t.data)
     x = lo + std::floor((x + 1) / 2 * (hi - lo + 1));
   t.dtype = dtype;
   return t;
@@ -708,7 +708,7 @@ TEST(RuntimeAttentionTest, Gated) {
   c.D = 64;
   c.Dv = 80;
   c.gate = randomTensor(DType::F32, {2, 4, 257, 80}, 500);
-  for (double &g : c.gate.data)
+  for (auto &g : c.gate.data)
     g *= 6;
   check(c);
   c.structure = 1; // with fully masked rows: zeros * sigmoid = zeros
@@ -950,7 +950,7 @@ TEST(RuntimeAttentionTest, BlhdLayout) {
     c.mask = randomTensor(DType::F32, {c.B, 1, 1, c.Lk}, 77);
     for (int64_t b = 0; b < c.B; ++b)
       for (int64_t j = 0; j < c.Lk; ++j) {
-        double &m = c.mask.data[(size_t)(b * c.Lk + j)];
+        auto &m = c.mask.data[(size_t)(b * c.Lk + j)];
         bool shown = j < c.Lk - 7 * b - 3 && j != 5;
         m = type == DType::I1 ? shown : shown ? m : -kInf;
       }
@@ -1197,7 +1197,7 @@ ref::Tensor keyMask(KeyMaskStyle style, bool holes, int64_t B, int64_t lk,
   ref::Tensor m = randomTensor(DType::F32, {B, 1, 1, lk}, seed);
   for (int64_t b = 0; b < B; ++b)
     for (int64_t j = 0; j < lk; ++j) {
-      double &x = m.data[(size_t)(b * lk + j)];
+      auto &x = m.data[(size_t)(b * lk + j)];
       bool shown = keyShown(holes, b, j);
       if (style == KeyMaskStyle::Bool)
         x = shown ? 1 : 0;
@@ -1705,7 +1705,7 @@ TEST(RuntimeAttentionTest, HiddenKeysUnderMasks) {
         c.mask = randomTensor(DType::F32, {lq, lk}, seed++);
         for (int64_t i = 0; i < lq; ++i)
           for (int64_t j = 0; j < lk; ++j) {
-            double &m = c.mask.data[(size_t)(i * lk + j)];
+            auto &m = c.mask.data[(size_t)(i * lk + j)];
             bool keep = maskSees(i, j, lk);
             m = maskType == DType::I1 ? (keep ? 1 : 0) : keep ? m : -kInf;
           }
@@ -1736,7 +1736,7 @@ TEST(RuntimeAttentionTest, HiddenKeysUnderKeyMasks) {
           return j == 7 || j == lk / 2 || j >= lk - 10;
         };
         for (int64_t j = 0; j < lk; ++j) {
-          double &m = c.mask.data[(size_t)j];
+          auto &m = c.mask.data[(size_t)j];
           m = maskType == DType::I1 ? !hidden(j) : hidden(j) ? -kInf : m;
         }
         c.mask.dtype = maskType;
@@ -1767,7 +1767,7 @@ TEST(RuntimeAttentionTest, HiddenKeysNotKeptByTopK) {
         if (kb)
           c.kBlock = kb;
         c.fill();
-        for (double &x : c.q.data)
+        for (auto &x : c.q.data)
           x = std::fabs(x) + 0.25;
         c.q.roundInPlace(); // to bf16: the kernel's and the reference's q
         std::vector<int64_t> keys = {3, lk / 2, lk - 2, lk - 1};

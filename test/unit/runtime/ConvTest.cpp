@@ -162,7 +162,8 @@ TEST(RuntimeConvTest, Conv2dByHand) {
                          heed_plan_set_ints(plan, node, "padding", one, 2);
                        });
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].data, (std::vector<double>{1.5, 5.5, 11.5, 28.5}));
+  EXPECT_EQ(out[0].data,
+            (std::vector<heed::ref::Scalar>{1.5, 5.5, 11.5, 28.5}));
 }
 
 struct PoolCase {
@@ -251,8 +252,8 @@ TEST(RuntimeConvTest, AvgPoolByHand) {
   auto out =
       runKernel("avg_pool2d", {x}, {{DType::F32, {1, 1, 3, 3}}}, poolAttrs(c));
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].data,
-            (std::vector<double>{0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1}));
+  EXPECT_EQ(out[0].data, (std::vector<heed::ref::Scalar>{
+                             0.25, 0.75, 0.5, 1, 2.5, 1.5, 0.75, 1.75, 1}));
 }
 
 TEST(RuntimeConvTest, GlobalAvgPoolMatchesReference) {

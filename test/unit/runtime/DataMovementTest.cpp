@@ -591,7 +591,7 @@ TEST(RuntimeDataMovementTest, Iota) {
       }
   // By hand: iota over axis 1 of [2, 3] is [[0, 1, 2], [0, 1, 2]].
   EXPECT_EQ(run1("iota", {}, {DType::I64, {2, 3}}, axisAttr(1)).data,
-            (std::vector<double>{0, 1, 2, 0, 1, 2}));
+            (std::vector<heed::ref::Scalar>{0, 1, 2, 0, 1, 2}));
 }
 
 //===--- cast -------------------------------------------------------------===//
@@ -601,8 +601,8 @@ TEST(RuntimeDataMovementTest, CastEveryPair) {
                        DType::I64, DType::I32, DType::I1};
   // Values in [-300, 300) plus edge cases: zeros, halves (to test truncation
   // towards zero) and tiny values (non-zero for i1, zero as integers).
-  std::vector<double> values = randomTensor(DType::F32, {7, 33}, 60).data;
-  for (double &v : values)
+  std::vector<ref::Scalar> values = randomTensor(DType::F32, {7, 33}, 60).data;
+  for (auto &v : values)
     v *= 300;
   double edges[] = {0, -0.0, 0.5, -0.5, 2.5, -2.5, 1e-8, 65504, 1, -1};
   std::copy(std::begin(edges), std::end(edges), values.begin());
@@ -624,14 +624,15 @@ TEST(RuntimeDataMovementTest, CastRoundsToNearestEven) {
   ref::Tensor x(DType::F32, {4},
                 {1 + 0x1p-8, 1 + 3 * 0x1p-8, 1 + 0x1p-11, 1 + 3 * 0x1p-11});
   EXPECT_EQ(run1("cast", {x}, {DType::BF16, {4}}).data,
-            (std::vector<double>{1, 1 + 0x1p-6, 1, 1}));
+            (std::vector<heed::ref::Scalar>{1, 1 + 0x1p-6, 1, 1}));
   EXPECT_EQ(run1("cast", {x}, {DType::F16, {4}}).data,
-            (std::vector<double>{1 + 0x1p-8, 1 + 3 * 0x1p-8, 1, 1 + 0x1p-9}));
+            (std::vector<heed::ref::Scalar>{1 + 0x1p-8, 1 + 3 * 0x1p-8, 1,
+                                            1 + 0x1p-9}));
   ref::Tensor y(DType::F32, {4}, {2.9, -2.9, 0.1, -0.0});
   EXPECT_EQ(run1("cast", {y}, {DType::I32, {4}}).data,
-            (std::vector<double>{2, -2, 0, 0}));
+            (std::vector<heed::ref::Scalar>{2, -2, 0, 0}));
   EXPECT_EQ(run1("cast", {y}, {DType::I1, {4}}).data,
-            (std::vector<double>{1, 1, 1, 0}));
+            (std::vector<heed::ref::Scalar>{1, 1, 1, 0}));
 }
 
 TEST(RuntimeDataMovementTest, CastFloatToIntSaturatesAndNaNIsZero) {
@@ -639,13 +640,14 @@ TEST(RuntimeDataMovementTest, CastFloatToIntSaturatesAndNaNIsZero) {
   // beyond the range saturate, others truncate; the same as the reference.
   double nan = std::nan(""), inf = INFINITY;
   ref::Tensor x(DType::F32, {6}, {nan, inf, -inf, 3e9, -3e9, -7.9});
-  std::vector<double> i32 = {0,          2147483647,    -2147483648.0,
-                             2147483647, -2147483648.0, -7};
+  std::vector<ref::Scalar> i32 = {0,          2147483647,    -2147483648.0,
+                                  2147483647, -2147483648.0, -7};
   EXPECT_EQ(run1("cast", {x}, {DType::I32, {6}}).data, i32);
   EXPECT_EQ(ref::cast(x, DType::I32).data, i32);
   ref::Tensor big(DType::F32, {3}, {nan, inf, -1e19});
   EXPECT_EQ(run1("cast", {big}, {DType::I64, {3}}).data,
-            (std::vector<double>{0, 0x1p63, -0x1p63}));
+            (std::vector<heed::ref::Scalar>{0, (ref::Scalar)INT64_MAX,
+                                            (ref::Scalar)INT64_MIN}));
 }
 
 TEST(RuntimeDataMovementTest, CastThreadsBitwiseEqual) {
@@ -681,7 +683,7 @@ TEST(RuntimeDataMovementTest, TrilTriu) {
   // By hand: the causal mask of ones(3, 3).
   ref::Tensor ones(DType::I1, {3, 3}, std::vector<double>(9, 1));
   EXPECT_EQ(run1("tril", {ones}, {DType::I1, {3, 3}}).data,
-            (std::vector<double>{1, 0, 0, 1, 1, 0, 1, 1, 1}));
+            (std::vector<heed::ref::Scalar>{1, 0, 0, 1, 1, 0, 1, 1, 1}));
 }
 
 //===--- fill -------------------------------------------------------------===//

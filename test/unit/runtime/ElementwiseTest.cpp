@@ -116,7 +116,7 @@ TEST(RuntimeElementwiseTest, IntegerAndScalarOperands) {
   ref::Tensor two(DType::I64, {}, {2});
   auto out = runKernel("div", {x, two}, {{DType::I64, {6}}});
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].data, (std::vector<double>{0, 0, 1, 1, 2, 2}));
+  EXPECT_EQ(out[0].data, (std::vector<heed::ref::Scalar>{0, 0, 1, 1, 2, 2}));
 }
 
 TEST(RuntimeElementwiseTest, IntegerPowAndDivEdgeCases) {
@@ -129,15 +129,17 @@ TEST(RuntimeElementwiseTest, IntegerPowAndDivEdgeCases) {
     ref::Tensor b(dtype, {4}, {-1, -1, 40, 3});
     auto out = runKernel("pow", {a, b}, {{dtype, {4}}});
     ASSERT_EQ(out.size(), 1u);
-    double big = dtype == DType::I64 ? 9223372036854775807.0 : 2147483647.0;
-    EXPECT_EQ(out[0].data, (std::vector<double>{0, 0, big, -8}));
+    ref::Scalar big =
+        dtype == DType::I64 ? 9223372036854775807.0L : 2147483647.0L;
+    EXPECT_EQ(out[0].data, (std::vector<heed::ref::Scalar>{0, 0, big, -8}));
   }
   // div: lowest / -1 wraps to lowest instead of trapping.
   ref::Tensor a(DType::I32, {3}, {-2147483648.0, 7, -7});
   ref::Tensor b(DType::I32, {3}, {-1, 1, 2});
   auto out = runKernel("div", {a, b}, {{DType::I32, {3}}});
   ASSERT_EQ(out.size(), 1u);
-  EXPECT_EQ(out[0].data, (std::vector<double>{-2147483648.0, 7, -3}));
+  EXPECT_EQ(out[0].data,
+            (std::vector<heed::ref::Scalar>{-2147483648.0, 7, -3}));
 }
 
 TEST(RuntimeElementwiseTest, IntegerDivisionByZeroFailsTheRun) {
@@ -185,8 +187,8 @@ TEST(RuntimeElementwiseTest, CompareAndWhereBuildACausalMask) {
   ref::Tensor j(DType::I64, {1, 4}, {0, 1, 2, 3});
   auto mask = runKernel("ge", {i, j}, {{DType::I1, {4, 4}}});
   ASSERT_EQ(mask.size(), 1u);
-  EXPECT_EQ(mask[0].data, (std::vector<double>{1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1,
-                                               0, 1, 1, 1, 1}));
+  EXPECT_EQ(mask[0].data, (std::vector<heed::ref::Scalar>{
+                              1, 0, 0, 0, 1, 1, 0, 0, 1, 1, 1, 0, 1, 1, 1, 1}));
   ref::Tensor s = randomTensor(DType::F32, {2, 4, 4}, 4);
   ref::Tensor ninf(DType::F32, {}, {-INFINITY});
   auto out = runKernel("where", {mask[0], s, ninf}, {{DType::F32, {2, 4, 4}}});
@@ -198,11 +200,11 @@ TEST(RuntimeElementwiseTest, LogicalOps) {
   ref::Tensor a(DType::I1, {4}, {0, 0, 1, 1});
   ref::Tensor b(DType::I1, {4}, {0, 1, 0, 1});
   EXPECT_EQ(runKernel("and", {a, b}, {{DType::I1, {4}}})[0].data,
-            (std::vector<double>{0, 0, 0, 1}));
+            (std::vector<heed::ref::Scalar>{0, 0, 0, 1}));
   EXPECT_EQ(runKernel("or", {a, b}, {{DType::I1, {4}}})[0].data,
-            (std::vector<double>{0, 1, 1, 1}));
+            (std::vector<heed::ref::Scalar>{0, 1, 1, 1}));
   EXPECT_EQ(runKernel("not", {a}, {{DType::I1, {4}}})[0].data,
-            (std::vector<double>{1, 1, 0, 0}));
+            (std::vector<heed::ref::Scalar>{1, 1, 0, 0}));
 }
 
 TEST(RuntimeElementwiseTest, Errors) {

@@ -23,8 +23,8 @@ namespace {
 /// \p t scaled by \p s, rounded to f32 again so the kernel and the reference
 /// see the same values.
 ref::Tensor scaled(const ref::Tensor &t, double s) {
-  std::vector<double> data = t.data;
-  for (double &v : data)
+  std::vector<ref::Scalar> data = t.data;
+  for (auto &v : data)
     v *= s;
   return ref::Tensor(t.dtype, t.shape, std::move(data));
 }

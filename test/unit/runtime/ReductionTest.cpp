@@ -55,7 +55,7 @@ AttrSetter topKAttrs(int64_t k, int64_t axis) {
 /// A tensor of \p dtype with integer values in [-50, 50], many repeated.
 ref::Tensor integers(DType dtype, const ref::Shape &shape, uint64_t seed) {
   ref::Tensor r = randomTensor(DType::F32, shape, seed);
-  for (double &v : r.data)
+  for (auto &v : r.data)
     v = std::round(v * 50);
   return ref::Tensor(dtype, shape, r.data);
 }
@@ -148,13 +148,18 @@ TEST(RuntimeReductionTest, ByHand) {
                  ref::Shape shape) {
     auto y =
         runKernel(kernel, {x}, {{DType::F32, shape}}, reduceAttrs(axes, 1));
-    return y.empty() ? std::vector<double>{} : y[0].data;
+    return y.empty() ? std::vector<ref::Scalar>{} : y[0].data;
   };
-  EXPECT_EQ(run("reduce_sum", {0}, {1, 3}), (std::vector<double>{5, 7, 9}));
-  EXPECT_EQ(run("reduce_sum", {1}, {2, 1}), (std::vector<double>{6, 15}));
-  EXPECT_EQ(run("reduce_mean", {1}, {2, 1}), (std::vector<double>{2, 5}));
-  EXPECT_EQ(run("reduce_max", {0, 1}, {1, 1}), (std::vector<double>{6}));
-  EXPECT_EQ(run("reduce_min", {0}, {1, 3}), (std::vector<double>{1, 2, 3}));
+  EXPECT_EQ(run("reduce_sum", {0}, {1, 3}),
+            (std::vector<heed::ref::Scalar>{5, 7, 9}));
+  EXPECT_EQ(run("reduce_sum", {1}, {2, 1}),
+            (std::vector<heed::ref::Scalar>{6, 15}));
+  EXPECT_EQ(run("reduce_mean", {1}, {2, 1}),
+            (std::vector<heed::ref::Scalar>{2, 5}));
+  EXPECT_EQ(run("reduce_max", {0, 1}, {1, 1}),
+            (std::vector<heed::ref::Scalar>{6}));
+  EXPECT_EQ(run("reduce_min", {0}, {1, 3}),
+            (std::vector<heed::ref::Scalar>{1, 2, 3}));
 }
 
 TEST(RuntimeReductionTest, IntegerMeanTruncatesTowardsZero) {
@@ -165,7 +170,7 @@ TEST(RuntimeReductionTest, IntegerMeanTruncatesTowardsZero) {
     ref::Tensor x(dtype, {3, 2}, {-7, 2, 7, 0, -1, -2});
     auto y = runKernel("reduce_mean", {x}, {{dtype, {3}}}, reduceAttrs({1}, 0));
     ASSERT_EQ(y.size(), 1u);
-    EXPECT_EQ(y[0].data, (std::vector<double>{-2, 3, -1}));
+    EXPECT_EQ(y[0].data, (std::vector<heed::ref::Scalar>{-2, 3, -1}));
   }
 }
 
@@ -214,15 +219,15 @@ TEST(RuntimeReductionTest, TopKTiesKeepTheLowerIndexFirst) {
       runKernel("top_k", {x}, {{DType::F32, {1, 4}}, {DType::I64, {1, 4}}},
                 topKAttrs(4, 1));
   ASSERT_EQ(out.size(), 2u);
-  EXPECT_EQ(out[0].data, (std::vector<double>{3, 3, 3, 2}));
-  EXPECT_EQ(out[1].data, (std::vector<double>{1, 2, 4, 3}));
+  EXPECT_EQ(out[0].data, (std::vector<heed::ref::Scalar>{3, 3, 3, 2}));
+  EXPECT_EQ(out[1].data, (std::vector<heed::ref::Scalar>{1, 2, 4, 3}));
 
   // Many ties (integer values), in f32 and both integer dtypes, along a
   // non-last axis.
   for (DType dtype : {DType::F32, DType::I64, DType::I32}) {
     SCOPED_TRACE((int)dtype);
     ref::Tensor t = integers(dtype, {3, 129, 5}, 50);
-    for (double &v : t.data)
+    for (auto &v : t.data)
       v = std::round(v / 10); // values in [-5, 5]
     auto [values, indices] = ref::topK(t, 40, 1);
     auto got = runKernel("top_k", {t},
@@ -241,7 +246,7 @@ TEST(RuntimeReductionTest, TopKPutsNaNFirst) {
   ASSERT_EQ(out.size(), 2u);
   EXPECT_TRUE(std::isnan(out[0].data[0]) && std::isnan(out[0].data[1]));
   EXPECT_EQ(out[0].data[2], 4);
-  EXPECT_EQ(out[1].data, (std::vector<double>{1, 3, 2}));
+  EXPECT_EQ(out[1].data, (std::vector<heed::ref::Scalar>{1, 3, 2}));
 }
 
 //===----------------------------------------------------------------------===//
@@ -319,7 +324,8 @@ TEST(RuntimeReductionTest, CumsumByHand) {
   auto y = runKernel("cumsum", {ref::Tensor(DType::F32, {4}, {1e8, 3, 3, 3})},
                      {{DType::F32, {4}}}, axisAttr(0));
   ASSERT_EQ(y.size(), 1u);
-  EXPECT_EQ(y[0].data, (std::vector<double>{1e8, 1e8, 100000008, 100000008}));
+  EXPECT_EQ(y[0].data,
+            (std::vector<heed::ref::Scalar>{1e8, 1e8, 100000008, 100000008}));
   io::HostTensor big;
   big.dtype = DType::I64;
   big.shape = {2};
