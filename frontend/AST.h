@@ -96,10 +96,14 @@ struct Stmt {
   std::vector<std::pair<Name, ExprPtr>> outputs;
 };
 
-/// A graph input (`x: f32[B, L]`) or a subgraph parameter (`x`, untyped).
+/// A graph input (`x: f32[B, L]`), a state (`state cache: f32[...]`) or a
+/// subgraph parameter (`x`, untyped).
 struct Input {
   Name name;
   std::optional<TensorTypeSpec> type;
+  /// `state NAME: TYPE`: kept by the runtime between runs, zeros at first;
+  /// `return NAME = EXPR` gives its next value.
+  bool isState = false;
 };
 
 /// `graph NAME(inputs) { body }` or `def NAME(params) { body }`.

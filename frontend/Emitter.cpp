@@ -286,6 +286,15 @@ Emitter::evalTensorType(const ast::TensorTypeSpec &spec, const Scope &scope) {
 // Expressions
 //===----------------------------------------------------------------------===//
 
+/// The state input of graph \p g named \p name, or null (a subgraph has
+/// none).
+static const ast::Input *stateNamed(const ast::GraphDecl &g, StringRef name) {
+  for (const ast::Input &in : g.inputs)
+    if (in.isState && in.name.name == name)
+      return &in;
+  return nullptr;
+}
+
 static bool isDTypeName(StringRef s) {
   return s == "f32" || s == "f16" || s == "bf16" || s == "i64" || s == "i32" ||
          s == "i1";
@@ -783,8 +792,15 @@ Emitter::evalBody(const ast::GraphDecl &g, Scope &scope) {
         // existing y.
         bool shortForm =
             expr->kind == ast::Expr::Kind::Ident && expr->text == name.name;
+        const ast::Input *state = stateNamed(g, name.name);
+        if (state && shortForm)
+          return error(name.loc, scope,
+                       "state '" + name.name +
+                           "' is returned unchanged; leave it out of "
+                           "'return' to keep it, or write 'return " +
+                           name.name + " = EXPR' to update it");
         auto prev = scope.definedAt.find(name.name);
-        if (!shortForm && prev != scope.definedAt.end()) {
+        if (!state && !shortForm && prev != scope.definedAt.end()) {
           unsigned line = sourceMgr.getLineAndColumn(prev->second).first;
           return error(name.loc, scope,
                        "'" + name.name + "' is already defined on line " +
@@ -802,6 +818,14 @@ Emitter::evalBody(const ast::GraphDecl &g, Scope &scope) {
           return error(expr->loc, scope,
                        "output '" + name.name + "' must be a tensor, got " +
                            v->describe());
+        if (state) {
+          Type want = scope.values.at(name.name).tensor.getType();
+          if (v->tensor.getType() != want)
+            return error(expr->loc, scope,
+                         "the next value of state '" + name.name + "' is " +
+                             formatType(v->tensor.getType()) +
+                             " but the state is " + formatType(want));
+        }
         outputs->emplace_back(name.name, std::move(*v));
       }
       continue;
@@ -876,6 +900,8 @@ LogicalResult Emitter::emitGraph(const ast::GraphDecl &g) {
     arg.setLoc(NameLoc::get(builder.getStringAttr(in.name.name),
                             fileLoc(in.name.loc)));
     func.setArgAttr(i, kNameAttrName, builder.getStringAttr(in.name.name));
+    if (in.isState)
+      func.setArgAttr(i, kStateAttrName, builder.getUnitAttr());
     Val v;
     v.kind = Val::Kind::Tensor;
     v.tensor = arg;
@@ -894,9 +920,12 @@ LogicalResult Emitter::emitGraph(const ast::GraphDecl &g) {
   }
   builder.create<func::ReturnOp>(fileLoc(g.body.back().loc), results);
   func.setFunctionType(builder.getFunctionType(inputTypes, resultTypes));
-  for (size_t i = 0; i < outputs->size(); ++i)
+  for (size_t i = 0; i < outputs->size(); ++i) {
     func.setResultAttr(i, kNameAttrName,
                        builder.getStringAttr((*outputs)[i].first));
+    if (stateNamed(g, (*outputs)[i].first))
+      func.setResultAttr(i, kStateAttrName, builder.getUnitAttr());
+  }
   return success();
 }
 

@@ -176,6 +176,14 @@ bool Lexer::bracketIsFollowedByParen() const {
   return depth == 0 && p < buffer.end() && *p == '(';
 }
 
+bool Lexer::nextStartsIdentifier() const {
+  const char *p = pos;
+  while (p < buffer.end() &&
+         (*p == ' ' || *p == '\t' || *p == '\r' || *p == '\n'))
+    ++p;
+  return p < buffer.end() && (std::isalpha((unsigned char)*p) || *p == '_');
+}
+
 Token Lexer::nextPath() {
   skipSpaceAndComments();
   const char *start = pos;

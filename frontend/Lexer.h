@@ -60,6 +60,10 @@ public:
   /// After a `[`: whether its matching `]` is followed by `(`, as in
   /// `linear[encoder.fc](x)` (a parameter path), not in `x[:, 0]`.
   bool bracketIsFollowedByParen() const;
+  /// Whether the next token (after blanks) starts with a letter or `_`: it
+  /// tells `state cache: ...` (a state) from `state: ...` (an input named
+  /// state).
+  bool nextStartsIdentifier() const;
   const char *position() const { return pos; }
 
 private:

@@ -210,7 +210,13 @@ bool Parser::parseGraph(Module &m, bool isSubgraph) {
     return false;
   while (!is(Token::RParen)) {
     Input in;
-    if (!parseName(in.name, "an input name"))
+    // `state NAME: TYPE` (a name `state` alone is an ordinary input).
+    if (!isSubgraph && isKeyword("state") && lexer.nextStartsIdentifier()) {
+      advance();
+      in.isState = true;
+    }
+    if (!parseName(in.name,
+                   in.isState ? "a state name after 'state'" : "an input name"))
       return false;
     if (is(Token::Colon)) {
       advance();

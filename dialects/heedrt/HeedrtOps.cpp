@@ -6,6 +6,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
+#include "llvm/ADT/StringMap.h"
 #include "llvm/ADT/StringSet.h"
 
 #include "llvm/Support/MathExtras.h"
@@ -55,7 +56,27 @@ void PlanOp::build(OpBuilder &builder, OperationState &state, StringRef name) {
 
 LogicalResult PlanOp::verify() {
   llvm::StringSet<> inputs, outputs;
+  llvm::StringMap<Type> stateReads;
+  llvm::StringSet<> stateWrites;
   for (Operation &op : getBody().front()) {
+    if (auto read = dyn_cast<StateReadOp>(op))
+      if (!stateReads.try_emplace(read.getName(), read.getBuffer().getType())
+               .second)
+        return read.emitOpError("state '")
+               << read.getName() << "' is declared twice";
+    if (auto write = dyn_cast<StateWriteOp>(op)) {
+      auto read = stateReads.find(write.getName());
+      if (read == stateReads.end())
+        return write.emitOpError("state '")
+               << write.getName() << "' has no earlier heedrt.state_read";
+      if (read->second != write.getBuffer().getType())
+        return write.emitOpError("state '")
+               << write.getName() << "' is read as " << read->second
+               << " but written as " << write.getBuffer().getType();
+      if (!stateWrites.insert(write.getName()).second)
+        return write.emitOpError("state '")
+               << write.getName() << "' is written twice";
+    }
     if (auto input = dyn_cast<InputOp>(op))
       if (!inputs.insert(input.getName()).second)
         return input.emitOpError("input '")
@@ -124,6 +145,8 @@ static LogicalResult verifyPort(Operation *op, Value buffer) {
 
 LogicalResult InputOp::verify() { return verifyPort(*this, getBuffer()); }
 LogicalResult OutputOp::verify() { return verifyPort(*this, getBuffer()); }
+LogicalResult StateReadOp::verify() { return verifyPort(*this, getBuffer()); }
+LogicalResult StateWriteOp::verify() { return verifyPort(*this, getBuffer()); }
 
 /// "3", "3 to 5", "at least 3" operands.
 static std::string arityText(std::pair<int64_t, int64_t> arity) {

@@ -133,6 +133,39 @@ def Heedrt_InputOp : Heedrt_PortOp<"input", "input",
                                    (ins OptionalAttr<I64Attr>:$random_bound)>;
 def Heedrt_OutputOp : Heedrt_PortOp<"output", "output">;
 
+class Heedrt_StateOp<string mnemonic, string summaryText, string descriptionText>
+    : Heedrt_Op<mnemonic, [HasParent<"PlanOp">]> {
+  let summary = summaryText;
+  let description = descriptionText # [{
+
+    A state (`state NAME: TYPE` in a .heed graph) is kept by the runtime
+    between runs and is zeros when the model is loaded or reset. The caller
+    neither feeds it nor receives it: it is not an input or an output. Its
+    read buffer is live from the start of the plan; when the kernel that
+    computes the next value may run in place on it (a
+    `dynamic_update_slice` of a KV cache), the memory planner lets it, the
+    write buffer is then the read buffer, and nothing is copied; otherwise
+    the runtime copies the write buffer into the read buffer after the run.
+
+    ```mlir
+    heedrt.state_read "cache", %c : memref<1x4x64x16xf32>
+    heedrt.state_write "cache", %n : memref<1x4x64x16xf32>
+    ```
+  }];
+  let arguments = (ins StrAttr:$name, Heedrt_Buffer:$buffer);
+  let assemblyFormat = "$name `,` $buffer attr-dict `:` type($buffer)";
+  let hasVerifier = 1;
+}
+
+def Heedrt_StateReadOp : Heedrt_StateOp<"state_read",
+    "marks an arena buffer as holding a state's value at the start of a run",
+    [{Names the buffer the runtime keeps state `name` in between runs.}]>;
+def Heedrt_StateWriteOp : Heedrt_StateOp<"state_write",
+    "marks an arena buffer as holding a state's value for the next run",
+    [{Names the buffer that holds state `name`'s next value at the end of a
+    run; there is at most one per state, and a state without one keeps its
+    value.}]>;
+
 def Heedrt_KernelOp : Heedrt_Op<"kernel", [HasParent<"PlanOp">,
                                           AttrSizedOperandSegments]> {
   let summary = "one call of a runtime kernel";

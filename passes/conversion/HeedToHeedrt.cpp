@@ -344,6 +344,17 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
         graph.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kNameAttrName);
     Location loc = graph.getLoc();
     Value buf = buffer(loc, bufferType(arg.getType()));
+    buffers[arg] = buf;
+    if (graph.getArgAttr(arg.getArgNumber(), kStateAttrName)) {
+      // A state: the runtime's, neither fed nor copied; its read and write
+      // are paired by name.
+      if (!name)
+        return graph.emitError("state argument #")
+               << arg.getArgNumber() << " has no `" << kNameAttrName
+               << "` attribute";
+      builder.create<StateReadOp>(loc, name, buf);
+      continue;
+    }
     auto input = builder.create<InputOp>(
         loc,
         name ? name
@@ -354,7 +365,6 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
       input.setRandomBoundAttr(
           builder.getI64IntegerAttr(randomInputBound(arg)));
     inputRoots.insert(buf.getDefiningOp());
-    buffers[arg] = buf;
   }
   for (Operation &op : body.without_terminator())
     if (failed(dispatch(&op)))
@@ -369,6 +379,14 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
         value.getDefiningOp() ? value.getDefiningOp()->getLoc() : ret.getLoc();
     Value buf = buffers.lookup(value);
     BufferOp root = getArenaBuffer(buf);
+    auto name = graph.getResultAttrOfType<StringAttr>(i, kNameAttrName);
+    bool state = (bool)graph.getResultAttr(i, kStateAttrName);
+    // A state's next value may be (a view of) its read buffer or of any
+    // buffer but a constant; the runtime copies it across after the run.
+    if (state && root) {
+      builder.create<StateWriteOp>(loc, name, buf);
+      continue;
+    }
     if (!root || inputRoots.contains(root) ||
         !outputRoots.insert(root).second) {
       Value copy = buffer(loc, buf.getType());
@@ -376,7 +394,10 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
       buf = copy;
       outputRoots.insert(copy.getDefiningOp());
     }
-    auto name = graph.getResultAttrOfType<StringAttr>(i, kNameAttrName);
+    if (state) {
+      builder.create<StateWriteOp>(loc, name, buf);
+      continue;
+    }
     builder.create<OutputOp>(
         loc, name ? name : builder.getStringAttr("output" + Twine(i)), buf);
   }

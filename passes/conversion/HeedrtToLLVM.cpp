@@ -218,6 +218,8 @@ LogicalResult PlanEmitter::emitBuild() {
   auto addView = HEED_C_API(heed_plan_add_view);
   auto addInput = HEED_C_API(heed_plan_add_input);
   auto addOutput = HEED_C_API(heed_plan_add_output);
+  auto addState = HEED_C_API(heed_plan_add_state);
+  auto setStateNext = HEED_C_API(heed_plan_set_state_next);
   auto addNode = HEED_C_API(heed_plan_add_node);
   auto setInt = HEED_C_API(heed_plan_set_int);
   auto setInts = HEED_C_API(heed_plan_set_ints);
@@ -292,6 +294,14 @@ LogicalResult PlanEmitter::emitBuild() {
       call(loc, addOutput,
            {planArg, string(loc, out.getName()),
             int32(loc, ids.lookup(out.getBuffer()))});
+    } else if (auto read = dyn_cast<StateReadOp>(op)) {
+      call(loc, addState,
+           {planArg, string(loc, read.getName()),
+            int32(loc, ids.lookup(read.getBuffer()))});
+    } else if (auto write = dyn_cast<StateWriteOp>(op)) {
+      call(loc, setStateNext,
+           {planArg, string(loc, write.getName()),
+            int32(loc, ids.lookup(write.getBuffer()))});
     } else if (auto k = dyn_cast<KernelOp>(op)) {
       call(loc, addNode,
            {planArg, string(loc, k.getKernel()), idsOf(loc, k.getIns()),

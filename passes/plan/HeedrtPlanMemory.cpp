@@ -3,13 +3,14 @@
 // Every arena buffer is live from its first use to its last use (through
 // views) in program order; inputs from the start, outputs to the end. A
 // kernel output may take over the bytes of an input that dies at that
-// kernel (in place) when the kernel table allows it. Buffers are then placed
-// largest first, each at the lowest 64-byte-aligned offset that overlaps no
-// already placed buffer with an overlapping interval (greedy by size: close
-// to optimal on the chain-like graphs of models). The placed buffers that
-// overlap a new one in time are found through an index over the program
-// positions (PlacedIndex), so placing n buffers costs O(n log n) plus the
-// pairs of buffers that are live together: a 100,000-kernel chain plans in
+// kernel (in place) when the kernel table allows it; a state's read buffer
+// may be taken over too (its next value is then computed in place). Buffers are
+// then placed largest first, each at the lowest 64-byte-aligned offset that
+// overlaps no already placed buffer with an overlapping interval (greedy by
+// size: close to optimal on the chain-like graphs of models). The placed
+// buffers that overlap a new one in time are found through an index over the
+// program positions (PlacedIndex), so placing n buffers costs O(n log n) plus
+// the pairs of buffers that are live together: a 100,000-kernel chain plans in
 // well under a second.
 //
 //===----------------------------------------------------------------------===//
@@ -20,6 +21,7 @@
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <algorithm>
 #include <limits>
@@ -149,9 +151,22 @@ struct HeedrtPlanMemoryPass
     : heed::impl::HeedrtPlanMemoryBase<HeedrtPlanMemoryPass> {
   using HeedrtPlanMemoryBase::HeedrtPlanMemoryBase;
 
+  /// The states without a next value: their read buffers must keep their
+  /// bytes to the end of the run (nothing copies them back).
+  llvm::StringSet<> keptStates;
+  bool isKeptState(Operation *op) {
+    auto read = dyn_cast<StateReadOp>(op);
+    return read && keptStates.contains(read.getName());
+  }
+
   void runOnOperation() override {
     PlanOp plan = getOperation();
     Block &body = plan.getBody().front();
+    keptStates.clear();
+    for (auto read : body.getOps<StateReadOp>())
+      keptStates.insert(read.getName());
+    for (auto write : body.getOps<StateWriteOp>())
+      keptStates.erase(write.getName());
 
     if (inPlace) {
       // Last uses by position, recomputed as buffers merge (a merged
@@ -168,7 +183,7 @@ struct HeedrtPlanMemoryPass
         for (Value operand : op.getOperands())
           if (BufferOp root = getArenaBuffer(operand))
             lastUse[root] = std::max(lastUse[root], position[&op]);
-        if (isa<OutputOp>(op))
+        if (isa<OutputOp, StateWriteOp>(op) || isKeptState(&op))
           if (BufferOp root = getArenaBuffer(op.getOperand(0)))
             lastUse[root] = std::numeric_limits<int64_t>::max();
       }
@@ -195,11 +210,16 @@ struct HeedrtPlanMemoryPass
         live[buffer];
       for (Value operand : op.getOperands())
         if (BufferOp root = getArenaBuffer(operand))
-          live[root].extend(isa<InputOp>(op) ? 0 : at);
+          live[root].extend(isa<InputOp, StateReadOp>(op) ? 0 : at);
     }
     end = at + 1;
     for (auto output : body.getOps<OutputOp>())
       live[getArenaBuffer(output.getBuffer())].extend(end);
+    for (auto write : body.getOps<StateWriteOp>())
+      live[getArenaBuffer(write.getBuffer())].extend(end);
+    for (auto read : body.getOps<StateReadOp>())
+      if (isKeptState(read))
+        live[getArenaBuffer(read.getBuffer())].extend(end);
     for (auto &[op, interval] : live)
       if (interval.end < 0) // never used: still needs a place
         interval.extend(0);

@@ -291,6 +291,45 @@ heed_status heed_plan_add_output(heed_plan *plan, const char *name,
   return addPort(plan, name, buffer_id, false);
 }
 
+heed_status heed_plan_add_state(heed_plan *plan, const char *name,
+                                int32_t buffer_id) {
+  auto call = [&] { return "heed_plan_add_state(" + quoted(name) + ")"; };
+  return guardPlan(plan, call, [&] {
+    require(plan && name, "null argument");
+    checkBuffer(plan, buffer_id);
+    for (const PlanState &s : plan->states)
+      if (s.name == name)
+        fail(HEED_ERROR_INVALID_ARGUMENT,
+             "state '" + std::string(name) + "' is declared twice");
+    plan->states.push_back({name, buffer_id});
+  });
+}
+
+heed_status heed_plan_set_state_next(heed_plan *plan, const char *name,
+                                     int32_t buffer_id) {
+  auto call = [&] { return "heed_plan_set_state_next(" + quoted(name) + ")"; };
+  return guardPlan(plan, call, [&] {
+    require(plan && name, "null argument");
+    checkBuffer(plan, buffer_id);
+    for (PlanState &s : plan->states)
+      if (s.name == name) {
+        if (s.next >= 0)
+          fail(HEED_ERROR_INVALID_ARGUMENT,
+               "state '" + std::string(name) + "' has a next value already");
+        const TensorDesc &a = plan->buffers[buffer_id].desc,
+                         &b = plan->buffers[s.read].desc;
+        if (a.dtype != b.dtype || a.shape != b.shape)
+          fail(HEED_ERROR_SHAPE, "state '" + std::string(name) +
+                                     "': the next value's buffer differs "
+                                     "from the state's in dtype or shape");
+        s.next = buffer_id;
+        return;
+      }
+    fail(HEED_ERROR_INVALID_ARGUMENT,
+         "state '" + std::string(name) + "' is not declared");
+  });
+}
+
 heed_status heed_plan_add_node(heed_plan *plan, const char *kernel,
                                const int32_t *inputs, int32_t num_inputs,
                                const int32_t *outputs, int32_t num_outputs,
@@ -365,6 +404,16 @@ heed_status heed_model_set_threads(heed_model *model, int32_t n) {
       model->threads = threads;
       model->executor.reset(); // rebuilt for the new arena on the next run
     }
+  });
+}
+
+heed_status heed_model_reset_state(heed_model *model) {
+  return guard([&] {
+    require(model, "model is null");
+    std::lock_guard<std::mutex> lock(model->runMutex);
+    for (const PlanState &s : model->states)
+      std::memset(model->bufferData(s.read), 0,
+                  model->buffers[s.read].desc.nbytes());
   });
 }
 

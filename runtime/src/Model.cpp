@@ -154,6 +154,7 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
   model->buffers = plan.buffers;
   model->inputs = plan.inputs;
   model->outputs = plan.outputs;
+  model->states = plan.states;
 
   // Place buffers: explicit offsets are checked, automatic ones appended.
   auto bufferName = [](size_t id) { return "buffer " + std::to_string(id); };
@@ -189,6 +190,12 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
     if (model->buffers[p.buffer].constant)
       fail(HEED_ERROR_INVALID_ARGUMENT,
            "input '" + p.name + "' is a constant buffer");
+  // States start as zeros: the arena is zeroed above.
+  for (const PlanState &s : plan.states)
+    for (int32_t id : {s.read, s.next})
+      if (id >= 0 && model->buffers[id].constant)
+        fail(HEED_ERROR_INVALID_ARGUMENT,
+             "state '" + s.name + "' is in a constant buffer");
 
   // Constants whose every reader keeps its own copy (packed weights) are
   // released as soon as the last reader is created, so that finalizing
@@ -329,6 +336,12 @@ void runPorts(heed_model &model, const InputData &inputData,
       std::memcpy(outputData(i), model.bufferData(model.outputs[i].buffer),
                   bytes);
   }
+  // States computed out of place move into their buffers for the next run
+  // (after the outputs: an output may share the next value's bytes).
+  for (const PlanState &s : model.states)
+    if (s.next >= 0 && model.bufferData(s.next) != model.bufferData(s.read))
+      std::memmove(model.bufferData(s.read), model.bufferData(s.next),
+                   model.buffers[s.read].desc.nbytes());
 }
 
 void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,

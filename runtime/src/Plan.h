@@ -35,6 +35,14 @@ struct PlanPort {
   int32_t buffer;
 };
 
+/// A state (heed_plan_add_state): kept in buffer `read` between runs; after
+/// a run, buffer `next` (when set and another buffer) is copied into it.
+struct PlanState {
+  std::string name;
+  int32_t read;
+  int32_t next = -1;
+};
+
 class Executor;
 
 } // namespace heed::rt
@@ -44,6 +52,7 @@ struct heed_plan {
   std::vector<heed::rt::PlanBuffer> buffers;
   std::vector<heed::rt::PlanNode> nodes;
   std::vector<heed::rt::PlanPort> inputs, outputs;
+  std::vector<heed::rt::PlanState> states;
   /// Objects the constants' data lives in (weights tables); the finalized
   /// model shares them, so they outlive it.
   std::vector<std::shared_ptr<const void>> keepAlive;
@@ -60,6 +69,7 @@ struct heed_model {
   std::vector<std::shared_ptr<const void>> keepAlive;
   std::vector<heed::rt::PlanBuffer> buffers; ///< offsets resolved
   std::vector<heed::rt::PlanPort> inputs, outputs;
+  std::vector<heed::rt::PlanState> states;
   struct Node {
     std::unique_ptr<heed::rt::Kernel> kernel;
     std::vector<const void *> inputs;

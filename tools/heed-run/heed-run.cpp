@@ -97,20 +97,23 @@ ref::Tensor randomInput(BlockArgument arg, StringRef name, uint64_t seed) {
 FailureOr<std::vector<ref::Tensor>> prepareInputs(func::FuncOp graph) {
   MLIRContext *ctx = graph.getContext();
   auto fail = [&]() { return emitError(UnknownLoc::get(ctx)); };
-  std::vector<std::string> names;
-  for (unsigned i = 0; i < graph.getNumArguments(); ++i)
+  std::vector<std::string> names, known; // every argument; the inputs
+  for (unsigned i = 0; i < graph.getNumArguments(); ++i) {
     names.push_back(graph.getArgAttrOfType<StringAttr>(i, kNameAttrName).str());
+    if (!graph.getArgAttr(i, kStateAttrName))
+      known.push_back(names.back());
+  }
   std::map<std::string, std::string> files;
   for (StringRef flag : inputs) {
     auto [name, path] = flag.split('=');
     if (name.empty() || path.empty())
       return fail() << "--input " << flag << ": expected NAME=FILE.npy";
-    if (!llvm::is_contained(names, name.str())) {
-      std::string known;
-      for (const std::string &n : names)
-        known += (known.empty() ? "" : ", ") + n;
+    if (!llvm::is_contained(known, name.str())) {
+      std::string list;
+      for (const std::string &n : known)
+        list += (list.empty() ? "" : ", ") + n;
       return fail() << "--input " << flag << ": the model has no input '"
-                    << name << "' (its inputs: " << known << ")";
+                    << name << "' (its inputs: " << list << ")";
     }
     if (!files.emplace(name.str(), path.str()).second)
       return fail() << "--input " << name << " is given twice";
@@ -118,6 +121,12 @@ FailureOr<std::vector<ref::Tensor>> prepareInputs(func::FuncOp graph) {
   std::vector<ref::Tensor> values;
   for (unsigned i = 0; i < names.size(); ++i) {
     auto type = cast<RankedTensorType>(graph.getArgument(i).getType());
+    if (graph.getArgAttr(i, kStateAttrName)) { // zeros, as the runtime's
+      values.push_back(ref::Tensor(
+          *toDType(type.getElementType()),
+          ref::Shape(type.getShape().begin(), type.getShape().end())));
+      continue;
+    }
     auto it = files.find(names[i]);
     if (it == files.end()) {
       if (!randomInputs.getNumOccurrences())
@@ -283,6 +292,12 @@ int main(int argc, char **argv) {
   if (failed(values))
     return 1;
 
+  // A state's next value (a result marked heed.state) is its argument's
+  // value in the next run, as the runtime keeps it.
+  std::map<std::string, unsigned> stateArgs;
+  for (unsigned i = 0; i < graph.getNumArguments(); ++i)
+    if (graph.getArgAttr(i, kStateAttrName))
+      stateArgs[graph.getArgAttrOfType<StringAttr>(i, kNameAttrName).str()] = i;
   std::vector<double> times;
   FailureOr<std::vector<ref::Tensor>> results = failure();
   for (unsigned r = 0; r < repeat; ++r) {
@@ -293,16 +308,26 @@ int main(int argc, char **argv) {
       return 1;
     times.push_back(
         std::chrono::duration<double, std::milli>(end - start).count());
+    for (unsigned i = 0; i < graph.getNumResults(); ++i)
+      if (graph.getResultAttr(i, kStateAttrName))
+        (*values)[stateArgs.at(
+            graph.getResultAttrOfType<StringAttr>(i, kNameAttrName).str())] =
+            (*results)[i];
   }
 
+  // The outputs (not the states), written as the compiled models write them
+  // (PortFiles.h).
   std::vector<std::string> names;
-  for (unsigned i = 0; i < graph.getNumResults(); ++i)
+  std::vector<io::HostTensor> hosts;
+  std::vector<ref::Tensor> outputs;
+  for (unsigned i = 0; i < graph.getNumResults(); ++i) {
+    if (graph.getResultAttr(i, kStateAttrName))
+      continue;
     names.push_back(
         graph.getResultAttrOfType<StringAttr>(i, kNameAttrName).str());
-  // Written as the compiled models write them (PortFiles.h).
-  std::vector<io::HostTensor> hosts;
-  for (const ref::Tensor &t : *results)
-    hosts.push_back(ref::toHost(t));
+    hosts.push_back(ref::toHost((*results)[i]));
+    outputs.push_back((*results)[i]);
+  }
   std::string error;
   if (!outputDir.empty() &&
       !io::writeOutputDir(outputDir, names, hosts, error)) {
@@ -324,7 +349,7 @@ int main(int argc, char **argv) {
         (unsigned)sorted.size());
   } else if (outputDir.empty() && outputsFile.empty()) {
     for (size_t i = 0; i < names.size(); ++i)
-      printSummary(llvm::outs(), names[i], (*results)[i]);
+      printSummary(llvm::outs(), names[i], outputs[i]);
   }
   return tool.exitStatus(0);
 }

@@ -140,6 +140,17 @@ heed_status heed_plan_add_input(heed_plan *plan, const char *name,
                                 int32_t buffer_id);
 heed_status heed_plan_add_output(heed_plan *plan, const char *name,
                                  int32_t buffer_id);
+/** Declares state \p name (a KV cache, say), kept in arena buffer
+ *  \p buffer_id between runs: zeros when the model is finalized and after
+ *  heed_model_reset_state, never fed or returned by heed_model_run. */
+heed_status heed_plan_add_state(heed_plan *plan, const char *name,
+                                int32_t buffer_id);
+/** Names the arena buffer that holds state \p name's next value at the end
+ *  of a run (same dtype and shape); after each run it is copied into the
+ *  state's buffer unless it is that buffer (updated in place). A state with
+ *  none keeps its value. */
+heed_status heed_plan_set_state_next(heed_plan *plan, const char *name,
+                                     int32_t buffer_id);
 
 /** Appends a node running \p kernel (e.g. "matmul", "softmax"; see
  *  docs/runtime.md) on the given buffers. Nodes run as if in the order they
@@ -187,6 +198,9 @@ heed_status heed_model_input(const heed_model *model, int32_t index,
 heed_status heed_model_output(const heed_model *model, int32_t index,
                               const char **name, heed_dtype *dtype,
                               int32_t *rank, const int64_t **shape);
+/** Sets every state of the model (heed_plan_add_state) back to zeros, as
+ *  before its first run: a new sequence starts. */
+heed_status heed_model_reset_state(heed_model *model);
 /** Bytes of the model's arena plus the kernels' scratch memory. */
 size_t heed_model_memory_bytes(const heed_model *model);
 

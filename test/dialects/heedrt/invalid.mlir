@@ -203,3 +203,48 @@ func.func @outside_plan() {
   %b = heedrt.buffer : memref<4xf32>
   return
 }
+
+// -----
+
+heedrt.plan @state_twice {
+  %b = heedrt.buffer : memref<4xf32>
+  heedrt.state_read "s", %b : memref<4xf32>
+  // expected-error @+1 {{'heedrt.state_read' op state 's' is declared twice}}
+  heedrt.state_read "s", %b : memref<4xf32>
+}
+
+// -----
+
+heedrt.plan @state_write_without_read {
+  %b = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.state_write' op state 's' has no earlier heedrt.state_read}}
+  heedrt.state_write "s", %b : memref<4xf32>
+}
+
+// -----
+
+heedrt.plan @state_write_other_type {
+  %b = heedrt.buffer : memref<4xf32>
+  %c = heedrt.buffer : memref<2x2xf32>
+  heedrt.state_read "s", %b : memref<4xf32>
+  // expected-error @+1 {{'heedrt.state_write' op state 's' is read as 'memref<4xf32>' but written as 'memref<2x2xf32>'}}
+  heedrt.state_write "s", %c : memref<2x2xf32>
+}
+
+// -----
+
+heedrt.plan @state_written_twice {
+  %b = heedrt.buffer : memref<4xf32>
+  heedrt.state_read "s", %b : memref<4xf32>
+  heedrt.state_write "s", %b : memref<4xf32>
+  // expected-error @+1 {{'heedrt.state_write' op state 's' is written twice}}
+  heedrt.state_write "s", %b : memref<4xf32>
+}
+
+// -----
+
+heedrt.plan @state_in_weight {
+  %w = heedrt.weight "w" : memref<4xf32>
+  // expected-error @+1 {{'heedrt.state_read' op needs an arena buffer (heedrt.buffer or a view of one), not read-only data}}
+  heedrt.state_read "s", %w : memref<4xf32>
+}

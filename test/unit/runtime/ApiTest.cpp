@@ -307,3 +307,54 @@ TEST_F(PlanTest, RunChecksTensors) {
 }
 
 } // namespace
+
+// A state kept between runs, computed out of place (the runtime copies the
+// next value into the state's buffer) and reset: s' = s + x with x = [1, 2]
+// gives y = s + x = [1, 2], [2, 4], [3, 6], then [1, 2] after the reset.
+TEST_F(PlanTest, StateIsKeptCopiedAndReset) {
+  int32_t x = buffer(2), s = buffer(2), next = buffer(2), y = buffer(2);
+  ASSERT_EQ(heed_plan_add_input(plan, "x", x), HEED_OK);
+  ASSERT_EQ(heed_plan_add_state(plan, "s", s), HEED_OK);
+  int32_t add[] = {s, x};
+  ASSERT_EQ(heed_plan_add_node(plan, "add", add, 2, &next, 1, nullptr),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(plan, "relu", &next, 1, &y, 1, nullptr),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", y), HEED_OK);
+  ASSERT_EQ(heed_plan_set_state_next(plan, "s", next), HEED_OK);
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
+  EXPECT_EQ(heed_model_num_inputs(model), 1);
+  EXPECT_EQ(heed_model_num_outputs(model), 1);
+
+  int64_t shape[] = {2};
+  float xs[2] = {1, 2}, ys[2];
+  heed_tensor *tx = nullptr, *ty = nullptr;
+  ASSERT_EQ(heed_tensor_wrap(HEED_F32, 1, shape, xs, &tx), HEED_OK);
+  ASSERT_EQ(heed_tensor_wrap(HEED_F32, 1, shape, ys, &ty), HEED_OK);
+  for (float k : {1.0f, 2.0f, 3.0f}) {
+    ASSERT_EQ(heed_model_run(model, &tx, 1, &ty, 1), HEED_OK);
+    EXPECT_EQ(std::vector<float>(ys, ys + 2), (std::vector<float>{k, 2 * k}));
+  }
+  ASSERT_EQ(heed_model_reset_state(model), HEED_OK);
+  ASSERT_EQ(heed_model_run(model, &tx, 1, &ty, 1), HEED_OK);
+  EXPECT_EQ(std::vector<float>(ys, ys + 2), (std::vector<float>{1, 2}));
+  EXPECT_EQ(heed_model_reset_state(nullptr), HEED_ERROR_INVALID_ARGUMENT);
+  heed_tensor_free(tx);
+  heed_tensor_free(ty);
+}
+
+TEST_F(PlanTest, StateNextMustMatchAndBeDeclared) {
+  int32_t s = buffer(2), other = buffer(3);
+  EXPECT_EQ(heed_plan_set_state_next(plan, "s", s),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_set_state_next(\"s\"): state 's' is not declared");
+  ASSERT_EQ(heed_plan_add_state(plan, "s", s), HEED_OK);
+  EXPECT_EQ(heed_plan_add_state(plan, "s", s), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_add_state(\"s\"): state 's' is declared twice");
+  EXPECT_EQ(heed_plan_set_state_next(plan, "s", other), HEED_ERROR_SHAPE);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_set_state_next(\"s\"): state 's': the next value's "
+            "buffer differs from the state's in dtype or shape");
+}
