@@ -13,13 +13,17 @@
 //===----------------------------------------------------------------------===//
 
 #include "heed/compiled.h"
+#include "heed/io/Npy.h"
 #include "heed/io/PortFiles.h"
 #include "heed/io/Random.h"
 #include "heed/io/Summary.h"
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <map>
 #include <memory>
@@ -60,6 +64,13 @@ struct Options {
   bool json = false;
   std::optional<std::string> weightsFile;
   bool help = false;
+  /// --generate N and its companions (heed_model_generate).
+  std::optional<int64_t> generate;
+  std::optional<std::string> promptIds;
+  int64_t topK = 0;
+  std::optional<double> temperature;
+  uint64_t seed = 0;
+  int64_t eos = -1;
 };
 
 /// Parses a decimal integer in [lo, hi]; nothing else is accepted.
@@ -97,7 +108,9 @@ Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
   Options o;
   const char *const valued[] = {"--input",   "--random-inputs", "--output-dir",
                                 "--outputs", "--threads",       "--repeat",
-                                "--weights"};
+                                "--weights", "--generate",      "--prompt-ids",
+                                "--top-k",   "--temperature",   "--seed",
+                                "--eos"};
   for (int i = 1; i < argc; ++i) {
     const std::string typed = argv[i] ? argv[i] : "";
     if (typed == "-h" || typed == "--help" || typed == "-help") {
@@ -157,6 +170,35 @@ Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
       if (!n)
         cliFail("--repeat " + v + ": expected a positive integer");
       o.repeat = *n;
+    } else if (flag == "--generate") {
+      o.generate = parseInt(v, 1, INT32_MAX);
+      if (!o.generate)
+        cliFail("--generate " + v + ": expected a positive number of tokens");
+    } else if (flag == "--prompt-ids") {
+      if (v.empty())
+        cliFail("--prompt-ids: expected a .npy file of token ids");
+      o.promptIds = v;
+    } else if (flag == "--top-k") {
+      std::optional<int64_t> k = parseInt(v, 1, INT32_MAX);
+      if (!k)
+        cliFail("--top-k " + v + ": expected a positive integer");
+      o.topK = *k;
+    } else if (flag == "--temperature") {
+      char *end = nullptr;
+      double t = std::strtod(v.c_str(), &end);
+      if (v.empty() || *end || !(t > 0) || !std::isfinite(t))
+        cliFail("--temperature " + v + ": expected a positive number");
+      o.temperature = t;
+    } else if (flag == "--seed") {
+      std::optional<uint64_t> seed = parseSeed(v);
+      if (!seed)
+        cliFail("--seed " + v + ": expected a non-negative integer");
+      o.seed = *seed;
+    } else if (flag == "--eos") {
+      std::optional<int64_t> id = parseInt(v, 0, INT64_MAX / 10);
+      if (!id)
+        cliFail("--eos " + v + ": expected a token id (an integer >= 0)");
+      o.eos = *id;
     } else { // --weights
       if (weightsEmbedded)
         cliFail("--weights " + v +
@@ -165,6 +207,31 @@ Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
         cliFail("--weights: expected a .safetensors file");
       o.weightsFile = v;
     }
+  }
+  if (!o.generate) {
+    const char *needs = o.promptIds     ? "--prompt-ids"
+                        : o.topK        ? "--top-k"
+                        : o.temperature ? "--temperature"
+                        : o.eos >= 0    ? "--eos"
+                                        : nullptr;
+    if (needs)
+      cliFail(std::string(needs) + " goes with --generate N");
+  } else {
+    if (!o.promptIds)
+      cliFail("--generate needs --prompt-ids FILE.npy (the prompt's token "
+              "ids)");
+    const char *conflict = !o.inputs.empty() ? "--input"
+                           : o.randomSeed    ? "--random-inputs"
+                           : o.outputDir     ? "--output-dir"
+                           : o.outputsFile   ? "--outputs"
+                           : o.repeat != 1   ? "--repeat"
+                                             : nullptr;
+    if (conflict)
+      cliFail(std::string("--generate feeds the model itself; ") + conflict +
+              " does not go with it");
+    if (o.temperature && !o.topK)
+      cliFail("--temperature goes with --top-k K (sampling); without it "
+              "generation is greedy");
   }
   return o;
 }
@@ -208,7 +275,10 @@ std::string usage(const std::string &program, const char *modelName,
   std::string s = "usage: " + program +
                   " [--input NAME=FILE]... [--random-inputs=SEED]\n"
                   "       [--output-dir DIR] [--outputs FILE.safetensors]\n"
-                  "       [--threads N] [--repeat K] [--json]";
+                  "       [--threads N] [--repeat K] [--json]\n"
+                  "       [--generate N --prompt-ids FILE.npy [--top-k K] "
+                  "[--temperature T]\n"
+                  "        [--seed S] [--eos ID]]";
   if (!weightsEmbedded)
     s += " [--weights FILE.safetensors]";
   s += "\n\nRuns the Heed model '" +
@@ -238,7 +308,22 @@ std::string usage(const std::string &program, const char *modelName,
        "  --repeat K                  run K times (default 1)\n"
        "  --json                      print the run times and memory as one "
        "JSON\n"
-       "                              object instead of the outputs\n";
+       "                              object instead of the outputs\n"
+       "  --generate N                generate N tokens with a model that "
+       "keeps\n"
+       "                              state (a decoder with a KV cache), "
+       "printing\n"
+       "                              one token id per line (--json: them and "
+       "the\n"
+       "                              prefill and per-token decode times)\n"
+       "  --prompt-ids FILE.npy       the prompt's token ids (i64 or i32)\n"
+       "  --top-k K                   sample from the K largest logits "
+       "(default:\n"
+       "                              greedy)\n"
+       "  --temperature T             divide the logits by T when sampling "
+       "(1)\n"
+       "  --seed S                    the sampler's seed (0)\n"
+       "  --eos ID                    stop after generating token ID\n";
   if (!weightsEmbedded) {
     s += "  --weights FILE.safetensors  read the weights from FILE";
     s += weightsFile ? std::string(" (default: ") + weightsFile + ")\n"
@@ -332,6 +417,62 @@ std::string programName(int argc, char **argv, const char *modelName) {
   return modelName && *modelName ? modelName : "model";
 }
 
+/// --generate N: reads the prompt, generates, prints the token ids one per
+/// line (or, with --json, one object with them and the timings).
+void generate(const Options &o, heed_model *model) {
+  HostTensor prompt;
+  std::string error;
+  if (!heed::io::readNpy(*o.promptIds, prompt, error))
+    cliFail(error);
+  if (prompt.dtype != DType::I64 && prompt.dtype != DType::I32)
+    cliFail("--prompt-ids " + *o.promptIds +
+            ": expected i64 or i32 token "
+            "ids, got " +
+            heed::dtypeName(prompt.dtype));
+  std::vector<int64_t> ids((size_t)prompt.numel());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (prompt.dtype == DType::I64) {
+      std::memcpy(&ids[i], prompt.data.data() + 8 * i, 8);
+    } else {
+      int32_t id;
+      std::memcpy(&id, prompt.data.data() + 4 * i, 4);
+      ids[i] = id;
+    }
+  }
+  if (ids.empty())
+    cliFail("--prompt-ids " + *o.promptIds + ": the prompt has no tokens");
+  if (ids.size() > (size_t)INT32_MAX)
+    cliFail("--prompt-ids " + *o.promptIds + ": too many tokens");
+
+  heed_generate_options options{};
+  options.max_new_tokens = (int32_t)*o.generate;
+  options.top_k = (int32_t)o.topK;
+  options.temperature = (float)o.temperature.value_or(1.0);
+  options.seed = o.seed;
+  options.eos_id = o.eos;
+  std::vector<int64_t> tokens((size_t)*o.generate);
+  int32_t count = 0;
+  heed_generate_stats stats{};
+  if (heed_model_generate(model, ids.data(), (int32_t)ids.size(), &options,
+                          tokens.data(), &count, &stats) != HEED_OK)
+    cliFail(heed_last_error());
+  if (!o.json) {
+    for (int32_t i = 0; i < count; ++i)
+      std::printf("%lld\n", (long long)tokens[(size_t)i]);
+    return;
+  }
+  std::string list;
+  for (int32_t i = 0; i < count; ++i)
+    list += (i ? ", " : "") + std::to_string(tokens[(size_t)i]);
+  double perToken = stats.decode_ms_per_token;
+  std::printf("{\"tokens\": [%s], \"prompt_tokens\": %zu, "
+              "\"prefill_ms\": %.6f, \"decode_ms_per_token\": %.6f, "
+              "\"tokens_per_s\": %.3f, \"memory_bytes\": %zu}\n",
+              list.c_str(), ids.size(), stats.prefill_ms, perToken,
+              perToken > 0 ? 1000.0 / perToken : 0.0,
+              heed_model_memory_bytes(model));
+}
+
 /// The body of heed_cli_main; throws CliError.
 void runCli(int argc, char **argv, const std::string &program,
             const char *modelName, heed_build_fn build, const char *weightsFile,
@@ -360,6 +501,9 @@ void runCli(int argc, char **argv, const std::string &program,
     cliFail(heed_last_error());
   if (o.threads && heed_model_set_threads(model.get(), *o.threads) != HEED_OK)
     cliFail(heed_last_error());
+
+  if (o.generate)
+    return generate(o, model.get());
 
   std::vector<Port> inputPorts = ports(model.get(), true);
   std::vector<Port> outputPorts = ports(model.get(), false);

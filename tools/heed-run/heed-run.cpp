@@ -83,6 +83,32 @@ static cl::opt<bool> json("json",
                           cl::desc("Print one JSON object with timings"),
                           cl::cat(category));
 
+// Generation (docs/runtime.md): passed on, as written, to the compiled
+// model's command line, which checks them.
+static cl::OptionCategory generationCategory("heed-run generation options");
+static cl::opt<std::string>
+    generate("generate",
+             cl::desc("Generate N tokens with a model that keeps state"),
+             cl::value_desc("N"), cl::cat(generationCategory));
+static cl::opt<std::string> promptIds("prompt-ids",
+                                      cl::desc("The prompt's token ids (.npy)"),
+                                      cl::value_desc("file.npy"),
+                                      cl::cat(generationCategory));
+static cl::opt<std::string> topK("top-k",
+                                 cl::desc("Sample from the K largest logits"),
+                                 cl::value_desc("K"),
+                                 cl::cat(generationCategory));
+static cl::opt<std::string>
+    temperature("temperature", cl::desc("Divide the logits by T (sampling)"),
+                cl::value_desc("T"), cl::cat(generationCategory));
+static cl::opt<std::string> seed("seed", cl::desc("The sampler's seed"),
+                                 cl::value_desc("S"),
+                                 cl::cat(generationCategory));
+static cl::opt<std::string> eos("eos",
+                                cl::desc("Stop after generating token ID"),
+                                cl::value_desc("ID"),
+                                cl::cat(generationCategory));
+
 namespace {
 
 ref::Tensor randomInput(BlockArgument arg, StringRef name, uint64_t seed) {
@@ -227,7 +253,11 @@ int runCompiled(ModuleOp module, const WeightStore &weights,
     args.insert(args.end(), {"--outputs", outputsFile});
   if (threads)
     args.insert(args.end(), {"--threads", *threads});
-  args.insert(args.end(), {"--repeat", std::to_string(repeat)});
+  if (repeat != 1 || generate.empty())
+    args.insert(args.end(), {"--repeat", std::to_string(repeat)});
+  for (auto *flag : {&generate, &promptIds, &topK, &temperature, &seed, &eos})
+    if (flag->getNumOccurrences())
+      args.insert(args.end(), {"--" + flag->ArgStr.str(), flag->getValue()});
   if (json)
     args.push_back("--json");
   std::vector<char *> argvOut;
@@ -247,7 +277,8 @@ int main(int argc, char **argv) {
   llvm::InitLLVM init(argc, argv);
   std::optional<std::string> threadsFlag =
       tools::takeValueFlag(argc, argv, "threads");
-  cl::HideUnrelatedOptions({&category, &tools::modelFlagsCategory()});
+  cl::HideUnrelatedOptions(
+      {&category, &generationCategory, &tools::modelFlagsCategory()});
   cl::ParseCommandLineOptions(argc, argv,
                               "heed-run: compile a .heed model in memory and "
                               "run it\n");
@@ -276,6 +307,10 @@ int main(int argc, char **argv) {
     fail() << "--outputs " << outputsFile << ": expected a FILE.safetensors";
     return 1;
   }
+  if (reference && generate.getNumOccurrences()) {
+    fail() << "--generate runs the compiled model; leave out --reference";
+    return 1;
+  }
   OwningOpRef<ModuleOp> module =
       tools::loadModel(inputFile, sourceMgr, context);
   if (!module)
@@ -287,6 +322,7 @@ int main(int argc, char **argv) {
   if (!reference)
     return tool.exitStatus(
         runCompiled(*module, *weights, threadsFlag, argv[0]));
+
   // The reference interpreter runs on one thread; --threads is accepted.
   auto values = prepareInputs(graph);
   if (failed(values))

@@ -53,3 +53,22 @@ def read_safetensors(path):
                              f"shape {list(shape)}")
         tensors[name] = array.reshape(shape).copy()
     return tensors
+
+
+def write_safetensors(path, tensors):
+    """Writes a name -> np.ndarray dict (float32, int64...) as .safetensors,
+    tensors in name order."""
+    names = {np.dtype(v).name: k for k, v in _ST_DTYPES.items()}
+    header, blobs, offset = {}, [], 0
+    for name in sorted(tensors):
+        array = np.ascontiguousarray(tensors[name])
+        raw = array.astype(array.dtype.newbyteorder("<")).tobytes()
+        header[name] = {"dtype": names[array.dtype.name],
+                        "shape": list(array.shape),
+                        "data_offsets": [offset, offset + len(raw)]}
+        blobs.append(raw)
+        offset += len(raw)
+    text = json.dumps(header, separators=(",", ":")).encode("utf-8")
+    text += b" " * (-len(text) % 8)  # the data starts 8-byte aligned
+    with open(path, "wb") as f:
+        f.write(struct.pack("<Q", len(text)) + text + b"".join(blobs))

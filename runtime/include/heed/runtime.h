@@ -201,6 +201,41 @@ heed_status heed_model_output(const heed_model *model, int32_t index,
 /** Sets every state of the model (heed_plan_add_state) back to zeros, as
  *  before its first run: a new sequence starts. */
 heed_status heed_model_reset_state(heed_model *model);
+/** How heed_model_generate picks tokens. Zero-initialise it, then set
+ *  max_new_tokens: top_k 0 is greedy. */
+typedef struct heed_generate_options {
+  int32_t max_new_tokens; /**< stop after this many generated tokens */
+  /** 0: greedy (the first largest logit). K > 0: sample from the K largest
+   *  logits, softmax(logit / temperature), with the runtime's own
+   *  generator (splitmix64 seeded by \p seed: the same seed gives the same
+   *  tokens, not PyTorch's). */
+  int32_t top_k;
+  float temperature; /**< > 0 when sampling; 0 means 1 */
+  uint64_t seed;
+  int64_t eos_id; /**< stop after generating this token; -1: none */
+} heed_generate_options;
+
+/** What heed_model_generate measured. */
+typedef struct heed_generate_stats {
+  double prefill_ms;          /**< running the prompt's tokens */
+  double decode_ms_per_token; /**< median run per generated token after the
+                                   first (0 when fewer than 2) */
+} heed_generate_stats;
+
+/** Generates tokens with a model that declares state (a decoder with a KV
+ *  cache, docs/language.md "State"): its only input holds one token id (an
+ *  i64 or i32 tensor of one element), its first output the next token's
+ *  logits (f32, the vocabulary on the last axis, one position). Resets the
+ *  state, runs the model on each of the \p prompt_len (>= 1) prompt tokens,
+ *  then picks a token from the logits, writes it to \p tokens and feeds it
+ *  back, until \p options->max_new_tokens tokens or the eos token.
+ *  \p tokens has room for max_new_tokens ids; \p num_tokens receives how
+ *  many were written; \p stats may be null. */
+heed_status heed_model_generate(heed_model *model, const int64_t *prompt,
+                                int32_t prompt_len,
+                                const heed_generate_options *options,
+                                int64_t *tokens, int32_t *num_tokens,
+                                heed_generate_stats *stats);
 /** Bytes of the model's arena plus the kernels' scratch memory. */
 size_t heed_model_memory_bytes(const heed_model *model);
 
