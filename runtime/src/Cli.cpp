@@ -220,12 +220,10 @@ Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
     if (!o.promptIds)
       cliFail("--generate needs --prompt-ids FILE.npy (the prompt's token "
               "ids)");
-    const char *conflict = !o.inputs.empty() ? "--input"
-                           : o.randomSeed    ? "--random-inputs"
-                           : o.outputDir     ? "--output-dir"
-                           : o.outputsFile   ? "--outputs"
-                           : o.repeat != 1   ? "--repeat"
-                                             : nullptr;
+    const char *conflict = o.outputDir     ? "--output-dir"
+                           : o.outputsFile ? "--outputs"
+                           : o.repeat != 1 ? "--repeat"
+                                           : nullptr;
     if (conflict)
       cliFail(std::string("--generate feeds the model itself; ") + conflict +
               " does not go with it");
@@ -323,7 +321,9 @@ std::string usage(const std::string &program, const char *modelName,
        "  --temperature T             divide the logits by T when sampling "
        "(1)\n"
        "  --seed S                    the sampler's seed (0)\n"
-       "  --eos ID                    stop after generating token ID\n";
+       "  --eos ID                    stop after generating token ID\n"
+       "                              (--input gives the model's other "
+       "inputs)\n";
   if (!weightsEmbedded) {
     s += "  --weights FILE.safetensors  read the weights from FILE";
     s += weightsFile ? std::string(" (default: ") + weightsFile + ")\n"
@@ -417,9 +417,33 @@ std::string programName(int argc, char **argv, const char *modelName) {
   return modelName && *modelName ? modelName : "model";
 }
 
-/// --generate N: reads the prompt, generates, prints the token ids one per
-/// line (or, with --json, one object with them and the timings).
+/// --generate N: reads the prompt (and, with --input, the model's other
+/// inputs), generates, prints the token ids one per line (or, with --json,
+/// one object with them and the timings).
 void generate(const Options &o, heed_model *model) {
+  // The token input is the one of one integer element (heed_model_generate
+  // checks it); the others come from --input.
+  std::vector<Port> all = ports(model, true), others;
+  std::vector<size_t> otherIndex;
+  size_t tokenInputs = 0;
+  for (size_t i = 0; i < all.size(); ++i) {
+    bool token = (all[i].dtype == DType::I64 || all[i].dtype == DType::I32) &&
+                 std::all_of(all[i].shape.begin(), all[i].shape.end(),
+                             [](int64_t d) { return d == 1; });
+    tokenInputs += token;
+    if (!token) {
+      others.push_back(all[i]);
+      otherIndex.push_back(i);
+    }
+  }
+  std::vector<HostTensor> otherValues;
+  std::vector<const void *> inputData(all.size(), nullptr);
+  if (tokenInputs == 1) {
+    otherValues = prepareInputs(o, others, nullptr);
+    for (size_t j = 0; j < otherValues.size(); ++j)
+      inputData[otherIndex[j]] = otherValues[j].data.data();
+  }
+
   HostTensor prompt;
   std::string error;
   if (!heed::io::readNpy(*o.promptIds, prompt, error))
@@ -450,6 +474,7 @@ void generate(const Options &o, heed_model *model) {
   options.temperature = (float)o.temperature.value_or(1.0);
   options.seed = o.seed;
   options.eos_id = o.eos;
+  options.inputs = inputData.data();
   std::vector<int64_t> tokens((size_t)*o.generate);
   int32_t count = 0;
   heed_generate_stats stats{};

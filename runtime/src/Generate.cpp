@@ -81,28 +81,43 @@ int64_t sampleTopK(const std::vector<float> &logits, int32_t k,
 
 /// The model's generation ports, checked against what generation needs.
 struct GenerationPorts {
+  size_t tokenInput; ///< the input that takes the token id
   heed_dtype idDtype;
   heed_dtype logitsDtype;
   int64_t vocabulary;
   std::vector<std::vector<uint8_t>> outputs; ///< room for every output
 };
 
-GenerationPorts checkPorts(const heed_model &model) {
+GenerationPorts checkPorts(const heed_model &model,
+                           const void *const *otherInputs) {
   if (model.states.empty())
     fail(HEED_ERROR_INVALID_ARGUMENT,
          "the model declares no state: generation needs a model that keeps "
          "its KV cache between runs ('state NAME: TYPE', docs/language.md)");
-  if (model.inputs.size() != 1)
+  std::vector<size_t> candidates;
+  std::string inputs;
+  for (size_t i = 0; i < model.inputs.size(); ++i) {
+    const TensorDesc &d = model.buffers[model.inputs[i].buffer].desc;
+    if ((d.dtype == HEED_I64 || d.dtype == HEED_I32) && d.numel() == 1)
+      candidates.push_back(i);
+    inputs +=
+        (inputs.empty() ? "" : ", ") + model.inputs[i].name + " " + d.str();
+  }
+  if (candidates.size() != 1)
     fail(HEED_ERROR_INVALID_ARGUMENT,
-         "generation needs a model with one input (the token id), this one "
-         "has " +
-             std::to_string(model.inputs.size()));
-  const TensorDesc &id = model.buffers[model.inputs[0].buffer].desc;
-  if ((id.dtype != HEED_I64 && id.dtype != HEED_I32) || id.numel() != 1)
-    fail(HEED_ERROR_INVALID_ARGUMENT,
-         "generation feeds one token id to input '" + model.inputs[0].name +
-             "', which must be an i64 or i32 tensor of one element, not " +
-             id.str());
+         "generation feeds the token id to the model's one input of one "
+         "i64 or i32 element; this model has " +
+             std::to_string(candidates.size()) + " such inputs (inputs: " +
+             (inputs.empty() ? "none" : inputs) + ")");
+  size_t token = candidates[0];
+  for (size_t i = 0; i < model.inputs.size(); ++i)
+    if (i != token && (!otherInputs || !otherInputs[i]) &&
+        model.buffers[model.inputs[i].buffer].desc.nbytes())
+      fail(HEED_ERROR_INVALID_ARGUMENT,
+           "input '" + model.inputs[i].name +
+               "' is not given (generation feeds only the token input '" +
+               model.inputs[token].name + "')");
+  const TensorDesc &id = model.buffers[model.inputs[token].buffer].desc;
   if (model.outputs.empty())
     fail(HEED_ERROR_INVALID_ARGUMENT,
          "generation reads the logits from the model's first output; it has "
@@ -117,7 +132,7 @@ GenerationPorts checkPorts(const heed_model &model) {
              "', which must be f32 or bf16 with the vocabulary on its last "
              "axis and one position, not " +
              logits.str());
-  GenerationPorts p{id.dtype, logits.dtype, logits.dim(-1), {}};
+  GenerationPorts p{token, id.dtype, logits.dtype, logits.dim(-1), {}};
   for (const PlanPort &out : model.outputs)
     p.outputs.emplace_back(model.buffers[out.buffer].desc.nbytes());
   return p;
@@ -142,7 +157,7 @@ extern "C" heed_status heed_model_generate(heed_model *model,
         options->temperature < 0 || std::isnan(options->temperature))
       fail(HEED_ERROR_INVALID_ARGUMENT,
            "max_new_tokens, top_k and temperature must not be negative");
-    GenerationPorts ports = checkPorts(*model);
+    GenerationPorts ports = checkPorts(*model, options->inputs);
     float temperature = options->temperature > 0 ? options->temperature : 1;
     SplitMix64 rng{options->seed};
 
@@ -150,7 +165,11 @@ extern "C" heed_status heed_model_generate(heed_model *model,
     for (auto &bytes : ports.outputs)
       outputData.push_back(bytes.data());
     uint8_t idBytes[8];
-    const void *inputData[] = {idBytes};
+    std::vector<const void *> inputData(model->inputs.size());
+    for (size_t i = 0; i < inputData.size(); ++i)
+      inputData[i] = i == ports.tokenInput ? idBytes
+                     : options->inputs     ? options->inputs[i]
+                                           : nullptr;
     // Runs the model on one token; throws with the run's status.
     auto step = [&](int64_t token) {
       if (ports.idDtype == HEED_I64)
@@ -159,7 +178,8 @@ extern "C" heed_status heed_model_generate(heed_model *model,
         int32_t t32 = (int32_t)token;
         std::memcpy(idBytes, &t32, 4);
       }
-      heed_status s = heed_model_run_data(model, inputData, outputData.data());
+      heed_status s =
+          heed_model_run_data(model, inputData.data(), outputData.data());
       if (s != HEED_OK)
         throw Error(s, heed_last_error());
     };

@@ -213,6 +213,11 @@ typedef struct heed_generate_options {
   float temperature; /**< > 0 when sampling; 0 means 1 */
   uint64_t seed;
   int64_t eos_id; /**< stop after generating this token; -1: none */
+  /** The other inputs' data (an encoder's source sequence, say), one
+   *  pointer per model input in model order, of its declared dtype and
+   *  shape, the same for every run; the token input's entry is ignored.
+   *  May be null when the token is the model's only input. */
+  const void *const *inputs;
 } heed_generate_options;
 
 /** What heed_model_generate measured. */
@@ -223,9 +228,10 @@ typedef struct heed_generate_stats {
 } heed_generate_stats;
 
 /** Generates tokens with a model that declares state (a decoder with a KV
- *  cache, docs/language.md "State"): its only input holds one token id (an
- *  i64 or i32 tensor of one element), its first output the next token's
- *  logits (f32, the vocabulary on the last axis, one position). Resets the
+ *  cache, docs/language.md "State"): its one input of one integer element
+ *  (i64 or i32) takes the token id, any other inputs come from
+ *  \p options->inputs, and its first output holds the next token's
+ *  logits (f32 or bf16, the vocabulary on the last axis, one position). Resets the
  *  state, runs the model on each of the \p prompt_len (>= 1) prompt tokens,
  *  then picks a token from the logits, writes it to \p tokens and feeds it
  *  back, until \p options->max_new_tokens tokens or the eos token.
