@@ -473,6 +473,7 @@ void generate(const Options &o, heed_model *model) {
   options.top_k = (int32_t)o.topK;
   options.temperature = (float)o.temperature.value_or(1.0);
   options.seed = o.seed;
+  options.use_eos = o.eos >= 0;
   options.eos_id = o.eos;
   options.inputs = inputData.data();
   std::vector<int64_t> tokens((size_t)*o.generate);

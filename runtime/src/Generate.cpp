@@ -218,7 +218,8 @@ extern "C" heed_status heed_model_generate(heed_model *model,
                          : argmax(v);
       tokens[n] = next;
       *num_tokens = n + 1;
-      if (next == options->eos_id || n + 1 == options->max_new_tokens)
+      if ((options->use_eos && next == options->eos_id) ||
+          n + 1 == options->max_new_tokens)
         break;
       auto t0 = Clock::now();
       step(next);

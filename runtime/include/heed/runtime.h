@@ -202,7 +202,7 @@ heed_status heed_model_output(const heed_model *model, int32_t index,
  *  before its first run: a new sequence starts. */
 heed_status heed_model_reset_state(heed_model *model);
 /** How heed_model_generate picks tokens. Zero-initialise it, then set
- *  max_new_tokens: top_k 0 is greedy. */
+ *  max_new_tokens: top_k 0 is greedy, use_eos 0 has no end token. */
 typedef struct heed_generate_options {
   int32_t max_new_tokens; /**< stop after this many generated tokens */
   /** 0: greedy (the first largest logit). K > 0: sample from the K largest
@@ -212,7 +212,8 @@ typedef struct heed_generate_options {
   int32_t top_k;
   float temperature; /**< > 0 when sampling; 0 means 1 */
   uint64_t seed;
-  int64_t eos_id; /**< stop after generating this token; -1: none */
+  int32_t use_eos; /**< non-zero: stop after generating eos_id */
+  int64_t eos_id;
   /** The other inputs' data (an encoder's source sequence, say), one
    *  pointer per model input in model order, of its declared dtype and
    *  shape, the same for every run; the token input's entry is ignored.

@@ -358,3 +358,76 @@ TEST_F(PlanTest, StateNextMustMatchAndBeDeclared) {
             "heed_plan_set_state_next(\"s\"): state 's': the next value's "
             "buffer differs from the state's in dtype or shape");
 }
+
+// heed_model_generate on a model whose logits are a constant [0, 3, 1, 2]
+// plus a state of zeros: greedy picks token 1 every step (by hand), eos
+// stops after it, top-2 sampling picks 1 or 3, the same for the same seed.
+TEST_F(PlanTest, GenerateGreedyEosSampling) {
+  float c[4] = {0, 3, 1, 2};
+  int64_t four[] = {4}, one[] = {1};
+  int32_t id = -1, cst = -1, s = buffer(4), logits = buffer(4);
+  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_I64, 1, one, HEED_AUTO_OFFSET, &id),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_constant(plan, HEED_F32, 1, four, c, &cst), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "id", id), HEED_OK);
+  ASSERT_EQ(heed_plan_add_state(plan, "s", s), HEED_OK);
+  int32_t add[] = {cst, s};
+  ASSERT_EQ(heed_plan_add_node(plan, "add", add, 2, &logits, 1, nullptr),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "logits", logits), HEED_OK);
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
+
+  int64_t prompt[] = {2, 0}, tokens[8];
+  int32_t n = -1;
+  heed_generate_options o{};
+  o.max_new_tokens = 3;
+  heed_generate_stats stats{};
+  ASSERT_EQ(heed_model_generate(model, prompt, 2, &o, tokens, &n, &stats),
+            HEED_OK)
+      << heed_last_error();
+  EXPECT_EQ(std::vector<int64_t>(tokens, tokens + n),
+            (std::vector<int64_t>{1, 1, 1}));
+  EXPECT_GE(stats.prefill_ms, 0.0);
+  o.use_eos = 1;
+  o.eos_id = 1;
+  ASSERT_EQ(heed_model_generate(model, prompt, 2, &o, tokens, &n, nullptr),
+            HEED_OK);
+  EXPECT_EQ(n, 1);
+  o.use_eos = 0;
+  o.max_new_tokens = 8;
+  o.top_k = 2;
+  o.seed = 5;
+  int64_t again[8];
+  int32_t m = -1;
+  ASSERT_EQ(heed_model_generate(model, prompt, 2, &o, tokens, &n, nullptr),
+            HEED_OK);
+  ASSERT_EQ(heed_model_generate(model, prompt, 2, &o, again, &m, nullptr),
+            HEED_OK);
+  ASSERT_EQ(n, 8);
+  EXPECT_EQ(std::vector<int64_t>(tokens, tokens + 8),
+            std::vector<int64_t>(again, again + m));
+  for (int64_t t : tokens)
+    EXPECT_TRUE(t == 1 || t == 3) << t;
+
+  EXPECT_EQ(heed_model_generate(model, prompt, 0, &o, tokens, &n, nullptr),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "the prompt needs at least one token");
+  EXPECT_EQ(heed_model_generate(model, prompt, 2, nullptr, tokens, &n, nullptr),
+            HEED_ERROR_INVALID_ARGUMENT);
+}
+
+TEST_F(PlanTest, GenerateNeedsState) {
+  int32_t x = buffer(4);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", x), HEED_OK);
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
+  int64_t prompt[] = {1}, tokens[1];
+  int32_t n = 0;
+  heed_generate_options o{};
+  o.max_new_tokens = 1;
+  EXPECT_EQ(heed_model_generate(model, prompt, 1, &o, tokens, &n, nullptr),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "the model declares no state: generation needs a model that keeps "
+            "its KV cache between runs ('state NAME: TYPE', docs/language.md)");
+}
