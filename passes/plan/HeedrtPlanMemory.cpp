@@ -3,8 +3,9 @@
 // Every arena buffer is live from its first use to its last use (through
 // views) in program order; inputs from the start, outputs to the end. A
 // kernel output may take over the bytes of an input that dies at that
-// kernel (in place) when the kernel table allows it; a state's read buffer
-// may be taken over too (its next value is then computed in place). Buffers are
+// kernel (in place) when the kernel table allows it; a state's buffer may
+// be taken over by its own next value (computed in place), by nothing else,
+// and keeps its bytes to the end of the run. Buffers are
 // then placed largest first, each at the lowest 64-byte-aligned offset that
 // overlaps no already placed buffer with an overlapping interval (greedy by
 // size: close to optimal on the chain-like graphs of models). The placed
@@ -21,7 +22,6 @@
 
 #include "mlir/IR/Builders.h"
 #include "llvm/ADT/MapVector.h"
-#include "llvm/ADT/StringSet.h"
 
 #include <algorithm>
 #include <limits>
@@ -113,10 +113,14 @@ private:
 
 /// Lets output 0 of \p kernel reuse the buffer of an input that dies there.
 /// \p lastUse gives each arena buffer's last use so far; \p inputBuffers
-/// are the buffers of the model's inputs.
+/// are the buffers of the model's inputs; \p stateReads and \p stateNexts
+/// name the state whose value at the start of the run, or for the next run,
+/// a buffer holds.
 void tryInPlace(KernelOp kernel, const DenseMap<Operation *, int64_t> &lastUse,
                 const DenseMap<Operation *, int64_t> &position,
-                const DenseSet<Operation *> &inputBuffers) {
+                const DenseSet<Operation *> &inputBuffers,
+                const DenseMap<Operation *, StringRef> &stateReads,
+                const DenseMap<Operation *, StringRef> &stateNexts) {
   const heed::KernelSpec *info = heed::lookupKernelSpec(kernel.getKernel());
   Value out = kernel.getOuts()[0];
   auto outBuffer = out.getDefiningOp<BufferOp>();
@@ -136,6 +140,14 @@ void tryInPlace(KernelOp kernel, const DenseMap<Operation *, int64_t> &lastUse,
     // of in-place kernels the root gathers every kernel as a user.)
     if (inputBuffers.contains(root))
       continue;
+    // A state's buffer holds only that state: its next value may be
+    // computed in place, nothing else (the runtime copies each state's next
+    // value into its buffer after the run, which must not clobber another
+    // state's).
+    auto read = stateReads.find(root);
+    if (read != stateReads.end() &&
+        stateNexts.lookup(outBuffer) != read->second)
+      continue;
     // Another input reading the same bytes might see them overwritten.
     if (llvm::count_if(kernel.getIns(), [&](Value other) {
           return getArenaBuffer(other) == root;
@@ -151,22 +163,9 @@ struct HeedrtPlanMemoryPass
     : heed::impl::HeedrtPlanMemoryBase<HeedrtPlanMemoryPass> {
   using HeedrtPlanMemoryBase::HeedrtPlanMemoryBase;
 
-  /// The states without a next value: their read buffers must keep their
-  /// bytes to the end of the run (nothing copies them back).
-  llvm::StringSet<> keptStates;
-  bool isKeptState(Operation *op) {
-    auto read = dyn_cast<StateReadOp>(op);
-    return read && keptStates.contains(read.getName());
-  }
-
   void runOnOperation() override {
     PlanOp plan = getOperation();
     Block &body = plan.getBody().front();
-    keptStates.clear();
-    for (auto read : body.getOps<StateReadOp>())
-      keptStates.insert(read.getName());
-    for (auto write : body.getOps<StateWriteOp>())
-      keptStates.erase(write.getName());
 
     if (inPlace) {
       // Last uses by position, recomputed as buffers merge (a merged
@@ -176,6 +175,13 @@ struct HeedrtPlanMemoryPass
       for (auto input : body.getOps<InputOp>())
         if (BufferOp root = getArenaBuffer(input.getBuffer()))
           inputBuffers.insert(root);
+      DenseMap<Operation *, StringRef> stateReads, stateNexts;
+      for (auto read : body.getOps<StateReadOp>())
+        if (BufferOp root = getArenaBuffer(read.getBuffer()))
+          stateReads[root] = read.getName();
+      for (auto write : body.getOps<StateWriteOp>())
+        if (BufferOp root = getArenaBuffer(write.getBuffer()))
+          stateNexts[root] = write.getName();
       int64_t at = 0;
       for (Operation &op : body)
         position[&op] = at++;
@@ -183,7 +189,7 @@ struct HeedrtPlanMemoryPass
         for (Value operand : op.getOperands())
           if (BufferOp root = getArenaBuffer(operand))
             lastUse[root] = std::max(lastUse[root], position[&op]);
-        if (isa<OutputOp, StateWriteOp>(op) || isKeptState(&op))
+        if (isa<OutputOp, StateWriteOp>(op))
           if (BufferOp root = getArenaBuffer(op.getOperand(0)))
             lastUse[root] = std::numeric_limits<int64_t>::max();
       }
@@ -192,7 +198,8 @@ struct HeedrtPlanMemoryPass
         if (!kernel)
           continue;
         BufferOp before = getArenaBuffer(kernel.getOuts()[0]);
-        tryInPlace(kernel, lastUse, position, inputBuffers);
+        tryInPlace(kernel, lastUse, position, inputBuffers, stateReads,
+                   stateNexts);
         BufferOp after = getArenaBuffer(kernel.getOuts()[0]);
         if (after != before)
           lastUse[after] = std::max(lastUse[after], lastUse[before]);
@@ -217,9 +224,11 @@ struct HeedrtPlanMemoryPass
       live[getArenaBuffer(output.getBuffer())].extend(end);
     for (auto write : body.getOps<StateWriteOp>())
       live[getArenaBuffer(write.getBuffer())].extend(end);
+    // A state's buffer keeps its bytes to the end of the run: the runtime
+    // copies the next value into it after the run, so no other buffer may
+    // use them (nor may a kept state's value be overwritten).
     for (auto read : body.getOps<StateReadOp>())
-      if (isKeptState(read))
-        live[getArenaBuffer(read.getBuffer())].extend(end);
+      live[getArenaBuffer(read.getBuffer())].extend(end);
     for (auto &[op, interval] : live)
       if (interval.end < 0) // never used: still needs a place
         interval.extend(0);

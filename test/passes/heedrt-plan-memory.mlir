@@ -120,3 +120,77 @@ heedrt.plan @views_extend_life {
   heedrt.output "b", %b : memref<32xf32>
   heedrt.output "c", %c : memref<4x4xf32>
 }
+
+// -----
+
+// Two states, s and t: a state's buffer keeps its bytes to the end of the
+// run (the runtime copies an out-of-place next value into it afterwards),
+// so t's next value, exp(s), may not run in place on s's buffer although s
+// is still live only for the add; s's own next value, add(s, t), the last
+// use of s, does.
+// CHECK-LABEL: heedrt.plan @two_states attributes {arena_bytes = 768 : i64}
+// CHECK: %[[S:.+]] = heedrt.buffer offset 0 : memref<64xf32>
+// CHECK: heedrt.state_read "s", %[[S]]
+// CHECK: %[[T:.+]] = heedrt.buffer offset 256 : memref<64xf32>
+// CHECK: heedrt.state_read "t", %[[T]]
+// CHECK: %[[TN:.+]] = heedrt.buffer offset 512 : memref<64xf32>
+// CHECK: heedrt.kernel "exp" ins(%[[S]] : memref<64xf32>) outs(%[[TN]] : memref<64xf32>)
+// CHECK: heedrt.kernel "add" ins(%[[S]], %[[T]] : memref<64xf32>, memref<64xf32>) outs(%[[S]] : memref<64xf32>)
+// CHECK: heedrt.state_write "s", %[[S]]
+// CHECK: heedrt.state_write "t", %[[TN]]
+heedrt.plan @two_states {
+  %s = heedrt.buffer : memref<64xf32>
+  heedrt.state_read "s", %s : memref<64xf32>
+  %t = heedrt.buffer : memref<64xf32>
+  heedrt.state_read "t", %t : memref<64xf32>
+  %tn = heedrt.buffer : memref<64xf32>
+  heedrt.kernel "exp" ins(%s : memref<64xf32>) outs(%tn : memref<64xf32>)
+  %sn = heedrt.buffer : memref<64xf32>
+  heedrt.kernel "add" ins(%s, %t : memref<64xf32>, memref<64xf32>) outs(%sn : memref<64xf32>)
+  heedrt.state_write "s", %sn : memref<64xf32>
+  heedrt.state_write "t", %tn : memref<64xf32>
+}
+
+// -----
+
+// A KV cache: dynamic_update_slice's result is the state's next value and
+// the cache's last use, so it runs in place on the state's buffer.
+// CHECK-LABEL: heedrt.plan @cache_in_place
+// CHECK: %[[C:.+]] = heedrt.buffer offset {{[0-9]+}} : memref<8x4xf32>
+// CHECK: heedrt.state_read "cache", %[[C]]
+// CHECK: heedrt.kernel "dynamic_update_slice" ins(%[[C]], %{{.+}}, %{{.+}} : memref<8x4xf32>, memref<1x4xf32>, memref<2xi64>) outs(%[[C]] : memref<8x4xf32>)
+// CHECK: heedrt.state_write "cache", %[[C]]
+heedrt.plan @cache_in_place {
+  %c = heedrt.buffer : memref<8x4xf32>
+  heedrt.state_read "cache", %c : memref<8x4xf32>
+  %k = heedrt.buffer : memref<1x4xf32>
+  heedrt.input "k", %k : memref<1x4xf32>
+  %p = heedrt.buffer : memref<2xi64>
+  heedrt.input "p", %p : memref<2xi64>
+  %n = heedrt.buffer : memref<8x4xf32>
+  heedrt.kernel "dynamic_update_slice" ins(%c, %k, %p : memref<8x4xf32>, memref<1x4xf32>, memref<2xi64>) outs(%n : memref<8x4xf32>)
+  heedrt.state_write "cache", %n : memref<8x4xf32>
+}
+
+// -----
+
+// States that swap (s' = relu(t), t' = exp(s), like an LSTM's h and c):
+// neither next value is its own state's, so both are computed out of place,
+// and relu(t) may not take s's bytes although s is dead by then: the
+// runtime copies both next values after the run, and s's copy would
+// overwrite t's before it is read. Four distinct buffers.
+// CHECK-LABEL: heedrt.plan @swapping_states attributes {arena_bytes = 1024 : i64}
+// CHECK: heedrt.state_write "s", %[[SN:.+]] :
+// CHECK: heedrt.state_write "t", %[[TN:.+]] :
+heedrt.plan @swapping_states {
+  %s = heedrt.buffer : memref<64xf32>
+  heedrt.state_read "s", %s : memref<64xf32>
+  %t = heedrt.buffer : memref<64xf32>
+  heedrt.state_read "t", %t : memref<64xf32>
+  %tn = heedrt.buffer : memref<64xf32>
+  heedrt.kernel "exp" ins(%s : memref<64xf32>) outs(%tn : memref<64xf32>)
+  %sn = heedrt.buffer : memref<64xf32>
+  heedrt.kernel "relu" ins(%t : memref<64xf32>) outs(%sn : memref<64xf32>)
+  heedrt.state_write "s", %sn : memref<64xf32>
+  heedrt.state_write "t", %tn : memref<64xf32>
+}
