@@ -621,6 +621,71 @@ class Vit(nn.Module):
         return {"logits": self.head(self.norm(x)[:, 0])}
 
 
+class WhisperAttention(nn.Module):
+    """whisper.model.MultiHeadAttention (self-attention, no cache): the key
+    has no bias; q and k are each scaled by d_head^-0.25."""
+
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads = heads
+        self.query = nn.Linear(d, d)
+        self.key = nn.Linear(d, d, bias=False)
+        self.value = nn.Linear(d, d)
+        self.out = nn.Linear(d, d)
+
+    def forward(self, x):
+        scale = (x.shape[-1] // self.heads) ** -0.25
+        q = heads(self.query(x), self.heads) * scale
+        k = heads(self.key(x), self.heads) * scale
+        w = F.softmax(q @ k.transpose(-1, -2), dim=-1)
+        return self.out(merge(w @ heads(self.value(x), self.heads)))
+
+
+class WhisperBlock(nn.Module):
+    """whisper.model.ResidualAttentionBlock without cross-attention."""
+
+    def __init__(self, d, heads):
+        super().__init__()
+        self.attn = WhisperAttention(d, heads)
+        self.attn_ln = nn.LayerNorm(d)
+        self.mlp = nn.Sequential(nn.Linear(d, 4 * d), nn.GELU(),
+                                 nn.Linear(4 * d, d))
+        self.mlp_ln = nn.LayerNorm(d)
+
+    def forward(self, x):
+        x = x + self.attn(self.attn_ln(x))
+        return x + self.mlp(self.mlp_ln(x))
+
+
+def whisper_sinusoids(length, channels, max_timescale=10000):
+    """whisper.model.sinusoids."""
+    increment = np.log(max_timescale) / (channels // 2 - 1)
+    inv = torch.exp(-increment * torch.arange(channels // 2))
+    scaled = torch.arange(length)[:, None] * inv[None, :]
+    return torch.cat([torch.sin(scaled), torch.cos(scaled)], dim=1)
+
+
+class WhisperEncoder(nn.Module):
+    """whisper.model.AudioEncoder."""
+
+    def __init__(self, mels, ctx, d, heads, layers=2):
+        super().__init__()
+        self.conv1 = nn.Conv1d(mels, d, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv1d(d, d, kernel_size=3, stride=2, padding=1)
+        self.register_buffer("positional_embedding",
+                             whisper_sinusoids(ctx, d), persistent=False)
+        self.blocks = nn.ModuleList(WhisperBlock(d, heads)
+                                    for _ in range(layers))
+        self.ln_post = nn.LayerNorm(d)
+
+    def forward(self, mel):
+        x = F.gelu(self.conv2(F.gelu(self.conv1(mel)))).permute(0, 2, 1)
+        x = x + self.positional_embedding.to(x.dtype)
+        for block in self.blocks:
+            x = block(x)
+        return {"y": self.ln_post(x)}
+
+
 #===------------------------------------------------------------------------===#
 # The cases: file, entry, --dim flags, inputs, the PyTorch model
 #===------------------------------------------------------------------------===#
@@ -753,6 +818,10 @@ def make_cases():
         "file": "models/llama_block.heed", "dims": {},
         "inputs": {"x": ("f", (2, 8, 64))},
         "build": lambda: LlamaBlock(64, 4, 2, 128)}
+    cases["whisper_encoder"] = {
+        "file": "models/whisper_encoder.heed", "dims": {},
+        "inputs": {"mel": ("f", (2, 16, 24))},
+        "build": lambda: WhisperEncoder(16, 12, 32, 4)}
     cases["bilstm_tagger"] = {
         "file": "models/bilstm_tagger.heed", "dims": {},
         "inputs": {"tokens": ("ids", (3, 9), 100),
