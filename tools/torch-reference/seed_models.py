@@ -686,6 +686,94 @@ class WhisperEncoder(nn.Module):
         return {"y": self.ln_post(x)}
 
 
+class T5LayerNorm(nn.Module):
+    """transformers' T5LayerNorm: no mean, no bias."""
+
+    def __init__(self, d, eps=1e-6):
+        super().__init__()
+        self.weight = nn.Parameter(torch.ones(d))
+        self.eps = eps
+
+    def forward(self, x):
+        return self.weight * (x * torch.rsqrt(x.pow(2).mean(-1, keepdim=True)
+                                              + self.eps))
+
+
+def t5_relative_position_bucket(rel, num_buckets, max_distance):
+    """transformers' T5Attention._relative_position_bucket, bidirectional."""
+    num_buckets //= 2
+    buckets = (rel > 0).to(torch.long) * num_buckets
+    rel = torch.abs(rel)
+    max_exact = num_buckets // 2
+    large = max_exact + (torch.log(rel.float() / max_exact)
+                         / math.log(max_distance / max_exact)
+                         * (num_buckets - max_exact)).to(torch.long)
+    large = torch.min(large, torch.full_like(large, num_buckets - 1))
+    return buckets + torch.where(rel < max_exact, rel, large)
+
+
+class T5Block(nn.Module):
+    """transformers' T5Block of an encoder (no cross-attention); the
+    position bias comes from the first block."""
+
+    def __init__(self, d, heads, d_ff, buckets=None):
+        super().__init__()
+        self.heads = heads
+        attn = nn.Module()
+        for name in "qkvo":
+            setattr(attn, name, nn.Linear(d, d, bias=False))
+        if buckets:
+            attn.relative_attention_bias = nn.Embedding(buckets, heads)
+        self.layer = nn.ModuleList([nn.Module(), nn.Module()])
+        self.layer[0].SelfAttention = attn
+        self.layer[0].layer_norm = T5LayerNorm(d)
+        ff = nn.Module()
+        ff.wi = nn.Linear(d, d_ff, bias=False)
+        ff.wo = nn.Linear(d_ff, d, bias=False)
+        self.layer[1].DenseReluDense = ff
+        self.layer[1].layer_norm = T5LayerNorm(d)
+
+    def forward(self, x, bias):
+        attn = self.layer[0].SelfAttention
+        h = self.layer[0].layer_norm(x)
+        q, k, v = (heads(getattr(attn, n)(h), self.heads) for n in "qkv")
+        w = F.softmax(q @ k.transpose(-1, -2) + bias, dim=-1)  # no scaling
+        x = x + attn.o(merge(w @ v))
+        ff = self.layer[1].DenseReluDense
+        return x + ff.wo(F.relu(ff.wi(self.layer[1].layer_norm(x))))
+
+
+class T5Encoder(nn.Module):
+    """transformers' T5EncoderModel (shared embedding, relative position
+    bias of block 0 in every block, padding mask, final_layer_norm)."""
+
+    def __init__(self, vocab, d, heads, d_ff, buckets, max_distance,
+                 layers=2):
+        super().__init__()
+        self.buckets, self.max_distance = buckets, max_distance
+        self.shared = nn.Embedding(vocab, d)
+        self.encoder = nn.Module()
+        self.encoder.block = nn.ModuleList(
+            T5Block(d, heads, d_ff, buckets if i == 0 else None)
+            for i in range(layers))
+        self.encoder.final_layer_norm = T5LayerNorm(d)
+
+    def forward(self, input_ids, attention_mask):
+        n = input_ids.shape[1]
+        rel = torch.arange(n)[None, :] - torch.arange(n)[:, None]
+        table = self.encoder.block[0].layer[0].SelfAttention \
+            .relative_attention_bias
+        bias = table(t5_relative_position_bucket(rel, self.buckets,
+                                                 self.max_distance))
+        bias = bias.permute(2, 0, 1)[None].to(self.shared.weight.dtype)
+        bias = bias.masked_fill(~attention_mask[:, None, None, :],
+                                float("-inf"))
+        x = self.shared(input_ids)
+        for block in self.encoder.block:
+            x = block(x, bias)
+        return {"last_hidden_state": self.encoder.final_layer_norm(x)}
+
+
 #===------------------------------------------------------------------------===#
 # The cases: file, entry, --dim flags, inputs, the PyTorch model
 #===------------------------------------------------------------------------===#
@@ -822,6 +910,11 @@ def make_cases():
         "file": "models/whisper_encoder.heed", "dims": {},
         "inputs": {"mel": ("f", (2, 16, 24))},
         "build": lambda: WhisperEncoder(16, 12, 32, 4)}
+    cases["t5_encoder"] = {
+        "file": "models/t5_encoder.heed", "dims": {},
+        "inputs": {"input_ids": ("ids", (2, 10), 100),
+                   "attention_mask": ("mask", (2, 10))},
+        "build": lambda: T5Encoder(100, 32, 4, 64, 32, 128)}
     cases["bilstm_tagger"] = {
         "file": "models/bilstm_tagger.heed", "dims": {},
         "inputs": {"tokens": ("ids", (3, 9), 100),
