@@ -774,6 +774,83 @@ class T5Encoder(nn.Module):
         return {"last_hidden_state": self.encoder.final_layer_norm(x)}
 
 
+class BartAttention(nn.Module):
+    """transformers' BartAttention: q scaled by head_dim^-0.5."""
+
+    def __init__(self, d, heads):
+        super().__init__()
+        self.heads = heads
+        for name in ("q_proj", "k_proj", "v_proj", "out_proj"):
+            setattr(self, name, nn.Linear(d, d))
+
+    def forward(self, x, kv, keep):
+        d = x.shape[-1] // self.heads
+        q = heads(self.q_proj(x) * d ** -0.5, self.heads)
+        k, v = heads(self.k_proj(kv), self.heads), heads(self.v_proj(kv),
+                                                          self.heads)
+        s = (q @ k.transpose(-1, -2)).masked_fill(~keep, float("-inf"))
+        return self.out_proj(merge(F.softmax(s, dim=-1) @ v))
+
+
+class BartLayer(nn.Module):
+    """transformers' BartEncoderLayer, or BartDecoderLayer (cross=True):
+    post-norm, GELU."""
+
+    def __init__(self, d, heads, ffn, cross=False):
+        super().__init__()
+        self.self_attn = BartAttention(d, heads)
+        self.self_attn_layer_norm = nn.LayerNorm(d)
+        if cross:
+            self.encoder_attn = BartAttention(d, heads)
+            self.encoder_attn_layer_norm = nn.LayerNorm(d)
+        self.fc1, self.fc2 = nn.Linear(d, ffn), nn.Linear(ffn, d)
+        self.final_layer_norm = nn.LayerNorm(d)
+
+    def forward(self, x, self_keep, memory=None, cross_keep=None):
+        x = self.self_attn_layer_norm(x + self.self_attn(x, x, self_keep))
+        if memory is not None:
+            x = self.encoder_attn_layer_norm(
+                x + self.encoder_attn(x, memory, cross_keep))
+        return self.final_layer_norm(x + self.fc2(F.gelu(self.fc1(x))))
+
+
+class BartStack(nn.Module):
+    def __init__(self, d, heads, ffn, positions, layers, cross):
+        super().__init__()
+        self.embed_positions = nn.Embedding(positions + 2, d)  # offset 2
+        self.layernorm_embedding = nn.LayerNorm(d)
+        self.layers = nn.ModuleList(BartLayer(d, heads, ffn, cross)
+                                    for _ in range(layers))
+
+    def embed(self, tokens):
+        n = tokens.shape[1]
+        return self.layernorm_embedding(
+            tokens + self.embed_positions(torch.arange(n) + 2))
+
+
+class Bart(nn.Module):
+    """transformers' BartModel: shared embedding, encoder with a padding
+    mask, decoder with causal self-attention and cross-attention."""
+
+    def __init__(self, vocab, d, heads, ffn, positions, layers=2):
+        super().__init__()
+        self.shared = nn.Embedding(vocab, d)
+        self.encoder = BartStack(d, heads, ffn, positions, layers, False)
+        self.decoder = BartStack(d, heads, ffn, positions, layers, True)
+
+    def forward(self, input_ids, attention_mask, decoder_input_ids):
+        keep = attention_mask[:, None, None, :]
+        x = self.encoder.embed(self.shared(input_ids))
+        for layer in self.encoder.layers:
+            x = layer(x, keep)
+        t = decoder_input_ids.shape[1]
+        causal = torch.ones(t, t, dtype=torch.bool).tril()
+        y = self.decoder.embed(self.shared(decoder_input_ids))
+        for layer in self.decoder.layers:
+            y = layer(y, causal, x, keep)
+        return {"last_hidden_state": y, "encoder_last_hidden_state": x}
+
+
 #===------------------------------------------------------------------------===#
 # The cases: file, entry, --dim flags, inputs, the PyTorch model
 #===------------------------------------------------------------------------===#
@@ -915,6 +992,12 @@ def make_cases():
         "inputs": {"input_ids": ("ids", (2, 10), 100),
                    "attention_mask": ("mask", (2, 10))},
         "build": lambda: T5Encoder(100, 32, 4, 64, 32, 128)}
+    cases["bart"] = {
+        "file": "models/bart.heed", "dims": {},
+        "inputs": {"input_ids": ("ids", (2, 9), 100),
+                   "attention_mask": ("mask", (2, 9)),
+                   "decoder_input_ids": ("ids", (2, 7), 100)},
+        "build": lambda: Bart(100, 32, 4, 64, 16)}
     cases["bilstm_tagger"] = {
         "file": "models/bilstm_tagger.heed", "dims": {},
         "inputs": {"tokens": ("ids", (3, 9), 100),
