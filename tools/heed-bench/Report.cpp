@@ -47,17 +47,25 @@ void printPointTable(llvm::raw_ostream &os, llvm::StringRef heading,
   if (rows.empty())
     return;
   bool rss = rows.front().peakRssBytes.has_value();
+  bool generation = rows.front().prefillPerToken.has_value();
   os << heading << ": " << flopsText(rows.front().flops)
      << " per run (dense-equivalent, from the unfused graph)\n";
+  if (generation)
+    os << "generation: " << rows.front().promptTokens << "-token prompt, then "
+       << rows.front().generatedTokens
+       << " tokens, greedy; ms are per token (decode: one run of the "
+          "model)\n";
   os << llvm::left_justify("variant", 12);
-  for (auto [title, width] :
-       {std::pair<const char *, unsigned>{"median ms", 11},
-        {"min ms", 11},
-        {"max ms", 11},
-        {"GFLOP/s", 9},
-        {"eff.GF/s", 9},
-        {"of peak", 8},
-        {"memory MB", 10}})
+  if (generation)
+    os << " " << llvm::right_justify("prefill ms", 11);
+  for (auto [title, width] : {std::pair<const char *, unsigned>{
+                                  generation ? "decode ms" : "median ms", 11},
+                              {"min ms", 11},
+                              {"max ms", 11},
+                              {"GFLOP/s", 9},
+                              {"eff.GF/s", 9},
+                              {"of peak", 8},
+                              {"memory MB", 10}})
     os << " " << llvm::right_justify(title, width);
   if (rss)
     os << " " << llvm::right_justify("RSS MB", 8);
@@ -66,9 +74,12 @@ void printPointTable(llvm::raw_ostream &os, llvm::StringRef heading,
     double fraction = machine.sgemmGflops() > 0
                           ? r.effectiveGflops() / machine.sgemmGflops()
                           : 0;
-    os << llvm::format("%-12s %11.3f %11.3f %11.3f %9.2f %9.2f",
-                       r.variant.c_str(), r.time.medianMs, r.time.minMs,
-                       r.time.maxMs, r.gflops(), r.effectiveGflops());
+    os << llvm::format("%-12s", r.variant.c_str());
+    if (generation)
+      os << llvm::format(" %11.3f", r.prefillPerToken->medianMs);
+    os << llvm::format(" %11.3f %11.3f %11.3f %9.2f %9.2f", r.time.medianMs,
+                       r.time.minMs, r.time.maxMs, r.gflops(),
+                       r.effectiveGflops());
     if (machine.sgemmGflops() > 0)
       os << llvm::format(" %8.3f", fraction);
     else
@@ -138,6 +149,12 @@ std::string resultsJson(const Machine &machine, const std::string &command,
            ", \"peak_memory_mb\": " + number((double)r.memoryBytes / kMiB);
     if (r.peakRssBytes)
       out += ", \"peak_rss_mb\": " + number(*r.peakRssBytes / kMiB);
+    if (r.prefillPerToken)
+      out +=
+          ", \"prefill_ms_per_token\": " + number(r.prefillPerToken->medianMs) +
+          ", \"decode_ms_per_token\": " + number(r.time.medianMs) +
+          ", \"prompt_tokens\": " + std::to_string(r.promptTokens) +
+          ", \"generated_tokens\": " + std::to_string(r.generatedTokens);
     out += ", \"speedup_vs_unfused\": " + number(r.speedupVsUnfused);
     if (r.samePlanAsUnfused)
       out += std::string(", \"same_plan_as_unfused\": ") +

@@ -58,6 +58,11 @@ struct Result {
   std::optional<bool> samePlanAsUnfused;
   /// Largest relative output difference from the unfused variant.
   std::optional<double> maxRelDiff;
+  /// With --generate: `time` is the decode time per generated token (one
+  /// run of the model, whose FLOPs the rates use), this the prefill time
+  /// per prompt token, and the token counts.
+  std::optional<TimeStats> prefillPerToken;
+  size_t promptTokens = 0, generatedTokens = 0;
 
   double gflops() const { return rate(flops); }
   double effectiveGflops() const { return rate(effectiveFlops); }

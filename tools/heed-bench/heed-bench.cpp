@@ -3,6 +3,7 @@
 // heed-bench M.heed [--dim NAME=V]... [--entry G] [--sweep NAME=V1,V2,...]...
 //            [--threads N] [--runs K] [--warmup W] [--json FILE]
 //            [--plot FILE.png] [--isolate] [--weights=F | --random-weights=S]
+//            [--generate N [--prompt-tokens P]]
 //
 // For each sweep point the model is compiled in memory three ways
 // (Variant.h: unfused -O0, fused -O2, and fused-dense, -O2 without
@@ -35,6 +36,7 @@
 
 #include "heed/Registration.h"
 #include "heed/compiled.h"
+#include "heed/io/Random.h"
 
 #include "mlir/Dialect/LLVMIR/LLVMDialect.h"
 #include "mlir/IR/MLIRContext.h"
@@ -51,6 +53,7 @@
 
 #include <cmath>
 #include <cstdlib>
+#include <cstring>
 #include <unistd.h>
 
 using namespace mlir;
@@ -92,6 +95,18 @@ static cl::opt<unsigned>
     sgemmRuns("sgemm-runs",
               cl::desc("Timed sgemm 2048^3 runs before and after (0: skip)"),
               cl::init(5), cl::value_desc("N"), cl::cat(category));
+static cl::opt<unsigned>
+    generateTokens("generate",
+                   cl::desc("For a model that keeps state (a decoder with a "
+                            "KV cache): time generation instead of single "
+                            "runs, N tokens after a prompt per timed run "
+                            "(prefill and decode per token)"),
+                   cl::init(0), cl::value_desc("N"), cl::cat(category));
+static cl::opt<unsigned>
+    promptTokens("prompt-tokens",
+                 cl::desc("With --generate: the random prompt's length "
+                          "(default 16)"),
+                 cl::init(16), cl::value_desc("P"), cl::cat(category));
 static cl::opt<std::string> childVariant("bench-child", cl::Hidden,
                                          cl::desc("(internal: --isolate)"));
 static cl::opt<std::string> childResult("bench-child-result", cl::Hidden,
@@ -236,6 +251,10 @@ struct Bench {
                                   std::vector<Result> &rows);
   LogicalResult runPointIsolated(size_t index, const SweepPoint &point,
                                  ModuleOp module, std::vector<Result> &rows);
+  LogicalResult
+  generatePoint(size_t index, const SweepPoint &point, double denseFlops,
+                const std::vector<std::unique_ptr<CompiledVariant>> &variants,
+                const InputSet &inputs, std::vector<Result> &rows);
 };
 
 /// "L=512: unfused 12.3 ms, fused 4.5 ms (2.73x)".
@@ -305,6 +324,9 @@ LogicalResult Bench::runPointInProcess(size_t index, const SweepPoint &point,
     if (!TimedModel::create(*variants[v], inputs, timed[v], error))
       return fail() << error;
 
+  if (generateTokens)
+    return generatePoint(index, point, denseFlops, variants, inputs, rows);
+
   // Interleaved: every round runs each variant once, in alternating order
   // (A B C, C B A, ...) so that no variant always runs first.
   unsigned rounds = warmup + runs;
@@ -341,6 +363,106 @@ LogicalResult Bench::runPointInProcess(size_t index, const SweepPoint &point,
                      << (where.empty() ? "" : ": ") << "the " << r.variant
                      << " outputs differ from the unfused ones by "
                      << llvm::format("%.3g", diff) << " (relative, max-norm)\n";
+      }
+    }
+    rows.push_back(std::move(r));
+  }
+  finishRows(rows);
+  return success();
+}
+
+/// --generate N: each round runs heed_model_generate on every variant
+/// (interleaved as single runs are): the same random prompt of
+/// --prompt-tokens ids (drawn below the token input's random bound), greedy,
+/// N tokens. A row's time is the decode time per token, its prefill time
+/// per prompt token beside it; the variants must generate the same tokens.
+LogicalResult Bench::generatePoint(
+    size_t index, const SweepPoint &point, double denseFlops,
+    const std::vector<std::unique_ptr<CompiledVariant>> &variants,
+    const InputSet &inputs, std::vector<Result> &rows) {
+  std::string where = describePoint(point);
+  const CompiledVariant &first = *variants.front();
+  // The token input: the one of one integer element (heed_model_generate
+  // checks the rest).
+  int64_t bound = 2;
+  for (int32_t i = 0; i < heed_model_num_inputs(first.model); ++i) {
+    const char *name;
+    heed_dtype dtype;
+    int32_t rank;
+    const int64_t *shape;
+    heed_model_input(first.model, i, &name, &dtype, &rank, &shape);
+    int64_t n = 1;
+    for (int32_t d = 0; d < rank; ++d)
+      n *= shape[d];
+    if ((dtype == HEED_I64 || dtype == HEED_I32) && n == 1 &&
+        (size_t)i < first.inputBounds.size() && first.inputBounds[i] > 0)
+      bound = first.inputBounds[i];
+  }
+  io::HostTensor promptTensor = io::randomTensor(
+      "prompt", DType::I64, {(int64_t)promptTokens}, randomInputs, bound);
+  std::vector<int64_t> prompt(promptTokens);
+  std::memcpy(prompt.data(), promptTensor.data.data(), 8 * prompt.size());
+
+  struct Timing {
+    std::vector<double> prefillPerToken, decodePerToken;
+    std::vector<int64_t> tokens;
+  };
+  std::vector<Timing> timing(variants.size());
+  std::vector<std::vector<const void *>> pointers(variants.size());
+  std::string error;
+  for (size_t v = 0; v < variants.size(); ++v)
+    if (!inputs.bind(variants[v]->model, pointers[v], error))
+      return fail() << error;
+  unsigned rounds = warmup + runs;
+  for (unsigned r = 0; r < rounds; ++r)
+    for (size_t i = 0; i < variants.size(); ++i) {
+      size_t v = r % 2 ? variants.size() - 1 - i : i;
+      progress->update(
+          index, (double)(r * variants.size() + i) / (rounds * variants.size()),
+          where + " " + variantName(variants[v]->kind).str() + " generating" +
+              (r < warmup ? " (warm-up)"
+                          : " " + std::to_string(r - warmup + 1) + "/" +
+                                std::to_string(runs)));
+      heed_generate_options options{};
+      options.max_new_tokens = (int32_t)generateTokens;
+      options.inputs = pointers[v].data();
+      std::vector<int64_t> tokens(generateTokens);
+      int32_t count = 0;
+      heed_generate_stats stats{};
+      if (heed_model_generate(variants[v]->model, prompt.data(),
+                              (int32_t)prompt.size(), &options, tokens.data(),
+                              &count, &stats) != HEED_OK)
+        return fail() << variantName(variants[v]->kind)
+                      << " generation failed: " << heed_last_error();
+      tokens.resize((size_t)count);
+      timing[v].tokens = tokens;
+      if (r < warmup)
+        continue;
+      timing[v].prefillPerToken.push_back(stats.prefill_ms / prompt.size());
+      if (count > 1)
+        timing[v].decodePerToken.push_back(stats.decode_ms_per_token);
+    }
+
+  for (size_t v = 0; v < variants.size(); ++v) {
+    Result r;
+    r.model = modelName;
+    r.dims = boundDims(point);
+    r.variant = variantName(variants[v]->kind).str();
+    r.time = summarize(timing[v].decodePerToken);
+    r.prefillPerToken = summarize(timing[v].prefillPerToken);
+    r.promptTokens = promptTokens;
+    r.generatedTokens = timing[v].tokens.size();
+    r.flops = denseFlops;
+    r.effectiveFlops = variants[v]->flops.effective;
+    r.memoryBytes = heed_model_memory_bytes(variants[v]->model);
+    if (v > 0) {
+      r.samePlanAsUnfused = variants[v]->planHash == variants[0]->planHash;
+      if (timing[v].tokens != timing[0].tokens) {
+        progress->clear();
+        llvm::errs() << "heed-bench: warning: " << (where.empty() ? "" : where)
+                     << (where.empty() ? "" : ": ") << "the " << r.variant
+                     << " variant generates other tokens than the unfused "
+                        "one\n";
       }
     }
     rows.push_back(std::move(r));
@@ -492,6 +614,14 @@ int main(int argc, char **argv) {
   }
   if (runs < 1) {
     fail() << "--runs must be at least 1";
+    return 1;
+  }
+  if (generateTokens && isolate) {
+    fail() << "--generate runs in this process; leave out --isolate";
+    return 1;
+  }
+  if (generateTokens && promptTokens < 1) {
+    fail() << "--prompt-tokens must be at least 1";
     return 1;
   }
   if (!childVariant.empty())
