@@ -313,7 +313,8 @@ std::string usage(const std::string &program, const char *modelName,
        "printing\n"
        "                              one token id per line (--json: them and "
        "the\n"
-       "                              prefill and per-token decode times)\n"
+       "                              prefill and per-token decode times);\n"
+       "                              --input gives its other inputs\n"
        "  --prompt-ids FILE.npy       the prompt's token ids (i64 or i32)\n"
        "  --top-k K                   sample from the K largest logits "
        "(default:\n"
@@ -321,9 +322,7 @@ std::string usage(const std::string &program, const char *modelName,
        "  --temperature T             divide the logits by T when sampling "
        "(1)\n"
        "  --seed S                    the sampler's seed (0)\n"
-       "  --eos ID                    stop after generating token ID\n"
-       "                              (--input gives the model's other "
-       "inputs)\n";
+       "  --eos ID                    stop after generating token ID\n";
   if (!weightsEmbedded) {
     s += "  --weights FILE.safetensors  read the weights from FILE";
     s += weightsFile ? std::string(" (default: ") + weightsFile + ")\n"
