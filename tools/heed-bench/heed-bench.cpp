@@ -251,6 +251,31 @@ struct Bench {
                                   std::vector<Result> &rows);
   LogicalResult runPointIsolated(size_t index, const SweepPoint &point,
                                  ModuleOp module, std::vector<Result> &rows);
+  /// Calls \p step(round, variant) for warm-up + timed rounds, every
+  /// variant once per round in alternating order (A B C, C B A, ...) so
+  /// that a noisy neighbour slows them alike and none always runs first;
+  /// \p what names the work in the progress line. Stops at a failure.
+  template <typename Step>
+  LogicalResult
+  interleave(size_t index, const std::string &where,
+             const std::vector<std::unique_ptr<CompiledVariant>> &variants,
+             const char *what, Step step) {
+    unsigned rounds = warmup + runs;
+    for (unsigned r = 0; r < rounds; ++r)
+      for (size_t i = 0; i < variants.size(); ++i) {
+        size_t v = r % 2 ? variants.size() - 1 - i : i;
+        progress->update(
+            index,
+            (double)(r * variants.size() + i) / (rounds * variants.size()),
+            where + " " + variantName(variants[v]->kind).str() + " " + what +
+                (r < warmup ? " (warm-up)"
+                            : " " + std::to_string(r - warmup + 1) + "/" +
+                                  std::to_string(runs)));
+        if (failed(step(r, v)))
+          return failure();
+      }
+    return success();
+  }
   LogicalResult
   generatePoint(size_t index, const SweepPoint &point, double denseFlops,
                 const std::vector<std::unique_ptr<CompiledVariant>> &variants,
@@ -327,22 +352,14 @@ LogicalResult Bench::runPointInProcess(size_t index, const SweepPoint &point,
   if (generateTokens)
     return generatePoint(index, point, denseFlops, variants, inputs, rows);
 
-  // Interleaved: every round runs each variant once, in alternating order
-  // (A B C, C B A, ...) so that no variant always runs first.
-  unsigned rounds = warmup + runs;
-  for (unsigned r = 0; r < rounds; ++r)
-    for (size_t i = 0; i < variants.size(); ++i) {
-      size_t v = r % 2 ? variants.size() - 1 - i : i;
-      progress->update(
-          index, (double)(r * variants.size() + i) / (rounds * variants.size()),
-          where + " " + variantName(variants[v]->kind).str() +
-              (r < warmup ? " warm-up"
-                          : " run " + std::to_string(r - warmup + 1) + "/" +
-                                std::to_string(runs)));
-      if (!timed[v].run(r >= warmup, error))
-        return fail() << variantName(variants[v]->kind)
-                      << " run failed: " << error;
-    }
+  if (failed(interleave(index, where, variants, "run",
+                        [&](unsigned r, size_t v) -> LogicalResult {
+                          if (timed[v].run(r >= warmup, error))
+                            return success();
+                          return fail() << variantName(variants[v]->kind)
+                                        << " run failed: " << error;
+                        })))
+    return failure();
 
   for (size_t v = 0; v < variants.size(); ++v) {
     Result r;
@@ -413,35 +430,29 @@ LogicalResult Bench::generatePoint(
   for (size_t v = 0; v < variants.size(); ++v)
     if (!inputs.bind(variants[v]->model, pointers[v], error))
       return fail() << error;
-  unsigned rounds = warmup + runs;
-  for (unsigned r = 0; r < rounds; ++r)
-    for (size_t i = 0; i < variants.size(); ++i) {
-      size_t v = r % 2 ? variants.size() - 1 - i : i;
-      progress->update(
-          index, (double)(r * variants.size() + i) / (rounds * variants.size()),
-          where + " " + variantName(variants[v]->kind).str() + " generating" +
-              (r < warmup ? " (warm-up)"
-                          : " " + std::to_string(r - warmup + 1) + "/" +
-                                std::to_string(runs)));
-      heed_generate_options options{};
-      options.max_new_tokens = (int32_t)generateTokens;
-      options.inputs = pointers[v].data();
-      std::vector<int64_t> tokens(generateTokens);
-      int32_t count = 0;
-      heed_generate_stats stats{};
-      if (heed_model_generate(variants[v]->model, prompt.data(),
-                              (int32_t)prompt.size(), &options, tokens.data(),
-                              &count, &stats) != HEED_OK)
-        return fail() << variantName(variants[v]->kind)
-                      << " generation failed: " << heed_last_error();
-      tokens.resize((size_t)count);
-      timing[v].tokens = tokens;
-      if (r < warmup)
-        continue;
-      timing[v].prefillPerToken.push_back(stats.prefill_ms / prompt.size());
-      if (count > 1)
-        timing[v].decodePerToken.push_back(stats.decode_ms_per_token);
-    }
+  auto generate = [&](unsigned r, size_t v) -> LogicalResult {
+    heed_generate_options options{};
+    options.max_new_tokens = (int32_t)generateTokens;
+    options.inputs = pointers[v].data();
+    std::vector<int64_t> tokens(generateTokens);
+    int32_t count = 0;
+    heed_generate_stats stats{};
+    if (heed_model_generate(variants[v]->model, prompt.data(),
+                            (int32_t)prompt.size(), &options, tokens.data(),
+                            &count, &stats) != HEED_OK)
+      return fail() << variantName(variants[v]->kind)
+                    << " generation failed: " << heed_last_error();
+    tokens.resize((size_t)count);
+    timing[v].tokens = tokens;
+    if (r < warmup)
+      return success();
+    timing[v].prefillPerToken.push_back(stats.prefill_ms / prompt.size());
+    if (count > 1)
+      timing[v].decodePerToken.push_back(stats.decode_ms_per_token);
+    return success();
+  };
+  if (failed(interleave(index, where, variants, "generating", generate)))
+    return failure();
 
   for (size_t v = 0; v < variants.size(); ++v) {
     Result r;
