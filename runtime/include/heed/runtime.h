@@ -237,7 +237,9 @@ typedef struct heed_generate_stats {
  *  then picks a token from the logits, writes it to \p tokens and feeds it
  *  back, until \p options->max_new_tokens tokens or the eos token.
  *  \p tokens has room for max_new_tokens ids; \p num_tokens receives how
- *  many were written; \p stats may be null. */
+ *  many were written; \p stats may be null. A model holds one sequence's
+ *  state: generate with one model from one thread at a time (runs are
+ *  serialised, but two interleaved generations would share the cache). */
 heed_status heed_model_generate(heed_model *model, const int64_t *prompt,
                                 int32_t prompt_len,
                                 const heed_generate_options *options,
