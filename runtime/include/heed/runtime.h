@@ -231,8 +231,8 @@ typedef struct heed_generate_stats {
 /** Generates tokens with a model that declares state (a decoder with a KV
  *  cache, docs/language.md "State"): its one input of one integer element
  *  (i64 or i32) takes the token id, any other inputs come from
- *  \p options->inputs, and its first output holds the next token's
- *  logits (f32 or bf16, the vocabulary on the last axis, one position). Resets the
+ *  \p options->inputs, and its first output holds the next token's logits
+ *  (f32 or bf16, the vocabulary on the last axis, one position). Resets the
  *  state, runs the model on each of the \p prompt_len (>= 1) prompt tokens,
  *  then picks a token from the logits, writes it to \p tokens and feeds it
  *  back, until \p options->max_new_tokens tokens or the eos token.
