@@ -926,6 +926,31 @@ template <typename OpTy> Results buildRecurrent(Call &c) {
 
 //===--- Convolution and pooling ------------------------------------------===//
 
+/// Whether \p groups fails to divide the input channels or \p out.
+bool badGroups(int64_t groups, int64_t channels, int64_t out) {
+  return groups < 1 || channels % groups || out % groups;
+}
+
+std::string groupsError(int64_t groups, int64_t channels, int64_t out) {
+  return ("groups = " + Twine(groups) + " must divide the input channels " +
+          Twine(channels) + " and out = " + Twine(out))
+      .str();
+}
+
+/// heed.conv2d's operands: \p x, the weight \p w and, with \p bias, the
+/// parameter bias [out] (initialised for \p fanIn inputs per output).
+FailureOr<SmallVector<Value>> convOperands(Call &c, Value x, Value w, bool bias,
+                                           int64_t out, int64_t fanIn) {
+  SmallVector<Value> operands = {x, w};
+  if (bias) {
+    auto b = c.param("bias", {out}, typeOf(x).getElementType(), fanIn);
+    if (failed(b))
+      return failure();
+    operands.push_back(*b);
+  }
+  return operands;
+}
+
 Results buildConv2d(Call &c) {
   auto x = c.tensor("x");
   auto out = c.integer("out");
@@ -941,10 +966,8 @@ Results buildConv2d(Call &c) {
   RankedTensorType t = typeOf(*x);
   if (t.getRank() != 4)
     return c.error("input must be [N, C, H, W], got " + formatType(t));
-  if (*groups < 1 || t.getDimSize(1) % *groups || *out % *groups)
-    return c.error("groups = " + Twine(*groups) +
-                   " must divide the input channels " + Twine(t.getDimSize(1)) +
-                   " and out = " + Twine(*out));
+  if (badGroups(*groups, t.getDimSize(1), *out))
+    return c.error(groupsError(*groups, t.getDimSize(1), *out));
   if ((*kernel)[0] < 1 || (*kernel)[1] < 1 || *out < 1)
     return c.error("kernel and out must be positive");
   int64_t cin = t.getDimSize(1) / *groups;
@@ -953,15 +976,11 @@ Results buildConv2d(Call &c) {
                    t.getElementType(), fanIn);
   if (failed(w))
     return failure();
-  SmallVector<Value> operands = {*x, *w};
-  if (*bias) {
-    auto b = c.param("bias", {*out}, t.getElementType(), fanIn);
-    if (failed(b))
-      return failure();
-    operands.push_back(*b);
-  }
+  auto operands = convOperands(c, *x, *w, *bias, *out, fanIn);
+  if (failed(operands))
+    return failure();
   return single(c.create1<Conv2dOp>(
-      operands,
+      *operands,
       {arrayAttr(c, "stride", *stride), arrayAttr(c, "padding", *padding),
        arrayAttr(c, "dilation", *dilation), i64Attr(c, "groups", *groups)}));
 }
@@ -1006,11 +1025,8 @@ Results buildConv1d(Call &c) {
     return failure();
   int64_t n = t.getDimSize(0), channels = t.getDimSize(1),
           length = t.getDimSize(2);
-  if (*groups < 1 || channels % *groups || *out % *groups)
-    return c.errorAt(c.arg("groups"), "groups = " + Twine(*groups) +
-                                          " must divide the input channels " +
-                                          Twine(channels) +
-                                          " and out = " + Twine(*out));
+  if (badGroups(*groups, channels, *out))
+    return c.errorAt(c.arg("groups"), groupsError(*groups, channels, *out));
   int64_t window = *dilation * (*kernel - 1) + 1;
   if (window > length + 2 * *padding)
     return c.errorAt(c.arg("kernel"),
@@ -1027,18 +1043,14 @@ Results buildConv1d(Call &c) {
   auto w4 = reshapeValue(c, *w, {*out, cin, 1, *kernel});
   if (failed(x4) || failed(w4))
     return failure();
-  SmallVector<Value> operands = {*x4, *w4};
-  if (*bias) {
-    auto b = c.param("bias", {*out}, et, cin * *kernel);
-    if (failed(b))
-      return failure();
-    operands.push_back(*b);
-  }
+  auto operands = convOperands(c, *x4, *w4, *bias, *out, cin * *kernel);
+  if (failed(operands))
+    return failure();
   auto y =
-      c.create1<Conv2dOp>(operands, {arrayAttr(c, "stride", {1, *stride}),
-                                     arrayAttr(c, "padding", {0, *padding}),
-                                     arrayAttr(c, "dilation", {1, *dilation}),
-                                     i64Attr(c, "groups", *groups)});
+      c.create1<Conv2dOp>(*operands, {arrayAttr(c, "stride", {1, *stride}),
+                                      arrayAttr(c, "padding", {0, *padding}),
+                                      arrayAttr(c, "dilation", {1, *dilation}),
+                                      i64Attr(c, "groups", *groups)});
   if (failed(y))
     return failure();
   ArrayRef<int64_t> ys = typeOf(*y).getShape();

@@ -420,28 +420,21 @@ std::string programName(int argc, char **argv, const char *modelName) {
 /// inputs), generates, prints the token ids one per line (or, with --json,
 /// one object with them and the timings).
 void generate(const Options &o, heed_model *model) {
-  // The token input is the one of one integer element (heed_model_generate
-  // checks it); the others come from --input.
+  // Generation feeds the token input; the others come from --input.
+  int32_t token = -1;
+  if (heed_model_token_input(model, &token) != HEED_OK)
+    cliFail(heed_last_error());
   std::vector<Port> all = ports(model, true), others;
   std::vector<size_t> otherIndex;
-  size_t tokenInputs = 0;
-  for (size_t i = 0; i < all.size(); ++i) {
-    bool token = (all[i].dtype == DType::I64 || all[i].dtype == DType::I32) &&
-                 std::all_of(all[i].shape.begin(), all[i].shape.end(),
-                             [](int64_t d) { return d == 1; });
-    tokenInputs += token;
-    if (!token) {
+  for (size_t i = 0; i < all.size(); ++i)
+    if ((int32_t)i != token) {
       others.push_back(all[i]);
       otherIndex.push_back(i);
     }
-  }
-  std::vector<HostTensor> otherValues;
+  std::vector<HostTensor> otherValues = prepareInputs(o, others, nullptr);
   std::vector<const void *> inputData(all.size(), nullptr);
-  if (tokenInputs == 1) {
-    otherValues = prepareInputs(o, others, nullptr);
-    for (size_t j = 0; j < otherValues.size(); ++j)
-      inputData[otherIndex[j]] = otherValues[j].data.data();
-  }
+  for (size_t j = 0; j < otherValues.size(); ++j)
+    inputData[otherIndex[j]] = otherValues[j].data.data();
 
   HostTensor prompt;
   std::string error;

@@ -18,6 +18,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <numeric>
 #include <vector>
 
@@ -56,18 +57,25 @@ int64_t sampleTopK(const std::vector<float> &logits, int32_t k,
   std::vector<int64_t> order(logits.size());
   std::iota(order.begin(), order.end(), 0);
   k = std::min<int32_t>(k, (int32_t)logits.size());
+  // NaN ranks as -inf (picked only when nothing finite is left).
+  auto key = [&](int64_t i) {
+    float v = logits[(size_t)i];
+    return std::isnan(v) ? -std::numeric_limits<float>::infinity() : v;
+  };
   std::partial_sort(order.begin(), order.begin() + k, order.end(),
                     [&](int64_t a, int64_t b) {
-                      if (logits[(size_t)a] != logits[(size_t)b])
-                        return logits[(size_t)a] > logits[(size_t)b];
+                      if (key(a) != key(b))
+                        return key(a) > key(b);
                       return a < b;
                     });
-  double top = logits[(size_t)order[0]];
+  double top = key(order[0]);
+  if (std::isinf(top)) // nothing finite to weigh: the first largest
+    return order[0];
   std::vector<double> weights((size_t)k);
   double total = 0;
   for (int32_t i = 0; i < k; ++i) {
-    weights[(size_t)i] = std::exp(
-        ((double)logits[(size_t)order[(size_t)i]] - top) / temperature);
+    weights[(size_t)i] =
+        std::exp(((double)key(order[(size_t)i]) - top) / temperature);
     total += weights[(size_t)i];
   }
   double u = rng.uniform() * total;
@@ -79,17 +87,10 @@ int64_t sampleTopK(const std::vector<float> &logits, int32_t k,
   return order[(size_t)k - 1];
 }
 
-/// The model's generation ports, checked against what generation needs.
-struct GenerationPorts {
-  size_t tokenInput; ///< the input that takes the token id
-  heed_dtype idDtype;
-  heed_dtype logitsDtype;
-  int64_t vocabulary;
-  std::vector<std::vector<uint8_t>> outputs; ///< room for every output
-};
-
-GenerationPorts checkPorts(const heed_model &model,
-                           const void *const *otherInputs) {
+/// The index of the model's one input of one i64 or i32 element, which
+/// takes the token id; throws when the model keeps no state (it cannot
+/// generate) or has no such input or several.
+size_t tokenInput(const heed_model &model) {
   if (model.states.empty())
     fail(HEED_ERROR_INVALID_ARGUMENT,
          "the model declares no state: generation needs a model that keeps "
@@ -109,7 +110,21 @@ GenerationPorts checkPorts(const heed_model &model,
          "i64 or i32 element; this model has " +
              std::to_string(candidates.size()) + " such inputs (inputs: " +
              (inputs.empty() ? "none" : inputs) + ")");
-  size_t token = candidates[0];
+  return candidates[0];
+}
+
+/// The model's generation ports, checked against what generation needs.
+struct GenerationPorts {
+  size_t tokenInput; ///< the input that takes the token id
+  heed_dtype idDtype;
+  heed_dtype logitsDtype;
+  int64_t vocabulary;
+  std::vector<std::vector<uint8_t>> outputs; ///< room for every output
+};
+
+GenerationPorts checkPorts(const heed_model &model,
+                           const void *const *otherInputs) {
+  size_t token = tokenInput(model);
   for (size_t i = 0; i < model.inputs.size(); ++i)
     if (i != token && (!otherInputs || !otherInputs[i]) &&
         model.buffers[model.inputs[i].buffer].desc.nbytes())
@@ -139,6 +154,15 @@ GenerationPorts checkPorts(const heed_model &model,
 }
 
 } // namespace
+
+extern "C" heed_status heed_model_token_input(const heed_model *model,
+                                              int32_t *index) {
+  return guard([&] {
+    if (!model || !index)
+      fail(HEED_ERROR_INVALID_ARGUMENT, "null argument");
+    *index = (int32_t)tokenInput(*model);
+  });
+}
 
 extern "C" heed_status heed_model_generate(heed_model *model,
                                            const int64_t *prompt,

@@ -251,6 +251,23 @@ struct Bench {
                                   std::vector<Result> &rows);
   LogicalResult runPointIsolated(size_t index, const SweepPoint &point,
                                  ModuleOp module, std::vector<Result> &rows);
+  /// The row of variant \p v at \p point without its times: names, FLOPs,
+  /// memory and, past the unfused variant, whether it runs the same plan.
+  Result
+  inProcessResult(const SweepPoint &point, double denseFlops,
+                  const std::vector<std::unique_ptr<CompiledVariant>> &variants,
+                  size_t v) {
+    Result r;
+    r.model = modelName;
+    r.dims = boundDims(point);
+    r.variant = variantName(variants[v]->kind).str();
+    r.flops = denseFlops;
+    r.effectiveFlops = variants[v]->flops.effective;
+    r.memoryBytes = heed_model_memory_bytes(variants[v]->model);
+    if (v > 0)
+      r.samePlanAsUnfused = variants[v]->planHash == variants[0]->planHash;
+    return r;
+  }
   /// Calls \p step(round, variant) for warm-up + timed rounds, every
   /// variant once per round in alternating order (A B C, C B A, ...) so
   /// that a noisy neighbour slows them alike and none always runs first;
@@ -362,16 +379,9 @@ LogicalResult Bench::runPointInProcess(size_t index, const SweepPoint &point,
     return failure();
 
   for (size_t v = 0; v < variants.size(); ++v) {
-    Result r;
-    r.model = modelName;
-    r.dims = boundDims(point);
-    r.variant = variantName(variants[v]->kind).str();
+    Result r = inProcessResult(point, denseFlops, variants, v);
     r.time = summarize(timed[v].timesMs);
-    r.flops = denseFlops;
-    r.effectiveFlops = variants[v]->flops.effective;
-    r.memoryBytes = heed_model_memory_bytes(variants[v]->model);
     if (v > 0) {
-      r.samePlanAsUnfused = variants[v]->planHash == variants[0]->planHash;
       double diff = maxRelativeDifference(timed[0], timed[v]);
       r.maxRelDiff = diff;
       if (!(diff <= 1e-3)) {
@@ -399,22 +409,16 @@ LogicalResult Bench::generatePoint(
     const InputSet &inputs, std::vector<Result> &rows) {
   std::string where = describePoint(point);
   const CompiledVariant &first = *variants.front();
-  // The token input: the one of one integer element (heed_model_generate
-  // checks the rest).
-  int64_t bound = 2;
-  for (int32_t i = 0; i < heed_model_num_inputs(first.model); ++i) {
-    const char *name;
-    heed_dtype dtype;
-    int32_t rank;
-    const int64_t *shape;
-    heed_model_input(first.model, i, &name, &dtype, &rank, &shape);
-    int64_t n = 1;
-    for (int32_t d = 0; d < rank; ++d)
-      n *= shape[d];
-    if ((dtype == HEED_I64 || dtype == HEED_I32) && n == 1 &&
-        (size_t)i < first.inputBounds.size() && first.inputBounds[i] > 0)
-      bound = first.inputBounds[i];
-  }
+  // The prompt's ids stay below the token input's random bound (the rows
+  // of the embedding it indexes).
+  int32_t token = -1;
+  if (heed_model_token_input(first.model, &token) != HEED_OK)
+    return fail() << variantName(first.kind)
+                  << " generation failed: " << heed_last_error();
+  int64_t bound = (size_t)token < first.inputBounds.size() &&
+                          first.inputBounds[(size_t)token] > 0
+                      ? first.inputBounds[(size_t)token]
+                      : 2;
   io::HostTensor promptTensor = io::randomTensor(
       "prompt", DType::I64, {(int64_t)promptTokens}, randomInputs, bound);
   std::vector<int64_t> prompt(promptTokens);
@@ -455,19 +459,12 @@ LogicalResult Bench::generatePoint(
     return failure();
 
   for (size_t v = 0; v < variants.size(); ++v) {
-    Result r;
-    r.model = modelName;
-    r.dims = boundDims(point);
-    r.variant = variantName(variants[v]->kind).str();
+    Result r = inProcessResult(point, denseFlops, variants, v);
     r.time = summarize(timing[v].decodePerToken);
     r.prefillPerToken = summarize(timing[v].prefillPerToken);
     r.promptTokens = promptTokens;
     r.generatedTokens = timing[v].tokens.size();
-    r.flops = denseFlops;
-    r.effectiveFlops = variants[v]->flops.effective;
-    r.memoryBytes = heed_model_memory_bytes(variants[v]->model);
     if (v > 0) {
-      r.samePlanAsUnfused = variants[v]->planHash == variants[0]->planHash;
       if (timing[v].tokens != timing[0].tokens) {
         progress->clear();
         llvm::errs() << "heed-bench: warning: " << (where.empty() ? "" : where)

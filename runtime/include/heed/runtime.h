@@ -228,6 +228,12 @@ typedef struct heed_generate_stats {
                                    first (0 when fewer than 2) */
 } heed_generate_stats;
 
+/** The input heed_model_generate feeds the token id to: the model's one
+ *  input of one i64 or i32 element. HEED_ERROR_INVALID_ARGUMENT when the
+ *  model declares no state, or has no such input or several (the message
+ *  lists the inputs). */
+heed_status heed_model_token_input(const heed_model *model, int32_t *index);
+
 /** Generates tokens with a model that declares state (a decoder with a KV
  *  cache, docs/language.md "State"): its one input of one integer element
  *  (i64 or i32) takes the token id, any other inputs come from

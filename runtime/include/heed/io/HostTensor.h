@@ -66,7 +66,8 @@ checkedByteSize(const std::vector<int64_t> &shape, uint64_t itemSize) {
 double loadElement(const HostTensor &t, int64_t i);
 
 /// Stores \p value as element \p i of \p t, rounding to the dtype: f16 and
-/// bf16 to nearest even (via f32), integers as `cast` converts (floatToIntegerSaturating), i1 as value != 0.
+/// bf16 to nearest even (via f32), integers as `cast` converts
+/// (floatToIntegerSaturating), i1 as value != 0.
 void storeElement(HostTensor &t, int64_t i, double value);
 
 /// Formats \p shape as "[2, 3]" (or "[]" for a scalar) for error messages.
