@@ -339,6 +339,7 @@ LogicalResult PlanBuilder::lowerAttention(attn::AttentionOpInterface op) {
 
 LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
   Block &body = graph.getBody().front();
+  llvm::DenseMap<Operation *, StringAttr> stateRoots; // by buffer
   for (BlockArgument arg : body.getArguments()) {
     auto name =
         graph.getArgAttrOfType<StringAttr>(arg.getArgNumber(), kNameAttrName);
@@ -353,6 +354,7 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
                << arg.getArgNumber() << " has no `" << kNameAttrName
                << "` attribute";
       builder.create<StateReadOp>(loc, name, buf);
+      stateRoots[buf.getDefiningOp()] = name;
       continue;
     }
     auto input = builder.create<InputOp>(
@@ -381,13 +383,17 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
     BufferOp root = getArenaBuffer(buf);
     auto name = graph.getResultAttrOfType<StringAttr>(i, kNameAttrName);
     bool state = (bool)graph.getResultAttr(i, kStateAttrName);
-    // A state's next value may be (a view of) its read buffer or of any
-    // buffer but a constant; the runtime copies it across after the run.
-    if (state && root) {
+    // A state's next value may be (a view of) its own buffer or of any
+    // buffer but a constant or another state's: the runtime copies it
+    // across after the run, when another state's buffer may already hold
+    // that state's next value (a = b, b = b + 1), so that one is copied
+    // first, here.
+    auto other = root ? stateRoots.find(root) : stateRoots.end();
+    if (state && root && (other == stateRoots.end() || other->second == name)) {
       builder.create<StateWriteOp>(loc, name, buf);
       continue;
     }
-    if (!root || inputRoots.contains(root) ||
+    if (!root || inputRoots.contains(root) || state ||
         !outputRoots.insert(root).second) {
       Value copy = buffer(loc, buf.getType());
       kernel(loc, HEED_KERNEL("copy"), buf, copy);
