@@ -234,3 +234,29 @@ module {
   func.func @a() { return }
   func.func @b() { return }
 }
+
+// -----
+
+// A state argument (heed.state) becomes heedrt.state_read; the result of
+// the same name with heed.state, heedrt.state_write. A next value that is
+// another state's old value is copied first.
+// CHECK-LABEL: heedrt.plan @states
+// CHECK: %[[A:.+]] = heedrt.buffer : memref<4xf32>
+// CHECK: heedrt.state_read "a", %[[A]]
+// CHECK: %[[B:.+]] = heedrt.buffer : memref<4xf32>
+// CHECK: heedrt.state_read "b", %[[B]]
+// CHECK: heedrt.kernel "copy" ins(%[[B]] : memref<4xf32>) outs(%[[C:.+]] : memref<4xf32>)
+// CHECK: heedrt.state_write "a", %[[C]]
+// CHECK-NOT: heedrt.input
+func.func @states(%a: tensor<4xf32> {heed.name = "a", heed.state},
+                  %b: tensor<4xf32> {heed.name = "b", heed.state})
+    -> (tensor<4xf32> {heed.name = "a", heed.state}) {
+  return %b : tensor<4xf32>
+}
+
+// -----
+
+// expected-error @+1 {{state argument #0 has no `heed.name` attribute}}
+func.func @nameless_state(%a: tensor<4xf32> {heed.state}) -> tensor<4xf32> {
+  return %a : tensor<4xf32>
+}
