@@ -76,9 +76,13 @@ parseConstFlags(llvm::ArrayRef<std::string> flags,
                 mlir::MLIRContext &context);
 
 /// Parses `--dim NAME=VALUE` flags into \p dims; reports malformed ones.
-mlir::LogicalResult parseDimFlags(llvm::ArrayRef<std::string> flags,
-                                  std::map<std::string, int64_t> &dims,
-                                  mlir::MLIRContext &context);
+/// With \p ranges, `--dim NAME=LO..HI` is accepted too: \p dims gets HI
+/// (the model is compiled at the bound) and \p ranges the range, unless it
+/// holds one value.
+mlir::LogicalResult parseDimFlags(
+    llvm::ArrayRef<std::string> flags, std::map<std::string, int64_t> &dims,
+    mlir::MLIRContext &context,
+    std::map<std::string, std::pair<int64_t, int64_t>> *ranges = nullptr);
 
 } // namespace heed
 

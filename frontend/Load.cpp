@@ -31,20 +31,38 @@ OwningOpRef<ModuleOp> heed::loadHeedFile(StringRef path,
   return emitHeedModule(sourceMgr, id, context, options);
 }
 
-LogicalResult heed::parseDimFlags(ArrayRef<std::string> flags,
-                                  std::map<std::string, int64_t> &dims,
-                                  MLIRContext &context) {
+LogicalResult heed::parseDimFlags(
+    ArrayRef<std::string> flags, std::map<std::string, int64_t> &dims,
+    MLIRContext &context,
+    std::map<std::string, std::pair<int64_t, int64_t>> *ranges) {
   for (StringRef flag : flags) {
     auto [name, value] = flag.split('=');
-    int64_t v;
-    if (name.empty() || value.empty() || value.getAsInteger(10, v) || v < 1)
+    bool range = value.contains("..");
+    auto [loText, hiText] =
+        range ? value.split("..") : std::make_pair(StringRef(), value);
+    int64_t lo = 0, hi;
+    if (name.empty() || hiText.empty() || hiText.getAsInteger(10, hi) ||
+        hi < 1 || (range && (loText.getAsInteger(10, lo) || lo < 1)))
       return emitError(UnknownLoc::get(&context))
              << "--dim " << flag
-             << ": expected NAME=VALUE with a positive integer VALUE";
+             << ": expected NAME=VALUE with a positive integer VALUE"
+             << (ranges ? ", or NAME=LO..HI with 1 <= LO <= HI" : "");
     if (dims.count(name.str()))
       return emitError(UnknownLoc::get(&context))
              << "--dim " << name << " is given twice";
-    dims[name.str()] = v;
+    if (range && lo > hi)
+      return emitError(UnknownLoc::get(&context))
+             << "--dim " << flag << ": the range " << lo << ".." << hi
+             << " is empty; write LO..HI with LO <= HI";
+    if (range && !ranges)
+      return emitError(UnknownLoc::get(&context))
+             << "--dim " << flag
+             << ": a range is for heedc, heed-run and heed-bench; give one "
+                "value here";
+    // The model is written at the bound; a range of one value is a value.
+    dims[name.str()] = hi;
+    if (range && lo < hi)
+      (*ranges)[name.str()] = {lo, hi};
   }
   return success();
 }

@@ -55,6 +55,15 @@ void PlanOp::build(OpBuilder &builder, OperationState &state, StringRef name) {
 }
 
 LogicalResult PlanOp::verify() {
+  if (std::optional<DictionaryAttr> dims = getBoundedDims())
+    for (NamedAttribute d : *dims) {
+      auto range = dyn_cast<DenseI64ArrayAttr>(d.getValue());
+      if (!range || range.size() != 2 || range[0] < 1 || range[1] < range[0])
+        return emitOpError("bounded dimension '")
+               << d.getName().getValue()
+               << "' must be array<i64: lo, hi> with 1 <= lo <= hi, got "
+               << d.getValue();
+    }
   llvm::StringSet<> inputs, outputs;
   llvm::StringMap<Type> stateReads;
   llvm::StringSet<> stateWrites;
@@ -97,7 +106,39 @@ LogicalResult PlanOp::verify() {
 // BufferOp, ConstantOp, ViewOp
 //===----------------------------------------------------------------------===//
 
+/// Checks \p triples of (index, dimension, coefficient) on \p op: a
+/// multiple of three, indices below \p size, dimensions of the parent plan,
+/// positive coefficients; \p what names the indexed thing ("axis").
+static LogicalResult verifyBoundedTriples(Operation *op,
+                                          ArrayRef<int64_t> triples,
+                                          int64_t size, StringRef what) {
+  auto plan = op->getParentOfType<PlanOp>();
+  int64_t dims =
+      plan && plan.getBoundedDims() ? plan.getBoundedDims()->size() : 0;
+  if (triples.size() % 3)
+    return op->emitOpError("bounded needs (")
+           << what << ", dimension, coefficient) triples, got "
+           << triples.size() << " values";
+  for (size_t i = 0; i < triples.size(); i += 3) {
+    if (triples[i] < 0 || triples[i] >= size)
+      return op->emitOpError("bounded ")
+             << what << " " << triples[i] << " is out of range";
+    if (triples[i + 1] < 0 || triples[i + 1] >= dims)
+      return op->emitOpError("bounded dimension ")
+             << triples[i + 1] << " is not one of the plan's " << dims
+             << " bounded_dims";
+    if (triples[i + 2] < 1)
+      return op->emitOpError("bounded coefficient ")
+             << triples[i + 2] << " must be positive";
+  }
+  return success();
+}
+
 LogicalResult BufferOp::verify() {
+  if (std::optional<ArrayRef<int64_t>> bounded = getBounded())
+    if (failed(
+            verifyBoundedTriples(*this, *bounded, getType().getRank(), "axis")))
+      return failure();
   if (!getOffset())
     return success();
   int64_t offset = *getOffset();
@@ -124,6 +165,9 @@ LogicalResult ConstantOp::verify() {
 
 LogicalResult ViewOp::verify() {
   MemRefType from = getSource().getType(), to = getType();
+  if (std::optional<ArrayRef<int64_t>> bounded = getBounded())
+    if (failed(verifyBoundedTriples(*this, *bounded, to.getRank(), "axis")))
+      return failure();
   if (from.getElementType() != to.getElementType() ||
       from.getNumElements() != to.getNumElements())
     return emitOpError("cannot view ")
@@ -256,6 +300,22 @@ LogicalResult KernelOp::verify() {
     for (NamedAttribute param : params)
       if (failed(verifyParam(*this, *spec, param)))
         return failure();
+  if (std::optional<DictionaryAttr> bounded = getBoundedParams())
+    for (NamedAttribute b : *bounded) {
+      Attribute value = params ? params.get(b.getName()) : Attribute();
+      int64_t size = isa_and_nonnull<IntegerAttr>(value) ? 1
+                     : isa_and_nonnull<DenseI64ArrayAttr>(value)
+                         ? cast<DenseI64ArrayAttr>(value).size()
+                         : -1;
+      auto triples = dyn_cast<DenseI64ArrayAttr>(b.getValue());
+      if (size < 0 || !triples)
+        return emitOpError("bounded param '")
+               << b.getName().getValue()
+               << "' must be an integer param, bound by an array<i64>";
+      if (failed(
+              verifyBoundedTriples(*this, triples.asArrayRef(), size, "index")))
+        return failure();
+    }
   for (const heed::KernelAttrSpec &a : spec->attrs)
     if (a.presence == heed::KernelAttrPresence::Required &&
         !(params && params.get(StringRef(a.name.data(), a.name.size()))))

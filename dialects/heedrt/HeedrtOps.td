@@ -34,9 +34,16 @@ def Heedrt_PlanOp : Heedrt_Op<"plan", [Symbol, IsolatedFromAbove, NoTerminator,
       heedrt.output "y", %y : memref<4xf32>
     }
     ```
+
+    `bounded_dims` names the dimensions known only at run time (`heedc
+    --dim L=1..512`), each with its range `[lo, hi]`; a dimension's index is
+    its position in the dictionary (sorted by name). The plan is written with
+    every one at `hi`, and `bounded` on buffers and views, `bounded_params`
+    on kernels say which extents and attribute values follow one.
   }];
   let arguments = (ins SymbolNameAttr:$sym_name,
-                   OptionalAttr<I64Attr>:$arena_bytes);
+                   OptionalAttr<I64Attr>:$arena_bytes,
+                   OptionalAttr<DictionaryAttr>:$bounded_dims);
   let regions = (region SizedRegion<1>:$body);
   let assemblyFormat = "$sym_name attr-dict-with-keyword $body";
   let hasVerifier = 1;
@@ -54,8 +61,13 @@ def Heedrt_BufferOp : Heedrt_Op<"buffer", [HasParent<"PlanOp">]> {
     ```mlir
     %b = heedrt.buffer offset 4096 : memref<8x64xf32>
     ```
+
+    `bounded`, in a plan with `bounded_dims`, lists triples (axis,
+    dimension index, coefficient): at a run where that dimension has value
+    `v`, the axis has extent `extent + coefficient * (v - hi)`.
   }];
-  let arguments = (ins OptionalAttr<I64Attr>:$offset);
+  let arguments = (ins OptionalAttr<I64Attr>:$offset,
+                   OptionalAttr<DenseI64ArrayAttr>:$bounded);
   let results = (outs Heedrt_Buffer:$result);
   let assemblyFormat = "(`offset` $offset^)? attr-dict `:` type($result)";
   let hasVerifier = 1;
@@ -102,8 +114,11 @@ def Heedrt_ViewOp : Heedrt_Op<"view", [HasParent<"PlanOp">, Pure]> {
     ```mlir
     %v = heedrt.view %b : memref<8x64xf32> to memref<512xf32>
     ```
+
+    `bounded` is as on `heedrt.buffer`.
   }];
-  let arguments = (ins Heedrt_Buffer:$source);
+  let arguments = (ins Heedrt_Buffer:$source,
+                   OptionalAttr<DenseI64ArrayAttr>:$bounded);
   let results = (outs Heedrt_Buffer:$result);
   let assemblyFormat =
       "$source attr-dict `:` type($source) `to` type($result)";
@@ -178,10 +193,15 @@ def Heedrt_KernelOp : Heedrt_Op<"kernel", [HasParent<"PlanOp">,
     ```mlir
     heedrt.kernel "softmax" ins(%s : memref<8x8xf32>) outs(%p : memref<8x8xf32>) params {axis = 1 : i64}
     ```
+
+    `bounded_params`, in a plan with `bounded_dims`, maps integer params to
+    triples (element index, dimension index, coefficient): the element is
+    `value + coefficient * (v - hi)` at a run where the dimension is `v`.
   }];
   let arguments = (ins StrAttr:$kernel, Variadic<Heedrt_Buffer>:$ins,
                    Variadic<Heedrt_Buffer>:$outs,
-                   OptionalAttr<DictionaryAttr>:$params);
+                   OptionalAttr<DictionaryAttr>:$params,
+                   OptionalAttr<DictionaryAttr>:$bounded_params);
   let assemblyFormat = [{
     $kernel (`ins` `(` $ins^ `:` type($ins) `)`)?
     `outs` `(` $outs `:` type($outs) `)` (`params` $params^)? attr-dict

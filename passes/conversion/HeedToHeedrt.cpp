@@ -98,7 +98,8 @@ private:
   DenseSet<Operation *> inputRoots;
 
   Value buffer(Location loc, Type type) {
-    return builder.create<BufferOp>(loc, type, IntegerAttr());
+    return builder.create<BufferOp>(loc, type, IntegerAttr(),
+                                    DenseI64ArrayAttr());
   }
   Value viewAs(Location loc, Value source, ArrayRef<int64_t> shape) {
     auto type = cast<MemRefType>(source.getType());
@@ -111,7 +112,8 @@ private:
               DictionaryAttr params = {}) {
     builder.create<KernelOp>(loc, builder.getStringAttr(name), ins, outs,
                              params && !params.empty() ? params
-                                                       : DictionaryAttr());
+                                                       : DictionaryAttr(),
+                             DictionaryAttr());
   }
   Value castTo(Location loc, Value source, Type element) {
     auto type = cast<MemRefType>(source.getType());

@@ -224,6 +224,9 @@ LogicalResult PlanEmitter::emitBuild() {
   auto setInt = HEED_C_API(heed_plan_set_int);
   auto setInts = HEED_C_API(heed_plan_set_ints);
   auto setFloat = HEED_C_API(heed_plan_set_float);
+  auto addDim = HEED_C_API(heed_plan_add_dim);
+  auto bindDim = HEED_C_API(heed_plan_bind_dim);
+  auto bindInt = HEED_C_API(heed_plan_bind_int);
 
   atModuleEnd();
   auto build = builder.create<LLVM::LLVMFuncOp>(
@@ -232,6 +235,24 @@ LogicalResult PlanEmitter::emitBuild() {
   Block *entry = build.addEntryBlock(builder);
   builder.setInsertionPointToStart(entry);
   Value planArg = entry->getArgument(0), weightsArg = entry->getArgument(1);
+
+  if (std::optional<DictionaryAttr> dims = plan.getBoundedDims())
+    for (NamedAttribute d : *dims) {
+      ArrayRef<int64_t> range = cast<DenseI64ArrayAttr>(d.getValue());
+      call(plan.getLoc(), addDim,
+           {planArg, string(plan.getLoc(), d.getName().getValue()),
+            int64(plan.getLoc(), range[0]), int64(plan.getLoc(), range[1]),
+            null(plan.getLoc())});
+    }
+  // Binds the extents of buffer \p id that follow a bounded dimension.
+  auto bindExtents = [&](Location loc, int32_t id,
+                         std::optional<ArrayRef<int64_t>> triples) {
+    if (triples)
+      for (size_t i = 0; i < triples->size(); i += 3)
+        call(loc, bindDim,
+             {planArg, int32(loc, id), int32(loc, (*triples)[i]),
+              int32(loc, (*triples)[i + 1]), int64(loc, (*triples)[i + 2])});
+  };
 
   DenseMap<Value, int32_t> ids;
   int32_t nextBuffer = 0, nextNode = 0;
@@ -259,6 +280,7 @@ LogicalResult PlanEmitter::emitBuild() {
       call(
           loc, addBuffer,
           {planArg, dtype, rank, shape, int64(loc, *b.getOffset()), null(loc)});
+      bindExtents(loc, nextBuffer, b.getBounded());
       ids[b] = nextBuffer++;
     } else if (auto w = dyn_cast<WeightOp>(op)) {
       auto [dtype, rank, shape] = bufferOf(w);
@@ -285,6 +307,7 @@ LogicalResult PlanEmitter::emitBuild() {
       call(loc, addView,
            {planArg, int32(loc, ids.lookup(v.getSource())),
             int32(loc, type.getRank()), shapeOf(loc, type), null(loc)});
+      bindExtents(loc, nextBuffer, v.getBounded());
       ids[v] = nextBuffer++;
     } else if (auto in = dyn_cast<InputOp>(op)) {
       call(loc, addInput,
@@ -325,6 +348,15 @@ LogicalResult PlanEmitter::emitBuild() {
                  {planArg, int32(loc, node), name, arrayOf<int64_t>(loc, list),
                   int32(loc, list.size())});
           }
+        }
+      if (std::optional<DictionaryAttr> bounded = k.getBoundedParams())
+        for (NamedAttribute b : *bounded) {
+          ArrayRef<int64_t> triples = cast<DenseI64ArrayAttr>(b.getValue());
+          for (size_t i = 0; i < triples.size(); i += 3)
+            call(loc, bindInt,
+                 {planArg, int32(loc, node),
+                  string(loc, b.getName().getValue()), int32(loc, triples[i]),
+                  int32(loc, triples[i + 1]), int64(loc, triples[i + 2])});
         }
     } else {
       return op.emitError("heedrt-to-llvm cannot lower ") << op.getName();

@@ -162,9 +162,10 @@ struct HeedrtBf16 : heed::impl::HeedrtBf16Base<HeedrtBf16> {
         Value &y = casts[x];
         if (!y) {
           y = builder.create<BufferOp>(k.getLoc(), withElement(x, bf16),
-                                       IntegerAttr());
+                                       IntegerAttr(), DenseI64ArrayAttr());
           builder.create<KernelOp>(k.getLoc(), "cast", ValueRange{x},
-                                   ValueRange{y}, DictionaryAttr());
+                                   ValueRange{y}, DictionaryAttr(),
+                                   DictionaryAttr());
         }
         k.getInsMutable()[i].set(y);
       }

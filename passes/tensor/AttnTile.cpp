@@ -31,9 +31,6 @@
 
 #include "mlir/IR/Builders.h"
 
-#include <thread>
-#include <unistd.h>
-
 namespace heed {
 #define GEN_PASS_DEF_ATTNTILE
 #include "passes/Passes.h.inc"
@@ -48,19 +45,18 @@ struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
   using AttnTileBase::AttnTileBase;
 
   void runOnOperation() override {
-    int64_t l2 = l2Bytes;
-    if (l2 <= 0) {
-      long host = sysconf(_SC_LEVEL2_CACHE_SIZE);
-      l2 = host > 0 ? host : 1 << 20;
-    }
-    int64_t nCores = cores > 0
-                         ? (int64_t)cores
-                         : std::max(1u, std::thread::hardware_concurrency());
+    AttentionTileTarget target = AttentionTileTarget::host();
+    if (l2Bytes > 0)
+      target.l2Bytes = l2Bytes;
+    if (cores > 0)
+      target.cores = cores;
+    target.tileNs = tileNs;
+    target.elementNsPerFlop = elementNsPerFlop;
     getOperation()->walk(
-        [&](attn::AttentionOpInterface op) { tile(op, l2, nCores); });
+        [&](attn::AttentionOpInterface op) { tile(op, target); });
   }
 
-  void tile(attn::AttentionOpInterface op, int64_t l2, int64_t nCores) {
+  void tile(attn::AttentionOpInterface op, const AttentionTileTarget &target) {
     AttentionSparsity sparsity = op.getSparsity();
     if (op.getTileAttr() || sparsity.structure == AttentionStructure::Blocks)
       return;
@@ -72,39 +68,14 @@ struct AttnTilePass : heed::impl::AttnTileBase<AttnTilePass> {
       return;
     int64_t heads = q.getDimSize(0) * q.getDimSize(1), lq = q.getDimSize(2),
             d = q.getDimSize(3), lk = v.getDimSize(2), dv = v.getDimSize(3);
-    if (lq == 0 || lk == 0)
-      return;
-    AttentionBand band = sparsity.band(lq, lk);
-
     OpBuilder b(op);
     if (qBlock > 0 && kBlock > 0) { // forced by the pass options
-      op.setTileAttr(b.getDenseI64ArrayAttr({qBlock, kBlock}));
+      if (lq && lk)
+        op.setTileAttr(b.getDenseI64ArrayAttr({qBlock, kBlock}));
       return;
     }
-    double elementNs = elementNsPerFlop * 2.0 * (double)(d + dv);
-    double best = std::numeric_limits<double>::infinity();
-    int64_t bestQ = 0, bestK = 0;
-    for (int64_t qb : {16, 32, 64, 128, 256}) {
-      for (int64_t kb : {64, 128, 256, 512, 1024}) {
-        int64_t qt = std::min(qb, lq), kt = std::min(kb, lk);
-        int64_t ws = 4 * (qt * d + kt * (d + dv) + qt * kt + 2 * qt * dv);
-        if (ws > l2 / 2)
-          continue;
-        int64_t qTiles = (lq + qt - 1) / qt;
-        // Enough tasks for the target's cores, when the problem has them.
-        int64_t maxTasks = heads * ((lq + 15) / 16);
-        if (heads * qTiles < std::min(2 * nCores, maxTasks))
-          continue;
-        AttentionBand::VisitedTiles visited = band.visitedTiles(qt, kt);
-        double cost = visited.tiles * tileNs + visited.scores * elementNs;
-        // A larger tile must be clearly cheaper.
-        if (cost < best * 0.98) {
-          best = cost;
-          bestQ = qt;
-          bestK = kt;
-        }
-      }
-    }
+    auto [bestQ, bestK] =
+        chooseAttentionTile(sparsity.band(lq, lk), heads, d, dv, target);
     if (bestQ)
       op.setTileAttr(b.getDenseI64ArrayAttr({bestQ, bestK}));
   }

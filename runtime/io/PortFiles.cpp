@@ -39,7 +39,7 @@ HostTensor converted(const HostTensor &t, DType dtype) {
 } // namespace
 
 bool readInputFile(const std::string &path, const std::string &name,
-                   DType dtype, const std::vector<int64_t> &shape,
+                   DType dtype, const std::vector<int64_t> *shape,
                    HostTensor &out, std::string &error) {
   HostTensor t;
   if (endsWith(path, ".safetensors")) {
@@ -68,9 +68,10 @@ bool readInputFile(const std::string &path, const std::string &name,
   // bf16 from float32: rounded to nearest even.
   if (dtype == DType::BF16 && t.dtype == DType::F32)
     t = converted(t, DType::BF16);
-  if (t.dtype != dtype || t.shape != shape) {
+  if (t.dtype != dtype || (shape && t.shape != *shape)) {
     error = "input '" + name + "' is " + typeString(t.dtype, t.shape) + " in " +
-            path + " but the model expects " + typeString(dtype, shape);
+            path + " but the model expects " +
+            (shape ? typeString(dtype, *shape) : std::string(dtypeName(dtype)));
     if (t.dtype == DType::BF16 && dtype != DType::BF16 &&
         !endsWith(path, ".safetensors"))
       error += " (a .npy file of '<u2' or '|V2' elements holds bf16 bits)";

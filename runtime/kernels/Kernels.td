@@ -487,6 +487,10 @@ def AttentionAttrs : KernelAttrs<(attrs
     Flag<0, "add the probs output">:$return_probs,
     Flag<0, "add the lse output">:$return_lse,
     Flag<0, "run bf16 q, k, v through f32 copies">:$bf16_via_f32,
+    Flag<0, "f32: choose q_block and k_block for the actual Lq and Lk with "
+            "attn-tile's cost model, as heedc does for a fixed size (a plan "
+            "with bounded dimensions); q_block and k_block are then "
+            "ignored">:$auto_tile,
     Flag<1, "0 forces oneDNN's GEMMs where the AVX-512 micro-kernels "
             "apply">:$microkernels,
     Enum<AttentionLayout, "bhld", "the layout of q, k, v, out and gate; "

@@ -17,6 +17,9 @@ using namespace heed::rt;
 
 namespace heed::rt {
 std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan);
+void runModelAlloc(heed_model &model, heed_tensor *const *inputs,
+                   int32_t numInputs, heed_tensor **outputs,
+                   int32_t numOutputs);
 void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
               heed_tensor *const *outputs, int32_t numOutputs);
 } // namespace heed::rt
@@ -255,6 +258,7 @@ heed_status heed_plan_add_view(heed_plan *plan, int32_t source, int32_t rank,
       fail(HEED_ERROR_SHAPE, "a view of " + from.str() + " as " + b.desc.str() +
                                  " must keep the number of elements");
     b.viewOf = source;
+    b.bounded.clear(); // the view's own axes are bound on their own
     plan->buffers.push_back(std::move(b));
     if (buffer_id)
       *buffer_id = (int32_t)plan->buffers.size() - 1;
@@ -380,6 +384,79 @@ heed_status heed_plan_set_float(heed_plan *plan, int32_t node_id,
   });
 }
 
+heed_status heed_plan_add_dim(heed_plan *plan, const char *name, int64_t lo,
+                              int64_t hi, int32_t *dim_id) {
+  auto call = [&] { return "heed_plan_add_dim(" + quoted(name) + ")"; };
+  return guardPlan(plan, call, [&] {
+    require(plan && name && *name, "null or empty argument");
+    if (lo < 1 || hi < lo)
+      fail(HEED_ERROR_INVALID_ARGUMENT, "the range " + std::to_string(lo) +
+                                            ".." + std::to_string(hi) +
+                                            " must have 1 <= lo <= hi");
+    for (const PlanDim &d : plan->dims)
+      if (d.name == name)
+        fail(HEED_ERROR_INVALID_ARGUMENT,
+             "dimension '" + std::string(name) + "' is declared twice");
+    plan->dims.push_back({name, lo, hi});
+    if (dim_id)
+      *dim_id = (int32_t)plan->dims.size() - 1;
+  });
+}
+
+/// Fails unless \p dim is a dimension of \p plan and \p coeff positive.
+static void checkTerm(const heed_plan *plan, int32_t dim, int64_t coeff) {
+  if (dim < 0 || dim >= (int32_t)plan->dims.size())
+    fail(HEED_ERROR_INVALID_ARGUMENT,
+         "dimension " + std::to_string(dim) + " does not exist");
+  if (coeff < 1)
+    fail(HEED_ERROR_INVALID_ARGUMENT,
+         "coefficient " + std::to_string(coeff) + " must be positive");
+}
+
+heed_status heed_plan_bind_dim(heed_plan *plan, int32_t buffer_id, int32_t axis,
+                               int32_t dim_id, int64_t coeff) {
+  auto call = [&] {
+    return "heed_plan_bind_dim(buffer " + std::to_string(buffer_id) + ")";
+  };
+  return guardPlan(plan, call, [&] {
+    require(plan, "plan is null");
+    checkBuffer(plan, buffer_id);
+    checkTerm(plan, dim_id, coeff);
+    PlanBuffer &b = plan->buffers[buffer_id];
+    if (axis < 0 || axis >= (int32_t)b.desc.shape.size())
+      fail(HEED_ERROR_INVALID_ARGUMENT, "axis " + std::to_string(axis) +
+                                            " is not an axis of " +
+                                            b.desc.str());
+    for (const auto &[bound, term] : b.bounded)
+      if (bound == axis)
+        fail(HEED_ERROR_INVALID_ARGUMENT,
+             "axis " + std::to_string(axis) + " is bound twice");
+    b.bounded.push_back({axis, DimTerm{dim_id, coeff}});
+  });
+}
+
+heed_status heed_plan_bind_int(heed_plan *plan, int32_t node_id,
+                               const char *name, int32_t index, int32_t dim_id,
+                               int64_t coeff) {
+  return guardPlan(plan, setterCall("heed_plan_bind_int", node_id, name), [&] {
+    PlanNode &n = node(plan, node_id, name);
+    checkTerm(plan, dim_id, coeff);
+    if (!n.attrs.has(name))
+      fail(HEED_ERROR_INVALID_ARGUMENT,
+           "set the attribute before binding it to a dimension");
+    std::vector<int64_t> values = n.attrs.getInts(name);
+    if (index < 0 || index >= (int32_t)values.size())
+      fail(HEED_ERROR_INVALID_ARGUMENT,
+           "index " + std::to_string(index) + " is past the attribute's " +
+               std::to_string(values.size()) + " values");
+    for (const BoundedParam &p : n.bounded)
+      if (p.name == name && p.index == index)
+        fail(HEED_ERROR_INVALID_ARGUMENT,
+             "element " + std::to_string(index) + " is bound twice");
+    n.bounded.push_back({name, index, DimTerm{dim_id, coeff}});
+  });
+}
+
 heed_status heed_plan_finalize(const heed_plan *plan, heed_model **out) {
   return guard([&] {
     require(plan && out, "null argument");
@@ -414,6 +491,27 @@ heed_status heed_model_reset_state(heed_model *model) {
     for (const PlanState &s : model->states)
       std::memset(model->bufferData(s.read), 0,
                   model->buffers[s.read].desc.nbytes());
+  });
+}
+
+int32_t heed_model_num_dims(const heed_model *model) {
+  return model ? (int32_t)model->dims.size() : 0;
+}
+
+heed_status heed_model_dim(const heed_model *model, int32_t index,
+                           const char **name, int64_t *lo, int64_t *hi) {
+  return guard([&] {
+    require(model, "model is null");
+    if (index < 0 || index >= (int32_t)model->dims.size())
+      fail(HEED_ERROR_INVALID_ARGUMENT,
+           "dimension index " + std::to_string(index) + " is out of range");
+    const PlanDim &d = model->dims[index];
+    if (name)
+      *name = d.name.c_str();
+    if (lo)
+      *lo = d.lo;
+    if (hi)
+      *hi = d.hi;
   });
 }
 
@@ -476,6 +574,15 @@ heed_status heed_model_run(heed_model *model, heed_tensor *const *inputs,
   return guard([&] {
     require(model, "model is null");
     runModel(*model, inputs, num_inputs, outputs, num_outputs);
+  });
+}
+
+heed_status heed_model_run_alloc(heed_model *model, heed_tensor *const *inputs,
+                                 int32_t num_inputs, heed_tensor **outputs,
+                                 int32_t num_outputs) {
+  return guard([&] {
+    require(model, "model is null");
+    runModelAlloc(*model, inputs, num_inputs, outputs, num_outputs);
   });
 }
 

@@ -347,6 +347,19 @@ std::string usage(const std::string &program, const char *modelName,
     if (list.empty())
       s += "  (none)\n";
   }
+  int32_t dims = heed_model_num_dims(model);
+  if (dims > 0) {
+    s += "\nsizes: one binary for";
+    for (int32_t d = 0; d < dims; ++d) {
+      const char *name = nullptr;
+      int64_t lo = 0, hi = 0;
+      heed_model_dim(model, d, &name, &lo, &hi);
+      s += std::string(d ? "," : "") + " " + name + " in " +
+           std::to_string(lo) + ".." + std::to_string(hi);
+    }
+    s += ": inputs may take any of them (listed above at the largest),\n"
+         "and the outputs follow; --random-inputs draws the largest.\n";
+  }
   return s;
 }
 
@@ -357,9 +370,12 @@ struct ModelDeleter {
 using ModelPtr = std::unique_ptr<heed_model, ModelDeleter>;
 
 /// The inputs of the model, from --input files or --random-inputs.
+/// With \p anyShape (a model with bounded dimensions), files may hold any
+/// shape, which the model checks when it runs; drawn inputs take the bound.
 std::vector<HostTensor> prepareInputs(const Options &o,
                                       const std::vector<Port> &inputs,
-                                      const int64_t *randomBounds) {
+                                      const int64_t *randomBounds,
+                                      bool anyShape) {
   std::map<std::string, const Options::InputFlag *> given;
   for (const Options::InputFlag &f : o.inputs) {
     bool known = std::any_of(inputs.begin(), inputs.end(),
@@ -391,8 +407,8 @@ std::vector<HostTensor> prepareInputs(const Options &o,
     }
     HostTensor t;
     std::string error;
-    if (!heed::io::readInputFile(it->second->path, p.name, p.dtype, p.shape, t,
-                                 error))
+    if (!heed::io::readInputFile(it->second->path, p.name, p.dtype,
+                                 anyShape ? nullptr : &p.shape, t, error))
       cliFail(error);
     values.push_back(std::move(t));
   }
@@ -431,7 +447,8 @@ void generate(const Options &o, heed_model *model) {
       others.push_back(all[i]);
       otherIndex.push_back(i);
     }
-  std::vector<HostTensor> otherValues = prepareInputs(o, others, nullptr);
+  std::vector<HostTensor> otherValues =
+      prepareInputs(o, others, nullptr, false);
   std::vector<const void *> inputData(all.size(), nullptr);
   for (size_t j = 0; j < otherValues.size(); ++j)
     inputData[otherIndex[j]] = otherValues[j].data.data();
@@ -491,6 +508,85 @@ void generate(const Options &o, heed_model *model) {
               heed_model_memory_bytes(model));
 }
 
+/// Runs a model of fixed sizes --repeat times on \p inputs into \p outputs
+/// (sized here); returns the run times in ms.
+std::vector<double> runFixed(const Options &o, heed_model *model,
+                             const std::vector<HostTensor> &inputs,
+                             std::vector<HostTensor> &outputs,
+                             const std::vector<Port> &outputPorts) {
+  for (size_t i = 0; i < outputPorts.size(); ++i) {
+    outputs[i].dtype = outputPorts[i].dtype;
+    outputs[i].shape = outputPorts[i].shape;
+    outputs[i].data.resize(outputs[i].nbytes());
+  }
+  std::vector<const void *> inputData;
+  for (const HostTensor &t : inputs)
+    inputData.push_back(t.data.data());
+  std::vector<void *> outputData;
+  for (HostTensor &t : outputs)
+    outputData.push_back(t.data.data());
+  std::vector<double> times;
+  for (int64_t r = 0; r < o.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    heed_status s =
+        heed_model_run_data(model, inputData.data(), outputData.data());
+    auto end = std::chrono::steady_clock::now();
+    if (s != HEED_OK)
+      cliFail(heed_last_error());
+    times.push_back(
+        std::chrono::duration<double, std::milli>(end - start).count());
+  }
+  return times;
+}
+
+/// Runs a model with bounded dimensions --repeat times on \p inputs, of
+/// any sizes in range, into \p outputs of the sizes those give; returns the
+/// run times in ms (the first run creates the outputs).
+std::vector<double> runBounded(const Options &o, heed_model *model,
+                               std::vector<HostTensor> &inputs,
+                               std::vector<HostTensor> &outputs) {
+  struct TensorDeleter {
+    void operator()(heed_tensor *t) const { heed_tensor_free(t); }
+  };
+  using TensorPtr = std::unique_ptr<heed_tensor, TensorDeleter>;
+  std::vector<TensorPtr> in, out(outputs.size());
+  std::vector<heed_tensor *> inRaw, outRaw(outputs.size());
+  for (HostTensor &t : inputs) {
+    heed_tensor *w = nullptr;
+    if (heed_tensor_wrap((heed_dtype)t.dtype, (int32_t)t.shape.size(),
+                         t.shape.data(), t.data.data(), &w) != HEED_OK)
+      cliFail(heed_last_error());
+    in.emplace_back(w);
+    inRaw.push_back(w);
+  }
+  std::vector<double> times;
+  for (int64_t r = 0; r < o.repeat; ++r) {
+    auto start = std::chrono::steady_clock::now();
+    heed_status s =
+        r == 0 ? heed_model_run_alloc(model, inRaw.data(), (int32_t)in.size(),
+                                      outRaw.data(), (int32_t)out.size())
+               : heed_model_run(model, inRaw.data(), (int32_t)in.size(),
+                                outRaw.data(), (int32_t)out.size());
+    auto end = std::chrono::steady_clock::now();
+    if (r == 0)
+      for (size_t i = 0; i < out.size(); ++i)
+        out[i].reset(outRaw[i]);
+    if (s != HEED_OK)
+      cliFail(heed_last_error());
+    times.push_back(
+        std::chrono::duration<double, std::milli>(end - start).count());
+  }
+  for (size_t i = 0; i < outputs.size(); ++i) {
+    heed_tensor *t = out[i].get();
+    outputs[i].dtype = (DType)heed_tensor_dtype(t);
+    const int64_t *shape = heed_tensor_shape(t);
+    outputs[i].shape.assign(shape, shape + heed_tensor_rank(t));
+    const auto *data = static_cast<const uint8_t *>(heed_tensor_data(t));
+    outputs[i].data.assign(data, data + heed_tensor_nbytes(t));
+  }
+  return times;
+}
+
 /// The body of heed_cli_main; throws CliError.
 void runCli(int argc, char **argv, const std::string &program,
             const char *modelName, heed_build_fn build, const char *weightsFile,
@@ -525,31 +621,15 @@ void runCli(int argc, char **argv, const std::string &program,
 
   std::vector<Port> inputPorts = ports(model.get(), true);
   std::vector<Port> outputPorts = ports(model.get(), false);
-  std::vector<HostTensor> inputs = prepareInputs(o, inputPorts, randomBounds);
+  bool bounded = heed_model_num_dims(model.get()) > 0;
+  std::vector<HostTensor> inputs =
+      prepareInputs(o, inputPorts, randomBounds, bounded);
   std::vector<HostTensor> outputs(outputPorts.size());
-  for (size_t i = 0; i < outputPorts.size(); ++i) {
-    outputs[i].dtype = outputPorts[i].dtype;
-    outputs[i].shape = outputPorts[i].shape;
-    outputs[i].data.resize(outputs[i].nbytes());
-  }
-  std::vector<const void *> inputData;
-  for (const HostTensor &t : inputs)
-    inputData.push_back(t.data.data());
-  std::vector<void *> outputData;
-  for (HostTensor &t : outputs)
-    outputData.push_back(t.data.data());
-
   std::vector<double> times;
-  for (int64_t r = 0; r < o.repeat; ++r) {
-    auto start = std::chrono::steady_clock::now();
-    heed_status s =
-        heed_model_run_data(model.get(), inputData.data(), outputData.data());
-    auto end = std::chrono::steady_clock::now();
-    if (s != HEED_OK)
-      cliFail(heed_last_error());
-    times.push_back(
-        std::chrono::duration<double, std::milli>(end - start).count());
-  }
+  if (bounded)
+    times = runBounded(o, model.get(), inputs, outputs);
+  else
+    times = runFixed(o, model.get(), inputs, outputs, outputPorts);
 
   std::string error;
   if (o.outputDir && !heed::io::writeOutputDir(

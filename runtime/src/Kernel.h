@@ -80,6 +80,10 @@ struct KernelSignature {
   /// which never change), else null: kernels may prepare from it once at
   /// finalization, e.g. convert a weight layout.
   std::vector<const void *> constants;
+  /// The kernel this one replaces: the same node created for other sizes
+  /// (a plan with bounded dimensions), or null. A factory may share what it
+  /// prepared from constants (packed weights) instead of preparing it again.
+  const class Kernel *previous = nullptr;
 
   /// Fails with HEED_ERROR_INVALID_ARGUMENT unless the node has \p nIn
   /// inputs (or between \p nIn and \p maxIn) and \p nOut outputs.

@@ -1,5 +1,6 @@
 //===- Model.cpp - Finalizing a plan into a model, and running it ---------===//
 
+#include "BoundedDims.h"
 #include "Error.h"
 #include "Executor.h"
 #include "Plan.h"
@@ -155,6 +156,12 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
   model->inputs = plan.inputs;
   model->outputs = plan.outputs;
   model->states = plan.states;
+  checkBoundedDims(plan);
+  model->dims = plan.dims;
+  for (const PlanDim &d : plan.dims)
+    model->dimValues.push_back(d.hi);
+  if (!plan.dims.empty())
+    model->nodeSpecs = plan.nodes; // to create kernels again at other sizes
 
   // Place buffers: explicit offsets are checked, automatic ones appended.
   auto bufferName = [](size_t id) { return "buffer " + std::to_string(id); };
@@ -200,7 +207,8 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
   // Constants whose every reader keeps its own copy (packed weights) are
   // released as soon as the last reader is created, so that finalizing
   // holds at most one original beside the copies. Not those that a port
-  // or a view exposes.
+  // or a view exposes. With bounded dimensions, which may create the
+  // readers again, only their pages are released (the data stays valid).
   std::vector<int32_t> readersLeft(model->buffers.size(), 0);
   std::vector<bool> copiedByAll(model->buffers.size(), true);
   for (const PlanNode &n : plan.nodes)
@@ -236,23 +244,8 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
   for (const PlanNode &n : plan.nodes) {
     for (int32_t b : n.inputs)
       roundWeight(b);
-    std::vector<TensorDesc> in, out;
-    for (int32_t b : n.inputs)
-      in.push_back(model->buffers[b].desc);
-    for (int32_t b : n.outputs) {
-      if (model->buffers[b].constant)
-        fail(HEED_ERROR_INVALID_ARGUMENT, n.kernel + ": output buffer " +
-                                              std::to_string(b) +
-                                              " is a constant");
-      out.push_back(model->buffers[b].desc);
-    }
-    Attrs attrs = n.attrs;
-    attrs.kernel = n.kernel;
-    KernelSignature sig{n.kernel, std::move(in), std::move(out), attrs, {}};
-    for (int32_t b : n.inputs)
-      sig.constants.push_back(model->buffers[b].constant);
     heed_model::Node node;
-    node.kernel = createKernel(sig);
+    node.kernel = createNodeKernel(*model, n, model->dimValues, nullptr);
     for (int32_t b : n.inputs)
       node.inputs.push_back(model->bufferData(b));
     for (int32_t b : n.outputs)
@@ -263,7 +256,7 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
       const PlanBuffer &buffer = model->buffers[b];
       if (--readersLeft[b] == 0 && copiedByAll[b] && buffer.constant) {
         auto copy = model->roundedCopies.find(b);
-        if (copy != model->roundedCopies.end())
+        if (copy != model->roundedCopies.end() && plan.dims.empty())
           std::vector<uint16_t>().swap(copy->second); // no reader left
         else
           releasePages(buffer.constant, buffer.desc.nbytes());
@@ -299,39 +292,45 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
   return model;
 }
 
-/// Fails unless \p t has the dtype and shape of buffer \p p.
-static void checkPort(heed_model &model, const PlanPort &p,
-                      const heed_tensor *t, const char *what) {
-  const TensorDesc &want = model.buffers[p.buffer].desc;
+/// Fails unless output \p t has the dtype and shape of buffer \p p at
+/// dimension values \p values.
+static void checkOutput(heed_model &model, const PlanPort &p,
+                        const heed_tensor *t,
+                        const std::vector<int64_t> &values) {
   if (!t)
-    fail(HEED_ERROR_INVALID_ARGUMENT,
-         std::string(what) + " '" + p.name + "' is null");
+    fail(HEED_ERROR_INVALID_ARGUMENT, "output '" + p.name + "' is null");
+  TensorDesc want = descAt(model.buffers[p.buffer], model.dims, values);
   if (t->dtype != want.dtype || t->shape != want.shape)
     fail(t->dtype != want.dtype ? HEED_ERROR_DTYPE : HEED_ERROR_SHAPE,
-         std::string(what) + " '" + p.name + "' is " +
+         "output '" + p.name + "' is " +
              describe(t->dtype, t->shape.data(), (int32_t)t->shape.size()) +
-             ", the model needs " + want.str());
+             ", the model needs " + want.str() +
+             (model.dims.empty() ? "" : " for these inputs"));
 }
 
-/// Copies each input port's data (inputData(i), the whole buffer) into the
-/// arena, runs the model and copies each output port's buffer to
-/// outputData(i). One run at a time per model; allocates nothing once the
-/// executor exists.
+/// Copies each input port's data (inputData(i), the whole buffer at
+/// dimension values \p values) into the arena, runs the model and copies
+/// each output port's buffer to outputData(i). One run at a time per model;
+/// allocates nothing once the executor exists, unless the bounded
+/// dimensions change (specializeKernels).
 template <typename InputData, typename OutputData>
-void runPorts(heed_model &model, const InputData &inputData,
-              const OutputData &outputData) {
+void runPorts(heed_model &model, const std::vector<int64_t> &values,
+              const InputData &inputData, const OutputData &outputData) {
   std::lock_guard<std::mutex> lock(model.runMutex);
+  specializeKernels(model, values);
   if (!model.executor)
     model.executor = std::make_unique<Executor>(model, model.threads);
   for (int32_t i = 0; i < (int32_t)model.inputs.size(); ++i) {
-    size_t bytes = model.buffers[model.inputs[i].buffer].desc.nbytes();
+    size_t bytes =
+        bytesAt(model.buffers[model.inputs[i].buffer], model.dims, values);
     if (bytes)
       std::memcpy(model.bufferData(model.inputs[i].buffer), inputData(i),
                   bytes);
   }
   model.executor->run();
   for (int32_t i = 0; i < (int32_t)model.outputs.size(); ++i) {
-    size_t bytes = model.buffers[model.outputs[i].buffer].desc.nbytes();
+    size_t bytes =
+        bytesAt(model.buffers[model.outputs[i].buffer], model.dims, values);
     if (bytes)
       std::memcpy(outputData(i), model.bufferData(model.outputs[i].buffer),
                   bytes);
@@ -344,8 +343,11 @@ void runPorts(heed_model &model, const InputData &inputData,
                    model.buffers[s.read].desc.nbytes());
 }
 
-void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
-              heed_tensor *const *outputs, int32_t numOutputs) {
+/// Checks the counts and inputs of a run and returns the dimension values
+/// the inputs give.
+static std::vector<int64_t> checkInputs(heed_model &model,
+                                        heed_tensor *const *inputs,
+                                        int32_t numInputs, int32_t numOutputs) {
   if (numInputs != (int32_t)model.inputs.size() ||
       numOutputs != (int32_t)model.outputs.size())
     fail(HEED_ERROR_INVALID_ARGUMENT,
@@ -353,16 +355,63 @@ void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
              " inputs and " + std::to_string(model.outputs.size()) +
              " outputs, got " + std::to_string(numInputs) + " and " +
              std::to_string(numOutputs));
-  if ((numInputs && !inputs) || (numOutputs && !outputs))
+  if (numInputs && !inputs)
     fail(HEED_ERROR_INVALID_ARGUMENT, "null tensor array");
-  for (int32_t i = 0; i < numInputs; ++i)
-    checkPort(model, model.inputs[i], inputs[i], "input");
+  std::vector<heed_dtype> dtypes;
+  std::vector<const std::vector<int64_t> *> shapes;
+  for (int32_t i = 0; i < numInputs; ++i) {
+    if (!inputs[i])
+      fail(HEED_ERROR_INVALID_ARGUMENT,
+           "input '" + model.inputs[i].name + "' is null");
+    dtypes.push_back(inputs[i]->dtype);
+    shapes.push_back(&inputs[i]->shape);
+  }
+  return solveDims(model, dtypes, shapes);
+}
+
+void runModel(heed_model &model, heed_tensor *const *inputs, int32_t numInputs,
+              heed_tensor *const *outputs, int32_t numOutputs) {
+  std::vector<int64_t> values =
+      checkInputs(model, inputs, numInputs, numOutputs);
+  if (numOutputs && !outputs)
+    fail(HEED_ERROR_INVALID_ARGUMENT, "null tensor array");
   for (int32_t i = 0; i < numOutputs; ++i)
-    checkPort(model, model.outputs[i], outputs[i], "output");
+    checkOutput(model, model.outputs[i], outputs[i], values);
 
   runPorts(
-      model, [&](int32_t i) -> const void * { return inputs[i]->data; },
+      model, values, [&](int32_t i) -> const void * { return inputs[i]->data; },
       [&](int32_t i) { return outputs[i]->data; });
+}
+
+void runModelAlloc(heed_model &model, heed_tensor *const *inputs,
+                   int32_t numInputs, heed_tensor **outputs,
+                   int32_t numOutputs) {
+  if (numOutputs && !outputs)
+    fail(HEED_ERROR_INVALID_ARGUMENT, "null tensor array");
+  for (int32_t i = 0; i < numOutputs; ++i)
+    outputs[i] = nullptr;
+  std::vector<int64_t> values =
+      checkInputs(model, inputs, numInputs, numOutputs);
+  std::vector<std::unique_ptr<heed_tensor>> made;
+  for (int32_t i = 0; i < numOutputs; ++i) {
+    TensorDesc d =
+        descAt(model.buffers[model.outputs[i].buffer], model.dims, values);
+    auto t = std::make_unique<heed_tensor>();
+    t->dtype = d.dtype;
+    t->shape = d.shape;
+    size_t bytes = (d.nbytes() + 63) / 64 * 64;
+    t->data = std::aligned_alloc(64, bytes ? bytes : 64);
+    if (!t->data)
+      fail(HEED_ERROR_OUT_OF_MEMORY,
+           "cannot allocate " + std::to_string(bytes) + " bytes");
+    t->owned = true;
+    made.push_back(std::move(t));
+  }
+  runPorts(
+      model, values, [&](int32_t i) -> const void * { return inputs[i]->data; },
+      [&](int32_t i) { return made[i]->data; });
+  for (int32_t i = 0; i < numOutputs; ++i)
+    outputs[i] = made[i].release();
 }
 
 void runModelData(heed_model &model, const void *const *inputs,
@@ -379,8 +428,11 @@ void runModelData(heed_model &model, const void *const *inputs,
     nonNull(model.inputs[i], inputs[i], "input");
   for (size_t i = 0; i < model.outputs.size(); ++i)
     nonNull(model.outputs[i], outputs[i], "output");
+  std::vector<int64_t> bounds;
+  for (const PlanDim &d : model.dims)
+    bounds.push_back(d.hi);
   runPorts(
-      model, [&](int32_t i) { return inputs[i]; },
+      model, bounds, [&](int32_t i) { return inputs[i]; },
       [&](int32_t i) { return outputs[i]; });
 }
 

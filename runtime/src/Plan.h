@@ -14,8 +14,26 @@
 
 namespace heed::rt {
 
+/// A dimension of the plan known only at run time (heed_plan_add_dim): the
+/// plan is declared at its largest value `hi`, and runs take any value in
+/// [lo, hi].
+struct PlanDim {
+  std::string name;
+  int64_t lo, hi;
+};
+
+/// How a bounded dimension moves an integer of the plan (heed_plan_bind_dim,
+/// heed_plan_bind_int): at dimension values v, the declared value plus
+/// coeff * (v[dim] - hi).
+struct DimTerm {
+  int32_t dim;
+  int64_t coeff;
+};
+
 struct PlanBuffer {
-  TensorDesc desc;
+  TensorDesc desc; ///< with every bounded dimension at its largest value
+  /// Axes whose extent follows a bounded dimension: (axis, term).
+  std::vector<std::pair<int32_t, DimTerm>> bounded;
   int64_t offset = HEED_AUTO_OFFSET; ///< bytes into the arena
   const void *constant = nullptr;    ///< borrowed data of a constant
   int32_t viewOf = -1; ///< the buffer whose bytes this one views, or -1
@@ -24,10 +42,18 @@ struct PlanBuffer {
   const void *roundedFrom = nullptr;
 };
 
+/// An integer attribute element that follows a bounded dimension.
+struct BoundedParam {
+  std::string name;
+  int32_t index; ///< element of the attribute's list (0 for an integer)
+  DimTerm term;
+};
+
 struct PlanNode {
   std::string kernel;
   std::vector<int32_t> inputs, outputs;
-  Attrs attrs;
+  Attrs attrs; ///< with every bounded dimension at its largest value
+  std::vector<BoundedParam> bounded;
 };
 
 struct PlanPort {
@@ -53,6 +79,7 @@ struct heed_plan {
   std::vector<heed::rt::PlanNode> nodes;
   std::vector<heed::rt::PlanPort> inputs, outputs;
   std::vector<heed::rt::PlanState> states;
+  std::vector<heed::rt::PlanDim> dims;
   /// Objects the constants' data lives in (weights tables); the finalized
   /// model shares them, so they outlive it.
   std::vector<std::shared_ptr<const void>> keepAlive;
@@ -70,6 +97,12 @@ struct heed_model {
   std::vector<heed::rt::PlanBuffer> buffers; ///< offsets resolved
   std::vector<heed::rt::PlanPort> inputs, outputs;
   std::vector<heed::rt::PlanState> states;
+  /// Bounded dimensions (BoundedDims.h): the values the kernels are created
+  /// for now (every `hi` at first), and the plan's nodes to create them
+  /// again for other values (empty without bounded dimensions).
+  std::vector<heed::rt::PlanDim> dims;
+  std::vector<int64_t> dimValues;
+  std::vector<heed::rt::PlanNode> nodeSpecs;
   struct Node {
     std::unique_ptr<heed::rt::Kernel> kernel;
     std::vector<const void *> inputs;

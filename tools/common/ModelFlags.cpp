@@ -3,6 +3,8 @@
 #include "ModelFlags.h"
 #include "Frontend.h"
 
+#include "mlir/IR/Diagnostics.h"
+
 namespace cl = llvm::cl;
 using namespace mlir;
 
@@ -14,8 +16,11 @@ cl::OptionCategory &modelFlagsCategory() {
 }
 
 namespace {
-cl::list<std::string> dimFlags("dim", cl::desc("Bind a dimension"),
-                               cl::value_desc("NAME=VALUE"),
+cl::list<std::string> dimFlags("dim",
+                               cl::desc("Bind a dimension, or give it a range "
+                                        "(NAME=LO..HI: one binary runs every "
+                                        "size in it)"),
+                               cl::value_desc("NAME=VALUE|NAME=LO..HI"),
                                cl::cat(modelFlagsCategory()));
 cl::list<std::string> inputShapeFlags(
     "input-shape",
@@ -97,32 +102,114 @@ PassRemarks remarksFromFlags() {
   return remarks;
 }
 
-OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
-                                MLIRContext &context) {
-  return loadModel(path, sourceMgr, context, {}, "");
-}
-
-OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
-                                MLIRContext &context,
-                                const std::map<std::string, int64_t> &extraDims,
-                                StringRef extraFlag) {
+/// loadModel, with the dimensions of \p overrides at their values.
+static OwningOpRef<ModuleOp>
+loadModelImpl(StringRef path, llvm::SourceMgr &sourceMgr, MLIRContext &context,
+              const std::map<std::string, int64_t> &extraDims,
+              StringRef extraFlag,
+              const std::map<std::string, int64_t> &overrides) {
   FrontendOptions options;
   options.entry = entry;
   options.maxOps = maxOps;
-  if (failed(parseDimFlags(dimFlags, options.dims, context)) ||
+  std::map<std::string, std::pair<int64_t, int64_t>> ranges;
+  if (failed(parseDimFlags(dimFlags, options.dims, context, &ranges)) ||
       failed(parseInputShapeFlags(inputShapeFlags, options.inputShapes,
                                   context)) ||
       failed(parseConstFlags(constFlags, options.constInputs, context)))
     return nullptr;
-  for (const auto &[name, value] : extraDims)
+  for (const auto &[name, value] : extraDims) {
+    // A size of a range (heed-bench's sweep of a bounded dimension).
+    auto range = ranges.find(name);
+    if (range != ranges.end()) {
+      if (value < range->second.first || value > range->second.second) {
+        emitError(UnknownLoc::get(&context))
+            << extraFlag << " " << name << "=" << value << " is outside --dim "
+            << name << "=" << range->second.first << ".."
+            << range->second.second;
+        return nullptr;
+      }
+      options.dims[name] = value;
+      continue;
+    }
     if (!options.dims.emplace(name, value).second) {
       emitError(UnknownLoc::get(&context))
           << "--dim " << name << " and " << extraFlag << " " << name
           << " both set the dimension '" << name << "'";
       return nullptr;
     }
+  }
+  for (const auto &[name, value] : overrides)
+    options.dims[name] = value;
+  if (!overrides.empty()) { // another size: the weights are read already
+    llvm::StringMap<io::HostTensor> unused;
+    return loadModelFile(path, sourceMgr, context, options, unused);
+  }
   embeddedWeights().clear();
   return loadModelFile(path, sourceMgr, context, options, embeddedWeights());
+}
+
+OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
+                                MLIRContext &context) {
+  return loadModelImpl(path, sourceMgr, context, {}, "", {});
+}
+
+OwningOpRef<ModuleOp> loadModel(StringRef path, llvm::SourceMgr &sourceMgr,
+                                MLIRContext &context,
+                                const std::map<std::string, int64_t> &extraDims,
+                                StringRef extraFlag) {
+  return loadModelImpl(path, sourceMgr, context, extraDims, extraFlag, {});
+}
+
+std::vector<BoundedDim> boundedDimsFromFlags() {
+  // Well-formed ranges only: loadModel reports the rest.
+  std::map<std::string, BoundedDim> byName;
+  for (StringRef flag : dimFlags) {
+    auto [name, value] = flag.split('=');
+    auto [loText, hiText] = value.split("..");
+    int64_t lo, hi;
+    if (value.contains("..") && !loText.getAsInteger(10, lo) &&
+        !hiText.getAsInteger(10, hi) && 1 <= lo && lo < hi)
+      byName[name.str()] = BoundedDim{name.str(), lo, hi};
+  }
+  std::vector<BoundedDim> dims;
+  for (const auto &[name, d] : byName)
+    dims.push_back(d);
+  return dims;
+}
+
+LogicalResult boundPlan(ModuleOp module, StringRef path,
+                        llvm::SourceMgr &sourceMgr, MLIRContext &context,
+                        llvm::function_ref<LogicalResult(ModuleOp)> lower,
+                        const std::map<std::string, int64_t> &extraDims,
+                        StringRef extraFlag) {
+  std::vector<BoundedDim> dims = boundedDimsFromFlags();
+  if (dims.empty())
+    return success();
+  auto planOf = [](ModuleOp m) { return *m.getOps<heedrt::PlanOp>().begin(); };
+  std::vector<std::map<std::string, int64_t>> points =
+      boundedSamplePoints(dims);
+  std::vector<OwningOpRef<ModuleOp>> samples;
+  std::vector<heedrt::PlanOp> plans{planOf(module)};
+  for (size_t p = 1; p < points.size(); ++p) {
+    // The compile at the bound said everything but errors already.
+    ScopedDiagnosticHandler quiet(&context, [](Diagnostic &d) {
+      return d.getSeverity() == DiagnosticSeverity::Error ? failure()
+                                                          : success();
+    });
+    OwningOpRef<ModuleOp> sample = loadModelImpl(
+        path, sourceMgr, context, extraDims, extraFlag, points[p]);
+    if (!sample || failed(lower(*sample))) {
+      InFlightDiagnostic diag = emitError(UnknownLoc::get(&context));
+      diag << "the model does not compile at";
+      for (const auto &[name, value] : points[p])
+        diag << " " << name << "=" << value;
+      diag << ", a size of the range the --dim flags give";
+      return failure();
+    }
+    plans.push_back(planOf(*sample));
+    samples.push_back(std::move(sample));
+  }
+  return annotateBoundedPlan(plans, dims);
 }
 
 std::vector<std::string> dimFlagValues() {

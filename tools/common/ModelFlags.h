@@ -14,6 +14,7 @@
 #include "Weights.h"
 
 #include "passes/Pipelines.h"
+#include "passes/plan/BoundedPlan.h"
 
 #include "mlir/IR/BuiltinOps.h"
 #include "mlir/IR/OwningOpRef.h"
@@ -41,12 +42,31 @@ mlir::OwningOpRef<mlir::ModuleOp> loadModel(llvm::StringRef path,
 
 /// As loadModel, with the dimensions \p extraDims bound too (heed-bench's
 /// sweep points); a dimension both in --dim and in \p extraDims is an error
-/// naming \p extraFlag (e.g. "--sweep").
+/// naming \p extraFlag (e.g. "--sweep"), unless --dim gave it a range that
+/// holds the value.
 mlir::OwningOpRef<mlir::ModuleOp>
 loadModel(llvm::StringRef path, llvm::SourceMgr &sourceMgr,
           mlir::MLIRContext &context,
           const std::map<std::string, int64_t> &extraDims,
           llvm::StringRef extraFlag);
+
+/// The dimensions the --dim flags give a range, `--dim NAME=LO..HI` with
+/// LO < HI (loadModel reads the model with each at HI).
+std::vector<BoundedDim> boundedDimsFromFlags();
+
+/// When --dim gave ranges: reads the model at \p path again at the other
+/// sizes of boundedSamplePoints, lowers each to a heedrt plan with
+/// \p lower (the tool's pipelines), and annotates the plan of \p module
+/// (loaded by loadModel and lowered the same way) for every size in the
+/// ranges (annotateBoundedPlan). Those compiles report errors only. Does
+/// nothing without a range. \p extraDims and \p extraFlag are as for
+/// loadModel, without the bounded dimensions.
+mlir::LogicalResult
+boundPlan(mlir::ModuleOp module, llvm::StringRef path,
+          llvm::SourceMgr &sourceMgr, mlir::MLIRContext &context,
+          llvm::function_ref<mlir::LogicalResult(mlir::ModuleOp)> lower,
+          const std::map<std::string, int64_t> &extraDims = {},
+          llvm::StringRef extraFlag = "");
 
 /// The --dim flags as given (NAME=VALUE each).
 std::vector<std::string> dimFlagValues();

@@ -36,6 +36,11 @@ InputSet InputSet::draw(const CompiledVariant &variant, uint64_t seed) {
   return set;
 }
 
+const io::HostTensor *InputSet::find(const std::string &name) const {
+  auto it = byName.find(name);
+  return it == byName.end() ? nullptr : &it->second;
+}
+
 bool InputSet::bind(const heed_model *model,
                     std::vector<const void *> &pointers,
                     std::string &error) const {
@@ -48,8 +53,10 @@ bool InputSet::bind(const heed_model *model,
     const int64_t *shape;
     heed_model_input(model, i, &name, &dtype, &rank, &shape);
     auto it = byName.find(name);
+    // A model with bounded dimensions checks the sizes when it runs.
+    bool anyShape = heed_model_num_dims(model) > 0;
     if (it == byName.end() || it->second.dtype != (DType)dtype ||
-        it->second.shape != shapeVector(rank, shape)) {
+        (!anyShape && it->second.shape != shapeVector(rank, shape))) {
       error = std::string("input '") + name +
               "' differs between the variants (" +
               io::shapeToString(shapeVector(rank, shape)) + ")";
@@ -80,6 +87,8 @@ bool TimedModel::create(const CompiledVariant &variant, const InputSet &inputs,
   if (!inputs.bind(variant.model, out.inputPointers, error))
     return false;
   int32_t n = heed_model_num_outputs(variant.model);
+  if (heed_model_num_dims(variant.model) > 0)
+    return out.createBounded(inputs, error);
   out.outputs.resize(n);
   for (int32_t i = 0; i < n; ++i) {
     const char *name;
@@ -97,10 +106,74 @@ bool TimedModel::create(const CompiledVariant &variant, const InputSet &inputs,
   return true;
 }
 
+void TimedModel::TensorDeleter::operator()(heed_tensor *t) const {
+  heed_tensor_free(t);
+}
+
+bool TimedModel::createBounded(const InputSet &inputs, std::string &error) {
+  bounded = true;
+  int32_t numIn = heed_model_num_inputs(model),
+          numOut = heed_model_num_outputs(model);
+  // The inputs' sizes give the outputs' (heed_model_run_alloc): one untimed
+  // run creates them, and the timed runs write into their bytes.
+  for (int32_t i = 0; i < numIn; ++i) {
+    const char *name;
+    heed_dtype dtype;
+    heed_model_input(model, i, &name, &dtype, nullptr, nullptr);
+    const io::HostTensor &t = *inputs.find(name); // bind found it
+    heed_tensor *w = nullptr;
+    if (heed_tensor_wrap(dtype, (int32_t)t.shape.size(), t.shape.data(),
+                         const_cast<uint8_t *>(t.data.data()), &w) != HEED_OK) {
+      error = heed_last_error();
+      return false;
+    }
+    inputTensors.emplace_back(w);
+  }
+  std::vector<heed_tensor *> in, made(numOut, nullptr);
+  for (const auto &t : inputTensors)
+    in.push_back(t.get());
+  if (heed_model_run_alloc(model, in.data(), numIn, made.data(), numOut) !=
+      HEED_OK) {
+    error = heed_last_error();
+    return false;
+  }
+  for (int32_t i = 0; i < numOut; ++i) {
+    outputTensors.emplace_back(made[i]);
+    const char *name;
+    heed_model_output(model, i, &name, nullptr, nullptr, nullptr);
+    outputNames.push_back(name);
+  }
+  outputs.resize(numOut);
+  for (int32_t i = 0; i < numOut; ++i) {
+    heed_tensor *t = made[i];
+    io::HostTensor &h = outputs[i];
+    h.dtype = (DType)heed_tensor_dtype(t);
+    h.shape = shapeVector(heed_tensor_rank(t), heed_tensor_shape(t));
+    h.data.assign(h.nbytes(), 0);
+    // The timed runs write into h's bytes, through a tensor over them.
+    heed_tensor *w = nullptr;
+    if (heed_tensor_wrap((heed_dtype)h.dtype, (int32_t)h.shape.size(),
+                         h.shape.data(), h.data.data(), &w) != HEED_OK) {
+      error = heed_last_error();
+      return false;
+    }
+    outputTensors[i].reset(w);
+  }
+  return true;
+}
+
 bool TimedModel::run(bool record, std::string &error) {
+  std::vector<heed_tensor *> in, out;
+  for (const auto &t : inputTensors)
+    in.push_back(t.get());
+  for (const auto &t : outputTensors)
+    out.push_back(t.get());
   auto start = std::chrono::steady_clock::now();
   heed_status status =
-      heed_model_run_data(model, inputPointers.data(), outputPointers.data());
+      bounded ? heed_model_run(model, in.data(), (int32_t)in.size(), out.data(),
+                               (int32_t)out.size())
+              : heed_model_run_data(model, inputPointers.data(),
+                                    outputPointers.data());
   auto end = std::chrono::steady_clock::now();
   if (status != HEED_OK) {
     error = heed_last_error();

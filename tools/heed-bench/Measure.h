@@ -17,6 +17,7 @@
 #include "heed/io/HostTensor.h"
 
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -31,6 +32,8 @@ public:
   /// \p error) when an input is missing or has another dtype or shape.
   bool bind(const heed_model *model, std::vector<const void *> &pointers,
             std::string &error) const;
+  /// The input \p name, or null.
+  const io::HostTensor *find(const std::string &name) const;
 
 private:
   std::map<std::string, io::HostTensor> byName;
@@ -44,7 +47,8 @@ struct TimeStats {
 TimeStats summarize(std::vector<double> timesMs);
 
 /// A loaded variant ready to run: its input pointers and output buffers,
-/// and the times of the timed runs so far.
+/// and the times of the timed runs so far. A model with bounded dimensions
+/// runs through heed_tensor handles (heed_model_run) at the inputs' sizes.
 class TimedModel {
 public:
   /// Binds \p inputs to \p variant's model and allocates its outputs.
@@ -60,9 +64,19 @@ public:
   std::vector<io::HostTensor> outputs;
 
 private:
+  struct TensorDeleter {
+    void operator()(heed_tensor *t) const;
+  };
+  using TensorPtr = std::unique_ptr<heed_tensor, TensorDeleter>;
+
+  /// create() for a model with bounded dimensions.
+  bool createBounded(const InputSet &inputs, std::string &error);
+
   heed_model *model = nullptr;
   std::vector<const void *> inputPointers;
   std::vector<void *> outputPointers;
+  bool bounded = false;
+  std::vector<TensorPtr> inputTensors, outputTensors;
 };
 
 /// The largest relative difference (max-norm: max |a - b| / max |a|) over

@@ -28,13 +28,15 @@ StringRef variantName(VariantKind kind) {
     return "fused";
   case VariantKind::FusedDense:
     return "fused-dense";
+  case VariantKind::FusedBounded:
+    return "fused-bounded";
   }
   return "";
 }
 
 std::optional<VariantKind> parseVariantName(StringRef name) {
-  for (VariantKind kind :
-       {VariantKind::Unfused, VariantKind::Fused, VariantKind::FusedDense})
+  for (VariantKind kind : {VariantKind::Unfused, VariantKind::Fused,
+                           VariantKind::FusedDense, VariantKind::FusedBounded})
     if (variantName(kind) == name)
       return kind;
   return std::nullopt;
@@ -125,7 +127,8 @@ CompiledVariant::~CompiledVariant() { heed_model_free(model); }
 
 FailureOr<std::unique_ptr<CompiledVariant>>
 compileVariant(ModuleOp module, VariantKind kind, heed_weights *weights,
-               int threads, const PassRemarks &remarks) {
+               int threads, const PassRemarks &remarks,
+               llvm::function_ref<LogicalResult(ModuleOp)> boundPlan) {
   MLIRContext *ctx = module.getContext();
   auto fail = [&]() { return emitError(UnknownLoc::get(ctx)); };
   auto variant = std::make_unique<CompiledVariant>();
@@ -138,7 +141,7 @@ compileVariant(ModuleOp module, VariantKind kind, heed_weights *weights,
   unsigned optLevel = kind == VariantKind::Unfused ? 0 : 2;
   PassManager heedrtPm(ctx);
   buildHeedrtPipeline(heedrtPm, optLevel, heed::tools::precisionFromFlags());
-  if (failed(heedrtPm.run(module)))
+  if (failed(heedrtPm.run(module)) || (boundPlan && failed(boundPlan(module))))
     return failure();
   {
     std::string text;

@@ -9,6 +9,10 @@
 //                every key tile; only benchmarked when the fused module has
 //                an attention with a `structure` attribute, to separate the
 //                gain of fusion from the gain of skipping tiles
+//   fused-bounded  -O2 compiled once for the ranges of --dim NAME=LO..HI
+//                (BoundedPlan.h) and run at the sweep point's sizes: what
+//                one binary for every size costs against one compiled for
+//                that size
 //
 // A variant is compiled in memory with MLIR's ExecutionEngine (weights
 // external, taken from a table built in memory) and loaded with
@@ -34,9 +38,9 @@
 
 namespace heed::bench {
 
-enum class VariantKind { Unfused, Fused, FusedDense };
+enum class VariantKind { Unfused, Fused, FusedDense, FusedBounded };
 
-/// "unfused", "fused" or "fused-dense".
+/// "unfused", "fused", "fused-dense" or "fused-bounded".
 llvm::StringRef variantName(VariantKind kind);
 /// The kind named \p name, if any.
 std::optional<VariantKind> parseVariantName(llvm::StringRef name);
@@ -70,10 +74,13 @@ struct CompiledVariant {
 
 /// Lowers \p module (a frontend module; it is modified) as \p kind says,
 /// compiles it in memory, loads it with \p weights and sets its thread
-/// count to \p threads. Errors go to the context's diagnostics.
-mlir::FailureOr<std::unique_ptr<CompiledVariant>>
-compileVariant(mlir::ModuleOp module, VariantKind kind, heed_weights *weights,
-               int threads, const PassRemarks &remarks);
+/// count to \p threads. \p boundPlan, when given, annotates the plan for
+/// bounded dimensions (tools::boundPlan) before it is compiled. Errors go
+/// to the context's diagnostics.
+mlir::FailureOr<std::unique_ptr<CompiledVariant>> compileVariant(
+    mlir::ModuleOp module, VariantKind kind, heed_weights *weights, int threads,
+    const PassRemarks &remarks,
+    llvm::function_ref<mlir::LogicalResult(mlir::ModuleOp)> boundPlan = {});
 
 } // namespace heed::bench
 

@@ -246,6 +246,9 @@ struct Bench {
 
   LogicalResult runPoint(size_t index, const SweepPoint &point,
                          std::vector<Result> &rows);
+  mlir::FailureOr<std::unique_ptr<CompiledVariant>>
+  compileBounded(const SweepPoint &point, heed_weights *weights,
+                 const FlopCount &flops);
   LogicalResult runPointInProcess(size_t index, const SweepPoint &point,
                                   ModuleOp module, const WeightStore &weights,
                                   std::vector<Result> &rows);
@@ -334,6 +337,42 @@ LogicalResult Bench::runPoint(size_t index, const SweepPoint &point,
   return runPointInProcess(index, point, *module, *weights, rows);
 }
 
+/// The fused-bounded variant: the model compiled once for the ranges of
+/// --dim (with the point's other dimensions), to run at the point's sizes.
+/// \p flops are the fused variant's at this point.
+FailureOr<std::unique_ptr<CompiledVariant>>
+Bench::compileBounded(const SweepPoint &point, heed_weights *weights,
+                      const FlopCount &flops) {
+  std::map<std::string, int64_t> fixed;
+  for (const auto &[name, value] : point) {
+    bool ranged = false;
+    for (const BoundedDim &d : tools::boundedDimsFromFlags())
+      ranged |= d.name == name;
+    if (!ranged)
+      fixed[name] = value;
+  }
+  OwningOpRef<ModuleOp> module =
+      tools::loadModel(inputFile, sourceMgr, context, fixed, "--sweep");
+  if (!module)
+    return failure();
+  auto lower = [&](ModuleOp sample) {
+    if (failed(runTensorPipeline(sample, VariantKind::FusedBounded, {})))
+      return failure();
+    PassManager pm(&context);
+    buildHeedrtPipeline(pm, 2, tools::precisionFromFlags());
+    return pm.run(sample);
+  };
+  auto bound = [&](ModuleOp m) {
+    return tools::boundPlan(m, inputFile, sourceMgr, context, lower, fixed,
+                            "--sweep");
+  };
+  auto variant = compileVariant(*module, VariantKind::FusedBounded, weights,
+                                threads, tools::remarksFromFlags(), bound);
+  if (succeeded(variant))
+    (*variant)->flops = flops; // the run's sizes, not the bound's
+  return variant;
+}
+
 LogicalResult Bench::runPointInProcess(size_t index, const SweepPoint &point,
                                        ModuleOp module,
                                        const WeightStore &weights,
@@ -358,6 +397,14 @@ LogicalResult Bench::runPointInProcess(size_t index, const SweepPoint &point,
     if (kinds[k] == VariantKind::Fused && (*variant)->structuredAttention)
       kinds.push_back(VariantKind::FusedDense);
     variants.push_back(std::move(*variant));
+  }
+
+  if (!tools::boundedDimsFromFlags().empty()) {
+    progress->update(index, 0, where + " compiling fused-bounded");
+    auto bounded = compileBounded(point, table.table, variants[1]->flops);
+    if (failed(bounded))
+      return failure();
+    variants.push_back(std::move(*bounded));
   }
 
   InputSet inputs = InputSet::draw(*variants.front(), randomInputs);
@@ -622,6 +669,12 @@ int main(int argc, char **argv) {
   }
   if (runs < 1) {
     fail() << "--runs must be at least 1";
+    return 1;
+  }
+  if (!tools::boundedDimsFromFlags().empty() && (isolate || generateTokens)) {
+    fail() << "a range in --dim (fused-bounded) runs in this process without "
+              "--generate; leave out "
+           << (isolate ? "--isolate" : "--generate");
     return 1;
   }
   if (generateTokens && isolate) {

@@ -69,6 +69,12 @@ int main(int argc, char **argv) {
       tools::loadModel(inputFile, tool.sourceMgr, context);
   if (!module)
     return 1;
+  if (!tools::boundedDimsFromFlags().empty()) {
+    emitError(UnknownLoc::get(&context))
+        << "heed-import writes a .heed file at fixed sizes; give each "
+           "dimension one value (--dim NAME=VALUE), and a range to heedc";
+    return 1;
+  }
   func::FuncOp graph = getEntryGraph(*module);
   auto params = tools::bindWeightsFromFlags(graph);
   if (failed(params))

@@ -165,11 +165,10 @@ FailureOr<std::vector<ref::Tensor>> prepareInputs(func::FuncOp graph) {
     }
     io::HostTensor host;
     std::string error;
+    std::vector<int64_t> shape(type.getShape().begin(), type.getShape().end());
     if (!io::readInputFile(it->second, names[i],
-                           *toDType(type.getElementType()),
-                           std::vector<int64_t>(type.getShape().begin(),
-                                                type.getShape().end()),
-                           host, error))
+                           *toDType(type.getElementType()), &shape, host,
+                           error))
       return fail() << error;
     values.push_back(ref::fromHost(host));
   }
@@ -187,7 +186,8 @@ void printSummary(llvm::raw_ostream &os, StringRef name, const ref::Tensor &t) {
 /// line (heed_cli_main), so heed-run and an executable built by heedc parse
 /// and report them identically.
 int runCompiled(ModuleOp module, const WeightStore &weights,
-                const std::optional<std::string> &threads, const char *argv0) {
+                const std::optional<std::string> &threads, const char *argv0,
+                llvm::SourceMgr &sourceMgr) {
   MLIRContext *ctx = module.getContext();
   LoweringOptions lowering;
   lowering.optLevel = optLevel;
@@ -196,6 +196,14 @@ int runCompiled(ModuleOp module, const WeightStore &weights,
   buildTensorPipeline(pm, optLevel, tools::remarksFromFlags());
   buildHeedrtPipeline(pm, optLevel, tools::precisionFromFlags());
   if (failed(pm.run(module)))
+    return 1;
+  auto lower = [&](ModuleOp sample) {
+    PassManager samplePm(ctx);
+    buildTensorPipeline(samplePm, optLevel, PassRemarks());
+    buildHeedrtPipeline(samplePm, optLevel, tools::precisionFromFlags());
+    return samplePm.run(sample);
+  };
+  if (failed(tools::boundPlan(module, inputFile, sourceMgr, *ctx, lower)))
     return 1;
   auto plan = *module.getOps<heedrt::PlanOp>().begin();
   std::string name = plan.getSymName().str();
@@ -321,7 +329,12 @@ int main(int argc, char **argv) {
     return 1;
   if (!reference)
     return tool.exitStatus(
-        runCompiled(*module, *weights, threadsFlag, argv[0]));
+        runCompiled(*module, *weights, threadsFlag, argv[0], sourceMgr));
+  if (!tools::boundedDimsFromFlags().empty()) {
+    fail() << "--reference runs the graph at fixed sizes; give each "
+              "dimension one value (--dim NAME=VALUE)";
+    return 1;
+  }
 
   // The reference interpreter runs on one thread; --threads is accepted.
   auto values = prepareInputs(graph);

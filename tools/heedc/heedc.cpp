@@ -325,6 +325,14 @@ int main(int argc, char **argv) {
   buildHeedrtPipeline(heedrtPm, optLevel, tools::precisionFromFlags());
   if (failed(heedrtPm.run(*module)))
     return 1;
+  auto lower = [&](ModuleOp sample) {
+    PassManager pm(&context);
+    buildTensorPipeline(pm, optLevel, PassRemarks());
+    buildHeedrtPipeline(pm, optLevel, tools::precisionFromFlags());
+    return pm.run(sample);
+  };
+  if (failed(tools::boundPlan(*module, inputFile, sourceMgr, context, lower)))
+    return 1;
   if (stats) {
     phases.end();
     printStats(*module);

@@ -26,11 +26,15 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
+#include <thread>
 #include <tuple>
 #include <utility>
 #include <vector>
+
+#include <unistd.h>
 
 namespace heed {
 
@@ -348,6 +352,60 @@ struct AttentionSparsity {
     return s;
   }
 };
+
+/// What attn-tile's cost model knows of the target (its pass options).
+struct AttentionTileTarget {
+  int64_t l2Bytes = 1 << 20; ///< L2 cache per core
+  int64_t cores = 1;
+  double tileNs = 3600.0; ///< fixed cost of one visited tile (two GEMMs)
+  double elementNsPerFlop = 0.0116; ///< cost of one flop of the tile GEMMs
+
+  /// This machine's L2 and cores, with the measured costs.
+  static AttentionTileTarget host() {
+    AttentionTileTarget t;
+    long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE);
+    t.l2Bytes = l2 > 0 ? l2 : 1 << 20;
+    t.cores = std::max(1u, std::thread::hardware_concurrency());
+    return t;
+  }
+};
+
+/// attn-tile's choice of (q_block, k_block) for f32 attention over \p band
+/// with \p heads (batch x heads) of head size \p d (values \p dv):
+/// passes/tensor/AttnTile.cpp explains the model. (0, 0) when no candidate
+/// fits. The bounded attention kernel (auto_tile) asks the same at run time.
+inline std::pair<int64_t, int64_t>
+chooseAttentionTile(const AttentionBand &band, int64_t heads, int64_t d,
+                    int64_t dv, const AttentionTileTarget &target) {
+  int64_t lq = band.lq, lk = band.lk;
+  if (lq == 0 || lk == 0)
+    return {0, 0};
+  double elementNs = target.elementNsPerFlop * 2.0 * (double)(d + dv);
+  double best = std::numeric_limits<double>::infinity();
+  int64_t bestQ = 0, bestK = 0;
+  for (int64_t qb : {16, 32, 64, 128, 256}) {
+    for (int64_t kb : {64, 128, 256, 512, 1024}) {
+      int64_t qt = std::min(qb, lq), kt = std::min(kb, lk);
+      int64_t ws = 4 * (qt * d + kt * (d + dv) + qt * kt + 2 * qt * dv);
+      if (ws > target.l2Bytes / 2)
+        continue;
+      int64_t qTiles = (lq + qt - 1) / qt;
+      // Enough tasks for the target's cores, when the problem has them.
+      int64_t maxTasks = heads * ((lq + 15) / 16);
+      if (heads * qTiles < std::min(2 * target.cores, maxTasks))
+        continue;
+      AttentionBand::VisitedTiles visited = band.visitedTiles(qt, kt);
+      double cost = visited.tiles * target.tileNs + visited.scores * elementNs;
+      // A larger tile must be clearly cheaper.
+      if (cost < best * 0.98) {
+        best = cost;
+        bestQ = qt;
+        bestK = kt;
+      }
+    }
+  }
+  return {bestQ, bestK};
+}
 
 } // namespace heed
 

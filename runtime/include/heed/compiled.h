@@ -77,7 +77,8 @@ heed_status heed_compiled_load(heed_build_fn build, const char *weights_file,
 
 /** Runs \p model on raw row-major data: \p inputs[i] points to input i and
  *  \p outputs[i] to room for output i, in model order, each of the dtype
- *  and shape the model declares (heed_model_input/heed_model_output). */
+ *  and shape the model declares (heed_model_input/heed_model_output; with
+ *  bounded dimensions, every one at its largest value). */
 heed_status heed_model_run_data(heed_model *model, const void *const *inputs,
                                 void *const *outputs);
 

@@ -152,6 +152,22 @@ heed_status heed_plan_add_state(heed_plan *plan, const char *name,
 heed_status heed_plan_set_state_next(heed_plan *plan, const char *name,
                                      int32_t buffer_id);
 
+/** Declares a dimension known only at run time, \p name in [\p lo, \p hi]
+ *  (1 <= lo <= hi), e.g. a sequence length (`heedc --dim L=1..512`). The
+ *  plan is written with every such dimension at its largest value \p hi:
+ *  buffer shapes, offsets (the arena is planned for the bound) and
+ *  attributes. heed_plan_bind_dim and heed_plan_bind_int say which extents
+ *  and attribute values follow it. A run takes the values its inputs' shapes
+ *  give, and the kernels see the actual sizes. \p dim_id may be null. */
+heed_status heed_plan_add_dim(heed_plan *plan, const char *name, int64_t lo,
+                              int64_t hi, int32_t *dim_id);
+/** Axis \p axis of buffer \p buffer_id (declared at the bound) has extent
+ *  declared + \p coeff * (value - hi) (\p coeff >= 1) for a value of
+ *  dimension \p dim_id. Every dimension must be an extent of some input;
+ *  constants and states cannot follow one. */
+heed_status heed_plan_bind_dim(heed_plan *plan, int32_t buffer_id, int32_t axis,
+                               int32_t dim_id, int64_t coeff);
+
 /** Appends a node running \p kernel (e.g. "matmul", "softmax"; see
  *  docs/runtime.md) on the given buffers. Nodes run as if in the order they
  *  were added; independent nodes may run concurrently. \p node_id (may be
@@ -175,6 +191,12 @@ heed_status heed_plan_set_ints(heed_plan *plan, int32_t node_id,
                                int32_t count);
 heed_status heed_plan_set_float(heed_plan *plan, int32_t node_id,
                                 const char *name, double value);
+/** Element \p index of integer attribute \p name of node \p node_id (set
+ *  before, at the bound) is declared + \p coeff * (value - hi) for a value
+ *  of dimension \p dim_id: a slice's end at the sequence length, say. */
+heed_status heed_plan_bind_int(heed_plan *plan, int32_t node_id,
+                               const char *name, int32_t index, int32_t dim_id,
+                               int64_t coeff);
 
 /** Checks the plan, creates every kernel, allocates the arena and builds
  *  the task graph. The plan may be freed afterwards. When an earlier call on
@@ -189,6 +211,13 @@ void heed_model_free(heed_model *model);
  *  else all cores. */
 heed_status heed_model_set_threads(heed_model *model, int32_t n);
 int32_t heed_model_num_inputs(const heed_model *model);
+/** The model's bounded dimensions (heed_plan_add_dim): 0 when every size is
+ *  fixed. heed_model_input and heed_model_output describe ports at the
+ *  bound, the largest sizes. */
+int32_t heed_model_num_dims(const heed_model *model);
+/** Name and range of bounded dimension \p index. */
+heed_status heed_model_dim(const heed_model *model, int32_t index,
+                           const char **name, int64_t *lo, int64_t *hi);
 int32_t heed_model_num_outputs(const heed_model *model);
 /** Name, dtype and shape of input/output \p index (pointers stay valid for
  *  the model's lifetime). */
@@ -256,10 +285,21 @@ size_t heed_model_memory_bytes(const heed_model *model);
 
 /** Runs the model: copies \p inputs (in input order, matching dtype and
  *  shape) into the arena, executes the task graph and copies the results
- *  into \p outputs (in output order, matching dtype and shape). */
+ *  into \p outputs (in output order, matching dtype and shape). With bounded
+ *  dimensions the inputs may take any sizes in range (the message of a bad
+ *  one names the input, the dimension and its range), and the outputs must
+ *  have the sizes those give: heed_model_run_alloc creates them. A run at
+ *  other sizes than the last one first creates the kernels that depend on
+ *  them again. */
 heed_status heed_model_run(heed_model *model, heed_tensor *const *inputs,
                            int32_t num_inputs, heed_tensor *const *outputs,
                            int32_t num_outputs);
+/** As heed_model_run, creating each output (heed_tensor_free it) at the
+ *  shape this run gives it: \p outputs receives \p num_outputs tensors, or
+ *  nulls on failure. */
+heed_status heed_model_run_alloc(heed_model *model, heed_tensor *const *inputs,
+                                 int32_t num_inputs, heed_tensor **outputs,
+                                 int32_t num_outputs);
 
 #ifdef __cplusplus
 } /* extern "C" */

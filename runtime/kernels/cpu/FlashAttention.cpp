@@ -368,8 +368,23 @@ Config readConfig(const KernelSignature &sig) {
     cfg.keep = std::min(std::max(keep, (int64_t)0), cfg.Lk);
   }
 
-  int64_t kBlock = attrs.kBlock.value_or(std::max<int64_t>(
-      1, std::min(cfg.Lk, defaultKeyBlock(kDefaultQBlock, cfg.D, cfg.Dv))));
+  // A bounded plan's tiles follow the actual sizes, chosen as attn-tile
+  // chooses them at compile time.
+  std::optional<int64_t> autoQ, autoK;
+  if (attrs.autoTile && !cfg.bf16 &&
+      cfg.sparsity.structure != AttentionStructure::Blocks) {
+    auto [q, k] = chooseAttentionTile(cfg.band, cfg.B * cfg.Hq, cfg.D, cfg.Dv,
+                                      AttentionTileTarget::host());
+    if (q) {
+      autoQ = q;
+      autoK = k;
+    }
+  }
+  int64_t kBlock =
+      (autoK ? autoK : attrs.kBlock)
+          .value_or(std::max<int64_t>(
+              1, std::min(cfg.Lk,
+                          defaultKeyBlock(kDefaultQBlock, cfg.D, cfg.Dv))));
   if (kBlock < 1)
     invalid(sig, "k_block must be positive, got " + std::to_string(kBlock));
 
@@ -400,8 +415,9 @@ Config readConfig(const KernelSignature &sig) {
   // key tile still chosen for kDefaultQBlock rows).
   int64_t defaultQBlock =
       bf16Products(cfg) && !cfg.laneTiles ? kDefaultQBlockBf16 : kDefaultQBlock;
-  int64_t qBlock = attrs.qBlock.value_or(
-      std::max<int64_t>(1, std::min(cfg.Lq, defaultQBlock)));
+  int64_t qBlock =
+      (autoQ ? autoQ : attrs.qBlock)
+          .value_or(std::max<int64_t>(1, std::min(cfg.Lq, defaultQBlock)));
   if (qBlock < 1)
     invalid(sig, "q_block must be positive, got " + std::to_string(qBlock));
   cfg.qBlock = qBlock;

@@ -514,10 +514,20 @@ public:
   /// \p p is the uncollapsed problem with the node's real dtypes; \p numel
   /// gives the element count of inputs a, b, bias, residual and the output.
   /// \p constB is b's data when b is a plan constant (weights), else null.
+  /// \p previous is the kernel this one replaces (KernelSignature), whose
+  /// packed weights it shares when they are packed from the same data.
   MatmulKernel(Problem p, bool hasBias, bool hasResidual,
-               std::vector<int64_t> numel, const void *constB)
+               std::vector<int64_t> numel, const void *constB,
+               const Kernel *previous)
       : p(std::move(p)), numel(std::move(numel)), hasBias(hasBias),
-        hasResidual(hasResidual) {
+        hasResidual(hasResidual), packedFrom(constB) {
+    const auto *before = dynamic_cast<const MatmulKernel *>(previous);
+    // Packed weights depend on b alone: the same data, layout and type.
+    bool samePacking = before && constB && before->packedFrom == constB &&
+                       before->p.k == this->p.k && before->p.n == this->p.n &&
+                       before->p.b.kStride == this->p.b.kStride &&
+                       before->p.b.colStride == this->p.b.colStride &&
+                       before->p.b.dtype == this->p.b.dtype;
     Problem &q = this->p;
     collapseRows(q);
     // Constant weights on Heed's own AVX-512 GEMMs where the operands suit
@@ -534,8 +544,11 @@ public:
     bool ownGemm = constB && cpuHasAvx512FBW() && q.a.kStride == 1 && sameB &&
                    q.y.colStride == 1 && ownEpilogue(q);
     if (ownGemm && mixed) {
-      bf16B = std::make_unique<PackedBf16Matrix>(constB, HEED_BF16, q.k, q.n,
-                                                 q.b.kStride, q.b.colStride);
+      bf16B =
+          samePacking && before->bf16B
+              ? before->bf16B
+              : std::make_shared<PackedBf16Matrix>(constB, HEED_BF16, q.k, q.n,
+                                                   q.b.kStride, q.b.colStride);
       prepareTiles(false);
       return;
     }
@@ -550,9 +563,11 @@ public:
     }
     if (ownGemm && q.a.dtype == HEED_F32 && q.b.dtype == HEED_F32 &&
         q.y.dtype == HEED_F32) {
-      f32B = std::make_unique<PackedF32Matrix>(
-          static_cast<const float *>(constB), q.k, q.n, q.b.kStride,
-          q.b.colStride);
+      f32B = samePacking && before->f32B
+                 ? before->f32B
+                 : std::make_shared<PackedF32Matrix>(
+                       static_cast<const float *>(constB), q.k, q.n,
+                       q.b.kStride, q.b.colStride);
       prepareTiles(false);
       return;
     }
@@ -934,8 +949,11 @@ private:
   std::vector<float> ownedB;
   /// Constant weights on the own GEMMs (then tiles[] hold only the tile
   /// shapes): f32 x bf16 on gemmBf16, f32 x f32 on gemmF32.
-  std::unique_ptr<PackedBf16Matrix> bf16B;
-  std::unique_ptr<PackedF32Matrix> f32B;
+  /// Shared with the kernels that replace this one at other sizes.
+  std::shared_ptr<const PackedBf16Matrix> bf16B;
+  std::shared_ptr<const PackedF32Matrix> f32B;
+  /// The constant b the weights were packed from (null: b is no constant).
+  const void *packedFrom = nullptr;
 };
 
 //===----------------------------------------------------------------------===//
@@ -1028,7 +1046,7 @@ std::unique_ptr<Kernel> makeMatmul(const KernelSignature &sig) {
     p.residual = epilogueOperand(sig, sig.inputs[2 + hasBias], "residual");
   return std::make_unique<MatmulKernel>(
       std::move(p), hasBias, hasResidual,
-      elementCounts(sig, hasBias, hasResidual), sig.constants[1]);
+      elementCounts(sig, hasBias, hasResidual), sig.constants[1], sig.previous);
 }
 
 std::unique_ptr<Kernel> makeLinear(const KernelSignature &sig) {
@@ -1077,7 +1095,7 @@ std::unique_ptr<Kernel> makeLinear(const KernelSignature &sig) {
     p.residual = epilogueOperand(sig, sig.inputs[2 + hasBias], "residual");
   return std::make_unique<MatmulKernel>(
       std::move(p), hasBias, hasResidual,
-      elementCounts(sig, hasBias, hasResidual), sig.constants[1]);
+      elementCounts(sig, hasBias, hasResidual), sig.constants[1], sig.previous);
 }
 
 } // namespace

@@ -26,12 +26,13 @@
 namespace heed {
 namespace io {
 
-/// Reads the model input \p name of \p dtype and \p shape from \p path (a
+/// Reads the model input \p name of \p dtype and \p shape (any shape when
+/// null: a model with bounded dimensions checks it) from \p path (a
 /// .safetensors file by its extension, else .npy), converting as the file
 /// comment says. On failure returns false and sets \p error (which names
 /// the input and the file).
 bool readInputFile(const std::string &path, const std::string &name,
-                   DType dtype, const std::vector<int64_t> &shape,
+                   DType dtype, const std::vector<int64_t> *shape,
                    HostTensor &out, std::string &error);
 
 /// Writes \p values as DIR/NAME.npy (bf16 widened to f32), all or nothing:
