@@ -163,7 +163,7 @@ LogicalResult Fitter::fitType(Operation *op, ArrayRef<MemRefType> types,
     for (MemRefType t : types)
       extents.push_back(t.getDimSize(axis));
     FailureOr<Line> line =
-        fit(op, extents, "axis " + Twine(axis) + " of its type");
+        fit(op, extents, "the extent of axis " + Twine(axis) + " here");
     if (failed(line))
       return failure();
     if (line->dim >= 0)

@@ -672,8 +672,8 @@ int main(int argc, char **argv) {
     return 1;
   }
   if (!tools::boundedDimsFromFlags().empty() && (isolate || generateTokens)) {
-    fail() << "a range in --dim (fused-bounded) runs in this process without "
-              "--generate; leave out "
+    fail() << "a --dim range (the fused-bounded variant) cannot be combined "
+              "with "
            << (isolate ? "--isolate" : "--generate");
     return 1;
   }

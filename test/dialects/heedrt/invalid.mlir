@@ -248,3 +248,55 @@ heedrt.plan @state_in_weight {
   // expected-error @+1 {{'heedrt.state_read' op needs an arena buffer (heedrt.buffer or a view of one), not read-only data}}
   heedrt.state_read "s", %w : memref<4xf32>
 }
+
+// -----
+
+// expected-error @+1 {{'heedrt.plan' op bounded dimension 'L' must be array<i64: lo, hi> with 1 <= lo <= hi, got array<i64: 0, 8>}}
+heedrt.plan @bad_range attributes {bounded_dims = {L = array<i64: 0, 8>}} {
+}
+
+// -----
+
+heedrt.plan @bad_triples attributes {bounded_dims = {L = array<i64: 1, 8>}} {
+  // expected-error @+1 {{'heedrt.buffer' op bounded needs (axis, dimension, coefficient) triples, got 2 values}}
+  %b = heedrt.buffer {bounded = array<i64: 0, 0>} : memref<8xf32>
+}
+
+// -----
+
+heedrt.plan @bad_axis attributes {bounded_dims = {L = array<i64: 1, 8>}} {
+  // expected-error @+1 {{'heedrt.buffer' op bounded axis 1 is out of range}}
+  %b = heedrt.buffer {bounded = array<i64: 1, 0, 1>} : memref<8xf32>
+}
+
+// -----
+
+heedrt.plan @no_such_dim attributes {bounded_dims = {L = array<i64: 1, 8>}} {
+  %b = heedrt.buffer : memref<8xf32>
+  // expected-error @+1 {{'heedrt.view' op bounded dimension 1 is not one of the plan's 1 bounded_dims}}
+  %v = heedrt.view %b {bounded = array<i64: 0, 1, 1>} : memref<8xf32> to memref<8xf32>
+}
+
+// -----
+
+heedrt.plan @zero_coefficient attributes {bounded_dims = {L = array<i64: 1, 8>}} {
+  // expected-error @+1 {{'heedrt.buffer' op bounded coefficient 0 must be positive}}
+  %b = heedrt.buffer {bounded = array<i64: 0, 0, 0>} : memref<8xf32>
+}
+
+// -----
+
+heedrt.plan @bound_float_param attributes {bounded_dims = {L = array<i64: 1, 8>}} {
+  %b = heedrt.buffer : memref<8xf32>
+  // expected-error @+1 {{'heedrt.kernel' op bounded param 'value' must be an integer param, bound by an array<i64>}}
+  heedrt.kernel "fill" outs(%b : memref<8xf32>) params {value = 0.5 : f64} {bounded_params = {value = array<i64: 0, 0, 1>}}
+}
+
+// -----
+
+heedrt.plan @bound_index attributes {bounded_dims = {L = array<i64: 1, 8>}} {
+  %b = heedrt.buffer : memref<8xf32>
+  %c = heedrt.buffer : memref<4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op bounded index 1 is out of range}}
+  heedrt.kernel "slice" ins(%b : memref<8xf32>) outs(%c : memref<4xf32>) params {axis = 0 : i64, start = 0 : i64} {bounded_params = {start = array<i64: 1, 0, 1>}}
+}

@@ -43,3 +43,19 @@ heedrt.plan @unplanned {
   heedrt.input "x", %b : memref<4xf32>
   heedrt.output "y", %b : memref<4xf32>
 }
+
+// A plan for every L in 1..8: x and y have L rows, the slice's start
+// follows L too (coefficient 2), and the attributes round-trip.
+// CHECK-LABEL: heedrt.plan @bounded
+// CHECK-SAME:    bounded_dims = {L = array<i64: 1, 8>}
+// CHECK:       heedrt.buffer offset 0 {bounded = array<i64: 0, 0, 1>} : memref<8x4xf32>
+// CHECK:       heedrt.view %{{.*}} {bounded = array<i64: 0, 0, 4>} : memref<8x4xf32> to memref<32xf32>
+// CHECK:       heedrt.kernel "slice" {{.*}} params {axis = 0 : i64, start = 16 : i64} {bounded_params = {start = array<i64: 0, 0, 2>}}
+heedrt.plan @bounded attributes {arena_bytes = 256 : i64, bounded_dims = {L = array<i64: 1, 8>}} {
+  %x = heedrt.buffer offset 0 {bounded = array<i64: 0, 0, 1>} : memref<8x4xf32>
+  heedrt.input "x", %x : memref<8x4xf32>
+  %v = heedrt.view %x {bounded = array<i64: 0, 0, 4>} : memref<8x4xf32> to memref<32xf32>
+  %y = heedrt.buffer offset 128 : memref<16xf32>
+  heedrt.kernel "slice" ins(%v : memref<32xf32>) outs(%y : memref<16xf32>) params {axis = 0 : i64, start = 16 : i64} {bounded_params = {start = array<i64: 0, 0, 2>}}
+  heedrt.output "y", %y : memref<16xf32>
+}

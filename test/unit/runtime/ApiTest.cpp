@@ -71,6 +71,7 @@ protected:
   void SetUp() override { ASSERT_EQ(heed_plan_create(&plan), HEED_OK); }
   void TearDown() override {
     heed_plan_free(plan);
+    heed_plan_free(other);
     heed_model_free(model);
   }
   int32_t buffer(int64_t n, int64_t offset = HEED_AUTO_OFFSET) {
@@ -81,6 +82,7 @@ protected:
     return id;
   }
   heed_plan *plan = nullptr;
+  heed_plan *other = nullptr; ///< a second plan a test may use
   heed_model *model = nullptr;
 };
 
@@ -430,4 +432,148 @@ TEST_F(PlanTest, GenerateNeedsState) {
   EXPECT_EQ(std::string(heed_last_error()),
             "the model declares no state: generation needs a model that keeps "
             "its KV cache between runs ('state NAME: TYPE', docs/language.md)");
+}
+
+// A plan for every L in 4..8 (heed_plan_add_dim): x [L], y = relu(x) [L],
+// and z = x[L - 4 : L] (a slice whose start follows L, bound with
+// heed_plan_bind_int). Expected values by hand.
+TEST_F(PlanTest, BoundedDimensionFollowsTheInputs) {
+  int32_t L = -1, x = buffer(8), y = buffer(8), z = buffer(4), relu, slice;
+  ASSERT_EQ(heed_plan_add_dim(plan, "L", 4, 8, &L), HEED_OK);
+  ASSERT_EQ(heed_plan_bind_dim(plan, x, 0, L, 1), HEED_OK);
+  ASSERT_EQ(heed_plan_bind_dim(plan, y, 0, L, 1), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "x", x), HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(plan, "relu", &x, 1, &y, 1, &relu), HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(plan, "slice", &x, 1, &z, 1, &slice), HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(plan, slice, "axis", 0), HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(plan, slice, "start", 4), HEED_OK);
+  ASSERT_EQ(heed_plan_bind_int(plan, slice, "start", 0, L, 1), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", y), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "z", z), HEED_OK);
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
+  ASSERT_EQ(heed_model_num_dims(model), 1);
+  const char *name = nullptr;
+  int64_t lo = 0, hi = 0;
+  ASSERT_EQ(heed_model_dim(model, 0, &name, &lo, &hi), HEED_OK);
+  EXPECT_STREQ(name, "L");
+  EXPECT_EQ(lo, 4);
+  EXPECT_EQ(hi, 8);
+  EXPECT_EQ(heed_model_dim(model, 1, &name, &lo, &hi),
+            HEED_ERROR_INVALID_ARGUMENT);
+
+  // L = 6, then 8, then 5: the kernels follow each run's inputs.
+  for (int64_t n : {6, 8, 5}) {
+    std::vector<float> xs;
+    for (int64_t i = 0; i < n; ++i)
+      xs.push_back(i % 2 ? (float)i : -(float)i); // 0, 1, -2, 3, -4, ...
+    heed_tensor *tx = nullptr, *out[2] = {nullptr, nullptr};
+    ASSERT_EQ(heed_tensor_wrap(HEED_F32, 1, &n, xs.data(), &tx), HEED_OK);
+    ASSERT_EQ(heed_model_run_alloc(model, &tx, 1, out, 2), HEED_OK)
+        << heed_last_error();
+    ASSERT_EQ(heed_tensor_shape(out[0])[0], n);
+    ASSERT_EQ(heed_tensor_shape(out[1])[0], 4);
+    const float *ys = static_cast<const float *>(heed_tensor_data(out[0]));
+    const float *zs = static_cast<const float *>(heed_tensor_data(out[1]));
+    for (int64_t i = 0; i < n; ++i)
+      EXPECT_EQ(ys[i], i % 2 ? (float)i : 0.0f) << "L = " << n << ", i " << i;
+    for (int64_t i = 0; i < 4; ++i)
+      EXPECT_EQ(zs[i], xs[n - 4 + i]) << "L = " << n << ", i " << i;
+    // heed_model_run wants outputs of the run's sizes.
+    heed_tensor *wrong[2] = {nullptr, out[1]};
+    int64_t seven = n == 7 ? 6 : 7;
+    ASSERT_EQ(heed_tensor_create(HEED_F32, 1, &seven, &wrong[0]), HEED_OK);
+    EXPECT_EQ(heed_model_run(model, &tx, 1, wrong, 2), HEED_ERROR_SHAPE);
+    EXPECT_EQ(std::string(heed_last_error()),
+              "output 'y' is f32[" + std::to_string(seven) +
+                  "], the model needs f32[" + std::to_string(n) +
+                  "] for these inputs");
+    EXPECT_EQ(heed_model_run(model, &tx, 1, out, 2), HEED_OK);
+    heed_tensor_free(wrong[0]);
+    heed_tensor_free(out[0]);
+    heed_tensor_free(out[1]);
+    heed_tensor_free(tx);
+  }
+
+  // Outside the range: no outputs, a message naming input and range.
+  int64_t three = 3;
+  heed_tensor *small = nullptr, *none[2] = {nullptr, nullptr};
+  ASSERT_EQ(heed_tensor_create(HEED_F32, 1, &three, &small), HEED_OK);
+  EXPECT_EQ(heed_model_run_alloc(model, &small, 1, none, 2), HEED_ERROR_SHAPE);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "input 'x' is f32[3], the model needs f32[L] with L in 4..8 (it "
+            "gives L = 3)");
+  EXPECT_EQ(none[0], nullptr);
+  heed_tensor_free(small);
+}
+
+TEST_F(PlanTest, BoundedDimensionMisuse) {
+  // The calls' own checks, on a second plan (plan errors are sticky).
+  int32_t L = -1, x = buffer(8);
+  ASSERT_EQ(heed_plan_create(&other), HEED_OK);
+  EXPECT_EQ(heed_plan_add_dim(other, "L", 0, 8, &L),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_add_dim(\"L\"): the range 0..8 must have 1 <= lo <= hi");
+  int64_t eight = 8;
+  ASSERT_EQ(heed_plan_add_buffer(other, HEED_F32, 1, &eight, HEED_AUTO_OFFSET,
+                                 nullptr),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_dim(other, "L", 1, 8, &L), HEED_OK);
+  EXPECT_EQ(heed_plan_add_dim(other, "L", 1, 4, nullptr),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_add_dim(\"L\"): dimension 'L' is declared twice");
+  EXPECT_EQ(heed_plan_bind_dim(other, 0, 0, 1, 1), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_bind_dim(buffer 0): dimension 1 does not exist");
+  EXPECT_EQ(heed_plan_bind_dim(other, 0, 0, L, 0), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_bind_dim(buffer 0): coefficient 0 must be positive");
+  EXPECT_EQ(heed_plan_bind_dim(other, 0, 1, L, 1), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_bind_dim(buffer 0): axis 1 is not an axis of f32[8]");
+  ASSERT_EQ(heed_plan_bind_dim(other, 0, 0, L, 1), HEED_OK);
+  EXPECT_EQ(heed_plan_bind_dim(other, 0, 0, L, 1), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_bind_dim(buffer 0): axis 0 is bound twice");
+  int32_t y = -1, node = -1;
+  ASSERT_EQ(
+      heed_plan_add_buffer(other, HEED_F32, 1, &eight, HEED_AUTO_OFFSET, &y),
+      HEED_OK);
+  int32_t zero = 0;
+  ASSERT_EQ(heed_plan_add_node(other, "slice", &zero, 1, &y, 1, &node),
+            HEED_OK);
+  EXPECT_EQ(heed_plan_bind_int(other, node, "start", 0, L, 1),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_bind_int(node 0, \"start\"): set the attribute before "
+            "binding it to a dimension");
+  ASSERT_EQ(heed_plan_set_int(other, node, "start", 0), HEED_OK);
+  EXPECT_EQ(heed_plan_bind_int(other, node, "start", 1, L, 1),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_bind_int(node 0, \"start\"): index 1 is past the "
+            "attribute's 1 values");
+  heed_plan_free(other);
+  other = nullptr;
+
+  // Finalizing: a dimension that no input gives, an extent that would be
+  // negative at the smallest value.
+  ASSERT_EQ(heed_plan_add_dim(plan, "L", 1, 8, &L), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "x", x), HEED_OK);
+  int32_t y2 = buffer(8);
+  ASSERT_EQ(heed_plan_add_node(plan, "relu", &x, 1, &y2, 1, nullptr), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", y2), HEED_OK);
+  EXPECT_EQ(heed_plan_finalize(plan, &model), HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "bounded dimension 'L' is the extent of no input, so no run could "
+            "give it");
+  int32_t two = buffer(2);
+  ASSERT_EQ(heed_plan_bind_dim(plan, x, 0, L, 1), HEED_OK);
+  ASSERT_EQ(heed_plan_bind_dim(plan, two, 0, L, 1), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "two", two), HEED_OK);
+  EXPECT_EQ(heed_plan_finalize(plan, &model), HEED_ERROR_SHAPE);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "buffer 2 is f32[L-6] with L in 1..8, which is negative at the "
+            "smallest values");
 }
