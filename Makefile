@@ -12,9 +12,13 @@ DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         libdnnl-dev libtbb-dev libgtest-dev libbenchmark-dev \
         ocl-icd-opencl-dev opencl-headers \
         cmake ninja-build ccache clang-format python3 python3-numpy python3-torch \
-        python3-matplotlib libonnx-dev libprotobuf-dev
+        python3-matplotlib libonnx-dev libprotobuf-dev \
+        python3-dev python3-venv pybind11-dev
+# What only `make test` needs beyond the build: pytest for the Python
+# package's tests (test/python/).
+TEST_DEPS := python3-pytest
 
-.PHONY: all deps venv configure build test check-lit check-unit check-asan asan-build check-sanitizers fuzz-deps fuzz-build fuzz fuzz-smoke check-tsan check-torch torch-goldens demo bench venv-peers bench-peers docs format clean
+.PHONY: all deps venv python-env test-deps configure build test check-lit check-unit check-asan asan-build check-sanitizers fuzz-deps fuzz-build fuzz fuzz-smoke check-tsan check-torch torch-goldens demo bench venv-peers bench-peers docs format clean
 
 all: build
 
@@ -70,6 +74,20 @@ $(VENV)/.stamp: tools/onnx/requirements.txt tools/onnx/requirements-models.txt
 
 build: configure
 	cmake --build $(BUILD_DIR) -j $(JOBS)
+	@$(MAKE) --no-print-directory python-env
+
+# The heed Python package (docs/python.md) in $(VENV): a venv of Debian's
+# python3 that sees its packages (numpy, torch), with the build tree's
+# $(BUILD_DIR)/python on its path, so `$(VENV)/bin/python -c 'import heed'`
+# works after `make build`. `make venv` adds the ONNX test packages to the
+# same venv.
+python-env:
+	@[ -x $(VENV)/bin/python ] || /usr/bin/python3 -m venv --system-site-packages $(VENV)
+	@site=$$($(VENV)/bin/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') && \
+	  echo "$(abspath $(BUILD_DIR))/python" > $$site/heed-build-tree.pth
+
+test-deps:
+	$(call install_missing,$(TEST_DEPS),test-deps)
 
 check-unit: build
 	cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS)
@@ -79,15 +97,17 @@ check-lit: build
 
 # Runs both suites even if the first fails, prints both summaries, and fails
 # if either failed.
-test: build
+test: build test-deps
 	@$(MAKE) --no-print-directory venv || echo "venv: unavailable; the ONNX conformance and model tests will be skipped"
-	@unit=0; lit=0; \
+	@unit=0; lit=0; py=0; \
 	echo "== unit tests (ctest) =="; \
 	( cd $(BUILD_DIR) && ctest --output-on-failure -j $(JOBS) ) || unit=1; \
 	echo "== regression tests (lit) =="; \
 	/usr/bin/python3 /usr/lib/llvm-19/build/utils/lit/lit.py -sv $(BUILD_DIR)/test || lit=1; \
-	echo "== summary: unit $$([ $$unit = 0 ] && echo passed || echo FAILED), lit $$([ $$lit = 0 ] && echo passed || echo FAILED) =="; \
-	[ $$unit = 0 ] && [ $$lit = 0 ]
+	echo "== the Python package (pytest) =="; \
+	HEED_CACHE_DIR=$(abspath $(BUILD_DIR))/heed-cache $(VENV)/bin/python -m pytest test/python -q -p no:cacheprovider || py=1; \
+	echo "== summary: unit $$([ $$unit = 0 ] && echo passed || echo FAILED), lit $$([ $$lit = 0 ] && echo passed || echo FAILED), python $$([ $$py = 0 ] && echo passed || echo FAILED) =="; \
+	[ $$unit = 0 ] && [ $$lit = 0 ] && [ $$py = 0 ]
 
 # The seed model zoo (examples/seed/) against live PyTorch: every model runs
 # in heed-run --reference and in PyTorch (Debian's torch) on the same inputs

@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionReport.h"
 #include "CodeGen.h"
 #include "Diagnostics.h"
 #include "Frontend.h"
@@ -72,6 +73,11 @@ static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(2),
                                   cl::desc("-O0: unfused baseline, -O2: fused "
                                            "(default)"),
                                   cl::cat(category));
+static cl::opt<std::string> attentionReport(
+    "attention-report",
+    cl::desc("Write each attention of the model (fused or not, its "
+             "structure and the scores it skips) to FILE.json"),
+    cl::value_desc("FILE.json"), cl::cat(category));
 static cl::opt<bool> weightsExternal(
     "weights-external",
     cl::desc("Read the weights from the --weights file when the model "
@@ -262,6 +268,10 @@ int main(int argc, char **argv) {
         return 1;
     }
   }
+  if (!attentionReport.empty() &&
+      failed(tools::checkOutputPath(
+          attentionReport, {inputFile, tools::weightsFlag()}, context)))
+    return 1;
   bool linking = emit == EmitKind::Exe && artifact != Artifact::Object;
   unsigned stages = emit == EmitKind::Mlir     ? 2
                     : emit == EmitKind::Heedrt ? 3
@@ -312,9 +322,29 @@ int main(int argc, char **argv) {
   phases.begin(optLevel == 0 ? "tensor passes (-O0: none)"
                              : "attention passes (-O2)");
   PassManager tensorPm(&context);
-  buildTensorPipeline(tensorPm, optLevel, tools::remarksFromFlags());
+  PassRemarks remarks = tools::remarksFromFlags();
+  std::optional<tools::NearMissCollector> nearMisses;
+  if (!attentionReport.empty()) {
+    // attn-fuse's near misses are the attentions it could not fuse.
+    nearMisses.emplace(context, remarks.attnFuse);
+    remarks.attnFuse = true;
+  }
+  buildTensorPipeline(tensorPm, optLevel, remarks);
   if (failed(tensorPm.run(*module)))
     return 1;
+  if (nearMisses) {
+    std::string report =
+        tools::attentionReportJson(getEntryGraph(*module), nearMisses->misses);
+    nearMisses.reset();
+    if (failed(tools::writeOutput(
+            attentionReport,
+            [&](llvm::raw_pwrite_stream &os) {
+              os << report;
+              return success();
+            },
+            context)))
+      return 1;
+  }
   if (emit == EmitKind::Mlir) {
     phases.end();
     return failed(printModule(*module, context));
