@@ -32,20 +32,20 @@ static const char *kindOf(fs::file_type type) {
 
 LogicalResult checkOutputPath(llvm::StringRef path,
                               llvm::ArrayRef<std::string> inputs,
-                              MLIRContext &context) {
+                              MLIRContext &context, llvm::StringRef flag) {
   fs::file_status status;
   if (fs::status(path, status) ||
       status.type() == fs::file_type::file_not_found)
     return success();
   if (status.type() != fs::file_type::regular_file)
     return emitError(UnknownLoc::get(&context))
-           << "-o " << path << " is " << kindOf(status.type())
+           << flag << " " << path << " is " << kindOf(status.type())
            << "; the output must be a regular file (or a new name)";
   for (const std::string &input : inputs) {
     bool same = false;
     if (!input.empty() && !fs::equivalent(path, input, same) && same)
       return emitError(UnknownLoc::get(&context))
-             << "-o " << path << " is the input " << input
+             << flag << " " << path << " is the input " << input
              << "; writing it would destroy it";
   }
   return success();

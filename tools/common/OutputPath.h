@@ -27,10 +27,12 @@ class raw_pwrite_stream;
 namespace heed::tools {
 
 /// Checks that \p path may be written: absent, or a regular file that is
-/// none of \p inputs. Reports the reason through \p context's diagnostics.
+/// none of \p inputs. Reports the reason through \p context's diagnostics,
+/// naming the path as \p flag gave it (e.g. "-o").
 mlir::LogicalResult checkOutputPath(llvm::StringRef path,
                                     llvm::ArrayRef<std::string> inputs,
-                                    mlir::MLIRContext &context);
+                                    mlir::MLIRContext &context,
+                                    llvm::StringRef flag = "-o");
 
 /// A new, uniquely named empty file beside \p path, for the output to be
 /// written into before commitOutput renames it.

@@ -269,8 +269,9 @@ int main(int argc, char **argv) {
     }
   }
   if (!attentionReport.empty() &&
-      failed(tools::checkOutputPath(
-          attentionReport, {inputFile, tools::weightsFlag()}, context)))
+      failed(tools::checkOutputPath(attentionReport,
+                                    {inputFile, tools::weightsFlag()}, context,
+                                    "--attention-report")))
     return 1;
   bool linking = emit == EmitKind::Exe && artifact != Artifact::Object;
   unsigned stages = emit == EmitKind::Mlir     ? 2
