@@ -241,7 +241,13 @@ def _compile_file(path, root, dims, opt, precision, weights, random_weights,
     out = os.path.join(root, key.hexdigest()[:32])
     library = os.path.join(out, "model.so")
     report = os.path.join(out, "model.so.attention.json")
-    if not os.path.exists(library):
+    said = os.path.join(out, "heedc.stderr")
+    if os.path.exists(library):
+        # What the compile said is said again, as if it compiled now.
+        if os.path.exists(said):
+            with open(said) as f:
+                _report(_diagnostics(f.read()))
+    else:
         work = tempfile.mkdtemp(dir=root, prefix="compiling-")
         try:
             result = subprocess.run(
@@ -256,6 +262,8 @@ def _compile_file(path, root, dims, opt, precision, weights, random_weights,
                         result.stderr.strip() or
                         f"heedc failed with exit status {result.returncode}")
                 raise error
+            with open(os.path.join(work, "heedc.stderr"), "w") as f:
+                f.write(result.stderr)
             try:
                 os.rename(work, out)
             except OSError:  # compiled meanwhile by another process

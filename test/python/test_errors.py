@@ -103,3 +103,20 @@ def test_load_something_else(tmp_path):
     path.write_bytes(b"hello")
     with pytest.raises(heed.Error, match="is not a 64-bit little-endian ELF"):
         heed.load(path)
+
+
+def test_compiler_warnings_are_python_warnings(cache, tmp_path):
+    from heed import _safetensors
+    path = tmp_path / "extra.safetensors"
+    _safetensors.write(path, {"fc.weight": np.ones((2, 4), np.float32),
+                              "fc.bias": np.zeros(2, np.float32),
+                              "unused": np.zeros(1, np.float32)})
+    text = "graph g(x: f32[4]) {\n  return y = linear[fc](x, out=2)\n}\n"
+    with pytest.warns(heed.HeedWarning, match=r"has 1 tensors the model does not "
+                      r"use \(the first: 'unused'\)"):
+        model = heed.compile_string(text, weights=path, cache_dir=cache)
+    # The weights still load: y = sum(x) per output.
+    assert model(x=np.arange(4, dtype=np.float32))["y"].tolist() == [6.0, 6.0]
+    # A second compile loads the cached library and warns the same.
+    with pytest.warns(heed.HeedWarning, match="does not use"):
+        heed.compile_string(text, weights=path, cache_dir=cache)
