@@ -156,6 +156,9 @@ LogicalResult BufferOp::verify() {
 LogicalResult ConstantOp::verify() {
   auto valueType = cast<ShapedType>(getValue().getType());
   MemRefType type = getType();
+  if (std::optional<ArrayRef<int64_t>> bounded = getBounded())
+    if (failed(verifyBoundedTriples(*this, *bounded, type.getRank(), "axis")))
+      return failure();
   if (valueType.getShape() != type.getShape() ||
       valueType.getElementType() != type.getElementType())
     return emitOpError("value of type ")

@@ -98,8 +98,13 @@ def Heedrt_ConstantOp : Heedrt_Op<"constant", [HasParent<"PlanOp">, Pure]> {
     ```mlir
     %c = heedrt.constant dense<0.125> : memref<f32>
     ```
+
+    `bounded` is as on `heedrt.buffer`: at a smaller size the constant is
+    the leading elements of `value` (a table of positions sliced to the
+    sequence length, say).
   }];
-  let arguments = (ins ElementsAttr:$value);
+  let arguments = (ins ElementsAttr:$value,
+                   OptionalAttr<DenseI64ArrayAttr>:$bounded);
   let results = (outs Heedrt_Buffer:$result);
   let assemblyFormat = "$value attr-dict `:` type($result)";
   let hasVerifier = 1;

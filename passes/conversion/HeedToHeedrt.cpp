@@ -281,8 +281,8 @@ LogicalResult PlanBuilder::visit(heed::ConstantOp op) {
     buffers[op.getResult()] = out;
     return success();
   }
-  buffers[op.getResult()] =
-      builder.create<heedrt::ConstantOp>(loc, type, op.getValue());
+  buffers[op.getResult()] = builder.create<heedrt::ConstantOp>(
+      loc, type, op.getValue(), DenseI64ArrayAttr());
   return success();
 }
 

@@ -301,6 +301,7 @@ LogicalResult PlanEmitter::emitBuild() {
       call(loc, addConstant,
            {planArg, dtype, rank, shape,
             addressOf(loc, dataGlobal("const", *bytes, 64)), null(loc)});
+      bindExtents(loc, nextBuffer, c.getBounded());
       ids[c] = nextBuffer++;
     } else if (auto v = dyn_cast<ViewOp>(op)) {
       MemRefType type = v.getType();

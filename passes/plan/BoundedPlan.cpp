@@ -87,6 +87,31 @@ private:
   InFlightDiagnostic differs(Operation *op, const Twine &what);
 };
 
+/// Whether \p small's elements are the leading elements of \p big's (in
+/// row-major order): what a constant of the bound's data with smaller
+/// extents reads.
+bool isPrefix(heedrt::ConstantOp big, heedrt::ConstantOp small) {
+  auto a = dyn_cast<DenseElementsAttr>(big.getValue());
+  auto b = dyn_cast<DenseElementsAttr>(small.getValue());
+  if (!a || !b || a.getElementType() != b.getElementType() ||
+      b.getNumElements() > a.getNumElements())
+    return false;
+  if (a.isSplat() || b.isSplat()) {
+    if (a.isSplat() && b.isSplat())
+      return a.getSplatValue<Attribute>() == b.getSplatValue<Attribute>();
+    auto as = a.getValues<Attribute>();
+    auto bs = b.getValues<Attribute>();
+    return std::equal(bs.begin(), bs.end(), as.begin());
+  }
+  if (a.getElementType().isInteger(1)) {
+    auto as = a.getValues<bool>();
+    auto bs = b.getValues<bool>();
+    return std::equal(bs.begin(), bs.end(), as.begin());
+  }
+  ArrayRef<char> ra = a.getRawData(), rb = b.getRawData();
+  return rb.size() <= ra.size() && std::equal(rb.begin(), rb.end(), ra.begin());
+}
+
 InFlightDiagnostic Fitter::differs(Operation *op, const Twine &what) {
   InFlightDiagnostic diag = op->emitError();
   diag << "with ";
@@ -299,6 +324,11 @@ LogicalResult Fitter::run() {
         StringRef name = a.getName().getValue();
         if (name == "offset" || name == "params")
           continue;
+        // A constant may be a prefix of the bound's at every size.
+        if (name == "value" && isa<heedrt::ConstantOp>(op) &&
+            isPrefix(cast<heedrt::ConstantOp>(op),
+                     cast<heedrt::ConstantOp>(other)))
+          continue;
         if (other->getAttr(a.getName()) != a.getValue()) {
           std::string what =
               isa<heedrt::ConstantOp>(op)
@@ -330,14 +360,16 @@ LogicalResult Fitter::run() {
       return failure();
     if (triples.empty())
       continue;
-    if (isa<WeightOp, heedrt::ConstantOp>(op)) {
-      differs(op, "the shape of this read-only data follows ")
+    if (isa<WeightOp>(op)) {
+      differs(op, "the shape of this parameter follows ")
           << dims[0].name << "; compute it in the graph instead";
       return failure();
     }
     auto attr = DenseI64ArrayAttr::get(op->getContext(), triples);
     if (auto b = dyn_cast<BufferOp>(op))
       b.setBoundedAttr(attr);
+    else if (auto c = dyn_cast<heedrt::ConstantOp>(op))
+      c.setBoundedAttr(attr); // its values were checked to be prefixes
     else
       cast<ViewOp>(op).setBoundedAttr(attr);
     boundedValues.insert(op->getResult(0));

@@ -119,10 +119,6 @@ void checkBoundedDims(const heed_plan &plan) {
     lows.push_back(d.lo);
   for (size_t id = 0; id < plan.buffers.size(); ++id) {
     const PlanBuffer &b = plan.buffers[id];
-    if (b.constant && !b.bounded.empty())
-      fail(HEED_ERROR_INVALID_ARGUMENT,
-           "constant buffer " + std::to_string(id) +
-               " cannot follow a bounded dimension");
     for (int64_t extent : descAt(b, plan.dims, lows).shape)
       if (extent < 0)
         fail(HEED_ERROR_SHAPE,

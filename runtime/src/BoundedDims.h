@@ -38,8 +38,9 @@ Attrs attrsAt(const PlanNode &n, const std::vector<PlanDim> &dims,
               const std::vector<int64_t> &values);
 
 /// Checks a plan's bounded dimensions when it is finalized: each is given
-/// by some input's extent, no state or constant follows one, and every
-/// extent and attribute stays non-negative down to the smallest values.
+/// by some input's extent, no state follows one, and every extent and
+/// attribute stays non-negative down to the smallest values. (A constant
+/// that follows one is its leading elements at smaller sizes.)
 void checkBoundedDims(const heed_plan &plan);
 
 /// The dimension values that inputs of shapes \p shapes (in input order)

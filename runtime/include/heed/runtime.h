@@ -164,7 +164,8 @@ heed_status heed_plan_add_dim(heed_plan *plan, const char *name, int64_t lo,
 /** Axis \p axis of buffer \p buffer_id (declared at the bound) has extent
  *  declared + \p coeff * (value - hi) (\p coeff >= 1) for a value of
  *  dimension \p dim_id. Every dimension must be an extent of some input;
- *  constants and states cannot follow one. */
+ *  states cannot follow one, and a constant that does is its leading
+ *  elements at smaller sizes. */
 heed_status heed_plan_bind_dim(heed_plan *plan, int32_t buffer_id, int32_t axis,
                                int32_t dim_id, int64_t coeff);
 

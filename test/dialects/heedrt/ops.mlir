@@ -51,6 +51,7 @@ heedrt.plan @unplanned {
 // CHECK:       heedrt.buffer offset 0 {bounded = array<i64: 0, 0, 1>} : memref<8x4xf32>
 // CHECK:       heedrt.view %{{.*}} {bounded = array<i64: 0, 0, 4>} : memref<8x4xf32> to memref<32xf32>
 // CHECK:       heedrt.kernel "slice" {{.*}} params {axis = 0 : i64, start = 16 : i64} {bounded_params = {start = array<i64: 0, 0, 2>}}
+// CHECK:       heedrt.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : tensor<8xi64> {bounded = array<i64: 0, 0, 1>} : memref<8xi64>
 heedrt.plan @bounded attributes {arena_bytes = 256 : i64, bounded_dims = {L = array<i64: 1, 8>}} {
   %x = heedrt.buffer offset 0 {bounded = array<i64: 0, 0, 1>} : memref<8x4xf32>
   heedrt.input "x", %x : memref<8x4xf32>
@@ -58,4 +59,5 @@ heedrt.plan @bounded attributes {arena_bytes = 256 : i64, bounded_dims = {L = ar
   %y = heedrt.buffer offset 128 : memref<16xf32>
   heedrt.kernel "slice" ins(%v : memref<32xf32>) outs(%y : memref<16xf32>) params {axis = 0 : i64, start = 16 : i64} {bounded_params = {start = array<i64: 0, 0, 2>}}
   heedrt.output "y", %y : memref<16xf32>
+  %positions = heedrt.constant dense<[0, 1, 2, 3, 4, 5, 6, 7]> : tensor<8xi64> {bounded = array<i64: 0, 0, 1>} : memref<8xi64>
 }
