@@ -20,6 +20,7 @@ config.environment["HEED_SRC"] = config.heed_src_root
 
 # Heed's tools, then FileCheck/not/count from LLVM 19.
 tools = ["heed-opt", "heedc", "heed-run", "heed-compare", "heed-bench", "heed-import",
+         "heed-eval",
          "heed-tblgen"]
 llvm_config.add_tool_substitutions(tools, [config.heed_tools_dir])
 llvm_config.add_tool_substitutions(["FileCheck", "not", "count", "split-file"],

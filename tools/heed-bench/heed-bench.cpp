@@ -24,6 +24,7 @@
 #include "ReservedFlags.h"
 #include "ToolContext.h"
 #include "Weights.h"
+#include "WeightsTable.h"
 
 #include "FlopCount.h"
 #include "Isolate.h"
@@ -115,30 +116,6 @@ static cl::opt<std::string> childResult("bench-child-result", cl::Hidden,
 namespace {
 
 /// The weights table the variants load from; borrows the store's data.
-struct WeightsTable {
-  heed_weights *table = nullptr;
-  ~WeightsTable() { heed_weights_free(table); }
-};
-
-/// Fills \p out from \p store; false with \p error on failure.
-bool makeTable(const WeightStore &store, WeightsTable &out,
-               std::string &error) {
-  if (heed_weights_create(&out.table) != HEED_OK) {
-    error = heed_last_error();
-    return false;
-  }
-  for (const auto &entry : store) {
-    const io::HostTensor &t = entry.second;
-    if (heed_weights_add(out.table, entry.first().str().c_str(),
-                         (heed_dtype)t.dtype, (int32_t)t.shape.size(),
-                         t.shape.data(), t.data.data()) != HEED_OK) {
-      error = heed_last_error();
-      return false;
-    }
-  }
-  return true;
-}
-
 /// LLVM's command-line errors ("heed-bench: Unknown command line argument
 /// ...") in the tools' style: "heed-bench: error: unknown ...".
 void printParseErrors(llvm::StringRef text) {
@@ -379,9 +356,9 @@ LogicalResult Bench::runPointInProcess(size_t index, const SweepPoint &point,
                                        std::vector<Result> &rows) {
   std::string where = describePoint(point);
   double denseFlops = countFlops(getEntryGraph(module)).dense;
-  WeightsTable table;
+  tools::WeightsTable table;
   std::string error;
-  if (!makeTable(weights, table, error))
+  if (!tools::makeWeightsTable(weights, table, error))
     return fail() << error;
 
   std::vector<std::unique_ptr<CompiledVariant>> variants;
@@ -594,9 +571,9 @@ int runChildMode(MLIRContext &context, llvm::SourceMgr &sourceMgr,
   auto weights = tools::bindWeightsFromFlags(getEntryGraph(*module), 1);
   if (failed(weights))
     return 1;
-  WeightsTable table;
+  tools::WeightsTable table;
   std::string error;
-  if (!makeTable(*weights, table, error)) {
+  if (!tools::makeWeightsTable(*weights, table, error)) {
     fail() << error;
     return 1;
   }

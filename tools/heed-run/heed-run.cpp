@@ -18,6 +18,7 @@
 #include "Interpreter.h"
 #include "ModelFlags.h"
 #include "Weights.h"
+#include "WeightsTable.h"
 
 #include "CodeGen.h"
 #include "ReservedFlags.h"
@@ -233,20 +234,11 @@ int runCompiled(ModuleOp module, const WeightStore &weights,
     return 1;
   }
 
-  heed_weights *table = nullptr;
-  if (heed_weights_create(&table) != HEED_OK) {
-    emitError(UnknownLoc::get(ctx)) << heed_last_error();
+  tools::WeightsTable table;
+  std::string error;
+  if (!tools::makeWeightsTable(weights, table, error)) {
+    emitError(UnknownLoc::get(ctx)) << error;
     return 1;
-  }
-  for (const auto &entry : weights) {
-    const io::HostTensor &t = entry.second;
-    if (heed_weights_add(table, entry.first().str().c_str(),
-                         (heed_dtype)t.dtype, (int32_t)t.shape.size(),
-                         t.shape.data(), t.data.data()) != HEED_OK) {
-      emitError(UnknownLoc::get(ctx)) << heed_last_error();
-      heed_weights_free(table);
-      return 1;
-    }
   }
 
   // The run flags, as the compiled model's command line reads them.
@@ -274,8 +266,7 @@ int runCompiled(ModuleOp module, const WeightStore &weights,
   argvOut.push_back(nullptr);
   int rc = heed_cli_main((int)args.size(), argvOut.data(), name.c_str(),
                          reinterpret_cast<heed_build_fn>(*build), nullptr,
-                         table, bounds.data());
-  heed_weights_free(table);
+                         table.table, bounds.data());
   return rc;
 }
 
