@@ -11,6 +11,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "heed/DType.h"
 #include "heed/runtime.h"
 
 #include <pybind11/numpy.h>
@@ -39,22 +40,9 @@ py::object &runErrorType() {
   throw py::error_already_set();
 }
 
+/// "f32", "i64", ... (heed_dtype numbers heed::DType's cases).
 const char *dtypeName(heed_dtype d) {
-  switch (d) {
-  case HEED_F32:
-    return "f32";
-  case HEED_F16:
-    return "f16";
-  case HEED_BF16:
-    return "bf16";
-  case HEED_I64:
-    return "i64";
-  case HEED_I32:
-    return "i32";
-  case HEED_I1:
-    return "i1";
-  }
-  return "?";
+  return d >= HEED_F32 && d <= HEED_I1 ? heed::dtypeName((heed::DType)d) : "?";
 }
 
 struct TensorFree {

@@ -4,9 +4,9 @@
 #include "FlopCount.h"
 
 #include "attn/AttnOps.h"
+#include "heed/io/Json.h"
 
 #include "llvm/Support/Format.h"
-#include "llvm/Support/FormatVariadic.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <algorithm>
@@ -33,18 +33,9 @@ std::string where(Location loc) {
 
 /// \p s as a JSON string.
 std::string quote(llvm::StringRef s) {
-  std::string out = "\"";
-  for (char c : s) {
-    if (c == '"' || c == '\\')
-      out += '\\', out += c;
-    else if (c == '\n')
-      out += "\\n";
-    else if ((unsigned char)c < 0x20)
-      out += llvm::formatv("\\u{0:x-4}", (int)c).str();
-    else
-      out += c;
-  }
-  return out + "\"";
+  std::string out;
+  io::appendJsonString(out, std::string_view(s.data(), s.size()));
+  return out;
 }
 
 const char *structureName(AttentionStructure s) {
