@@ -22,7 +22,8 @@ def main():
     os.makedirs(out, exist_ok=True)
     confusion = m["confusion"]
     classes = len(confusion)
-    fig, ax = plt.subplots(figsize=(1.2 + 0.6 * classes, 1.0 + 0.6 * classes))
+    side = max(3.2, 1.2 + 0.6 * classes)
+    fig, ax = plt.subplots(figsize=(side, side - 0.2))
     ax.imshow(confusion, cmap="Blues")
     top = max(max(row) for row in confusion) or 1
     for t in range(classes):
