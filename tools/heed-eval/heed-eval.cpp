@@ -14,7 +14,6 @@
 
 #include "Metrics.h"
 
-#include "FlopCount.h"
 #include "Frontend.h"
 #include "ModelFlags.h"
 #include "ReservedFlags.h"
@@ -161,6 +160,9 @@ std::string number(double v) {
 }
 
 int run(tools::ToolContext &tool, int threads) {
+  if (!plotsDir.empty() && task == Task::Regression)
+    return fail("--plots draws the confusion matrix and the ROC curve of a "
+                "classification; a regression has neither");
   MLIRContext &context = tool.context;
   OwningOpRef<ModuleOp> module =
       tools::loadModel(inputFile, tool.sourceMgr, context);
@@ -406,9 +408,6 @@ int run(tools::ToolContext &tool, int threads) {
   llvm::outs() << (json ? js.str() : os.str());
 
   if (!plotsDir.empty()) {
-    if (task == Task::Regression)
-      return fail("--plots draws the confusion matrix and the ROC curve of a "
-                  "classification; a regression has neither");
     llvm::SmallString<256> metrics;
     if (std::error_code ec =
             llvm::sys::fs::createTemporaryFile("heed-eval", "json", metrics))
