@@ -13,7 +13,7 @@ DEPS := llvm-19-dev libmlir-19-dev mlir-19-tools llvm-19-tools clang-19 lld-19 \
         ocl-icd-opencl-dev opencl-headers \
         cmake ninja-build ccache clang-format python3 python3-numpy python3-torch \
         python3-matplotlib libonnx-dev libprotobuf-dev \
-        python3-dev python3-venv pybind11-dev
+        python3-dev python3-venv pybind11-dev zlib1g-dev
 # What only `make test` needs beyond the build: pytest for the Python
 # package's tests (test/python/).
 TEST_DEPS := python3-pytest

@@ -3,6 +3,7 @@
 #include "heedrt/HeedrtOps.h"
 
 #include "heed/KernelSpec.h"
+#include "heedrt/KernelNames.h"
 
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/OpImplementation.h"
@@ -64,7 +65,7 @@ LogicalResult PlanOp::verify() {
                << "' must be array<i64: lo, hi> with 1 <= lo <= hi, got "
                << d.getValue();
     }
-  llvm::StringSet<> inputs, outputs;
+  llvm::StringSet<> inputs, outputs, attentionMaps;
   llvm::StringMap<Type> stateReads;
   llvm::StringSet<> stateWrites;
   for (Operation &op : getBody().front()) {
@@ -86,6 +87,11 @@ LogicalResult PlanOp::verify() {
         return write.emitOpError("state '")
                << write.getName() << "' is written twice";
     }
+    if (auto kernel = dyn_cast<KernelOp>(op))
+      if (std::optional<StringRef> map = kernel.getAttentionMap())
+        if (!attentionMaps.insert(*map).second)
+          return kernel.emitOpError("attention map '")
+                 << *map << "' is named twice";
     if (auto input = dyn_cast<InputOp>(op))
       if (!inputs.insert(input.getName()).second)
         return input.emitOpError("input '")
@@ -263,12 +269,28 @@ static LogicalResult verifyParam(KernelOp op, const heed::KernelSpec &spec,
   return success();
 }
 
+bool heed::heedrt::computesAttentionMap(StringRef kernel) {
+  return llvm::is_contained({StringRef(HEED_KERNEL("attention")),
+                             StringRef(HEED_KERNEL("additive_attention")),
+                             StringRef(HEED_KERNEL("softmax"))},
+                            kernel);
+}
+
 LogicalResult KernelOp::verify() {
   const heed::KernelSpec *spec = heed::lookupKernelSpec(getKernel());
   if (!spec)
     return emitOpError("names no runtime kernel: '") << getKernel() << "'";
   if (getOuts().empty())
     return emitOpError("needs at least one output");
+  if (std::optional<StringRef> map = getAttentionMap()) {
+    if (map->empty())
+      return emitOpError("has an empty attention_map name");
+    if (!computesAttentionMap(getKernel()))
+      return emitOpError("kernel '")
+             << getKernel()
+             << "' computes no attention map (only attention, "
+                "additive_attention and softmax do)";
+  }
   for (auto [i, out] : llvm::enumerate(getOuts()))
     if (!getArenaBuffer(out))
       return emitOpError("output #")

@@ -32,6 +32,12 @@ std::optional<int64_t> checkedBufferBytes(mlir::MemRefType type);
 /// weight or a constant.
 BufferOp getArenaBuffer(mlir::Value value);
 
+/// Whether kernel \p kernel computes an attention's probabilities, so that
+/// a heedrt.kernel of it may name an `attention_map`: attention,
+/// additive_attention or softmax (as the runtime's
+/// heed_plan_name_attention accepts).
+bool computesAttentionMap(llvm::StringRef kernel);
+
 } // namespace heed::heedrt
 
 #endif // HEED_DIALECTS_HEEDRTOPS_H

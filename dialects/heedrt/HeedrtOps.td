@@ -202,11 +202,17 @@ def Heedrt_KernelOp : Heedrt_Op<"kernel", [HasParent<"PlanOp">,
     `bounded_params`, in a plan with `bounded_dims`, maps integer params to
     triples (element index, dimension index, coefficient): the element is
     `value + coefficient * (v - hi)` at a run where the dimension is `v`.
+
+    `attention_map` names the attention whose probabilities the kernel
+    computes (an `attention`, `additive_attention` or `softmax` kernel): a
+    run that captures attention maps (`--dump-attention`) keeps them under
+    that name. Names are unique within a plan.
   }];
   let arguments = (ins StrAttr:$kernel, Variadic<Heedrt_Buffer>:$ins,
                    Variadic<Heedrt_Buffer>:$outs,
                    OptionalAttr<DictionaryAttr>:$params,
-                   OptionalAttr<DictionaryAttr>:$bounded_params);
+                   OptionalAttr<DictionaryAttr>:$bounded_params,
+                   OptionalAttr<StrAttr>:$attention_map);
   let assemblyFormat = [{
     $kernel (`ins` `(` $ins^ `:` type($ins) `)`)?
     `outs` `(` $outs `:` type($outs) `)` (`params` $params^)? attr-dict

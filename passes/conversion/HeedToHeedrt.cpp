@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "passes/Passes.h"
+#include "passes/tensor/AttentionChain.h"
 
 #include "attn/TensorOpVisitor.h"
 #include "heed/HeedDialect.h"
@@ -21,6 +22,7 @@
 #include "mlir/IR/Builders.h"
 #include "mlir/IR/BuiltinOps.h"
 #include "llvm/ADT/DenseSet.h"
+#include "llvm/ADT/StringSet.h"
 
 #include <string_view>
 
@@ -97,6 +99,23 @@ private:
   /// Arena buffers that are model inputs.
   DenseSet<Operation *> inputRoots;
 
+  /// Names the attention map \p name (made unique among \p names with a
+  /// suffix _2, _3, ...) on the first kernel from \p first on that computes
+  /// one: the kernels an attention or softmax op became.
+  void nameAttentionMap(Operation *first, StringRef name,
+                        llvm::StringSet<> &names) {
+    std::string unique = name.str();
+    for (int n = 2; names.contains(unique); ++n)
+      unique = (name + "_" + Twine(n)).str();
+    for (Operation *op = first; op; op = op->getNextNode())
+      if (auto k = dyn_cast<KernelOp>(op))
+        if (computesAttentionMap(k.getKernel())) {
+          k.setAttentionMapAttr(builder.getStringAttr(unique));
+          names.insert(unique);
+          return;
+        }
+  }
+
   Value buffer(Location loc, Type type) {
     return builder.create<BufferOp>(loc, type, IntegerAttr(),
                                     DenseI64ArrayAttr());
@@ -113,7 +132,7 @@ private:
     builder.create<KernelOp>(loc, builder.getStringAttr(name), ins, outs,
                              params && !params.empty() ? params
                                                        : DictionaryAttr(),
-                             DictionaryAttr());
+                             DictionaryAttr(), StringAttr());
   }
   Value castTo(Location loc, Value source, Type element) {
     auto type = cast<MemRefType>(source.getType());
@@ -370,9 +389,16 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
           builder.getI64IntegerAttr(randomInputBound(arg)));
     inputRoots.insert(buf.getDefiningOp());
   }
-  for (Operation &op : body.without_terminator())
+  llvm::StringSet<> mapNames;
+  Block &planBody = *builder.getInsertionBlock();
+  for (Operation &op : body.without_terminator()) {
+    Operation *last = planBody.empty() ? nullptr : &planBody.back();
     if (failed(dispatch(&op)))
       return failure();
+    if (std::optional<std::string> map = attentionMapName(&op))
+      nameAttentionMap(last ? last->getNextNode() : &planBody.front(), *map,
+                       mapNames);
+  }
 
   // Outputs are arena buffers of their own: a weight, a constant, an input
   // or a value returned twice is copied first.

@@ -227,6 +227,7 @@ LogicalResult PlanEmitter::emitBuild() {
   auto addDim = HEED_C_API(heed_plan_add_dim);
   auto bindDim = HEED_C_API(heed_plan_bind_dim);
   auto bindInt = HEED_C_API(heed_plan_bind_int);
+  auto nameAttention = HEED_C_API(heed_plan_name_attention);
 
   atModuleEnd();
   auto build = builder.create<LLVM::LLVMFuncOp>(
@@ -332,6 +333,9 @@ LogicalResult PlanEmitter::emitBuild() {
             int32(loc, k.getIns().size()), idsOf(loc, k.getOuts()),
             int32(loc, k.getOuts().size()), null(loc)});
       int32_t node = nextNode++;
+      if (std::optional<StringRef> map = k.getAttentionMap())
+        call(loc, nameAttention,
+             {planArg, int32(loc, node), string(loc, *map)});
       if (std::optional<DictionaryAttr> params = k.getParams())
         for (NamedAttribute p : *params) {
           Value name = string(loc, p.getName().getValue());

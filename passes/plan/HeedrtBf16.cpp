@@ -165,7 +165,7 @@ struct HeedrtBf16 : heed::impl::HeedrtBf16Base<HeedrtBf16> {
                                        IntegerAttr(), DenseI64ArrayAttr());
           builder.create<KernelOp>(k.getLoc(), "cast", ValueRange{x},
                                    ValueRange{y}, DictionaryAttr(),
-                                   DictionaryAttr());
+                                   DictionaryAttr(), StringAttr());
         }
         k.getInsMutable()[i].set(y);
       }

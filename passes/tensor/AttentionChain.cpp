@@ -3,6 +3,8 @@
 #include "passes/tensor/AttentionChain.h"
 #include "passes/tensor/GraphUtils.h"
 
+#include "attn/AttnOps.h"
+
 #include <cmath>
 
 using namespace mlir;
@@ -191,4 +193,58 @@ Value heed::peelHeadRepeat(Value v) {
                  out[0] == x[0] && out[1] == x[1] * s2[2] &&
                  out.drop_front(2) == x.drop_front(2);
   return pattern ? split.getInput() : v;
+}
+
+std::optional<std::string> heed::locationName(Location loc) {
+  std::optional<std::string> name;
+  loc->walk([&](Location l) {
+    if (auto n = dyn_cast<NameLoc>(l)) {
+      name = n.getName().str();
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
+}
+
+/// Whether \p softmax's probabilities are the left operand of a matmul,
+/// through reshapes or a NaN guard where(ne(x, x), 0, x).
+static bool feedsAttentionProduct(SoftmaxOp softmax) {
+  if ((int64_t)softmax.getAxis() != rankOf(softmax.getResult()) - 1)
+    return false;
+  SmallVector<Value> worklist = {softmax.getResult()};
+  while (!worklist.empty()) {
+    Value v = worklist.pop_back_val();
+    for (OpOperand &use : v.getUses()) {
+      Operation *user = use.getOwner();
+      if (auto mm = dyn_cast<MatmulOp>(user); mm && mm.getLhs() == v)
+        return true;
+      if (auto reshape = dyn_cast<ReshapeOp>(user))
+        worklist.push_back(reshape.getResult());
+      if (auto guard = dyn_cast<WhereOp>(user); guard && guard.getRhs() == v)
+        worklist.push_back(guard.getResult());
+    }
+  }
+  return false;
+}
+
+std::optional<std::string> heed::attentionMapName(Operation *op) {
+  auto softmax = dyn_cast<SoftmaxOp>(op);
+  if (softmax ? !feedsAttentionProduct(softmax)
+              : !isa<attn::AttentionOpInterface, attn::AdditiveAttentionOp>(op))
+    return std::nullopt;
+  if (auto fused = op->getAttrOfType<StringAttr>(kAttentionMapAttrName))
+    return fused.str();
+  if (std::optional<std::string> name = locationName(op->getLoc()))
+    return name;
+  std::string name = op->getName().stripDialect().str();
+  op->getLoc()->walk([&](Location l) {
+    if (auto file = dyn_cast<FileLineColLoc>(l)) {
+      name += "@" + std::to_string(file.getLine()) + ":" +
+              std::to_string(file.getColumn());
+      return WalkResult::interrupt();
+    }
+    return WalkResult::advance();
+  });
+  return name;
 }

@@ -59,6 +59,24 @@ mlir::FailureOr<AttentionChain> matchAttentionChain(MatmulOp root,
 /// which attention reads without the copy, or \p v itself.
 mlir::Value peelHeadRepeat(mlir::Value v);
 
+/// The attribute attn-fuse puts on a fused attention op: the name of the
+/// spelled-out softmax it replaced (a StringAttr), which names the op's
+/// attention map, so that a map has the same name at -O0 and -O2.
+constexpr const char *kAttentionMapAttrName = "heed.attention_map";
+
+/// The name of \p loc's outermost NameLoc (the value a statement defines,
+/// with its parameter prefix), if any.
+std::optional<std::string> locationName(mlir::Location loc);
+
+/// The name of the attention map \p op computes (heedrt.kernel's
+/// `attention_map`): for an attn op its kAttentionMapAttrName attribute or
+/// else its location's name; for a softmax over the last axis whose
+/// probabilities are the left operand of a matmul (through reshapes or a
+/// NaN guard; a spelled-out attention, fused or not), its location's name.
+/// An op without a name gets "<op>@<line>:<col>". std::nullopt for any
+/// other op.
+std::optional<std::string> attentionMapName(mlir::Operation *op);
+
 } // namespace heed
 
 #endif // HEED_PASSES_TENSOR_ATTENTIONCHAIN_H

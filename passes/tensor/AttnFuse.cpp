@@ -167,6 +167,9 @@ LogicalResult FuseAttentionChain::rewrite(MatmulOp root, AttentionChain &chain,
   if (returnProbs)
     attrs.push_back(
         rewriter.getNamedAttr("return_probs", rewriter.getUnitAttr()));
+  if (std::optional<std::string> map = attentionMapName(chain.softmax))
+    attrs.push_back(rewriter.getNamedAttr(kAttentionMapAttrName,
+                                          rewriter.getStringAttr(*map)));
   FailureOr<attn::AttentionOp> fused =
       createInferred<attn::AttentionOp>(rewriter, loc, operands, attrs);
   if (failed(fused)) {
@@ -285,6 +288,9 @@ struct FuseAdditive : public OpRewritePattern<AddOp> {
                                                     operands);
       if (failed(fused))
         continue;
+      if (std::optional<std::string> map = attentionMapName(softmax))
+        (*fused)->setAttr(kAttentionMapAttrName,
+                          rewriter.getStringAttr(*map));
       rewriter.replaceUsesWithIf(
           softmax.getResult(), fused->getAlpha(),
           [&](OpOperand &use) { return use.getOwner() != a3; });

@@ -1,7 +1,9 @@
 //===- FileUtil.cpp - File helpers shared by the I/O formats --------------===//
 //
 // writeFileAtomically() is what writeNpy() and writeSafetensors() use to put
-// a finished file in place.
+// a finished file in place; PendingFiles and createDirectories() are the
+// all-or-nothing writing of several files into a directory (writeNpyFiles(),
+// writeOutputDir(), writeAttentionDump()).
 //
 //===----------------------------------------------------------------------===//
 
@@ -12,7 +14,12 @@
 #include <cstdio>
 #include <cstring>
 #include <fcntl.h>
+#include <filesystem>
+#include <sys/stat.h>
+#include <system_error>
 #include <unistd.h>
+
+namespace fs = std::filesystem;
 
 bool heed::io::writeTemporaryFile(
     const std::string &path,
@@ -76,4 +83,73 @@ bool heed::io::writeFileAtomically(
     return false;
   }
   return true;
+}
+
+bool heed::io::PendingFiles::add(
+    const std::string &path,
+    const std::vector<std::pair<const void *, size_t>> &pieces,
+    std::string &error) {
+  struct stat st;
+  if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
+    error = path + ": exists and is not a regular file";
+    return false;
+  }
+  std::string tmp;
+  if (!writeTemporaryFile(path, pieces, tmp, error))
+    return false;
+  files.emplace_back(path, tmp);
+  return true;
+}
+
+bool heed::io::PendingFiles::commit(std::string &error) {
+  for (size_t i = 0; i < files.size(); ++i)
+    if (::rename(files[i].second.c_str(), files[i].first.c_str()) != 0) {
+      error = files[i].first + ": cannot rename '" + files[i].second +
+              "': " + std::strerror(errno);
+      files.erase(files.begin(), files.begin() + (std::ptrdiff_t)i);
+      discard();
+      return false;
+    }
+  files.clear();
+  return true;
+}
+
+void heed::io::PendingFiles::discard() {
+  for (const auto &file : files)
+    ::unlink(file.second.c_str());
+  files.clear();
+}
+
+bool heed::io::createDirectories(const std::string &dir,
+                                 std::vector<std::string> &created,
+                                 std::string &error) {
+  // The directories create_directories will make, deepest first.
+  size_t before = created.size();
+  std::error_code ec;
+  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty();
+       p = p.parent_path()) {
+    if (fs::exists(p, ec))
+      break;
+    created.push_back(p.string());
+    if (p == p.parent_path())
+      break;
+  }
+  auto fail = [&](const std::string &why) {
+    error = "cannot create " + dir + ": " + why;
+    removeDirectories(std::vector<std::string>(
+        created.begin() + (std::ptrdiff_t)before, created.end()));
+    created.resize(before);
+    return false;
+  };
+  if (!fs::create_directories(dir, ec) && ec)
+    return fail(ec.message());
+  if (!fs::is_directory(dir, ec))
+    return fail("it is not a directory");
+  return true;
+}
+
+void heed::io::removeDirectories(const std::vector<std::string> &dirs) {
+  std::error_code ec;
+  for (const std::string &d : dirs)
+    fs::remove(d, ec);
 }

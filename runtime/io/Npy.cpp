@@ -524,44 +524,18 @@ bool heed::io::writeNpyFiles(
     const std::vector<std::pair<std::string, const HostTensor *>> &files,
     std::string &error) {
   // Every file complete beside its place first; only then the renames.
-  std::vector<std::string> temporaries;
-  auto discard = [&]() {
-    for (const std::string &tmp : temporaries)
-      ::unlink(tmp.c_str());
-  };
-  // A path that is a directory (or anything but a regular file) would fail
-  // its rename after others were done: refuse it before writing anything.
-  for (const auto &[path, tensor] : files) {
-    struct stat st;
-    if (::lstat(path.c_str(), &st) == 0 && !S_ISREG(st.st_mode)) {
-      error = path + ": exists and is not a regular file";
-      return false;
-    }
-  }
+  PendingFiles pending;
   for (const auto &[path, tensor] : files) {
     std::string header;
     if (!encodeNpyHeader(*tensor, header, error)) {
       error = path + ": " + error;
-      discard();
       return false;
     }
-    std::string tmp;
-    if (!writeTemporaryFile(path,
-                            {{header.data(), header.size()},
-                             {tensor->data.data(), tensor->data.size()}},
-                            tmp, error)) {
-      discard();
+    if (!pending.add(path,
+                     {{header.data(), header.size()},
+                      {tensor->data.data(), tensor->data.size()}},
+                     error))
       return false;
-    }
-    temporaries.push_back(tmp);
   }
-  for (size_t i = 0; i < files.size(); ++i)
-    if (::rename(temporaries[i].c_str(), files[i].first.c_str()) != 0) {
-      error = files[i].first + ": cannot rename '" + temporaries[i] +
-              "': " + std::strerror(errno);
-      for (size_t j = i; j < files.size(); ++j)
-        ::unlink(temporaries[j].c_str());
-      return false;
-    }
-  return true;
+  return pending.commit(error);
 }

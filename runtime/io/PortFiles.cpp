@@ -1,6 +1,7 @@
 //===- PortFiles.cpp - Model inputs and outputs as files ------------------===//
 
 #include "heed/io/PortFiles.h"
+#include "FileUtil.h"
 #include "heed/io/Npy.h"
 #include "heed/io/Safetensors.h"
 
@@ -94,28 +95,11 @@ bool writeOutputDir(const std::string &dir,
     }
     files.emplace_back((fs::path(dir) / (names[i] + ".npy")).string(), value);
   }
-  // The directories create_directories will make, deepest first.
-  std::vector<fs::path> created;
-  std::error_code ec;
-  for (fs::path p = fs::path(dir).lexically_normal(); !p.empty();
-       p = p.parent_path()) {
-    if (fs::exists(p, ec))
-      break;
-    created.push_back(p);
-    if (p == p.parent_path())
-      break;
-  }
-  if (!fs::create_directories(dir, ec) && ec) {
-    error = "cannot create " + dir + ": " + ec.message();
+  std::vector<std::string> created;
+  if (!createDirectories(dir, created, error))
     return false;
-  }
-  if (!fs::is_directory(dir, ec)) {
-    error = "cannot create " + dir + ": it is not a directory";
-    return false;
-  }
   if (!writeNpyFiles(files, error)) {
-    for (const fs::path &c : created)
-      fs::remove(c, ec);
+    removeDirectories(created);
     return false;
   }
   return true;

@@ -5,6 +5,7 @@
 //
 //===----------------------------------------------------------------------===//
 
+#include "AttentionCapture.h"
 #include "Error.h"
 #include "Executor.h"
 #include "Plan.h"
@@ -384,6 +385,25 @@ heed_status heed_plan_set_float(heed_plan *plan, int32_t node_id,
   });
 }
 
+heed_status heed_plan_name_attention(heed_plan *plan, int32_t node_id,
+                                     const char *name) {
+  return guardPlan(
+      plan,
+      [=] {
+        return "heed_plan_name_attention(node " + std::to_string(node_id) +
+               ", " + quoted(name) + ")";
+      },
+      [&] {
+        PlanNode &n = node(plan, node_id, name);
+        require(*name, "empty attention map name");
+        checkAttentionMapKernel(n.kernel);
+        if (!n.attentionName.empty())
+          fail(HEED_ERROR_INVALID_ARGUMENT,
+               "the node is attention map '" + n.attentionName + "' already");
+        n.attentionName = name;
+      });
+}
+
 heed_status heed_plan_add_dim(heed_plan *plan, const char *name, int64_t lo,
                               int64_t hi, int32_t *dim_id) {
   auto call = [&] { return "heed_plan_add_dim(" + quoted(name) + ")"; };
@@ -512,6 +532,44 @@ heed_status heed_model_dim(const heed_model *model, int32_t index,
       *lo = d.lo;
     if (hi)
       *hi = d.hi;
+  });
+}
+
+int32_t heed_model_num_attention(const heed_model *model) {
+  return model ? (int32_t)model->attentionNodes.size() : 0;
+}
+
+const char *heed_model_attention_name(const heed_model *model, int32_t index) {
+  if (!model || index < 0 || index >= (int32_t)model->attentionNodes.size())
+    return nullptr;
+  return model->nodeSpecs[model->attentionNodes[index]].attentionName.c_str();
+}
+
+const char *heed_model_attention_kernel(const heed_model *model,
+                                        int32_t index) {
+  if (!model || index < 0 || index >= (int32_t)model->attentionNodes.size())
+    return nullptr;
+  return model->nodeSpecs[model->attentionNodes[index]].kernel.c_str();
+}
+
+heed_status heed_model_capture_attention(heed_model *model, int32_t enable) {
+  return guard([&] {
+    require(model, "model is null");
+    require(enable == 0 || enable == 1, "enable must be 0 or 1");
+    setAttentionCapture(*model, enable == 1);
+  });
+}
+
+heed_status heed_model_attention_probs(heed_model *model, int32_t index,
+                                       heed_tensor **probs,
+                                       heed_tensor **skipped) {
+  if (probs)
+    *probs = nullptr;
+  if (skipped)
+    *skipped = nullptr;
+  return guard([&] {
+    require(model && probs, "null argument");
+    capturedAttention(*model, index, probs, skipped);
   });
 }
 

@@ -1,6 +1,7 @@
 //===- BoundedDims.cpp - Dimensions known only at run time ----------------===//
 
 #include "BoundedDims.h"
+#include "AttentionCapture.h"
 
 #include "Error.h"
 
@@ -198,7 +199,9 @@ std::unique_ptr<Kernel> createNodeKernel(const heed_model &model,
   KernelSignature sig{n.kernel, std::move(in), std::move(out), attrs, {}};
   for (int32_t b : n.inputs)
     sig.constants.push_back(model.buffers[b].constant);
-  sig.previous = previous;
+  sig.previous = withoutCapture(previous);
+  if (model.capturing && !n.attentionName.empty())
+    return createCaptureKernel(sig);
   return createKernel(sig);
 }
 

@@ -13,6 +13,7 @@
 //===----------------------------------------------------------------------===//
 
 #include "heed/compiled.h"
+#include "heed/io/AttentionDump.h"
 #include "heed/io/Npy.h"
 #include "heed/io/PortFiles.h"
 #include "heed/io/Random.h"
@@ -59,6 +60,7 @@ struct Options {
   std::optional<uint64_t> randomSeed;
   std::optional<std::string> outputDir;
   std::optional<std::string> outputsFile; ///< --outputs FILE.safetensors
+  std::optional<std::string> dumpAttention; ///< --dump-attention DIR
   std::optional<int32_t> threads;
   int64_t repeat = 1;
   bool json = false;
@@ -110,7 +112,7 @@ Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
                                 "--outputs", "--threads",       "--repeat",
                                 "--weights", "--generate",      "--prompt-ids",
                                 "--top-k",   "--temperature",   "--seed",
-                                "--eos"};
+                                "--eos",     "--dump-attention"};
   for (int i = 1; i < argc; ++i) {
     const std::string typed = argv[i] ? argv[i] : "";
     if (typed == "-h" || typed == "--help" || typed == "-help") {
@@ -156,6 +158,10 @@ Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
       if (v.empty())
         cliFail("--output-dir: expected a directory");
       o.outputDir = v;
+    } else if (flag == "--dump-attention") {
+      if (v.empty())
+        cliFail("--dump-attention: expected a directory");
+      o.dumpAttention = v;
     } else if (flag == "--outputs") {
       if (v.size() <= 12 || v.compare(v.size() - 12, 12, ".safetensors"))
         cliFail("--outputs " + v + ": expected a FILE.safetensors");
@@ -220,10 +226,11 @@ Options parseFlags(int argc, char **argv, bool weightsEmbedded) {
     if (!o.promptIds)
       cliFail("--generate needs --prompt-ids FILE.npy (the prompt's token "
               "ids)");
-    const char *conflict = o.outputDir     ? "--output-dir"
-                           : o.outputsFile ? "--outputs"
-                           : o.repeat != 1 ? "--repeat"
-                                           : nullptr;
+    const char *conflict = o.outputDir       ? "--output-dir"
+                           : o.outputsFile   ? "--outputs"
+                           : o.repeat != 1   ? "--repeat"
+                           : o.dumpAttention ? "--dump-attention"
+                                             : nullptr;
     if (conflict)
       cliFail(std::string("--generate feeds the model itself; ") + conflict +
               " does not go with it");
@@ -273,7 +280,8 @@ std::string usage(const std::string &program, const char *modelName,
   std::string s = "usage: " + program +
                   " [--input NAME=FILE]... [--random-inputs=SEED]\n"
                   "       [--output-dir DIR] [--outputs FILE.safetensors]\n"
-                  "       [--threads N] [--repeat K] [--json]\n"
+                  "       [--threads N] [--repeat K] [--json] "
+                  "[--dump-attention DIR]\n"
                   "       [--generate N --prompt-ids FILE.npy [--top-k K] "
                   "[--temperature T]\n"
                   "        [--seed S] [--eos ID]]";
@@ -300,6 +308,13 @@ std::string usage(const std::string &program, const char *modelName,
        "  --outputs FILE.safetensors  write every output into FILE, each in "
        "its\n"
        "                              own dtype\n"
+       "  --dump-attention DIR        write every attention's probabilities "
+       "of the\n"
+       "                              (last) run to DIR: NAME.npy [B, H, Lq, "
+       "Lk],\n"
+       "                              a heatmap per head, overview.png and\n"
+       "                              summary.json (the run computes them: "
+       "slower)\n"
        "  --threads N                 run on N threads (default: "
        "$HEED_NUM_THREADS,\n"
        "                              else every core)\n"
@@ -508,6 +523,33 @@ void generate(const Options &o, heed_model *model) {
               heed_model_memory_bytes(model));
 }
 
+/// The attention maps the last run captured.
+std::vector<heed::io::AttentionMap> capturedMaps(heed_model *model) {
+  struct TensorDeleter {
+    void operator()(heed_tensor *t) const { heed_tensor_free(t); }
+  };
+  std::vector<heed::io::AttentionMap> maps;
+  for (int32_t i = 0; i < heed_model_num_attention(model); ++i) {
+    heed_tensor *p = nullptr, *s = nullptr;
+    if (heed_model_attention_probs(model, i, &p, &s) != HEED_OK)
+      cliFail(heed_last_error());
+    std::unique_ptr<heed_tensor, TensorDeleter> probs(p), skipped(s);
+    heed::io::AttentionMap map;
+    map.name = heed_model_attention_name(model, i);
+    map.kernel = heed_model_attention_kernel(model, i);
+    const int64_t *shape = heed_tensor_shape(p);
+    map.shape.assign(shape, shape + heed_tensor_rank(p));
+    const auto *data = static_cast<const float *>(heed_tensor_data(p));
+    map.probs.assign(data, data + heed_tensor_nbytes(p) / sizeof(float));
+    if (skipped) {
+      const auto *flags = static_cast<const uint8_t *>(heed_tensor_data(s));
+      map.skipped.assign(flags, flags + heed_tensor_nbytes(s));
+    }
+    maps.push_back(std::move(map));
+  }
+  return maps;
+}
+
 /// Runs a model of fixed sizes --repeat times on \p inputs into \p outputs
 /// (sized here); returns the run times in ms.
 std::vector<double> runFixed(const Options &o, heed_model *model,
@@ -618,6 +660,14 @@ void runCli(int argc, char **argv, const std::string &program,
 
   if (o.generate)
     return generate(o, model.get());
+  if (o.dumpAttention) {
+    if (heed_model_num_attention(model.get()) == 0)
+      cliFail("--dump-attention " + *o.dumpAttention +
+              ": the model has no attention (no attention op, and no "
+              "softmax whose probabilities multiply values)");
+    if (heed_model_capture_attention(model.get(), 1) != HEED_OK)
+      cliFail(heed_last_error());
+  }
 
   std::vector<Port> inputPorts = ports(model.get(), true);
   std::vector<Port> outputPorts = ports(model.get(), false);
@@ -632,6 +682,11 @@ void runCli(int argc, char **argv, const std::string &program,
     times = runFixed(o, model.get(), inputs, outputs, outputPorts);
 
   std::string error;
+  if (o.dumpAttention &&
+      !heed::io::writeAttentionDump(*o.dumpAttention,
+                                    modelName ? modelName : program,
+                                    capturedMaps(model.get()), error))
+    cliFail(error);
   if (o.outputDir && !heed::io::writeOutputDir(
                          *o.outputDir, portNames(outputPorts), outputs, error))
     cliFail(error);

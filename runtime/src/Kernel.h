@@ -121,6 +121,10 @@ public:
   /// original again. When every reader of a constant says so, the runtime
   /// lets the OS drop the original's pages (releaseCopiedConstants).
   virtual bool copiedConstant(size_t input) const { return false; }
+  /// Attention kernels that skip tiles of their scores (causal, window and
+  /// block structure): Lq * Lk flags, 1 where the (query, key) pair lies in
+  /// a skipped tile. Empty when the kernel skips nothing.
+  virtual std::vector<uint8_t> skippedPairs() const { return {}; }
 };
 
 using KernelFactory =

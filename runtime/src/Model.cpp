@@ -160,8 +160,12 @@ std::unique_ptr<heed_model> finalizePlan(const heed_plan &plan) {
   model->dims = plan.dims;
   for (const PlanDim &d : plan.dims)
     model->dimValues.push_back(d.hi);
-  if (!plan.dims.empty())
-    model->nodeSpecs = plan.nodes; // to create kernels again at other sizes
+  for (size_t i = 0; i < plan.nodes.size(); ++i)
+    if (!plan.nodes[i].attentionName.empty())
+      model->attentionNodes.push_back((int32_t)i);
+  // To create kernels again at other sizes, or to capture attention maps.
+  if (!plan.dims.empty() || !model->attentionNodes.empty())
+    model->nodeSpecs = plan.nodes;
 
   // Place buffers: explicit offsets are checked, automatic ones appended.
   auto bufferName = [](size_t id) { return "buffer " + std::to_string(id); };
@@ -327,7 +331,9 @@ void runPorts(heed_model &model, const std::vector<int64_t> &values,
       std::memcpy(model.bufferData(model.inputs[i].buffer), inputData(i),
                   bytes);
   }
+  model.captured = false; // until this run completes
   model.executor->run();
+  model.captured = model.capturing;
   for (int32_t i = 0; i < (int32_t)model.outputs.size(); ++i) {
     size_t bytes =
         bytesAt(model.buffers[model.outputs[i].buffer], model.dims, values);

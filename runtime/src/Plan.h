@@ -54,6 +54,9 @@ struct PlanNode {
   std::vector<int32_t> inputs, outputs;
   Attrs attrs; ///< with every bounded dimension at its largest value
   std::vector<BoundedParam> bounded;
+  /// The attention map this node computes (heed_plan_name_attention), or
+  /// empty.
+  std::string attentionName;
 };
 
 struct PlanPort {
@@ -103,6 +106,11 @@ struct heed_model {
   std::vector<heed::rt::PlanDim> dims;
   std::vector<int64_t> dimValues;
   std::vector<heed::rt::PlanNode> nodeSpecs;
+  /// Attention maps (AttentionCapture.h): the node of each, in plan order
+  /// (nodeSpecs holds the plan's nodes when there is any); whether runs
+  /// capture them, and whether one has since capturing began.
+  std::vector<int32_t> attentionNodes;
+  bool capturing = false, captured = false;
   struct Node {
     std::unique_ptr<heed::rt::Kernel> kernel;
     std::vector<const void *> inputs;

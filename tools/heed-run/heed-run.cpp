@@ -74,6 +74,11 @@ static cl::opt<std::string>
     outputsFile("outputs",
                 cl::desc("Write every output into one .safetensors file"),
                 cl::value_desc("file.safetensors"), cl::cat(category));
+static cl::opt<std::string>
+    dumpAttention("dump-attention",
+                  cl::desc("Write every attention's probabilities, heatmaps "
+                           "and summary.json to DIR (docs/attention-maps.md)"),
+                  cl::value_desc("dir"), cl::cat(category));
 static cl::opt<unsigned> repeat("repeat", cl::desc("Run K times"), cl::init(1),
                                 cl::value_desc("K"), cl::cat(category));
 static cl::opt<unsigned> optLevel("O", cl::Prefix, cl::init(2),
@@ -251,6 +256,8 @@ int runCompiled(ModuleOp module, const WeightStore &weights,
     args.insert(args.end(), {"--output-dir", outputDir});
   if (!outputsFile.empty())
     args.insert(args.end(), {"--outputs", outputsFile});
+  if (dumpAttention.getNumOccurrences())
+    args.insert(args.end(), {"--dump-attention", dumpAttention});
   if (threads)
     args.insert(args.end(), {"--threads", *threads});
   if (repeat != 1 || generate.empty())
@@ -304,6 +311,11 @@ int main(int argc, char **argv) {
       (!StringRef(outputsFile).ends_with(".safetensors") ||
        outputsFile.size() <= 12)) {
     fail() << "--outputs " << outputsFile << ": expected a FILE.safetensors";
+    return 1;
+  }
+  if (reference && dumpAttention.getNumOccurrences()) {
+    fail() << "--dump-attention captures the compiled model's attention; "
+              "leave out --reference";
     return 1;
   }
   if (reference && generate.getNumOccurrences()) {

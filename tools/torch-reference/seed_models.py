@@ -887,6 +887,29 @@ EMBEDDING_TEMPLATE = {
 }
 
 
+def one_query_map(alpha):
+    """Additive attention's weights [N, T] as an attention map [N, 1, 1, T]
+    (one head, one query)."""
+    return alpha.reshape(alpha.shape[0], 1, 1, alpha.shape[1])
+
+
+def module_weights(model, query, key, value):
+    """The per-head weights [B, H, L, S] of nn.MultiheadAttention holding
+    MultiHead's parameters, need_weights=True, average_attn_weights=False."""
+    mha = nn.MultiheadAttention(query.shape[-1], model.h, batch_first=True)
+    mha = mha.double().eval()
+    with torch.no_grad():
+        mha.in_proj_weight.copy_(torch.cat(
+            [model.q_proj.weight, model.k_proj.weight, model.v_proj.weight]))
+        mha.in_proj_bias.copy_(torch.cat(
+            [model.q_proj.bias, model.k_proj.bias, model.v_proj.bias]))
+        mha.out_proj.weight.copy_(model.out_proj.weight)
+        mha.out_proj.bias.copy_(model.out_proj.bias)
+        _, weights = mha(query, key, value, need_weights=True,
+                         average_attn_weights=False)
+    return weights
+
+
 def variant(entry, build, inputs):
     return {"file": "attention_variants.heed", "entry": entry,
             "dims": {"B": 1, "L": 20, "S": 10, "D": 128, "H": 2},
@@ -899,19 +922,24 @@ def make_cases():
             "file": "additive_attention.heed", "dims": {"T": 4},
             "inputs": {"hidden": ("f", (2, 512)),
                        "encoder_output": ("f", (2, 4, 512))},
-            "build": lambda: SeedAttention(512)},
+            "build": lambda: SeedAttention(512),
+            "maps": lambda model, out, args: {
+                "output": one_query_map(out["attn_weights"])}},
         "text_classifier": {
             "file": "text_classifier.heed", "dims": {"T": 12},
             "inputs": {"text": ("ids", (2, 12), 10000)},
-            "build": lambda: TextClassifier(10000, 300, 512, 2)},
+            "build": lambda: TextClassifier(10000, 300, 512, 2),
+            "maps": lambda model, out, args: {
+                "context": one_query_map(out["attn_scores"])}},
         "sparse_text_classifier": {
             "file": "sparse_text_classifier.heed", "dims": {"T": 20},
             "inputs": {"text": ("ids", (2, 20), 10000)},
             "build": lambda: TextClassifier(10000, 300, 512, 2, keep=2)},
-        "multi_head_attention": variant(
+        "multi_head_attention": dict(variant(
             "multi_head_attention", lambda: MultiHead(128, 2),
             {"query": ("f", (1, 20, 128)), "key": ("f", (1, 10, 128)),
              "value": ("f", (1, 10, 128))}),
+            maps=lambda model, out, args: {"a": module_weights(model, *args)}),
         "scaled_dot_product_attention": variant(
             "scaled_dot_product_attention", ScaledDotProduct,
             {n: ("f", (1, 2, 20, 64)) for n in "qkv"}),
@@ -938,7 +966,11 @@ def make_cases():
             "file": "seq2seq.heed", "dims": {"S": 8, "T": 6},
             "inputs": {"input_seq": ("f", (2, 8, 100)),
                        "target_seq": ("f", (2, 6, 100))},
-            "build": lambda: Seq2Seq(100, 512, 100)},
+            "build": lambda: Seq2Seq(100, 512, 100),
+            # One additive attention over B * T decoder steps.
+            "maps": lambda model, out, args: {
+                "context": one_query_map(out["attn_scores"].reshape(
+                    -1, out["attn_scores"].shape[-1]))}},
         "text_generation": {
             "file": "text_generation.heed", "dims": {"S": 8, "T": 4, "V": 1000},
             "inputs": {"input_seq": ("ids", (2, 8), 1000),
@@ -1062,17 +1094,22 @@ def model_path(case):
     return os.path.join(ROOT, "examples", *folder, case["file"])
 
 
-def run_heed(bin_dir, case, inputs, weights, out):
-    cmd = [os.path.join(bin_dir, "heed-run"), "--reference", model_path(case)]
+def run_heed(bin_dir, case, inputs, weights, out, dump=None):
+    """heed-run --reference, saving the weights and outputs; with dump, the
+    compiled model (-O2) with --dump-attention DUMP instead."""
+    cmd = [os.path.join(bin_dir, "heed-run"),
+           "-O2" if dump else "--reference", model_path(case)]
     cmd += heed_flags(case)
     for input_name in case["inputs"]:
         cmd += ["--input", f"{input_name}={os.path.join(inputs, input_name)}.npy"]
-    cmd += [f"--save-weights={weights}", "--output-dir", out]
+    cmd += ["--dump-attention", dump] if dump else [
+        f"--save-weights={weights}", "--output-dir", out]
     subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
 
 
 def run_torch(case, inputs, weights):
-    """{output name: float64 tensor} from PyTorch."""
+    """({output name: float64 tensor}, {attention map name: float64
+    [B, H, Lq, Lk] tensor}) from PyTorch; the maps of cases with "maps"."""
     model = case["build"]()
     state = {k: torch.from_numpy(v).double()
              for k, v in read_safetensors(weights).items()}
@@ -1088,7 +1125,9 @@ def run_torch(case, inputs, weights):
                                                       input_name + ".npy")))
         args.append(value.double() if value.is_floating_point() else value)
     with torch.no_grad():
-        return model(*args)
+        outputs = model(*args)
+        maps = case["maps"](model, outputs, args) if "maps" in case else {}
+    return outputs, maps
 
 
 def max_rel(got, want):
@@ -1106,7 +1145,7 @@ def check_case(name, case, bin_dir, work, tolerance, write_goldens):
     weights = os.path.join(folder, "w.safetensors")
     out = os.path.join(folder, "heed")
     run_heed(bin_dir, case, inputs, weights, out)
-    expected = run_torch(case, inputs, weights)
+    expected, maps = run_torch(case, inputs, weights)
     ok = True
     produced = sorted(f[:-4] for f in os.listdir(out) if f.endswith(".npy"))
     if produced != sorted(expected):
@@ -1132,12 +1171,37 @@ def check_case(name, case, bin_dir, work, tolerance, write_goldens):
                 line += "; no golden"
         print(line)
         ok &= good
+    if maps:
+        dump = os.path.join(folder, "attention")
+        run_heed(bin_dir, case, inputs, None, None, dump=dump)
+        for name, want in maps.items():
+            want = want.numpy()
+            path = os.path.join(dump, name + ".npy")
+            err = max_rel(np.load(path), want) if os.path.exists(path) else math.inf
+            good = err <= tolerance
+            line = (f"{name} (attention map): heed -O2 vs torch max rel "
+                    f"error {err:.3e} ({'ok' if good else 'FAIL'})")
+            gpath = os.path.join(golden, "attention", name + ".npy")
+            if not write_goldens and os.path.exists(gpath):
+                gerr = max_rel(np.load(gpath), want)
+                good &= gerr <= tolerance
+                line += (f"; golden vs torch {gerr:.3e} "
+                         f"({'ok' if gerr <= tolerance else 'STALE'})")
+            elif not write_goldens:
+                line += "; no golden"
+            print(line)
+            ok &= good
     if write_goldens and ok:
         shutil.rmtree(golden, ignore_errors=True)
         shutil.copytree(inputs, os.path.join(golden, "inputs"))
         os.makedirs(os.path.join(golden, "expected"))
         for output, want in expected.items():
             np.save(os.path.join(golden, "expected", output + ".npy"),
+                    want.numpy().astype(np.float32))
+        if maps:
+            os.makedirs(os.path.join(golden, "attention"))
+        for name, want in maps.items():
+            np.save(os.path.join(golden, "attention", name + ".npy"),
                     want.numpy().astype(np.float32))
     return ok
 

@@ -199,6 +199,15 @@ heed_status heed_plan_bind_int(heed_plan *plan, int32_t node_id,
                                const char *name, int32_t index, int32_t dim_id,
                                int64_t coeff);
 
+/** Names node \p node_id an attention map \p name (the op's source name):
+ *  heed_model_capture_attention keeps its probabilities. The node must run
+ *  "attention" (its probabilities [B, Hq, Lq, Lk], which it computes only
+ *  while capturing unless return_probs is set), "additive_attention" (its
+ *  alpha output [B, T]) or "softmax" (its output [..., Lq, Lk], the
+ *  probabilities of an attention written out). A node has one name. */
+heed_status heed_plan_name_attention(heed_plan *plan, int32_t node_id,
+                                     const char *name);
+
 /** Checks the plan, creates every kernel, allocates the arena and builds
  *  the task graph. The plan may be freed afterwards. When an earlier call on
  *  the plan failed, returns that first failure's status (and message, through
@@ -228,6 +237,33 @@ heed_status heed_model_input(const heed_model *model, int32_t index,
 heed_status heed_model_output(const heed_model *model, int32_t index,
                               const char **name, heed_dtype *dtype,
                               int32_t *rank, const int64_t **shape);
+/** The attention maps of the model (heed_plan_name_attention), in plan
+ *  order: how many, and the name of map \p index (valid while the model
+ *  lives; NULL for an index out of range). */
+int32_t heed_model_num_attention(const heed_model *model);
+const char *heed_model_attention_name(const heed_model *model, int32_t index);
+/** The kernel that computes map \p index: "attention", "additive_attention"
+ *  or "softmax" (NULL for an index out of range). */
+const char *heed_model_attention_kernel(const heed_model *model,
+                                        int32_t index);
+/** Capturing attention maps: with \p enable = 1 every run that follows
+ *  also keeps the probabilities of each attention map, until a call with
+ *  0. The "attention" nodes are created again to compute them (the
+ *  materialising path, slower than the flash path); capturing off restores
+ *  the plan's kernels, so a model that never captures runs exactly as
+ *  without maps. */
+heed_status heed_model_capture_attention(heed_model *model, int32_t enable);
+/** The probabilities of attention map \p index in the last run made while
+ *  capturing, as a new f32 tensor [B, H, Lq, Lk] (heed_tensor_free it):
+ *  attention [B, Hq, Lq, Lk] as it is, additive attention's [B, T] as
+ *  [B, 1, 1, T], a softmax's [..., Lq, Lk] with the leading axes but the
+ *  last (heads) folded into B. When \p skipped is not null it receives a
+ *  new i1 tensor [Lq, Lk], true where the pair lies in a q_block x k_block
+ *  tile the kernel skipped (it computed nothing there, the probability is
+ *  0), or NULL when the kernel skips none. Fails when no run captured. */
+heed_status heed_model_attention_probs(heed_model *model, int32_t index,
+                                       heed_tensor **probs,
+                                       heed_tensor **skipped);
 /** Sets every state of the model (heed_plan_add_state) back to zeros, as
  *  before its first run: a new sequence starts. */
 heed_status heed_model_reset_state(heed_model *model);

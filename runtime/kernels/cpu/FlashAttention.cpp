@@ -641,6 +641,23 @@ void AttentionKernel::finishRows(const Head &hd, int64_t r0, int64_t r1,
   }
 }
 
+std::vector<uint8_t> AttentionKernel::skippedPairs() const {
+  if (!cfg.blocks() && !cfg.banded())
+    return {};
+  // A (query tile, key tile) pair that forEachTile does not visit.
+  std::vector<uint8_t> skipped((size_t)(cfg.Lq * cfg.Lk), 1);
+  for (int64_t qt = 0; qt < cfg.qTiles; ++qt) {
+    int64_t r0 = qt * cfg.qBlock, r1 = std::min(cfg.Lq, r0 + cfg.qBlock);
+    forEachTile(qt, r0, r1, [&](int64_t kt) {
+      int64_t c0 = kt * cfg.kBlock, c1 = std::min(cfg.Lk, c0 + cfg.kBlock);
+      for (int64_t i = r0; i < r1; ++i)
+        std::fill(skipped.begin() + i * cfg.Lk + c0,
+                  skipped.begin() + i * cfg.Lk + c1, 0);
+    });
+  }
+  return skipped;
+}
+
 namespace {
 
 std::unique_ptr<Kernel> makeAttention(const KernelSignature &sig) {

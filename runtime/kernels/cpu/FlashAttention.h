@@ -371,6 +371,7 @@ public:
   void run(const void *const *in, void *const *out) override;
   size_t scratchBytes() const override;
   std::array<size_t, kThreadScratchSlots> threadScratchBytes() const override;
+  std::vector<uint8_t> skippedPairs() const override;
 
 private:
   struct Operands {
