@@ -104,10 +104,11 @@ std::unique_ptr<Kernel> createCaptureKernel(const KernelSignature &sig) {
     std::unique_ptr<Kernel> inner = createKernel(sig);
     if (output >= sig.outputs.size()) // createKernel checked the arity
       fail(HEED_ERROR_INTERNAL, sig.kernel + ": no probabilities output");
-    std::vector<int64_t> shape =
-        sig.kernel == "softmax"
-            ? mapShape(sig.outputs[output].shape)
-            : mapShape({sig.outputs[output].dim(0), 1, sig.outputs[output].dim(1)});
+    const TensorDesc &p = sig.outputs[output];
+    std::vector<int64_t> shape = sig.kernel == "softmax"
+                                     ? mapShape(p.shape)
+                                     : std::vector<int64_t>{p.dim(0), 1, 1,
+                                                            p.dim(1)};
     return std::make_unique<CaptureKernel>(std::move(inner), output, false,
                                            sig.outputs[output], shape);
   }

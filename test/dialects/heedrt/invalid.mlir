@@ -300,3 +300,29 @@ heedrt.plan @bound_index attributes {bounded_dims = {L = array<i64: 1, 8>}} {
   // expected-error @+1 {{'heedrt.kernel' op bounded index 1 is out of range}}
   heedrt.kernel "slice" ins(%b : memref<8xf32>) outs(%c : memref<4xf32>) params {axis = 0 : i64, start = 0 : i64} {bounded_params = {start = array<i64: 1, 0, 1>}}
 }
+
+// -----
+
+heedrt.plan @attention_map_on_matmul {
+  %b = heedrt.buffer : memref<4x4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op kernel 'matmul' computes no attention map (only attention, additive_attention and softmax do)}}
+  heedrt.kernel "matmul" ins(%b, %b : memref<4x4xf32>, memref<4x4xf32>) outs(%b : memref<4x4xf32>) {attention_map = "p"}
+}
+
+// -----
+
+heedrt.plan @attention_map_empty {
+  %b = heedrt.buffer : memref<4x4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op has an empty attention_map name}}
+  heedrt.kernel "softmax" ins(%b : memref<4x4xf32>) outs(%b : memref<4x4xf32>) params {axis = 1 : i64} {attention_map = ""}
+}
+
+// -----
+
+heedrt.plan @attention_map_twice {
+  %b = heedrt.buffer : memref<4x4xf32>
+  %c = heedrt.buffer : memref<4x4xf32>
+  heedrt.kernel "softmax" ins(%b : memref<4x4xf32>) outs(%c : memref<4x4xf32>) params {axis = 1 : i64} {attention_map = "p"}
+  // expected-error @+1 {{'heedrt.kernel' op attention map 'p' is named twice}}
+  heedrt.kernel "softmax" ins(%c : memref<4x4xf32>) outs(%b : memref<4x4xf32>) params {axis = 1 : i64} {attention_map = "p"}
+}
