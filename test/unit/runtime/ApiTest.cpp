@@ -9,6 +9,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <limits>
 #include <string>
 #include <vector>
@@ -306,6 +307,156 @@ TEST_F(PlanTest, RunChecksTensors) {
   heed_tensor_free(good);
   heed_tensor_free(bad);
   heed_tensor_free(out);
+}
+
+TEST_F(PlanTest, AttentionMapsAreCapturedOnlyWhenAsked) {
+  // Causal attention, B = H = 1, Lq = Lk = 4, D = 1, in 2 x 2 tiles, with
+  // q = k = 0: every score is 0, so query row i spreads 1 / (i + 1) over
+  // keys 0..i (by hand), and the tile of rows 0-1 x keys 2-3 is skipped.
+  int64_t shape[] = {1, 1, 4, 1};
+  int32_t q, v, out, attn, relu;
+  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
+                                 &q),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
+                                 &v),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
+                                 &out),
+            HEED_OK);
+  int32_t ins[] = {q, q, v};
+  ASSERT_EQ(heed_plan_add_node(plan, "attention", ins, 3, &out, 1, &attn),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(plan, attn, "structure", 1), HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(plan, attn, "q_block", 2), HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(plan, attn, "k_block", 2), HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(plan, "relu", &out, 1, &out, 1, &relu),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_name_attention(plan, attn, "layer0.probs"), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "q", q), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "v", v), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "out", out), HEED_OK);
+  // Only kernels that compute probabilities take a name, and one each.
+  ASSERT_EQ(heed_plan_create(&other), HEED_OK);
+  EXPECT_EQ(heed_plan_name_attention(plan, relu, "x"),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_name_attention(node 1, \"x\"): a node running 'relu' "
+            "computes no attention map (only attention, additive_attention "
+            "and softmax do)");
+  heed_plan_free(plan); // its errors are sticky: build it again
+  plan = nullptr;
+  std::swap(plan, other);
+  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
+                                 &q),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
+                                 &v),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
+                                 &out),
+            HEED_OK);
+  int32_t ins2[] = {q, q, v};
+  ASSERT_EQ(heed_plan_add_node(plan, "attention", ins2, 3, &out, 1, &attn),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(plan, attn, "structure", 1), HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(plan, attn, "q_block", 2), HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(plan, attn, "k_block", 2), HEED_OK);
+  ASSERT_EQ(heed_plan_set_float(plan, attn, "scale", 1.0), HEED_OK);
+  ASSERT_EQ(heed_plan_name_attention(plan, attn, "layer0.probs"), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "q", q), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "v", v), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "out", out), HEED_OK);
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
+  ASSERT_EQ(heed_model_num_attention(model), 1);
+  EXPECT_STREQ(heed_model_attention_name(model, 0), "layer0.probs");
+  EXPECT_STREQ(heed_model_attention_kernel(model, 0), "attention");
+  EXPECT_EQ(heed_model_attention_name(model, 1), nullptr);
+
+  float zeros[4] = {0, 0, 0, 0}, values[4] = {1, 2, 3, 4}, result[4];
+  const void *in[] = {zeros, values};
+  void *res[] = {result};
+  heed_tensor *probs = nullptr, *skipped = nullptr;
+  // Not capturing: no maps.
+  ASSERT_EQ(heed_model_run_data(model, in, res), HEED_OK);
+  EXPECT_EQ(heed_model_attention_probs(model, 0, &probs, &skipped),
+            HEED_ERROR_STATE);
+  EXPECT_EQ(probs, nullptr);
+  // Capturing: the run's output is the same (the mean of the values each
+  // row sees: 1, 1.5, 2, 2.5) and the map is kept.
+  ASSERT_EQ(heed_model_capture_attention(model, 1), HEED_OK);
+  EXPECT_EQ(heed_model_attention_probs(model, 0, &probs, &skipped),
+            HEED_ERROR_STATE); // no run since
+  ASSERT_EQ(heed_model_run_data(model, in, res), HEED_OK) << heed_last_error();
+  EXPECT_FLOAT_EQ(result[0], 1.0f);
+  EXPECT_FLOAT_EQ(result[1], 1.5f);
+  EXPECT_FLOAT_EQ(result[2], 2.0f);
+  EXPECT_FLOAT_EQ(result[3], 2.5f);
+  ASSERT_EQ(heed_model_attention_probs(model, 0, &probs, &skipped), HEED_OK)
+      << heed_last_error();
+  ASSERT_EQ(heed_tensor_rank(probs), 4);
+  EXPECT_EQ(std::vector<int64_t>(heed_tensor_shape(probs),
+                                 heed_tensor_shape(probs) + 4),
+            (std::vector<int64_t>{1, 1, 4, 4}));
+  const float *p = static_cast<const float *>(heed_tensor_data(probs));
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j)
+      EXPECT_FLOAT_EQ(p[i * 4 + j], j <= i ? 1.0f / (float)(i + 1) : 0.0f)
+          << "row " << i << ", key " << j;
+  ASSERT_NE(skipped, nullptr);
+  EXPECT_EQ(heed_tensor_dtype(skipped), HEED_I1);
+  const uint8_t *s = static_cast<const uint8_t *>(heed_tensor_data(skipped));
+  for (int i = 0; i < 4; ++i)
+    for (int j = 0; j < 4; ++j)
+      EXPECT_EQ(s[i * 4 + j], i < 2 && j >= 2) << "row " << i << ", key " << j;
+  heed_tensor_free(probs);
+  heed_tensor_free(skipped);
+  EXPECT_EQ(heed_model_attention_probs(model, 1, &probs, nullptr),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(heed_model_capture_attention(model, 2),
+            HEED_ERROR_INVALID_ARGUMENT);
+  // Off again: the plan's kernels, no maps.
+  ASSERT_EQ(heed_model_capture_attention(model, 0), HEED_OK);
+  ASSERT_EQ(heed_model_run_data(model, in, res), HEED_OK);
+  EXPECT_FLOAT_EQ(result[3], 2.5f);
+  EXPECT_EQ(heed_model_attention_probs(model, 0, &probs, nullptr),
+            HEED_ERROR_STATE);
+}
+
+TEST_F(PlanTest, SoftmaxAttentionMapIsFourD) {
+  // A spelled-out attention's softmax over [2, 3] scores: the map is
+  // [1, 1, 2, 3], the softmax's output itself (no tiles skipped).
+  int64_t shape[] = {2, 3};
+  int32_t x, y, node;
+  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
+                                 &x),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
+                                 &y),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(plan, "softmax", &x, 1, &y, 1, &node), HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(plan, node, "axis", 1), HEED_OK);
+  ASSERT_EQ(heed_plan_name_attention(plan, node, "p"), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(plan, "x", x), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(plan, "y", y), HEED_OK);
+  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
+  ASSERT_EQ(heed_model_capture_attention(model, 1), HEED_OK);
+  // Row 0: softmax(0, 0, ln 2) = (1/4, 1/4, 1/2); row 1 uniform (by hand).
+  float xs[6] = {0, 0, std::log(2.0f), 5, 5, 5}, ys[6];
+  const void *in[] = {xs};
+  void *out[] = {ys};
+  ASSERT_EQ(heed_model_run_data(model, in, out), HEED_OK);
+  heed_tensor *probs = nullptr, *skipped = nullptr;
+  ASSERT_EQ(heed_model_attention_probs(model, 0, &probs, &skipped), HEED_OK);
+  EXPECT_EQ(skipped, nullptr);
+  EXPECT_EQ(std::vector<int64_t>(heed_tensor_shape(probs),
+                                 heed_tensor_shape(probs) + 4),
+            (std::vector<int64_t>{1, 1, 2, 3}));
+  const float *p = static_cast<const float *>(heed_tensor_data(probs));
+  const float want[6] = {0.25f, 0.25f, 0.5f, 1 / 3.0f, 1 / 3.0f, 1 / 3.0f};
+  for (int i = 0; i < 6; ++i)
+    EXPECT_NEAR(p[i], want[i], 1e-6f) << i;
+  heed_tensor_free(probs);
 }
 
 } // namespace
