@@ -246,9 +246,14 @@ void finalize(heed_plan *plan, Bench &bench, int threads) {
   heed_plan_free(plan);
 }
 
+/// Whether the fused kernel's node is an attention map and its model
+/// captures it (attention/maps).
+enum class MapMode { None, Named, Capturing };
+
 /// The fused kernel: out = attention(q, k, v), scale 1/sqrt(D).
 void buildFused(Bench &bench, Kind kind, int64_t L, int threads,
-                int64_t qBlock = 0, int64_t kBlock = 0) {
+                int64_t qBlock = 0, int64_t kBlock = 0,
+                MapMode maps = MapMode::None) {
   heed_dtype dtype = kind == Kind::DenseBf16 ? HEED_BF16 : HEED_F32;
   heed_plan *plan = nullptr;
   if (!bench.check(heed_plan_create(&plan), "plan_create"))
@@ -279,7 +284,11 @@ void buildFused(Bench &bench, Kind kind, int64_t L, int threads,
     bench.check(heed_plan_set_int(plan, node, "q_block", qBlock), "q_block");
     bench.check(heed_plan_set_int(plan, node, "k_block", kBlock), "k_block");
   }
+  if (maps != MapMode::None)
+    bench.check(heed_plan_name_attention(plan, node, "probs"), "name");
   finalize(plan, bench, threads);
+  if (maps == MapMode::Capturing && bench.error.empty())
+    bench.check(heed_model_capture_attention(bench.model, 1), "capture");
   makeTensors(bench, dtype, L, 3);
 }
 
@@ -551,6 +560,29 @@ BENCHMARK(BM_Layout)
     ->Unit(benchmark::kMillisecond)
     ->UseManualTime()
     ->ArgsProduct({{128, 512}, {0, 1}, {0, 1}});
+
+/// attention/maps/L:N/causal:C/maps:M: what attention maps cost (docs/
+/// attention-maps.md), two threads: the fused kernel (dense, or causal with
+/// C = 1) in a plan without maps (M = 0), as a named attention map that
+/// nobody captures (M = 1: every normal run of a compiled model, whose
+/// kernels are the plan's own), and captured (M = 2: --dump-attention, the
+/// materialising path writing [B, H, L, L] probabilities):
+///   build/bin/heed-bench-attention --benchmark_filter=attention/maps
+///       --benchmark_repetitions=9 --benchmark_enable_random_interleaving
+///       --benchmark_report_aggregates_only=true
+void BM_AttentionMaps(benchmark::State &state) {
+  const int64_t L = state.range(0);
+  Bench bench;
+  buildFused(bench, state.range(1) ? Kind::Causal : Kind::Dense, L, 2, 0, 0,
+             (MapMode)state.range(2));
+  timeModel(state, bench);
+}
+BENCHMARK(BM_AttentionMaps)
+    ->Name("attention/maps")
+    ->ArgNames({"L", "causal", "maps"})
+    ->Unit(benchmark::kMillisecond)
+    ->UseManualTime()
+    ->ArgsProduct({{512, 2048}, {0, 1}, {0, 1, 2}});
 
 } // namespace
 
