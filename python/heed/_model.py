@@ -145,6 +145,21 @@ class Model:
             return [torch.from_numpy(o) for o in outputs]
         return outputs
 
+    def attention_maps(self, **feeds):
+        """Runs on ``feeds`` like ``model(**feeds)`` and also returns the
+        probabilities of every attention of the model: ``(outputs, maps)``,
+        ``maps`` a dict from each attention's source name to a float32 array
+        [B, H, Lq, Lk] (docs/attention-maps.md). Fused attention computes
+        them through its slower materialising path for this run only;
+        calls of the model itself never do."""
+        arrays, torch_in = self._arrays(feeds)
+        outputs, maps = self._model.run_capturing(arrays)
+        if torch_in:
+            import torch
+            outputs = [torch.from_numpy(o) for o in outputs]
+        return (dict(zip((p.name for p in self.outputs), outputs)),
+                {name: probs for name, _, probs in maps})
+
     def _time(self, feeds, repeat, warmup):
         arrays, _ = self._arrays(feeds)
         return self._model.time(arrays, repeat, warmup)

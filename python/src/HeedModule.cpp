@@ -188,6 +188,29 @@ public:
     return times;
   }
 
+  /// Runs on \p arrays capturing the attention maps; returns (the outputs,
+  /// a list of (name, kernel, probs [B, H, Lq, Lk] float32)); the model
+  /// captures nothing before or after.
+  py::tuple runCapturing(const std::vector<py::array> &arrays) {
+    if (heed_model_capture_attention(model, 1) != HEED_OK)
+      raise(heed_last_error());
+    struct Off {
+      heed_model *m;
+      ~Off() { heed_model_capture_attention(m, 0); }
+    } off{model};
+    py::list outputs = run(arrays);
+    py::list maps;
+    for (int32_t i = 0; i < heed_model_num_attention(model); ++i) {
+      heed_tensor *probs = nullptr;
+      if (heed_model_attention_probs(model, i, &probs, nullptr) != HEED_OK)
+        raise(heed_last_error());
+      maps.append(py::make_tuple(std::string(heed_model_attention_name(model, i)),
+                                 std::string(heed_model_attention_kernel(model, i)),
+                                 toNumpy(TensorPtr(probs))));
+    }
+    return py::make_tuple(outputs, maps);
+  }
+
   /// The data addresses run() would hand the runtime for \p arrays (the
   /// tests check that a contiguous torch tensor is not copied).
   std::vector<uintptr_t> inputAddresses(const std::vector<py::array> &arrays) {
@@ -263,6 +286,7 @@ PYBIND11_MODULE(_heed, m) {
       .def("set_threads", &LoadedModel::setThreads)
       .def("memory_bytes", &LoadedModel::memoryBytes)
       .def("run", &LoadedModel::run)
+      .def("run_capturing", &LoadedModel::runCapturing)
       .def("time", &LoadedModel::time)
       .def("input_addresses", &LoadedModel::inputAddresses);
 }

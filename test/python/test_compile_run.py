@@ -152,6 +152,34 @@ graph g(q: f32[1, L, 4], k: f32[1, L, 4], v: f32[1, L, 4]) {
     assert entry["where"] == "unfused.heed:4:14"
 
 
+@pytest.mark.parametrize("opt", [0, 2])
+def test_attention_maps_equal_numpy(cache, opt):
+    # A spelled-out attention (fused at -O2, a softmax kernel at -O0): its
+    # map is softmax(q k^T / 2) per head, computed here with NumPy.
+    text = """dim L = 5
+graph g(q: f32[1, 2, L, 4], k: f32[1, 2, L, 4], v: f32[1, 2, L, 4]) {
+  p = softmax(matmul(q, transpose(k)) * 0.5)
+  return y = matmul(p, v)
+}
+"""
+    model = heed.compile_string(text, name="maps.heed", opt=opt,
+                                cache_dir=cache)
+    rng = np.random.default_rng(4)
+    feeds = {n: rng.standard_normal((1, 2, 5, 4)).astype(np.float32)
+             for n in "qkv"}
+    outputs, maps = model.attention_maps(**feeds)
+    s = feeds["q"] @ feeds["k"].transpose(0, 1, 3, 2) * 0.5
+    want = np.exp(s - s.max(-1, keepdims=True))
+    want /= want.sum(-1, keepdims=True)
+    assert list(maps) == ["p"]
+    assert maps["p"].dtype == np.float32 and maps["p"].shape == (1, 2, 5, 5)
+    np.testing.assert_allclose(maps["p"], want, rtol=1e-5, atol=1e-6)
+    # The outputs are those of a plain call (which captures nothing) up to
+    # rounding: the materialising path sums in another order.
+    np.testing.assert_allclose(outputs["y"], model(**feeds)["y"], rtol=1e-5,
+                               atol=1e-6)
+
+
 def test_benchmark_reports_the_executables_figures(encoder):
     stats = heed.benchmark(encoder, encoder_feeds(), repeat=5, warmup=1)
     assert set(stats) == {"median_ms", "min_ms", "max_ms", "runs", "memory_bytes"}
