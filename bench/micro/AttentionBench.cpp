@@ -285,7 +285,7 @@ void buildFused(Bench &bench, Kind kind, int64_t L, int threads,
     bench.check(heed_plan_set_int(plan, node, "k_block", kBlock), "k_block");
   }
   if (maps != MapMode::None)
-    bench.check(heed_plan_name_attention(plan, node, "probs"), "name");
+    bench.check(heed_plan_name_attention(plan, node, "probs", 0), "name");
   finalize(plan, bench, threads);
   if (maps == MapMode::Capturing && bench.error.empty())
     bench.check(heed_model_capture_attention(bench.model, 1), "capture");

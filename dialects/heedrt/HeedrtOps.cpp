@@ -291,6 +291,10 @@ LogicalResult KernelOp::verify() {
              << "' computes no attention map (only attention, "
                 "additive_attention and softmax do)";
   }
+  if (getAttentionMapOneQuery() &&
+      (!getAttentionMap() || getKernel() != HEED_KERNEL("softmax")))
+    return emitOpError("attention_map_one_query needs a softmax kernel with "
+                       "an attention_map");
   for (auto [i, out] : llvm::enumerate(getOuts()))
     if (!getArenaBuffer(out))
       return emitOpError("output #")

@@ -206,13 +206,17 @@ def Heedrt_KernelOp : Heedrt_Op<"kernel", [HasParent<"PlanOp">,
     `attention_map` names the attention whose probabilities the kernel
     computes (an `attention`, `additive_attention` or `softmax` kernel): a
     run that captures attention maps (`--dump-attention`) keeps them under
-    that name. Names are unique within a plan.
+    that name. Names are unique within a plan. `attention_map_one_query`
+    (a softmax only) says that each row of the softmax is one query's
+    probabilities (additive attention written out), so that its map is
+    [N, 1, 1, T].
   }];
   let arguments = (ins StrAttr:$kernel, Variadic<Heedrt_Buffer>:$ins,
                    Variadic<Heedrt_Buffer>:$outs,
                    OptionalAttr<DictionaryAttr>:$params,
                    OptionalAttr<DictionaryAttr>:$bounded_params,
-                   OptionalAttr<StrAttr>:$attention_map);
+                   OptionalAttr<StrAttr>:$attention_map,
+                   UnitAttr:$attention_map_one_query);
   let assemblyFormat = [{
     $kernel (`ins` `(` $ins^ `:` type($ins) `)`)?
     `outs` `(` $outs `:` type($outs) `)` (`params` $params^)? attr-dict

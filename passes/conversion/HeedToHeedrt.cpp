@@ -101,8 +101,9 @@ private:
 
   /// Names the attention map \p name (made unique among \p names with a
   /// suffix _2, _3, ...) on the first kernel from \p first on that computes
-  /// one: the kernels an attention or softmax op became.
-  void nameAttentionMap(Operation *first, StringRef name,
+  /// one: the kernels an attention or softmax op became (\p oneQuery: see
+  /// isOneQueryAttention).
+  void nameAttentionMap(Operation *first, StringRef name, bool oneQuery,
                         llvm::StringSet<> &names) {
     std::string unique = name.str();
     for (int n = 2; names.contains(unique); ++n)
@@ -111,6 +112,7 @@ private:
       if (auto k = dyn_cast<KernelOp>(op))
         if (computesAttentionMap(k.getKernel())) {
           k.setAttentionMapAttr(builder.getStringAttr(unique));
+          k.setAttentionMapOneQuery(oneQuery);
           names.insert(unique);
           return;
         }
@@ -132,7 +134,7 @@ private:
     builder.create<KernelOp>(loc, builder.getStringAttr(name), ins, outs,
                              params && !params.empty() ? params
                                                        : DictionaryAttr(),
-                             DictionaryAttr(), StringAttr());
+                             DictionaryAttr(), StringAttr(), UnitAttr());
   }
   Value castTo(Location loc, Value source, Type element) {
     auto type = cast<MemRefType>(source.getType());
@@ -227,14 +229,15 @@ SmallVector<Value> PlanBuilder::emitKernel(Operation *op, StringRef name,
 /// The op's attributes as kernel params, for ops whose kernel has the op's
 /// name and attributes. Attributes that only shape the result, or the op's
 /// operand list (operandSegmentSizes: the kernel counts its inputs), are
-/// dropped.
+/// dropped, and so is the attention map's name (the kernel op's
+/// attention_map, set by nameAttentionMap).
 FailureOr<NamedAttrList> PlanBuilder::kernelParams(Operation *op) {
   static const llvm::StringLiteral kShapeOnly[] = {
       "end", "sizes", "shape", "dtype", "operandSegmentSizes"};
   NamedAttrList params;
   for (NamedAttribute attr : op->getAttrs()) {
     StringRef name = attr.getName().getValue();
-    if (llvm::is_contained(kShapeOnly, name))
+    if (llvm::is_contained(kShapeOnly, name) || name == kAttentionMapAttrName)
       continue;
     Attribute value = attr.getValue();
     if (auto b = dyn_cast<BoolAttr>(value))
@@ -395,9 +398,11 @@ LogicalResult PlanBuilder::lowerGraph(func::FuncOp graph) {
     Operation *last = planBody.empty() ? nullptr : &planBody.back();
     if (failed(dispatch(&op)))
       return failure();
-    if (std::optional<std::string> map = attentionMapName(&op))
+    if (std::optional<std::string> map = attentionMapName(&op)) {
+      auto softmax = dyn_cast<SoftmaxOp>(op);
       nameAttentionMap(last ? last->getNextNode() : &planBody.front(), *map,
-                       mapNames);
+                       softmax && isOneQueryAttention(softmax), mapNames);
+    }
   }
 
   // Outputs are arena buffers of their own: a weight, a constant, an input

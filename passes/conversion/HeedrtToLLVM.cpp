@@ -335,7 +335,8 @@ LogicalResult PlanEmitter::emitBuild() {
       int32_t node = nextNode++;
       if (std::optional<StringRef> map = k.getAttentionMap())
         call(loc, nameAttention,
-             {planArg, int32(loc, node), string(loc, *map)});
+             {planArg, int32(loc, node), string(loc, *map),
+              int32(loc, k.getAttentionMapOneQuery())});
       if (std::optional<DictionaryAttr> params = k.getParams())
         for (NamedAttribute p : *params) {
           Value name = string(loc, p.getName().getValue());

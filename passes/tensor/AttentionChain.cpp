@@ -207,30 +207,40 @@ std::optional<std::string> heed::locationName(Location loc) {
   return name;
 }
 
-/// Whether \p softmax's probabilities are the left operand of a matmul,
-/// through reshapes or a NaN guard where(ne(x, x), 0, x).
-static bool feedsAttentionProduct(SoftmaxOp softmax) {
+Value heed::attentionProductOperand(SoftmaxOp softmax) {
   if ((int64_t)softmax.getAxis() != rankOf(softmax.getResult()) - 1)
-    return false;
+    return {};
   SmallVector<Value> worklist = {softmax.getResult()};
   while (!worklist.empty()) {
     Value v = worklist.pop_back_val();
     for (OpOperand &use : v.getUses()) {
       Operation *user = use.getOwner();
       if (auto mm = dyn_cast<MatmulOp>(user); mm && mm.getLhs() == v)
-        return true;
+        return v;
       if (auto reshape = dyn_cast<ReshapeOp>(user))
         worklist.push_back(reshape.getResult());
       if (auto guard = dyn_cast<WhereOp>(user); guard && guard.getRhs() == v)
         worklist.push_back(guard.getResult());
     }
   }
-  return false;
+  return {};
+}
+
+bool heed::isOneQueryAttention(SoftmaxOp softmax) {
+  Value lhs = attentionProductOperand(softmax);
+  if (!lhs)
+    return false;
+  ArrayRef<int64_t> probs =
+      cast<ShapedType>(softmax.getResult().getType()).getShape();
+  ArrayRef<int64_t> read = cast<ShapedType>(lhs.getType()).getShape();
+  return read.size() == probs.size() + 1 && read.size() >= 2 &&
+         read[read.size() - 2] == 1 && read.back() == probs.back() &&
+         read.drop_back(2) == probs.drop_back();
 }
 
 std::optional<std::string> heed::attentionMapName(Operation *op) {
   auto softmax = dyn_cast<SoftmaxOp>(op);
-  if (softmax ? !feedsAttentionProduct(softmax)
+  if (softmax ? !attentionProductOperand(softmax)
               : !isa<attn::AttentionOpInterface, attn::AdditiveAttentionOp>(op))
     return std::nullopt;
   if (auto fused = op->getAttrOfType<StringAttr>(kAttentionMapAttrName))

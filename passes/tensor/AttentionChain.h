@@ -68,6 +68,16 @@ constexpr const char *kAttentionMapAttrName = "heed.attention_map";
 /// with its parameter prefix), if any.
 std::optional<std::string> locationName(mlir::Location loc);
 
+/// The probabilities of \p softmax (over the last axis) as the left operand
+/// of a matmul reads them, through reshapes or a NaN guard: the softmax's
+/// result or a reshape of it; null when no matmul multiplies them.
+mlir::Value attentionProductOperand(SoftmaxOp softmax);
+
+/// Whether \p softmax's rows are each one query's probabilities: the
+/// matmul reads its [..., T] as [..., 1, T] (additive attention written
+/// out), so its map is [N, 1, 1, T] rather than queries x keys.
+bool isOneQueryAttention(SoftmaxOp softmax);
+
 /// The name of the attention map \p op computes (heedrt.kernel's
 /// `attention_map`): for an attn op its kAttentionMapAttrName attribute or
 /// else its location's name; for a softmax over the last axis whose

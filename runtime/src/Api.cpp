@@ -386,7 +386,7 @@ heed_status heed_plan_set_float(heed_plan *plan, int32_t node_id,
 }
 
 heed_status heed_plan_name_attention(heed_plan *plan, int32_t node_id,
-                                     const char *name) {
+                                     const char *name, int32_t one_query) {
   return guardPlan(
       plan,
       [=] {
@@ -397,10 +397,15 @@ heed_status heed_plan_name_attention(heed_plan *plan, int32_t node_id,
         PlanNode &n = node(plan, node_id, name);
         require(*name, "empty attention map name");
         checkAttentionMapKernel(n.kernel);
+        require(one_query == 0 || one_query == 1, "one_query must be 0 or 1");
+        if (one_query && n.kernel != "softmax")
+          fail(HEED_ERROR_INVALID_ARGUMENT,
+               "one_query is for softmax nodes, not '" + n.kernel + "'");
         if (!n.attentionName.empty())
           fail(HEED_ERROR_INVALID_ARGUMENT,
                "the node is attention map '" + n.attentionName + "' already");
         n.attentionName = name;
+        n.attentionOneQuery = one_query == 1;
       });
 }
 

@@ -98,17 +98,19 @@ void checkAttentionMapKernel(const std::string &kernel) {
              "additive_attention and softmax do)");
 }
 
-std::unique_ptr<Kernel> createCaptureKernel(const KernelSignature &sig) {
+std::unique_ptr<Kernel> createCaptureKernel(const KernelSignature &sig,
+                                            const PlanNode &n) {
   if (sig.kernel == "additive_attention" || sig.kernel == "softmax") {
     size_t output = sig.kernel == "softmax" ? 0 : 1;
     std::unique_ptr<Kernel> inner = createKernel(sig);
     if (output >= sig.outputs.size()) // createKernel checked the arity
       fail(HEED_ERROR_INTERNAL, sig.kernel + ": no probabilities output");
     const TensorDesc &p = sig.outputs[output];
-    std::vector<int64_t> shape = sig.kernel == "softmax"
-                                     ? mapShape(p.shape)
-                                     : std::vector<int64_t>{p.dim(0), 1, 1,
-                                                            p.dim(1)};
+    // Additive attention and one-query softmax rows: [N, 1, 1, T].
+    std::vector<int64_t> shape{p.numel() / std::max<int64_t>(1, p.dim(-1)), 1,
+                               1, p.dim(-1)};
+    if (sig.kernel == "softmax" && !n.attentionOneQuery)
+      shape = mapShape(p.shape);
     return std::make_unique<CaptureKernel>(std::move(inner), output, false,
                                            sig.outputs[output], shape);
   }

@@ -24,10 +24,11 @@ namespace heed::rt {
 /// Fails unless a node running \p kernel can be an attention map.
 void checkAttentionMapKernel(const std::string &kernel);
 
-/// The kernel for \p sig of an attention map while capturing: a
+/// The kernel for \p sig of attention map node \p n while capturing: a
 /// CaptureKernel around the node's kernel (for "attention", created with
 /// return_probs).
-std::unique_ptr<Kernel> createCaptureKernel(const KernelSignature &sig);
+std::unique_ptr<Kernel> createCaptureKernel(const KernelSignature &sig,
+                                            const PlanNode &n);
 
 /// The plan's kernel inside \p k when \p k is a CaptureKernel, else \p k
 /// (what KernelSignature::previous should see).

@@ -201,7 +201,7 @@ std::unique_ptr<Kernel> createNodeKernel(const heed_model &model,
     sig.constants.push_back(model.buffers[b].constant);
   sig.previous = withoutCapture(previous);
   if (model.capturing && !n.attentionName.empty())
-    return createCaptureKernel(sig);
+    return createCaptureKernel(sig, n);
   return createKernel(sig);
 }
 

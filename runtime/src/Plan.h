@@ -57,6 +57,8 @@ struct PlanNode {
   /// The attention map this node computes (heed_plan_name_attention), or
   /// empty.
   std::string attentionName;
+  /// A softmax whose rows are each one query's (heed_plan_name_attention).
+  bool attentionOneQuery = false;
 };
 
 struct PlanPort {

@@ -21,16 +21,17 @@ func.func @spelled_out(%q: tensor<1x2x8x16xf32>, %k: tensor<1x2x8x16xf32>, %v: t
 // -----
 
 // A softmax that no matmul multiplies (a classifier's output) is no
-// attention; one that reaches a matmul's left side through a reshape is.
+// attention; one that reaches a matmul's left side through a reshape is
+// (here its [2, 4] is read as one sample of 2 queries).
 // CHECK-LABEL: heedrt.plan @softmax_uses
 // CHECK: heedrt.kernel "softmax" {{.*}} params {axis = 1 : i64}{{$}}
-// CHECK: heedrt.kernel "softmax" {{.*}} {attention_map = "alpha"}
-func.func @softmax_uses(%x: tensor<2x4xf32>, %s: tensor<2x4x8xf32>) -> (tensor<2x4xf32>, tensor<2x1x8xf32>) {
+// CHECK: heedrt.kernel "softmax" {{.*}} {attention_map = "alpha"}{{$}}
+func.func @softmax_uses(%x: tensor<2x4xf32>, %s: tensor<1x4x8xf32>) -> (tensor<2x4xf32>, tensor<1x2x8xf32>) {
   %y = heed.softmax %x {axis = 1 : i64} : (tensor<2x4xf32>) -> tensor<2x4xf32> loc("y"("m.heed":2:3))
   %a = heed.softmax %x {axis = 1 : i64} : (tensor<2x4xf32>) -> tensor<2x4xf32> loc("alpha"("m.heed":3:3))
-  %a3 = heed.reshape %a {shape = array<i64: 2, 1, 4>} : (tensor<2x4xf32>) -> tensor<2x1x4xf32>
-  %c = heed.matmul %a3, %s : (tensor<2x1x4xf32>, tensor<2x4x8xf32>) -> tensor<2x1x8xf32>
-  return %y, %c : tensor<2x4xf32>, tensor<2x1x8xf32>
+  %a3 = heed.reshape %a {shape = array<i64: 1, 2, 4>} : (tensor<2x4xf32>) -> tensor<1x2x4xf32>
+  %c = heed.matmul %a3, %s : (tensor<1x2x4xf32>, tensor<1x4x8xf32>) -> tensor<1x2x8xf32>
+  return %y, %c : tensor<2x4xf32>, tensor<1x2x8xf32>
 }
 
 // -----
@@ -46,4 +47,18 @@ func.func @names(%q: tensor<1x2x8x16xf32>) -> (tensor<1x2x8x16xf32>, tensor<1x2x
   %b = attn.attention %q, %q, %q {scale = 0.25 : f64} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> loc("a"("m.heed":8:4))
   %c = attn.attention %q, %q, %q {scale = 0.25 : f64} : (tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>) -> tensor<1x2x8x16xf32> loc("m.heed":9:4)
   return %a, %b, %c : tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>, tensor<1x2x8x16xf32>
+}
+
+// -----
+
+// Additive attention written out: the softmax's rows [B, T] are each one
+// sample's query (the matmul reads them as [B, 1, T]), so the kernel says
+// so and the map is [B, 1, 1, T] at -O0 as the fused kernel's at -O2.
+// CHECK-LABEL: heedrt.plan @one_query
+// O0: heedrt.kernel "softmax" {{.*}} {attention_map = "alpha", attention_map_one_query}
+func.func @one_query(%x: tensor<2x4xf32>, %s: tensor<2x4x8xf32>) -> tensor<2x1x8xf32> {
+  %a = heed.softmax %x {axis = 1 : i64} : (tensor<2x4xf32>) -> tensor<2x4xf32> loc("alpha"("m.heed":3:3))
+  %a3 = heed.reshape %a {shape = array<i64: 2, 1, 4>} : (tensor<2x4xf32>) -> tensor<2x1x4xf32>
+  %c = heed.matmul %a3, %s : (tensor<2x1x4xf32>, tensor<2x4x8xf32>) -> tensor<2x1x8xf32>
+  return %c : tensor<2x1x8xf32>
 }

@@ -204,9 +204,11 @@ heed_status heed_plan_bind_int(heed_plan *plan, int32_t node_id,
  *  "attention" (its probabilities [B, Hq, Lq, Lk], which it computes only
  *  while capturing unless return_probs is set), "additive_attention" (its
  *  alpha output [B, T]) or "softmax" (its output [..., Lq, Lk], the
- *  probabilities of an attention written out). A node has one name. */
+ *  probabilities of an attention written out; with \p one_query = 1, each
+ *  row [..., T] is one query's, additive attention written out). A node has
+ *  one name. */
 heed_status heed_plan_name_attention(heed_plan *plan, int32_t node_id,
-                                     const char *name);
+                                     const char *name, int32_t one_query);
 
 /** Checks the plan, creates every kernel, allocates the arena and builds
  *  the task graph. The plan may be freed afterwards. When an earlier call on
@@ -257,7 +259,7 @@ heed_status heed_model_capture_attention(heed_model *model, int32_t enable);
  *  capturing, as a new f32 tensor [B, H, Lq, Lk] (heed_tensor_free it):
  *  attention [B, Hq, Lq, Lk] as it is, additive attention's [B, T] as
  *  [B, 1, 1, T], a softmax's [..., Lq, Lk] with the leading axes but the
- *  last (heads) folded into B. When \p skipped is not null it receives a
+ *  last (heads) folded into B (one_query: [..., T] as [N, 1, 1, T]). When \p skipped is not null it receives a
  *  new i1 tensor [Lq, Lk], true where the pair lies in a q_block x k_block
  *  tile the kernel skipped (it computed nothing there, the probability is
  *  0), or NULL when the kernel skips none. Fails when no run captured. */

@@ -326,3 +326,11 @@ heedrt.plan @attention_map_twice {
   // expected-error @+1 {{'heedrt.kernel' op attention map 'p' is named twice}}
   heedrt.kernel "softmax" ins(%c : memref<4x4xf32>) outs(%b : memref<4x4xf32>) params {axis = 1 : i64} {attention_map = "p"}
 }
+
+// -----
+
+heedrt.plan @one_query_not_softmax {
+  %b = heedrt.buffer : memref<1x1x4x4xf32>
+  // expected-error @+1 {{'heedrt.kernel' op attention_map_one_query needs a softmax kernel with an attention_map}}
+  heedrt.kernel "attention" ins(%b, %b, %b : memref<1x1x4x4xf32>, memref<1x1x4x4xf32>, memref<1x1x4x4xf32>) outs(%b : memref<1x1x4x4xf32>) params {scale = 1.0 : f64} {attention_map = "p", attention_map_one_query}
+}

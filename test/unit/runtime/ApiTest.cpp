@@ -332,13 +332,13 @@ TEST_F(PlanTest, AttentionMapsAreCapturedOnlyWhenAsked) {
   ASSERT_EQ(heed_plan_set_int(plan, attn, "k_block", 2), HEED_OK);
   ASSERT_EQ(heed_plan_add_node(plan, "relu", &out, 1, &out, 1, &relu),
             HEED_OK);
-  ASSERT_EQ(heed_plan_name_attention(plan, attn, "layer0.probs"), HEED_OK);
+  ASSERT_EQ(heed_plan_name_attention(plan, attn, "layer0.probs", 0), HEED_OK);
   ASSERT_EQ(heed_plan_add_input(plan, "q", q), HEED_OK);
   ASSERT_EQ(heed_plan_add_input(plan, "v", v), HEED_OK);
   ASSERT_EQ(heed_plan_add_output(plan, "out", out), HEED_OK);
   // Only kernels that compute probabilities take a name, and one each.
   ASSERT_EQ(heed_plan_create(&other), HEED_OK);
-  EXPECT_EQ(heed_plan_name_attention(plan, relu, "x"),
+  EXPECT_EQ(heed_plan_name_attention(plan, relu, "x", 0),
             HEED_ERROR_INVALID_ARGUMENT);
   EXPECT_EQ(std::string(heed_last_error()),
             "heed_plan_name_attention(node 1, \"x\"): a node running 'relu' "
@@ -363,7 +363,7 @@ TEST_F(PlanTest, AttentionMapsAreCapturedOnlyWhenAsked) {
   ASSERT_EQ(heed_plan_set_int(plan, attn, "q_block", 2), HEED_OK);
   ASSERT_EQ(heed_plan_set_int(plan, attn, "k_block", 2), HEED_OK);
   ASSERT_EQ(heed_plan_set_float(plan, attn, "scale", 1.0), HEED_OK);
-  ASSERT_EQ(heed_plan_name_attention(plan, attn, "layer0.probs"), HEED_OK);
+  ASSERT_EQ(heed_plan_name_attention(plan, attn, "layer0.probs", 0), HEED_OK);
   ASSERT_EQ(heed_plan_add_input(plan, "q", q), HEED_OK);
   ASSERT_EQ(heed_plan_add_input(plan, "v", v), HEED_OK);
   ASSERT_EQ(heed_plan_add_output(plan, "out", out), HEED_OK);
@@ -436,7 +436,7 @@ TEST_F(PlanTest, SoftmaxAttentionMapIsFourD) {
             HEED_OK);
   ASSERT_EQ(heed_plan_add_node(plan, "softmax", &x, 1, &y, 1, &node), HEED_OK);
   ASSERT_EQ(heed_plan_set_int(plan, node, "axis", 1), HEED_OK);
-  ASSERT_EQ(heed_plan_name_attention(plan, node, "p"), HEED_OK);
+  ASSERT_EQ(heed_plan_name_attention(plan, node, "p", 0), HEED_OK);
   ASSERT_EQ(heed_plan_add_input(plan, "x", x), HEED_OK);
   ASSERT_EQ(heed_plan_add_output(plan, "y", y), HEED_OK);
   ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
@@ -457,6 +457,46 @@ TEST_F(PlanTest, SoftmaxAttentionMapIsFourD) {
   for (int i = 0; i < 6; ++i)
     EXPECT_NEAR(p[i], want[i], 1e-6f) << i;
   heed_tensor_free(probs);
+
+  // The same softmax as additive attention written out (one_query): each
+  // row is one sample's query, so the map is [2, 1, 1, 3].
+  ASSERT_EQ(heed_plan_create(&other), HEED_OK);
+  ASSERT_EQ(heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
+                                 &x),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
+                                 &y),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(other, "softmax", &x, 1, &y, 1, &node),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(other, node, "axis", 1), HEED_OK);
+  EXPECT_EQ(heed_plan_name_attention(other, node, "p", 2),
+            HEED_ERROR_INVALID_ARGUMENT);
+  heed_plan_free(other);
+  other = nullptr;
+  ASSERT_EQ(heed_plan_create(&other), HEED_OK);
+  ASSERT_EQ(heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
+                                 &x),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
+                                 &y),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(other, "softmax", &x, 1, &y, 1, &node),
+            HEED_OK);
+  ASSERT_EQ(heed_plan_set_int(other, node, "axis", 1), HEED_OK);
+  ASSERT_EQ(heed_plan_name_attention(other, node, "p", 1), HEED_OK);
+  ASSERT_EQ(heed_plan_add_input(other, "x", x), HEED_OK);
+  ASSERT_EQ(heed_plan_add_output(other, "y", y), HEED_OK);
+  heed_model *rows = nullptr;
+  ASSERT_EQ(heed_plan_finalize(other, &rows), HEED_OK) << heed_last_error();
+  ASSERT_EQ(heed_model_capture_attention(rows, 1), HEED_OK);
+  ASSERT_EQ(heed_model_run_data(rows, in, out), HEED_OK);
+  ASSERT_EQ(heed_model_attention_probs(rows, 0, &probs, nullptr), HEED_OK);
+  EXPECT_EQ(std::vector<int64_t>(heed_tensor_shape(probs),
+                                 heed_tensor_shape(probs) + 4),
+            (std::vector<int64_t>{2, 1, 1, 3}));
+  heed_tensor_free(probs);
+  heed_model_free(rows);
 }
 
 } // namespace
