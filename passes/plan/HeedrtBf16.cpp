@@ -163,10 +163,10 @@ struct HeedrtBf16 : heed::impl::HeedrtBf16Base<HeedrtBf16> {
         if (!y) {
           y = builder.create<BufferOp>(k.getLoc(), withElement(x, bf16),
                                        IntegerAttr(), DenseI64ArrayAttr());
-          builder.create<KernelOp>(k.getLoc(), builder.getStringAttr("cast"), ValueRange{x},
-                                   ValueRange{y}, DictionaryAttr(),
-                                   DictionaryAttr(), StringAttr(),
-                                   UnitAttr());
+          builder.create<KernelOp>(k.getLoc(), builder.getStringAttr("cast"),
+                                   ValueRange{x}, ValueRange{y},
+                                   DictionaryAttr(), DictionaryAttr(),
+                                   StringAttr(), UnitAttr());
         }
         k.getInsMutable()[i].set(y);
       }

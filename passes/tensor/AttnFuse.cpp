@@ -289,8 +289,7 @@ struct FuseAdditive : public OpRewritePattern<AddOp> {
       if (failed(fused))
         continue;
       if (std::optional<std::string> map = locationName(softmax.getLoc()))
-        (*fused)->setAttr(kAttentionMapAttrName,
-                          rewriter.getStringAttr(*map));
+        (*fused)->setAttr(kAttentionMapAttrName, rewriter.getStringAttr(*map));
       rewriter.replaceUsesWithIf(
           softmax.getResult(), fused->getAlpha(),
           [&](OpOperand &use) { return use.getOwner() != a3; });

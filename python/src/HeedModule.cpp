@@ -204,9 +204,10 @@ public:
       heed_tensor *probs = nullptr;
       if (heed_model_attention_probs(model, i, &probs, nullptr) != HEED_OK)
         raise(heed_last_error());
-      maps.append(py::make_tuple(std::string(heed_model_attention_name(model, i)),
-                                 std::string(heed_model_attention_kernel(model, i)),
-                                 toNumpy(TensorPtr(probs))));
+      maps.append(
+          py::make_tuple(std::string(heed_model_attention_name(model, i)),
+                         std::string(heed_model_attention_kernel(model, i)),
+                         toNumpy(TensorPtr(probs))));
     }
     return py::make_tuple(outputs, maps);
   }

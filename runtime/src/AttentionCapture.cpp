@@ -66,7 +66,7 @@ public:
   std::unique_ptr<Kernel> inner;
   size_t probsOutput;
   bool extraOutput;
-  size_t numOutputs = 0; ///< the node's outputs (with extraOutput)
+  size_t numOutputs = 0;       ///< the node's outputs (with extraOutput)
   TensorDesc probs;            ///< as the kernel writes them
   std::vector<int64_t> shape;  ///< [B, H, Lq, Lk]
   std::vector<float> data;     ///< the last run's probabilities
@@ -117,9 +117,8 @@ std::unique_ptr<Kernel> createCaptureKernel(const KernelSignature &sig,
   checkAttentionMapKernel(sig.kernel);
   if (sig.attrs.getInt("return_probs", 0)) { // the probabilities are output 1
     std::unique_ptr<Kernel> inner = createKernel(sig);
-    return std::make_unique<CaptureKernel>(std::move(inner), 1, false,
-                                           sig.outputs.at(1),
-                                           sig.outputs.at(1).shape);
+    return std::make_unique<CaptureKernel>(
+        std::move(inner), 1, false, sig.outputs.at(1), sig.outputs.at(1).shape);
   }
   // The kernel again with return_probs: probs [B, Hq, Lq, Lk] become its
   // output 1, in front of the lse when it has one.
@@ -135,8 +134,8 @@ std::unique_ptr<Kernel> createCaptureKernel(const KernelSignature &sig,
   attrs.setInt("return_probs", 1);
   std::vector<TensorDesc> outputs = sig.outputs;
   outputs.insert(outputs.begin() + 1, probs);
-  KernelSignature withProbs{sig.kernel, sig.inputs, outputs, attrs,
-                            sig.constants, sig.previous};
+  KernelSignature withProbs{sig.kernel, sig.inputs,    outputs,
+                            attrs,      sig.constants, sig.previous};
   auto kernel = std::make_unique<CaptureKernel>(createKernel(withProbs), 1,
                                                 true, probs, probs.shape);
   kernel->numOutputs = sig.outputs.size();

@@ -59,7 +59,7 @@ struct Options {
   std::vector<InputFlag> inputs;
   std::optional<uint64_t> randomSeed;
   std::optional<std::string> outputDir;
-  std::optional<std::string> outputsFile; ///< --outputs FILE.safetensors
+  std::optional<std::string> outputsFile;   ///< --outputs FILE.safetensors
   std::optional<std::string> dumpAttention; ///< --dump-attention DIR
   std::optional<int32_t> threads;
   int64_t repeat = 1;
@@ -682,10 +682,9 @@ void runCli(int argc, char **argv, const std::string &program,
     times = runFixed(o, model.get(), inputs, outputs, outputPorts);
 
   std::string error;
-  if (o.dumpAttention &&
-      !heed::io::writeAttentionDump(*o.dumpAttention,
-                                    modelName ? modelName : program,
-                                    capturedMaps(model.get()), error))
+  if (o.dumpAttention && !heed::io::writeAttentionDump(
+                             *o.dumpAttention, modelName ? modelName : program,
+                             capturedMaps(model.get()), error))
     cliFail(error);
   if (o.outputDir && !heed::io::writeOutputDir(
                          *o.outputDir, portNames(outputPorts), outputs, error))

@@ -246,8 +246,7 @@ int32_t heed_model_num_attention(const heed_model *model);
 const char *heed_model_attention_name(const heed_model *model, int32_t index);
 /** The kernel that computes map \p index: "attention", "additive_attention"
  *  or "softmax" (NULL for an index out of range). */
-const char *heed_model_attention_kernel(const heed_model *model,
-                                        int32_t index);
+const char *heed_model_attention_kernel(const heed_model *model, int32_t index);
 /** Capturing attention maps: with \p enable = 1 every run that follows
  *  also keeps the probabilities of each attention map, until a call with
  *  0. The "attention" nodes are created again to compute them (the
@@ -259,10 +258,11 @@ heed_status heed_model_capture_attention(heed_model *model, int32_t enable);
  *  capturing, as a new f32 tensor [B, H, Lq, Lk] (heed_tensor_free it):
  *  attention [B, Hq, Lq, Lk] as it is, additive attention's [B, T] as
  *  [B, 1, 1, T], a softmax's [..., Lq, Lk] with the leading axes but the
- *  last (heads) folded into B (one_query: [..., T] as [N, 1, 1, T]). When \p skipped is not null it receives a
- *  new i1 tensor [Lq, Lk], true where the pair lies in a q_block x k_block
- *  tile the kernel skipped (it computed nothing there, the probability is
- *  0), or NULL when the kernel skips none. Fails when no run captured. */
+ *  last (heads) folded into B (one_query: [..., T] as [N, 1, 1, T]).
+ *  When \p skipped is not null it receives a new i1 tensor [Lq, Lk], true
+ *  where the pair lies in a q_block x k_block tile the kernel skipped (it
+ *  computed nothing there, the probability is 0), or NULL when the kernel
+ *  skips none. Fails when no run captured. */
 heed_status heed_model_attention_probs(heed_model *model, int32_t index,
                                        heed_tensor **probs,
                                        heed_tensor **skipped);

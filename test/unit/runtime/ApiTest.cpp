@@ -315,23 +315,22 @@ TEST_F(PlanTest, AttentionMapsAreCapturedOnlyWhenAsked) {
   // keys 0..i (by hand), and the tile of rows 0-1 x keys 2-3 is skipped.
   int64_t shape[] = {1, 1, 4, 1};
   int32_t q, v, out, attn, relu;
-  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
-                                 &q),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
-                                 &v),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
-                                 &out),
-            HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &q),
+      HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &v),
+      HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &out),
+      HEED_OK);
   int32_t ins[] = {q, q, v};
   ASSERT_EQ(heed_plan_add_node(plan, "attention", ins, 3, &out, 1, &attn),
             HEED_OK);
   ASSERT_EQ(heed_plan_set_int(plan, attn, "structure", 1), HEED_OK);
   ASSERT_EQ(heed_plan_set_int(plan, attn, "q_block", 2), HEED_OK);
   ASSERT_EQ(heed_plan_set_int(plan, attn, "k_block", 2), HEED_OK);
-  ASSERT_EQ(heed_plan_add_node(plan, "relu", &out, 1, &out, 1, &relu),
-            HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(plan, "relu", &out, 1, &out, 1, &relu), HEED_OK);
   ASSERT_EQ(heed_plan_name_attention(plan, attn, "layer0.probs", 0), HEED_OK);
   ASSERT_EQ(heed_plan_add_input(plan, "q", q), HEED_OK);
   ASSERT_EQ(heed_plan_add_input(plan, "v", v), HEED_OK);
@@ -347,15 +346,15 @@ TEST_F(PlanTest, AttentionMapsAreCapturedOnlyWhenAsked) {
   heed_plan_free(plan); // its errors are sticky: build it again
   plan = nullptr;
   std::swap(plan, other);
-  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
-                                 &q),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
-                                 &v),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET,
-                                 &out),
-            HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &q),
+      HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &v),
+      HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &out),
+      HEED_OK);
   int32_t ins2[] = {q, q, v};
   ASSERT_EQ(heed_plan_add_node(plan, "attention", ins2, 3, &out, 1, &attn),
             HEED_OK);
@@ -428,12 +427,12 @@ TEST_F(PlanTest, SoftmaxAttentionMapIsFourD) {
   // [1, 1, 2, 3], the softmax's output itself (no tiles skipped).
   int64_t shape[] = {2, 3};
   int32_t x, y, node;
-  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
-                                 &x),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
-                                 &y),
-            HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &x),
+      HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &y),
+      HEED_OK);
   ASSERT_EQ(heed_plan_add_node(plan, "softmax", &x, 1, &y, 1, &node), HEED_OK);
   ASSERT_EQ(heed_plan_set_int(plan, node, "axis", 1), HEED_OK);
   ASSERT_EQ(heed_plan_name_attention(plan, node, "p", 0), HEED_OK);
@@ -461,28 +460,26 @@ TEST_F(PlanTest, SoftmaxAttentionMapIsFourD) {
   // The same softmax as additive attention written out (one_query): each
   // row is one sample's query, so the map is [2, 1, 1, 3].
   ASSERT_EQ(heed_plan_create(&other), HEED_OK);
-  ASSERT_EQ(heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
-                                 &x),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
-                                 &y),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_add_node(other, "softmax", &x, 1, &y, 1, &node),
-            HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &x),
+      HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &y),
+      HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(other, "softmax", &x, 1, &y, 1, &node), HEED_OK);
   ASSERT_EQ(heed_plan_set_int(other, node, "axis", 1), HEED_OK);
   EXPECT_EQ(heed_plan_name_attention(other, node, "p", 2),
             HEED_ERROR_INVALID_ARGUMENT);
   heed_plan_free(other);
   other = nullptr;
   ASSERT_EQ(heed_plan_create(&other), HEED_OK);
-  ASSERT_EQ(heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
-                                 &x),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET,
-                                 &y),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_add_node(other, "softmax", &x, 1, &y, 1, &node),
-            HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &x),
+      HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &y),
+      HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(other, "softmax", &x, 1, &y, 1, &node), HEED_OK);
   ASSERT_EQ(heed_plan_set_int(other, node, "axis", 1), HEED_OK);
   ASSERT_EQ(heed_plan_name_attention(other, node, "p", 1), HEED_OK);
   ASSERT_EQ(heed_plan_add_input(other, "x", x), HEED_OK);

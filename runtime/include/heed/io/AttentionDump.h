@@ -86,7 +86,8 @@ struct HeadStats {
 std::vector<HeadStats> headStats(const AttentionMap &map);
 
 /// The file stem of each map (see the file comment), in order.
-std::vector<std::string> attentionFileStems(const std::vector<AttentionMap> &maps);
+std::vector<std::string>
+attentionFileStems(const std::vector<AttentionMap> &maps);
 
 /// A PNG image, 8-bit RGB, row-major.
 struct RgbImage {
