@@ -1152,57 +1152,48 @@ def check_case(name, case, bin_dir, work, tolerance, write_goldens):
         print(f"{name}: FAIL: heed outputs {produced}, torch {sorted(expected)}")
         ok = False
     golden = os.path.join(GOLDENS, name)
-    for output, want in expected.items():
-        want = want.numpy()
-        path = os.path.join(out, output + ".npy")
-        err = max_rel(np.load(path), want) if os.path.exists(path) else math.inf
-        good = err <= tolerance
-        line = (f"{name}.{output}: heed vs torch max rel error {err:.3e} "
-                f"({'ok' if good else 'FAIL'})")
-        if not write_goldens:
-            gpath = os.path.join(golden, "expected", output + ".npy")
-            if os.path.exists(gpath):
-                gerr = max_rel(np.load(gpath), want)
-                ggood = gerr <= tolerance
-                good &= ggood
-                line += (f"; golden vs torch {gerr:.3e} "
-                         f"({'ok' if ggood else 'STALE'})")
-            else:
-                line += "; no golden"
-        print(line)
-        ok &= good
+    ok &= compare(f"{name}.", "heed", out, expected,
+                  None if write_goldens else os.path.join(golden, "expected"),
+                  tolerance)
     if maps:
         dump = os.path.join(folder, "attention")
         run_heed(bin_dir, case, inputs, None, None, dump=dump)
-        for name, want in maps.items():
-            want = want.numpy()
-            path = os.path.join(dump, name + ".npy")
-            err = max_rel(np.load(path), want) if os.path.exists(path) else math.inf
-            good = err <= tolerance
-            line = (f"{name} (attention map): heed -O2 vs torch max rel "
-                    f"error {err:.3e} ({'ok' if good else 'FAIL'})")
-            gpath = os.path.join(golden, "attention", name + ".npy")
-            if not write_goldens and os.path.exists(gpath):
+        ok &= compare(f"{name} attention map ", "heed -O2", dump, maps,
+                      None if write_goldens else
+                      os.path.join(golden, "attention"), tolerance)
+    if write_goldens and ok:
+        shutil.rmtree(golden, ignore_errors=True)
+        shutil.copytree(inputs, os.path.join(golden, "inputs"))
+        for sub, tensors in (("expected", expected), ("attention", maps)):
+            for key, want in tensors.items():
+                os.makedirs(os.path.join(golden, sub), exist_ok=True)
+                np.save(os.path.join(golden, sub, key + ".npy"),
+                        want.numpy().astype(np.float32))
+    return ok
+
+
+def compare(label, heed, folder, tensors, golden, tolerance):
+    """Compares folder/KEY.npy (heed's) and, unless golden is None,
+    golden/KEY.npy with each PyTorch tensor; prints a line per tensor."""
+    ok = True
+    for key, want in tensors.items():
+        want = want.numpy()
+        path = os.path.join(folder, key + ".npy")
+        err = max_rel(np.load(path), want) if os.path.exists(path) else math.inf
+        good = err <= tolerance
+        line = (f"{label}{key}: {heed} vs torch max rel error {err:.3e} "
+                f"({'ok' if good else 'FAIL'})")
+        if golden is not None:
+            gpath = os.path.join(golden, key + ".npy")
+            if os.path.exists(gpath):
                 gerr = max_rel(np.load(gpath), want)
                 good &= gerr <= tolerance
                 line += (f"; golden vs torch {gerr:.3e} "
                          f"({'ok' if gerr <= tolerance else 'STALE'})")
-            elif not write_goldens:
+            else:
                 line += "; no golden"
-            print(line)
-            ok &= good
-    if write_goldens and ok:
-        shutil.rmtree(golden, ignore_errors=True)
-        shutil.copytree(inputs, os.path.join(golden, "inputs"))
-        os.makedirs(os.path.join(golden, "expected"))
-        for output, want in expected.items():
-            np.save(os.path.join(golden, "expected", output + ".npy"),
-                    want.numpy().astype(np.float32))
-        if maps:
-            os.makedirs(os.path.join(golden, "attention"))
-        for name, want in maps.items():
-            np.save(os.path.join(golden, "attention", name + ".npy"),
-                    want.numpy().astype(np.float32))
+        print(line)
+        ok &= good
     return ok
 
 

@@ -310,53 +310,34 @@ TEST_F(PlanTest, RunChecksTensors) {
 }
 
 TEST_F(PlanTest, AttentionMapsAreCapturedOnlyWhenAsked) {
+  // Only kernels that compute probabilities take a name (another plan:
+  // plan errors are sticky).
+  int64_t four = 4;
+  int32_t b, relu;
+  ASSERT_EQ(heed_plan_create(&other), HEED_OK);
+  ASSERT_EQ(
+      heed_plan_add_buffer(other, HEED_F32, 1, &four, HEED_AUTO_OFFSET, &b),
+      HEED_OK);
+  ASSERT_EQ(heed_plan_add_node(other, "relu", &b, 1, &b, 1, &relu), HEED_OK);
+  EXPECT_EQ(heed_plan_name_attention(other, relu, "x", 0),
+            HEED_ERROR_INVALID_ARGUMENT);
+  EXPECT_EQ(std::string(heed_last_error()),
+            "heed_plan_name_attention(node 0, \"x\"): a node running 'relu' "
+            "computes no attention map (only attention, additive_attention "
+            "and softmax do)");
+
   // Causal attention, B = H = 1, Lq = Lk = 4, D = 1, in 2 x 2 tiles, with
   // q = k = 0: every score is 0, so query row i spreads 1 / (i + 1) over
   // keys 0..i (by hand), and the tile of rows 0-1 x keys 2-3 is skipped.
   int64_t shape[] = {1, 1, 4, 1};
-  int32_t q, v, out, attn, relu;
-  ASSERT_EQ(
-      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &q),
-      HEED_OK);
-  ASSERT_EQ(
-      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &v),
-      HEED_OK);
-  ASSERT_EQ(
-      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &out),
-      HEED_OK);
+  int32_t ids[3], attn;
+  for (int32_t &id : ids)
+    ASSERT_EQ(
+        heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &id),
+        HEED_OK);
+  auto [q, v, out] = ids;
   int32_t ins[] = {q, q, v};
   ASSERT_EQ(heed_plan_add_node(plan, "attention", ins, 3, &out, 1, &attn),
-            HEED_OK);
-  ASSERT_EQ(heed_plan_set_int(plan, attn, "structure", 1), HEED_OK);
-  ASSERT_EQ(heed_plan_set_int(plan, attn, "q_block", 2), HEED_OK);
-  ASSERT_EQ(heed_plan_set_int(plan, attn, "k_block", 2), HEED_OK);
-  ASSERT_EQ(heed_plan_add_node(plan, "relu", &out, 1, &out, 1, &relu), HEED_OK);
-  ASSERT_EQ(heed_plan_name_attention(plan, attn, "layer0.probs", 0), HEED_OK);
-  ASSERT_EQ(heed_plan_add_input(plan, "q", q), HEED_OK);
-  ASSERT_EQ(heed_plan_add_input(plan, "v", v), HEED_OK);
-  ASSERT_EQ(heed_plan_add_output(plan, "out", out), HEED_OK);
-  // Only kernels that compute probabilities take a name, and one each.
-  ASSERT_EQ(heed_plan_create(&other), HEED_OK);
-  EXPECT_EQ(heed_plan_name_attention(plan, relu, "x", 0),
-            HEED_ERROR_INVALID_ARGUMENT);
-  EXPECT_EQ(std::string(heed_last_error()),
-            "heed_plan_name_attention(node 1, \"x\"): a node running 'relu' "
-            "computes no attention map (only attention, additive_attention "
-            "and softmax do)");
-  heed_plan_free(plan); // its errors are sticky: build it again
-  plan = nullptr;
-  std::swap(plan, other);
-  ASSERT_EQ(
-      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &q),
-      HEED_OK);
-  ASSERT_EQ(
-      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &v),
-      HEED_OK);
-  ASSERT_EQ(
-      heed_plan_add_buffer(plan, HEED_F32, 4, shape, HEED_AUTO_OFFSET, &out),
-      HEED_OK);
-  int32_t ins2[] = {q, q, v};
-  ASSERT_EQ(heed_plan_add_node(plan, "attention", ins2, 3, &out, 1, &attn),
             HEED_OK);
   ASSERT_EQ(heed_plan_set_int(plan, attn, "structure", 1), HEED_OK);
   ASSERT_EQ(heed_plan_set_int(plan, attn, "q_block", 2), HEED_OK);
@@ -422,78 +403,53 @@ TEST_F(PlanTest, AttentionMapsAreCapturedOnlyWhenAsked) {
             HEED_ERROR_STATE);
 }
 
-TEST_F(PlanTest, SoftmaxAttentionMapIsFourD) {
-  // A spelled-out attention's softmax over [2, 3] scores: the map is
-  // [1, 1, 2, 3], the softmax's output itself (no tiles skipped).
+/// A plan of one softmax over x [2, 3] (axis 1) into y, attention map "p"
+/// (\p oneQuery: heed_plan_name_attention's one_query).
+heed_status softmaxMapPlan(heed_plan *plan, int32_t oneQuery) {
   int64_t shape[] = {2, 3};
-  int32_t x, y, node;
-  ASSERT_EQ(
-      heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &x),
-      HEED_OK);
-  ASSERT_EQ(
-      heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &y),
-      HEED_OK);
-  ASSERT_EQ(heed_plan_add_node(plan, "softmax", &x, 1, &y, 1, &node), HEED_OK);
-  ASSERT_EQ(heed_plan_set_int(plan, node, "axis", 1), HEED_OK);
-  ASSERT_EQ(heed_plan_name_attention(plan, node, "p", 0), HEED_OK);
-  ASSERT_EQ(heed_plan_add_input(plan, "x", x), HEED_OK);
-  ASSERT_EQ(heed_plan_add_output(plan, "y", y), HEED_OK);
-  ASSERT_EQ(heed_plan_finalize(plan, &model), HEED_OK) << heed_last_error();
-  ASSERT_EQ(heed_model_capture_attention(model, 1), HEED_OK);
+  int32_t x = -1, y = -1, node = -1;
+  heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &x);
+  heed_plan_add_buffer(plan, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &y);
+  heed_plan_add_node(plan, "softmax", &x, 1, &y, 1, &node);
+  heed_plan_set_int(plan, node, "axis", 1);
+  heed_plan_add_input(plan, "x", x);
+  heed_plan_add_output(plan, "y", y);
+  return heed_plan_name_attention(plan, node, "p", oneQuery);
+}
+
+TEST_F(PlanTest, SoftmaxAttentionMapIsFourD) {
   // Row 0: softmax(0, 0, ln 2) = (1/4, 1/4, 1/2); row 1 uniform (by hand).
   float xs[6] = {0, 0, std::log(2.0f), 5, 5, 5}, ys[6];
   const void *in[] = {xs};
   void *out[] = {ys};
-  ASSERT_EQ(heed_model_run_data(model, in, out), HEED_OK);
-  heed_tensor *probs = nullptr, *skipped = nullptr;
-  ASSERT_EQ(heed_model_attention_probs(model, 0, &probs, &skipped), HEED_OK);
-  EXPECT_EQ(skipped, nullptr);
-  EXPECT_EQ(std::vector<int64_t>(heed_tensor_shape(probs),
-                                 heed_tensor_shape(probs) + 4),
-            (std::vector<int64_t>{1, 1, 2, 3}));
-  const float *p = static_cast<const float *>(heed_tensor_data(probs));
   const float want[6] = {0.25f, 0.25f, 0.5f, 1 / 3.0f, 1 / 3.0f, 1 / 3.0f};
-  for (int i = 0; i < 6; ++i)
-    EXPECT_NEAR(p[i], want[i], 1e-6f) << i;
-  heed_tensor_free(probs);
-
-  // The same softmax as additive attention written out (one_query): each
-  // row is one sample's query, so the map is [2, 1, 1, 3].
-  ASSERT_EQ(heed_plan_create(&other), HEED_OK);
-  ASSERT_EQ(
-      heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &x),
-      HEED_OK);
-  ASSERT_EQ(
-      heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &y),
-      HEED_OK);
-  ASSERT_EQ(heed_plan_add_node(other, "softmax", &x, 1, &y, 1, &node), HEED_OK);
-  ASSERT_EQ(heed_plan_set_int(other, node, "axis", 1), HEED_OK);
-  EXPECT_EQ(heed_plan_name_attention(other, node, "p", 2),
-            HEED_ERROR_INVALID_ARGUMENT);
-  heed_plan_free(other);
-  other = nullptr;
-  ASSERT_EQ(heed_plan_create(&other), HEED_OK);
-  ASSERT_EQ(
-      heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &x),
-      HEED_OK);
-  ASSERT_EQ(
-      heed_plan_add_buffer(other, HEED_F32, 2, shape, HEED_AUTO_OFFSET, &y),
-      HEED_OK);
-  ASSERT_EQ(heed_plan_add_node(other, "softmax", &x, 1, &y, 1, &node), HEED_OK);
-  ASSERT_EQ(heed_plan_set_int(other, node, "axis", 1), HEED_OK);
-  ASSERT_EQ(heed_plan_name_attention(other, node, "p", 1), HEED_OK);
-  ASSERT_EQ(heed_plan_add_input(other, "x", x), HEED_OK);
-  ASSERT_EQ(heed_plan_add_output(other, "y", y), HEED_OK);
-  heed_model *rows = nullptr;
-  ASSERT_EQ(heed_plan_finalize(other, &rows), HEED_OK) << heed_last_error();
-  ASSERT_EQ(heed_model_capture_attention(rows, 1), HEED_OK);
-  ASSERT_EQ(heed_model_run_data(rows, in, out), HEED_OK);
-  ASSERT_EQ(heed_model_attention_probs(rows, 0, &probs, nullptr), HEED_OK);
-  EXPECT_EQ(std::vector<int64_t>(heed_tensor_shape(probs),
-                                 heed_tensor_shape(probs) + 4),
-            (std::vector<int64_t>{2, 1, 1, 3}));
-  heed_tensor_free(probs);
-  heed_model_free(rows);
+  // A spelled-out attention's softmax over [2, 3] scores: the map is
+  // [1, 1, 2, 3], the softmax's output itself (no tiles skipped); as
+  // additive attention written out (one_query), each row is one sample's
+  // query: [2, 1, 1, 3].
+  for (int32_t oneQuery : {0, 1}) {
+    heed_plan *p = nullptr;
+    heed_model *m = nullptr;
+    ASSERT_EQ(heed_plan_create(&p), HEED_OK);
+    ASSERT_EQ(softmaxMapPlan(p, oneQuery), HEED_OK);
+    ASSERT_EQ(heed_plan_finalize(p, &m), HEED_OK) << heed_last_error();
+    heed_plan_free(p);
+    ASSERT_EQ(heed_model_capture_attention(m, 1), HEED_OK);
+    ASSERT_EQ(heed_model_run_data(m, in, out), HEED_OK);
+    heed_tensor *probs = nullptr, *skipped = nullptr;
+    ASSERT_EQ(heed_model_attention_probs(m, 0, &probs, &skipped), HEED_OK);
+    EXPECT_EQ(skipped, nullptr);
+    EXPECT_EQ(std::vector<int64_t>(heed_tensor_shape(probs),
+                                   heed_tensor_shape(probs) + 4),
+              oneQuery ? (std::vector<int64_t>{2, 1, 1, 3})
+                       : (std::vector<int64_t>{1, 1, 2, 3}));
+    const float *got = static_cast<const float *>(heed_tensor_data(probs));
+    for (int i = 0; i < 6; ++i)
+      EXPECT_NEAR(got[i], want[i], 1e-6f) << i;
+    heed_tensor_free(probs);
+    heed_model_free(m);
+  }
+  EXPECT_EQ(softmaxMapPlan(plan, 2), HEED_ERROR_INVALID_ARGUMENT);
 }
 
 } // namespace
