@@ -53,6 +53,8 @@
 #ifndef HEED_IO_ATTENTIONDUMP_H
 #define HEED_IO_ATTENTIONDUMP_H
 
+#include "heed/io/Png.h"
+
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -89,12 +91,6 @@ std::vector<HeadStats> headStats(const AttentionMap &map);
 std::vector<std::string>
 attentionFileStems(const std::vector<AttentionMap> &maps);
 
-/// A PNG image, 8-bit RGB, row-major.
-struct RgbImage {
-  int64_t width = 0, height = 0;
-  std::vector<uint8_t> rgb; ///< width * height * 3
-};
-
 /// The heatmap of head \p head of sample 0 of \p map, each entry drawn as a
 /// square of whole pixels so that the longer side is at least 256 pixels
 /// (a 1 x 10 map, 1 query and 10 keys, becomes 26 x 260: 26 pixels high and
@@ -106,11 +102,6 @@ RgbImage attentionHeatmap(const AttentionMap &map, int64_t head);
 
 /// The overview of \p maps (sample 0): one row per map, one column per head.
 RgbImage attentionOverview(const std::vector<AttentionMap> &maps);
-
-/// \p image encoded as a PNG file's bytes (IHDR 8-bit RGB, one zlib stream
-/// of unfiltered rows in IDAT, IEND); empty when the image is empty or its
-/// rgb size does not match.
-std::string encodePng(const RgbImage &image);
 
 /// Writes the files of the file comment into \p dir (created when missing,
 /// parents included), \p model naming the model in summary.json. On failure
