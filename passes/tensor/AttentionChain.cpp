@@ -195,7 +195,7 @@ Value heed::peelHeadRepeat(Value v) {
   return pattern ? split.getInput() : v;
 }
 
-std::optional<std::string> heed::locationName(Location loc) {
+std::optional<std::string> heed::sourceName(Location loc) {
   std::optional<std::string> name;
   loc->walk([&](Location l) {
     if (auto n = dyn_cast<NameLoc>(l)) {
@@ -204,6 +204,18 @@ std::optional<std::string> heed::locationName(Location loc) {
     }
     return WalkResult::advance();
   });
+  if (!name)
+    return name;
+  // An imported ONNX node, "node 'NAME' (OpType)" or "node #I (OpType)"
+  // (OnnxImporter.cpp): its NAME, or OpType_I.
+  StringRef s = *name;
+  if (s.consume_front("node '") && s.contains("' (") && s.ends_with(")"))
+    return s.rsplit("' (").first.str();
+  s = *name;
+  if (s.consume_front("node #") && s.ends_with(")")) {
+    auto [index, type] = s.drop_back().split(" (");
+    return (type + "_" + index).str();
+  }
   return name;
 }
 
@@ -245,7 +257,7 @@ std::optional<std::string> heed::attentionMapName(Operation *op) {
     return std::nullopt;
   if (auto fused = op->getAttrOfType<StringAttr>(kAttentionMapAttrName))
     return fused.str();
-  if (std::optional<std::string> name = locationName(op->getLoc()))
+  if (std::optional<std::string> name = sourceName(op->getLoc()))
     return name;
   std::string name = op->getName().stripDialect().str();
   op->getLoc()->walk([&](Location l) {

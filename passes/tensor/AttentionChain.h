@@ -64,9 +64,10 @@ mlir::Value peelHeadRepeat(mlir::Value v);
 /// attention map, so that a map has the same name at -O0 and -O2.
 constexpr const char *kAttentionMapAttrName = "heed.attention_map";
 
-/// The name of \p loc's outermost NameLoc (the value a statement defines,
-/// with its parameter prefix), if any.
-std::optional<std::string> locationName(mlir::Location loc);
+/// The source name of \p loc's outermost NameLoc, if any: the value a .heed
+/// statement defines, with its parameter prefix, or an imported ONNX node's
+/// name (OpType_I for a node without one).
+std::optional<std::string> sourceName(mlir::Location loc);
 
 /// The probabilities of \p softmax (over the last axis) as the left operand
 /// of a matmul reads them, through reshapes or a NaN guard: the softmax's
@@ -82,9 +83,9 @@ bool isOneQueryAttention(SoftmaxOp softmax);
 /// `attention_map`): for an attn op its kAttentionMapAttrName attribute or
 /// else its location's name; for a softmax over the last axis whose
 /// probabilities are the left operand of a matmul (through reshapes or a
-/// NaN guard; a spelled-out attention, fused or not), its location's name.
-/// An op without a name gets "<op>@<line>:<col>". std::nullopt for any
-/// other op.
+/// NaN guard; a spelled-out attention, fused or not), its location's
+/// sourceName. An op without a name gets "<op>@<line>:<col>". std::nullopt
+/// for any other op.
 std::optional<std::string> attentionMapName(mlir::Operation *op);
 
 } // namespace heed

@@ -167,7 +167,7 @@ LogicalResult FuseAttentionChain::rewrite(MatmulOp root, AttentionChain &chain,
   if (returnProbs)
     attrs.push_back(
         rewriter.getNamedAttr("return_probs", rewriter.getUnitAttr()));
-  if (std::optional<std::string> map = locationName(chain.softmax.getLoc()))
+  if (std::optional<std::string> map = sourceName(chain.softmax.getLoc()))
     attrs.push_back(rewriter.getNamedAttr(kAttentionMapAttrName,
                                           rewriter.getStringAttr(*map)));
   FailureOr<attn::AttentionOp> fused =
@@ -288,7 +288,7 @@ struct FuseAdditive : public OpRewritePattern<AddOp> {
                                                     operands);
       if (failed(fused))
         continue;
-      if (std::optional<std::string> map = locationName(softmax.getLoc()))
+      if (std::optional<std::string> map = sourceName(softmax.getLoc()))
         (*fused)->setAttr(kAttentionMapAttrName, rewriter.getStringAttr(*map));
       rewriter.replaceUsesWithIf(
           softmax.getResult(), fused->getAlpha(),
