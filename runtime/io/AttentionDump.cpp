@@ -321,7 +321,7 @@ int64_t textWidth(size_t n) {
 }
 
 /// \p s as the font draws it: one character per UTF-8 sequence (non-ASCII
-/// ones as '?'), cut to at most \p maxChars with "..." at the end.
+/// ones as '?'), cut to its last \p maxChars with "..." in front.
 std::string displayText(const std::string &s, size_t maxChars) {
   std::string out;
   for (char c : s) {
@@ -330,8 +330,10 @@ std::string displayText(const std::string &s, size_t maxChars) {
       continue; // a UTF-8 continuation byte: its lead byte drew the '?'
     out += u < 0x80 ? c : '?';
   }
+  // Names of deep models share their prefix (encoder.layer.N.): keep the
+  // end, which tells the layers apart.
   if (out.size() > maxChars)
-    out = out.substr(0, maxChars >= 3 ? maxChars - 3 : 0) + "...";
+    out = "..." + out.substr(out.size() - (maxChars >= 3 ? maxChars - 3 : 0));
   return out;
 }
 

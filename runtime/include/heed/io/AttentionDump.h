@@ -29,8 +29,8 @@
 //    (200, 200, 200) when (x + y) % 6 < 3, else (235, 235, 235).
 //  - overview.png: 64 x 64 pixels per (attention, head), 2-pixel white gaps,
 //    a 240-pixel label left of each row (names longer than 20 characters cut
-//    to 17 and "..."), head numbers above the columns, white where an
-//    attention has fewer heads than the most. A map smaller than 64 is
+//    to "..." and their last 17), head numbers above the columns, white where
+//    an attention has fewer heads than the most. A map smaller than 64 is
 //    scaled up (nearest); a larger one is averaged (t over the entries not
 //    skipped; a block all skipped is hatched, one with only zeros grey).
 //  - summary.json:
