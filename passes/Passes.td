@@ -194,7 +194,10 @@ def HeedToHeedrt : Pass<"heed-to-heedrt", "mlir::ModuleOp"> {
     Ops whose kernel computes only in f32 get their bf16/f16 operands cast to
     f32 and their results cast back, as the reference interpreter rounds.
     An op that no kernel implements is an error at its source location;
-    nothing is dropped silently.
+    nothing is dropped silently. The kernel that computes each attention's
+    probabilities (an attn op's, or a softmax a matmul multiplies values
+    with) gets `attention_map`, the attention's source name, unique in the
+    plan, which `--dump-attention` files it under (docs/attention-maps.md).
 
     Before:
     ```mlir
