@@ -16,18 +16,20 @@ using namespace heed::rt;
 namespace {
 
 /// Runs the plan's kernel, then keeps the probabilities: output
-/// \p probsOutput of the kernel, or, with \p extraOutput, an output the
-/// plan's node does not have, written straight into the copy.
+/// \p probsOutput of the kernel, or, when \p nodeOutputs > 0, an output the
+/// plan's node (of \p nodeOutputs outputs) does not have, written straight
+/// into the copy.
 class CaptureKernel : public Kernel {
 public:
   CaptureKernel(std::unique_ptr<Kernel> inner, size_t probsOutput,
-                bool extraOutput, TensorDesc probs, std::vector<int64_t> shape)
+                TensorDesc probs, std::vector<int64_t> shape,
+                size_t nodeOutputs = 0)
       : inner(std::move(inner)), probsOutput(probsOutput),
-        extraOutput(extraOutput), probs(std::move(probs)),
+        numOutputs(nodeOutputs), probs(std::move(probs)),
         shape(std::move(shape)), data((size_t)this->probs.numel()) {}
 
   void run(const void *const *in, void *const *out) override {
-    if (extraOutput) {
+    if (numOutputs) { // probs is an output of the kernel, not of the node
       // The node's outputs with the copy inserted at probsOutput.
       outputs.clear();
       for (size_t i = 0; i < numOutputs; ++i) {
@@ -65,12 +67,11 @@ public:
 
   std::unique_ptr<Kernel> inner;
   size_t probsOutput;
-  bool extraOutput;
-  size_t numOutputs = 0;       ///< the node's outputs (with extraOutput)
+  size_t numOutputs;           ///< the node's outputs; 0: probs is one
   TensorDesc probs;            ///< as the kernel writes them
   std::vector<int64_t> shape;  ///< [B, H, Lq, Lk]
   std::vector<float> data;     ///< the last run's probabilities
-  std::vector<void *> outputs; ///< run's output array (extraOutput)
+  std::vector<void *> outputs; ///< run's output array (numOutputs > 0)
 };
 
 /// \p probs's shape as [B, H, Lq, Lk]: the last two axes are queries and
@@ -111,14 +112,14 @@ std::unique_ptr<Kernel> createCaptureKernel(const KernelSignature &sig,
                                1, p.dim(-1)};
     if (sig.kernel == "softmax" && !n.attentionOneQuery)
       shape = mapShape(p.shape);
-    return std::make_unique<CaptureKernel>(std::move(inner), output, false,
+    return std::make_unique<CaptureKernel>(std::move(inner), output,
                                            sig.outputs[output], shape);
   }
   checkAttentionMapKernel(sig.kernel);
   if (sig.attrs.getInt("return_probs", 0)) { // the probabilities are output 1
     std::unique_ptr<Kernel> inner = createKernel(sig);
     return std::make_unique<CaptureKernel>(
-        std::move(inner), 1, false, sig.outputs.at(1), sig.outputs.at(1).shape);
+        std::move(inner), 1, sig.outputs.at(1), sig.outputs.at(1).shape);
   }
   // The kernel again with return_probs: probs [B, Hq, Lq, Lk] become its
   // output 1, in front of the lse when it has one.
@@ -136,10 +137,8 @@ std::unique_ptr<Kernel> createCaptureKernel(const KernelSignature &sig,
   outputs.insert(outputs.begin() + 1, probs);
   KernelSignature withProbs{sig.kernel, sig.inputs,    outputs,
                             attrs,      sig.constants, sig.previous};
-  auto kernel = std::make_unique<CaptureKernel>(createKernel(withProbs), 1,
-                                                true, probs, probs.shape);
-  kernel->numOutputs = sig.outputs.size();
-  return kernel;
+  return std::make_unique<CaptureKernel>(createKernel(withProbs), 1, probs,
+                                         probs.shape, sig.outputs.size());
 }
 
 const Kernel *withoutCapture(const Kernel *k) {

@@ -325,6 +325,31 @@ TEST_F(PlanTest, AttentionMapsAreCapturedOnlyWhenAsked) {
             "heed_plan_name_attention(node 0, \"x\"): a node running 'relu' "
             "computes no attention map (only attention, additive_attention "
             "and softmax do)");
+  // Each of these on a plan of its own (errors are sticky).
+  auto nameError = [&](const char *kernel, const char *first,
+                       const char *second, int32_t oneQuery) {
+    heed_plan *p = nullptr;
+    EXPECT_EQ(heed_plan_create(&p), HEED_OK);
+    int32_t x = -1, node = -1;
+    heed_plan_add_buffer(p, HEED_F32, 1, &four, HEED_AUTO_OFFSET, &x);
+    heed_plan_add_node(p, kernel, &x, 1, &x, 1, &node);
+    if (first)
+      EXPECT_EQ(heed_plan_name_attention(p, node, first, 0), HEED_OK);
+    EXPECT_EQ(heed_plan_name_attention(p, node, second, oneQuery),
+              HEED_ERROR_INVALID_ARGUMENT);
+    std::string message = heed_last_error();
+    heed_plan_free(p);
+    return message;
+  };
+  EXPECT_EQ(nameError("softmax", nullptr, "", 0),
+            "heed_plan_name_attention(node 0, \"\"): empty attention map "
+            "name");
+  EXPECT_EQ(nameError("softmax", "p", "q", 0),
+            "heed_plan_name_attention(node 0, \"q\"): the node is attention "
+            "map 'p' already");
+  EXPECT_EQ(nameError("attention", nullptr, "p", 1),
+            "heed_plan_name_attention(node 0, \"p\"): one_query is for "
+            "softmax nodes, not 'attention'");
 
   // Causal attention, B = H = 1, Lq = Lk = 4, D = 1, in 2 x 2 tiles, with
   // q = k = 0: every score is 0, so query row i spreads 1 / (i + 1) over
